@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from auditor.health import healthz
+
+admin.site.site_header = "auditor"
+admin.site.site_title = "auditor admin"
+admin.site.index_title = "Projects, audits, findings and checklists"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]

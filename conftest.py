@@ -1,0 +1,64 @@
+"""Shared fixtures: one user per role, and two projects (ours and someone else's)."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from projects import access
+from projects.models import Audit, MaturityDomain, Project
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+
+def make_user(username: str, role: str | None = None, **extra) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.com", password=PASSWORD, is_staff=True,
+        **extra,
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def admin(db):
+    return make_user("root", is_superuser=True)
+
+
+@pytest.fixture
+def tech_lead(db):
+    return make_user("lead", access.TECH_LEAD)
+
+
+@pytest.fixture
+def other_tech_lead(db):
+    return make_user("otherlead", access.TECH_LEAD)
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("manager", access.MANAGER)
+
+
+@pytest.fixture
+def auditor_user(db):
+    return make_user("auditor", access.AUDITOR)
+
+
+@pytest.fixture
+def project(tech_lead):
+    return Project.objects.create(name="Champion Clone", slug="champion-clone", tech_lead=tech_lead)
+
+
+@pytest.fixture
+def other_project(other_tech_lead):
+    return Project.objects.create(name="AetherFlow", slug="aetherflow", tech_lead=other_tech_lead)
+
+
+@pytest.fixture
+def audit(project):
+    return Audit.objects.create(project=project, title="Backend audit V2")
+
+
+@pytest.fixture
+def security(db):
+    return MaturityDomain.objects.get(slug="security")

@@ -1,0 +1,182 @@
+"""Findings tracked over time, the imports that produced them, and per-project API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Severity(models.IntegerChoices):
+    """Stored as integers so "worst first" is a plain ORDER BY and comparisons are cheap."""
+
+    INFO = 0, "Info"
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+    CRITICAL = 4, "Critical"
+
+
+class Finding(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        FIXED = "fixed", "Fixed"
+        ACCEPTED_RISK = "accepted_risk", "Accepted risk"
+        FALSE_POSITIVE = "false_positive", "False positive"
+
+    # Statuses that still count against a project (scores, gate, "open findings" everywhere).
+    ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="findings"
+    )
+    first_seen_audit = models.ForeignKey(
+        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_seen_audit = models.ForeignKey(
+        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.MEDIUM)
+    confidence = models.CharField(max_length=20, blank=True)
+    domain = models.ForeignKey(
+        "projects.MaturityDomain",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    tool = models.CharField(max_length=100, blank=True)
+    rule_id = models.CharField(max_length=200, blank=True)
+    cwe = models.CharField("CWE", max_length=20, blank=True)
+    file_path = models.CharField(max_length=1000, blank=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+    recommendation = models.TextField(blank=True)
+    effort = models.CharField(
+        max_length=50, blank=True, help_text='Effort estimate, e.g. "2h", "1-2 days".'
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_findings",
+    )
+    fingerprint = models.CharField(max_length=64, help_text="Stable identity for de-duplication.")
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    resolved_by_import = models.ForeignKey(
+        "findings.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resolved_findings",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-severity", "-id"]
+        constraints = [
+            # De-duplication key: one finding per fingerprint per project (also its index).
+            models.UniqueConstraint(
+                fields=["project", "fingerprint"], name="finding_unique_fingerprint_per_project"
+            ),
+        ]
+        indexes = [
+            # Portfolio / project page: "open findings of a project by severity".
+            models.Index(fields=["project", "status", "severity"], name="finding_project_status_idx"),
+            # Re-import: "findings of one tool in a project" (resolving what disappeared).
+            models.Index(fields=["project", "tool", "status"], name="finding_project_tool_idx"),
+            # Findings admin changelist default ordering (worst first, newest first).
+            models.Index(fields=["-severity", "-id"], name="finding_severity_id_idx"),
+            # Scoring: "open findings of a domain in a project".
+            models.Index(fields=["domain", "status"], name="finding_domain_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ImportRun(models.Model):
+    """One import of a scanner report into a project: what it changed and how it went."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        DRY_RUN = "dry_run", "Dry run"
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="import_runs"
+    )
+    audit = models.ForeignKey(
+        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    token = models.ForeignKey(
+        "findings.ApiToken", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    format = models.CharField(max_length=20)
+    tool = models.CharField(max_length=100, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_count = models.PositiveIntegerField("created", default=0)
+    still_open_count = models.PositiveIntegerField("still open", default=0)
+    reopened_count = models.PositiveIntegerField("reopened", default=0)
+    resolved_count = models.PositiveIntegerField("resolved", default=0)
+    unchanged_closed_count = models.PositiveIntegerField("unchanged closed", default=0)
+    error_count = models.PositiveIntegerField("errors", default=0)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Project and audit pages: "imports of a project, newest first".
+            models.Index(fields=["project", "-created_at"], name="importrun_project_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.format} import into {self.project_id} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A CI upload token scoped to one project. Only a hash of the secret is stored."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "name"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,108 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from projects import access
+from projects.admin_mixins import ProjectScopedAdminMixin
+from projects.models import Audit, DomainScore, MaturityDomain, Project
+
+
+@admin.register(Project)
+class ProjectAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+    project_path = ""
+    list_display = ("name", "slug", "tech_lead", "is_active", "branch", "scan_schedule",
+                    "next_scan_at", "audit_count", "updated_at")
+    list_filter = ("is_active", ("tech_lead", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "slug", "description", "repository_url")
+    list_select_related = ("tech_lead",)
+    autocomplete_fields = ("tech_lead", "members")
+    prepopulated_fields = {"slug": ("name",)}
+    ordering = ("name",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "description", "is_active")}),
+        ("People", {"fields": ("tech_lead", "members")}),
+        ("Repository and re-scans", {
+            "fields": ("repository_url", "branch", "scan_schedule", "next_scan_at",
+                       "enabled_scanners"),
+        }),
+        ("History", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_audit_count=Count("audits"))
+
+    @admin.display(description="audits", ordering="_audit_count")
+    def audit_count(self, obj):
+        return obj._audit_count
+
+
+@admin.register(MaturityDomain)
+class MaturityDomainAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "weight", "display_order", "aliases")
+    list_editable = ("weight", "display_order")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    ordering = ("display_order", "name")
+
+
+class DomainScoreInline(admin.TabularInline):
+    model = DomainScore
+    extra = 0
+    fields = ("domain", "score", "source", "rationale", "formula_version")
+    readonly_fields = ("formula_version",)
+    autocomplete_fields = ("domain",)
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("domain")
+
+
+@admin.register(Audit)
+class AuditAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("title", "project", "kind", "audit_date", "status", "stated_verdict",
+                    "computed_verdict", "global_score", "auditor")
+    list_filter = ("kind", "status", "stated_verdict", "computed_verdict", "is_self_attested",
+                   ("project", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("title", "project__name", "project__slug", "version_label", "commit_sha")
+    list_select_related = ("project", "auditor")
+    autocomplete_fields = ("project", "auditor")
+    date_hierarchy = "audit_date"
+    ordering = ("-audit_date", "-id")
+    inlines = (DomainScoreInline,)
+    readonly_fields = ("global_score", "computed_verdict", "created_at", "updated_at",
+                       "started_at", "finished_at", "source_sha256", "warnings", "scan_details")
+    fieldsets = (
+        (None, {"fields": ("project", "title", "kind", "version_label", "auditor", "audit_date",
+                           "valid_until", "commit_sha", "status")}),
+        ("Verdict and scores", {"fields": ("stated_verdict", "computed_verdict", "global_score",
+                                           "stated_global_score", "summary",
+                                           "is_self_attested")}),
+        ("Tests and coverage", {"fields": (("tests_passed", "tests_failed", "tests_errors",
+                                            "tests_skipped"), "tests_duration_seconds",
+                                           ("coverage_percent", "branch_coverage_percent"))}),
+        ("Security and size", {"fields": (("security_critical", "security_high",
+                                           "security_medium", "security_low"),
+                                          ("files_count", "lines_of_code", "warnings_count"),
+                                          "extra_metrics")}),
+        ("Provenance", {"classes": ("collapse",),
+                        "fields": ("source_sha256", "warnings", "started_at", "finished_at",
+                                   "scan_details", "created_at", "updated_at")}),
+    )
+
+
+@admin.register(DomainScore)
+class DomainScoreAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+    project_path = "audit__project"
+    list_display = ("audit", "domain", "score", "source", "formula_version", "updated_at")
+    list_filter = ("source", "domain")
+    search_fields = ("audit__title", "audit__project__name", "domain__name", "rationale")
+    list_select_related = ("audit__project", "domain")
+    autocomplete_fields = ("audit", "domain")
+    ordering = ("-audit__audit_date", "domain__display_order")
+    show_full_result_count = False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "audit" and not access.sees_all_projects(request.user):
+            kwargs["queryset"] = Audit.objects.filter(access.project_scope_q(request.user, "project"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+

@@ -1,0 +1,282 @@
+"""Projects, their audits, the maturity domains and the per-domain scores of each audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+SCORE_MIN = Decimal("0.0")
+SCORE_MAX = Decimal("10.0")
+DEFAULT_VALIDITY_DAYS = 90
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    tech_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_projects",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="member_projects"
+    )
+    repository_url = models.CharField(
+        "repository",
+        max_length=500,
+        blank=True,
+        help_text="https or ssh git URL, or a local path under one of SCAN_LOCAL_ROOTS.",
+    )
+    branch = models.CharField(max_length=200, blank=True, default="main")
+    is_active = models.BooleanField("active", default=True)
+    # Re-scan schedule: empty = off; otherwise a 5-field cron expression ("0 2 * * *").
+    scan_schedule = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='Cron expression (minute hour day month weekday), e.g. "0 2 * * *"; empty = off.',
+    )
+    next_scan_at = models.DateTimeField(null=True, blank=True)
+    enabled_scanners = models.JSONField(
+        default=list, blank=True, help_text="Scanner names; empty means all available scanners."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            # Dispatcher: "active projects whose next scan is due", a partial index on the queue.
+            models.Index(
+                fields=["next_scan_at"],
+                name="project_scan_due_idx",
+                condition=Q(is_active=True, next_scan_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MaturityDomain(models.Model):
+    """A dimension of maturity (Security, Testing, ...), weighted in the global score."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    weight = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    display_order = models.PositiveSmallIntegerField(default=0)
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Other names reports use for this domain, e.g. ["Sécurité", "Security"].',
+    )
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="domain_weight_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Audit(models.Model):
+    class Kind(models.TextChoices):
+        MANUAL = "manual", "Manual audit"
+        AUTOMATED = "automated", "Automated re-scan"
+        IMPORTED = "imported", "Imported report"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    class Verdict(models.TextChoices):
+        PRODUCTION_READY = "production_ready", "Production ready"
+        WITH_RESERVATIONS = "with_reservations", "Ready with reservations"
+        NOT_READY = "not_ready", "Not production ready"
+        UNKNOWN = "unknown", "Unknown"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="audits")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MANUAL)
+    title = models.CharField(max_length=300)
+    version_label = models.CharField("version", max_length=100, blank=True)
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audits_performed",
+    )
+    audit_date = models.DateField("date", null=True, blank=True, default=dt.date.today)
+    commit_sha = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    stated_verdict = models.CharField(
+        max_length=20, choices=Verdict.choices, default=Verdict.UNKNOWN,
+        help_text="The verdict the audit or report states, as written.",
+    )
+    computed_verdict = models.CharField(
+        max_length=20, choices=Verdict.choices, default=Verdict.UNKNOWN,
+        help_text="The readiness gate computed from evidence.",
+    )
+    summary = models.TextField(blank=True)
+    valid_until = models.DateField(
+        null=True, blank=True, help_text=f"Defaults to {DEFAULT_VALIDITY_DAYS} days after the date."
+    )
+    is_self_attested = models.BooleanField(
+        default=False, help_text="Values stated by the audited team, not verified by auditor."
+    )
+
+    # Metrics: columns, so they can be filtered, sorted and aggregated.
+    tests_passed = models.PositiveIntegerField(null=True, blank=True)
+    tests_failed = models.PositiveIntegerField(null=True, blank=True)
+    tests_errors = models.PositiveIntegerField(null=True, blank=True)
+    tests_skipped = models.PositiveIntegerField(null=True, blank=True)
+    tests_duration_seconds = models.FloatField(null=True, blank=True)
+    coverage_percent = models.DecimalField(
+        "line coverage %", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    branch_coverage_percent = models.DecimalField(
+        "branch coverage %", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    security_critical = models.PositiveIntegerField(null=True, blank=True)
+    security_high = models.PositiveIntegerField(null=True, blank=True)
+    security_medium = models.PositiveIntegerField(null=True, blank=True)
+    security_low = models.PositiveIntegerField(null=True, blank=True)
+    files_count = models.PositiveIntegerField("files", null=True, blank=True)
+    lines_of_code = models.PositiveIntegerField(null=True, blank=True)
+    warnings_count = models.PositiveIntegerField("warnings", null=True, blank=True)
+    extra_metrics = models.JSONField(
+        default=dict, blank=True, help_text="Other metrics (response time, availability, ...)."
+    )
+
+    global_score = models.DecimalField(
+        max_digits=3, decimal_places=1, null=True, blank=True,
+        help_text="Weighted mean of the measured domains; stored for fast reading.",
+    )
+    stated_global_score = models.DecimalField(
+        max_digits=3, decimal_places=1, null=True, blank=True,
+        help_text="The global score an imported report states, kept as stated.",
+    )
+    # Report import: content hash (re-import detection) and what could not be mapped.
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    # Automated runs: timing and which parts could not be measured.
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    scan_details = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-audit_date", "-id"]
+        indexes = [
+            # Project page and portfolio: "latest audits of a project", newest first.
+            models.Index(fields=["project", "-audit_date", "-id"], name="audit_project_latest_idx"),
+            # Admin changelist date hierarchy and "audits by status".
+            models.Index(fields=["status", "-audit_date"], name="audit_status_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(global_score__isnull=True)
+                | Q(global_score__gte=SCORE_MIN, global_score__lte=SCORE_MAX),
+                name="audit_global_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(stated_global_score__isnull=True)
+                | Q(stated_global_score__gte=SCORE_MIN, stated_global_score__lte=SCORE_MAX),
+                name="audit_stated_global_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(coverage_percent__isnull=True)
+                | Q(coverage_percent__gte=0, coverage_percent__lte=100),
+                name="audit_coverage_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(branch_coverage_percent__isnull=True)
+                | Q(branch_coverage_percent__gte=0, branch_coverage_percent__lte=100),
+                name="audit_branch_coverage_range",
+            ),
+            # Re-importing the same report never creates a second audit of the project.
+            models.UniqueConstraint(
+                fields=["project", "source_sha256"],
+                condition=~Q(source_sha256=""),
+                name="audit_unique_source_per_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        date = self.audit_date.isoformat() if self.audit_date else "undated"
+        return f"{self.project} — {self.title} ({date})"
+
+    def save(self, *args, **kwargs):
+        if self.valid_until is None and self.audit_date is not None:
+            self.valid_until = self.audit_date + dt.timedelta(days=DEFAULT_VALIDITY_DAYS)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.valid_until is not None and self.valid_until < timezone.localdate()
+
+
+class DomainScore(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        COMPUTED = "computed", "Computed from evidence"
+        IMPORTED = "imported", "Imported (stated in a report)"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="domain_scores")
+    domain = models.ForeignKey(MaturityDomain, on_delete=models.PROTECT, related_name="scores")
+    score = models.DecimalField(
+        max_digits=3, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)],
+        help_text="0–10, one decimal. Empty means not measured (no evidence).",
+    )
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    rationale = models.TextField(blank=True)
+    # The evidence that moved a computed score: [{"kind": ..., "label": ..., "url": ..., "effect": ...}]
+    evidence = models.JSONField(default=list, blank=True)
+    formula_version = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["domain__display_order", "domain__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "domain"], name="domainscore_unique_per_audit"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=SCORE_MIN, score__lte=SCORE_MAX),
+                name="domainscore_score_range",
+            ),
+        ]
+        indexes = [
+            # Trends: "scores of one domain across audits" (project page line charts).
+            models.Index(fields=["domain", "audit"], name="domainscore_domain_audit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.score if self.score is not None else 'not measured'}"
+
+
+class Heartbeat(models.Model):
+    """Last time a background process proved it was alive (beat sends one every minute)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
