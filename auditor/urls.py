@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from auditor.health import healthz
@@ -11,5 +11,6 @@ admin.site.index_title = "Projects, audits, findings and checklists"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("projects.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

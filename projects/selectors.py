@@ -1,0 +1,1 @@
+"""Reads for the manager pages (portfolio, project, audit report)."""
