@@ -19,6 +19,15 @@ def make_user(username: str, role: str | None = None, **extra) -> User:
     return user
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests render pages without running collectstatic, so no manifest of hashed names."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def admin(db):
     return make_user("root", is_superuser=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
@@ -29,7 +30,8 @@ def check_broker() -> bool:
     from auditor.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        # The URL is read from settings on every call, so the check follows the configuration.
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
             _ = conn.default_channel  # opening a channel proves the broker really answers
         return True

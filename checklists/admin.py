@@ -62,17 +62,14 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not ChecklistItem:
             return super().save_formset(request, form, formset, change)
+        previous_states = {f.instance.pk: f.initial.get("state") for f in formset.initial_forms}
         with transaction.atomic():
-            for item_form in formset.forms:
-                if not item_form.has_changed() or item_form.instance.pk is None:
-                    continue
-                item = item_form.instance
-                previous = item_form.initial.get("state", item.state)
+            for item in formset.save(commit=False):
                 services.checklist_item_record_change(
-                    item=item, previous_state=previous, user=request.user
+                    item=item, previous_state=previous_states.get(item.pk, item.state),
+                    user=request.user,
                 )
                 services.checklist_item_save(item=item)
-            formset.save_m2m()
 
 
 @admin.register(ChecklistItemHistory)
