@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from auditor.health import healthz
+from auditor.metrics import metrics
 
 admin.site.site_header = "auditor"
 admin.site.site_title = "auditor admin"
@@ -10,7 +11,11 @@ admin.site.index_title = "Projects, audits, findings and checklists"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
+
+# A fast 503 when the database is down, a plain 500 page otherwise (never needs the database).
+handler500 = "auditor.errors.server_error"

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class TrailConfig(AppConfig):
+    """The audit trail: who changed what, when, before → after (django-auditlog underneath)."""
+
+    name = "trail"
+    verbose_name = "Audit trail"
+
+    def ready(self):
+        from trail import registry
+
+        registry.register_tracked_models()
+        registry.use_trail_as_admin_history()
