@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -140,6 +141,8 @@ class ImportRun(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
     error_message = models.TextField(blank=True)
+    # Metrics the report carried (coverage, test counts, LOC...), also copied onto the audit.
+    metrics = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,76 @@
+"""Stable finding identity across runs. The rule is documented in docs/fingerprints.md."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from findings.importers.base import ParsedFinding
+
+VERSION = "v1"
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_path(path: str) -> str:
+    """Forward slashes, no "./" prefix, no "a/../b"; absolute paths are handled per report."""
+    path = path.strip().replace("\\", "/")
+    if not path:
+        return ""
+    path = posixpath.normpath(path)
+    if path == ".":
+        return ""
+    if path.startswith("//"):
+        path = "/" + path.lstrip("/")
+    return path
+
+
+def normalise_snippet(snippet: str) -> str:
+    """Indentation and spacing do not matter; the code itself does."""
+    return _SPACES.sub(" ", snippet).strip()
+
+
+def _strip_common_root(findings: list[ParsedFinding]) -> None:
+    """Absolute paths (a scan of /some/checkout/...) become relative to their common folder,
+    so the same repository scanned from another checkout keeps its fingerprints."""
+    absolute = [f.file_path for f in findings if f.file_path.startswith("/")]
+    if not absolute:
+        return
+    root = posixpath.commonpath([posixpath.dirname(p) for p in absolute])
+    prefix = root.rstrip("/") + "/"
+    for finding in findings:
+        if finding.file_path.startswith(prefix):
+            finding.file_path = finding.file_path[len(prefix):]
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def assign_fingerprints(findings: Iterable[ParsedFinding]) -> list[ParsedFinding]:
+    """Set `.fingerprint` (64 hex chars) on every finding of one report and return them.
+
+    Identity = tool + rule + normalised path + (the tool's own fingerprint, else the normalised
+    source line), plus the rank of the result among identical ones in the same file, counted in
+    line order. The line number itself is never part of it.
+    """
+    findings = list(findings)
+    for finding in findings:
+        finding.file_path = normalise_path(finding.file_path)
+    _strip_common_root(findings)
+    groups: dict[tuple[str, ...], list[ParsedFinding]] = defaultdict(list)
+    for finding in findings:
+        if finding.tool_fingerprint:
+            key = (finding.tool, finding.rule_id, finding.file_path, "fp", finding.tool_fingerprint)
+        else:
+            key = (finding.tool, finding.rule_id, finding.file_path, "code",
+                   normalise_snippet(finding.snippet))
+        groups[key].append(finding)
+    for key, members in groups.items():
+        if len(members) > 1:
+            members.sort(key=lambda f: f.line if f.line is not None else 0)  # stable sort
+        for rank, finding in enumerate(members):
+            finding.fingerprint = _digest(VERSION, *key, str(rank))
+    return findings

@@ -1,0 +1,263 @@
+"""SARIF 2.1.0: every run and every result of CodeQL, Semgrep, gitleaks, Trivy, ruff, ..."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from findings.importers.base import (
+    ParsedFinding,
+    ParsedReport,
+    ReportError,
+    as_float,
+    as_int,
+    as_str,
+    expect,
+)
+from findings.models import Severity
+
+LEVELS = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW,
+          "none": Severity.INFO}
+# Tools whose every result is a security matter; other tools are Code quality unless the rule
+# carries a security-severity or a "security" tag.
+SECURITY_TOOLS = {"codeql", "semgrep", "semgrep oss", "gitleaks", "trivy", "checkov", "flawfinder",
+                  "bandit", "detect-secrets", "grype", "snyk", "tfsec", "kics", "brakeman",
+                  "gosec", "njsscan", "horusec", "osv-scanner", "dependency-check"}
+CWE_RE = re.compile(r"cwe[-/_ ]?0*(\d+)", re.IGNORECASE)
+
+
+def looks_like(doc: Any) -> bool:
+    return isinstance(doc, dict) and "runs" in doc and (
+        "sarif" in str(doc.get("$schema", "")).lower() or "version" in doc
+    )
+
+
+def cvss_band(score: float) -> int:
+    """CVSS v3 qualitative bands, as GitHub code scanning applies them to security-severity."""
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    if score > 0.0:
+        return Severity.LOW
+    return Severity.INFO
+
+
+def _text(obj: Any) -> str:
+    if isinstance(obj, dict):
+        value = obj.get("text") or obj.get("markdown") or ""
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def _uri_path(uri: str) -> str:
+    if uri.startswith("file:"):
+        return unquote(urlsplit(uri).path)
+    return unquote(uri)
+
+
+class _Run:
+    def __init__(self, run: dict, where: str):
+        self.where = where
+        tool = run.get("tool")
+        expect(isinstance(tool, dict) and isinstance(tool.get("driver"), dict),
+               "run has no tool.driver", where)
+        driver = tool["driver"]
+        self.name = as_str(driver.get("name"), f"{where}.tool.driver.name").strip()
+        expect(bool(self.name), "run has no tool.driver.name", where)
+        self.driver_rules = self._rules(driver, f"{where}.tool.driver")
+        self.extension_rules = []
+        extensions = tool.get("extensions") or []
+        expect(isinstance(extensions, list), "tool.extensions is not a list", where)
+        for i, extension in enumerate(extensions):
+            expect(isinstance(extension, dict), "expected an object", f"{where}.tool.extensions[{i}]")
+            self.extension_rules.append(self._rules(extension, f"{where}.tool.extensions[{i}]"))
+        self.rules_by_id: dict[str, dict] = {}
+        for rules in [*self.extension_rules, self.driver_rules]:
+            for rule in rules:
+                if isinstance(rule.get("id"), str):
+                    self.rules_by_id.setdefault(rule["id"], rule)
+        bases = run.get("originalUriBaseIds") or {}
+        self.base_ids = bases if isinstance(bases, dict) else {}
+        artifacts = run.get("artifacts") or []
+        self.artifacts = artifacts if isinstance(artifacts, list) else []
+
+    @staticmethod
+    def _rules(component: dict, where: str) -> list[dict]:
+        rules = component.get("rules") or []
+        expect(isinstance(rules, list), "rules is not a list", where)
+        for i, rule in enumerate(rules):
+            expect(isinstance(rule, dict), "expected an object", f"{where}.rules[{i}]")
+        return rules
+
+    def rule_for(self, result: dict, where: str) -> tuple[str, dict]:
+        rule_ref = result.get("rule") if isinstance(result.get("rule"), dict) else {}
+        rule_id = result.get("ruleId") or rule_ref.get("id") or ""
+        rule_id = as_str(rule_id, f"{where}.ruleId")
+        rule: dict = {}
+        index = result.get("ruleIndex", rule_ref.get("index"))
+        component = rule_ref.get("toolComponent") if isinstance(rule_ref.get("toolComponent"),
+                                                                dict) else None
+        rules = self.driver_rules
+        if component is not None and isinstance(component.get("index"), int):
+            if 0 <= component["index"] < len(self.extension_rules):
+                rules = self.extension_rules[component["index"]]
+        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(rules):
+            rule = rules[index]
+        elif rule_id:
+            rule = self.rules_by_id.get(rule_id, {})
+        if not rule_id:
+            rule_id = as_str(rule.get("id"), f"{where}.rule.id")
+        return rule_id, rule
+
+    def location(self, result: dict, where: str) -> tuple[str, int | None, str]:
+        locations = result.get("locations")
+        physical = None
+        if isinstance(locations, list):
+            for location in locations:
+                if isinstance(location, dict) and isinstance(location.get("physicalLocation"), dict):
+                    physical = location["physicalLocation"]
+                    break
+        if physical is None:
+            raise ReportError("result has no physical location (locations[].physicalLocation)",
+                              where=where)
+        artifact = physical.get("artifactLocation")
+        expect(isinstance(artifact, dict), "physical location has no artifactLocation", where)
+        uri = artifact.get("uri")
+        if not uri and isinstance(artifact.get("index"), int):
+            index = artifact["index"]
+            if 0 <= index < len(self.artifacts) and isinstance(self.artifacts[index], dict):
+                loc = self.artifacts[index].get("location") or {}
+                uri = loc.get("uri") if isinstance(loc, dict) else None
+        uri = as_str(uri, f"{where}.artifactLocation.uri")
+        expect(bool(uri), "artifactLocation has no uri", where)
+        path = _uri_path(uri)
+        if artifact.get("uriBaseId") is None and uri.startswith("file:"):
+            path = self._relative_to_bases(path)
+        region = physical.get("region") if isinstance(physical.get("region"), dict) else {}
+        line = as_int(region.get("startLine"), f"{where}.region.startLine")
+        snippet = _text(region.get("snippet"))
+        if not snippet:
+            context = physical.get("contextRegion")
+            if isinstance(context, dict) and line is not None:
+                start = as_int(context.get("startLine"), f"{where}.contextRegion.startLine") or line
+                lines = _text(context.get("snippet")).splitlines()
+                if 0 <= line - start < len(lines):
+                    snippet = lines[line - start]
+        return path, line, snippet
+
+    def _relative_to_bases(self, path: str) -> str:
+        for base in self.base_ids.values():
+            base_uri = base.get("uri") if isinstance(base, dict) else None
+            if isinstance(base_uri, str) and base_uri:
+                base_path = _uri_path(base_uri).rstrip("/") + "/"
+                if path.startswith(base_path):
+                    return path[len(base_path):]
+        return path
+
+
+def _fingerprint(result: dict) -> str:
+    for key in ("fingerprints", "partialFingerprints"):
+        prints = result.get(key)
+        if isinstance(prints, dict) and prints:
+            return ";".join(f"{k}={v}" for k, v in sorted(prints.items()) if isinstance(v, str))
+    return ""
+
+
+def _is_accepted(result: dict) -> bool:
+    suppressions = result.get("suppressions")
+    if not isinstance(suppressions, list):
+        return False
+    # A suppression without a status counts as accepted (SARIF 2.1.0 §3.35.3).
+    return any(isinstance(s, dict) and s.get("status", "accepted") == "accepted"
+               for s in suppressions)
+
+
+def _cwe(rule: dict, result: dict) -> str:
+    for holder in (result.get("properties"), rule.get("properties")):
+        if isinstance(holder, dict):
+            for tag in holder.get("tags") or []:
+                if isinstance(tag, str) and (match := CWE_RE.search(tag)):
+                    return f"CWE-{int(match.group(1))}"
+    return ""
+
+
+def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
+    """(severity, has_security_severity)."""
+    for holder, label in ((result.get("properties"), "properties"),
+                          (rule.get("properties"), "rule.properties")):
+        if isinstance(holder, dict) and holder.get("security-severity") not in (None, ""):
+            score = as_float(holder["security-severity"], f"{where}.{label}.security-severity")
+            return cvss_band(score), True
+    level = result.get("level")
+    if level is None:
+        config = rule.get("defaultConfiguration")
+        level = config.get("level") if isinstance(config, dict) else None
+    level = as_str(level, f"{where}.level", default="warning")
+    expect(level in LEVELS, f"unknown level {level!r} (expected error, warning, note or none)",
+           where)
+    return LEVELS[level], False
+
+
+def parse(doc: Any) -> ParsedReport:
+    expect(isinstance(doc, dict), "not a SARIF log (top level is not an object)")
+    version = doc.get("version")
+    expect(version == "2.1.0", f"unsupported SARIF version {version!r} (expected \"2.1.0\")",
+           "version")
+    runs = doc.get("runs")
+    expect(isinstance(runs, list), "\"runs\" is not a list", "runs")
+    expect(len(runs) > 0, "the SARIF log has no runs (nothing to import)", "runs")
+    report = ParsedReport(format="sarif", tool="")
+    tool_names = []
+    for run_index, raw_run in enumerate(runs):
+        where_run = f"runs[{run_index}]"
+        expect(isinstance(raw_run, dict), "expected an object", where_run)
+        run = _Run(raw_run, where_run)
+        tool = run.name.lower()
+        if tool not in tool_names:
+            tool_names.append(tool)
+        report.tools.add(tool)
+        results = raw_run.get("results")
+        if results is None:
+            continue  # the tool did not run the analysis; a run with [] means "nothing found"
+        expect(isinstance(results, list), "results is not a list", f"{where_run}.results")
+        for index, result in enumerate(results):
+            where = f"{where_run}.results[{index}]"
+            expect(isinstance(result, dict), "expected an object", where)
+            if result.get("kind", "fail") in ("pass", "notApplicable"):
+                continue
+            rule_id, rule = run.rule_for(result, where)
+            message = _text(result.get("message")) or _text(rule.get("shortDescription")) or rule_id
+            where_rule = f"{where} (rule {rule_id})" if rule_id else where
+            path, line, snippet = run.location(result, where_rule)
+            severity, has_security_severity = _severity(result, rule, where)
+            tags = (rule.get("properties") or {}).get("tags") if isinstance(
+                rule.get("properties"), dict) else None
+            kind = (rule.get("properties") or {}).get("kind") if isinstance(
+                rule.get("properties"), dict) else None
+            # ruff files its flake8-bandit rules (S...) under that "kind".
+            is_security = (has_security_severity or tool in SECURITY_TOOLS
+                           or (isinstance(tags, list) and "security" in tags)
+                           or (isinstance(kind, str) and "bandit" in kind))
+            help_text = _text(rule.get("help")) or as_str(rule.get("helpUri"), f"{where}.helpUri")
+            first_line = message.strip().splitlines()[0] if message.strip() else rule_id
+            report.findings.append(ParsedFinding(
+                tool=tool,
+                rule_id=rule_id[:200],
+                title=(f"{rule_id}: {first_line}" if rule_id else first_line)[:500],
+                severity=severity,
+                domain_slug="security" if is_security else "code-quality",
+                file_path=path,
+                line=line,
+                snippet=snippet,
+                description=message,
+                cwe=_cwe(rule, result),
+                recommendation=help_text,
+                tool_fingerprint=_fingerprint(result),
+                suppressed=_is_accepted(result),
+            ))
+    report.tool = ", ".join(tool_names)[:100]
+    return report

@@ -1,0 +1,309 @@
+"""Findings services: scanner report import (every entry point goes through `scan_import`)
+and per-project API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from findings.fingerprints import assign_fingerprints
+from findings.importers import ParsedFinding, ParsedReport, ReportError, parse_report
+from findings.models import ApiToken, Finding, ImportRun, Severity
+from projects.models import Audit, MaturityDomain, Project
+
+PREVIEW_ROWS = 20
+ACTIVE = tuple(str(s) for s in Finding.ACTIVE_STATUSES)
+CLOSED_BY_HUMAN = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
+FIXED = str(Finding.Status.FIXED)
+AUDIT_METRIC_FIELDS = (
+    "tests_passed", "tests_failed", "tests_errors", "tests_skipped", "tests_duration_seconds",
+    "coverage_percent", "branch_coverage_percent", "security_critical", "security_high",
+    "security_medium", "security_low", "files_count", "lines_of_code", "warnings_count",
+)
+# Non-PostgreSQL databases (the embedded SQLite default) write in batches of this size.
+BATCH_SIZE = 500
+
+
+@dataclass
+class _Plan:
+    create: list[ParsedFinding] = field(default_factory=list)
+    still_open: list[tuple[int, ParsedFinding]] = field(default_factory=list)
+    reopen: list[tuple[int, ParsedFinding]] = field(default_factory=list)
+    unchanged_closed: list[tuple[int, ParsedFinding]] = field(default_factory=list)
+    resolve: list[int] = field(default_factory=list)
+
+
+def scan_import(
+    *,
+    project: Project,
+    content: bytes,
+    file_name: str,
+    format: str = "auto",
+    audit: Audit | None = None,
+    user=None,
+    token: ApiToken | None = None,
+    dry_run: bool = False,
+) -> ImportRun:
+    """Import one scanner report into `project` (and `audit`'s metrics) in one transaction.
+
+    Raises ReportError with a clear message on bad input; the database is then untouched.
+    On `dry_run` nothing is written: the returned ImportRun is unsaved and carries `.preview`
+    ({"created": [...], "reopened": [...], "resolved": [...]}, first rows of each).
+    """
+    started = time.perf_counter()
+    limit = settings.AUDITOR_MAX_UPLOAD_BYTES
+    if len(content) > limit:
+        raise ReportError(f"the file is {len(content):,} bytes, over the {limit:,}-byte limit "
+                          "(AUDITOR_MAX_UPLOAD_BYTES)", file_name=file_name)
+    if audit is not None and audit.project_id != project.pk:
+        raise ReportError(f"audit {audit.pk} belongs to another project, not {project.slug}",
+                          file_name=file_name)
+    report = parse_report(content, file_name=file_name, format=format)
+    assign_fingerprints(report.findings)
+    run = ImportRun(
+        project=project, audit=audit, user=user if getattr(user, "pk", None) else None,
+        token=token, format=report.format, tool=report.tool[:100], file_name=file_name[:255],
+        sha256=hashlib.sha256(content).hexdigest(), metrics=report.metrics,
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        if not dry_run and connection.vendor == "postgresql":
+            # Two imports into one project run one after the other, never interleaved.
+            list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk"))
+        plan = _plan(project, report)
+        _count(run, plan)
+        if dry_run:
+            run.status = ImportRun.Status.DRY_RUN
+            run.preview = _preview(plan)
+            run.duration_ms = int((time.perf_counter() - started) * 1000)
+            return run
+        run.save()
+        domains = dict(MaturityDomain.objects.filter(
+            slug__in={f.domain_slug for f in plan.create}).values_list("slug", "pk"))
+        _write(run, plan, domains, now)
+        if audit is not None and report.metrics:
+            _apply_metrics(audit, report.metrics)
+        if token is not None:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        run.status = ImportRun.Status.SUCCEEDED
+        run.duration_ms = int((time.perf_counter() - started) * 1000)
+        run.save(update_fields=["status", "duration_ms"])
+        run.preview = _preview(plan)
+        _schedule_recompute(project.pk)
+    return run
+
+
+def _plan(project: Project, report: ParsedReport) -> _Plan:
+    plan = _Plan()
+    known = {
+        fingerprint: (pk, status, tool)
+        for pk, fingerprint, status, tool in Finding.objects.filter(project=project)
+        .values_list("pk", "fingerprint", "status", "tool").iterator(chunk_size=10_000)
+    }
+    seen = set()
+    for finding in report.findings:
+        seen.add(finding.fingerprint)
+        row = known.get(finding.fingerprint)
+        if row is None:
+            plan.create.append(finding)
+        elif row[1] in ACTIVE:
+            plan.still_open.append((row[0], finding))
+        elif row[1] == FIXED:
+            plan.reopen.append((row[0], finding))
+        else:
+            plan.unchanged_closed.append((row[0], finding))
+    tools = report.tools
+    plan.resolve = [pk for fingerprint, (pk, status, tool) in known.items()
+                    if status in ACTIVE and tool in tools and fingerprint not in seen]
+    return plan
+
+
+def _count(run: ImportRun, plan: _Plan) -> None:
+    run.created_count = len(plan.create)
+    run.still_open_count = len(plan.still_open)
+    run.reopened_count = len(plan.reopen)
+    run.resolved_count = len(plan.resolve)
+    run.unchanged_closed_count = len(plan.unchanged_closed)
+    run.error_count = 0
+
+
+def _row(finding: ParsedFinding) -> dict:
+    return {"title": finding.title, "severity": Severity(finding.severity).label,
+            "tool": finding.tool, "rule_id": finding.rule_id, "file_path": finding.file_path,
+            "line": finding.line}
+
+
+def _preview(plan: _Plan) -> dict:
+    resolved = list(
+        Finding.objects.filter(pk__in=plan.resolve[:PREVIEW_ROWS])
+        .order_by("pk").values("title", "severity", "tool", "rule_id", "file_path", "line")
+    ) if plan.resolve else []
+    for row in resolved:
+        row["severity"] = Severity(row["severity"]).label
+    return {
+        "created": [_row(f) for f in plan.create[:PREVIEW_ROWS]],
+        "reopened": [_row(f) for _pk, f in plan.reopen[:PREVIEW_ROWS]],
+        "resolved": resolved,
+    }
+
+
+def _new_status(finding: ParsedFinding) -> str:
+    # Plain str/int, never the enum members: COPY would adapt an Enum by its name.
+    return str(Finding.Status.ACCEPTED_RISK if finding.suppressed else Finding.Status.OPEN)
+
+
+_COPY_COLUMNS = (
+    "project_id", "first_seen_audit_id", "last_seen_audit_id", "title", "description", "severity",
+    "confidence", "domain_id", "status", "status_changed_at", "tool", "rule_id", "cwe",
+    "file_path", "line", "recommendation", "effort", "fingerprint", "first_seen_at",
+    "last_seen_at", "created_at", "updated_at",
+)
+
+
+def _values(run: ImportRun, finding: ParsedFinding, domains: dict, now) -> tuple:
+    return (
+        run.project_id, run.audit_id, run.audit_id, finding.title[:500], finding.description,
+        int(finding.severity), finding.confidence[:20], domains.get(finding.domain_slug),
+        _new_status(finding), now, finding.tool[:100], finding.rule_id[:200], finding.cwe[:20],
+        finding.file_path[:1000], finding.line, finding.recommendation, "", finding.fingerprint,
+        now, now, now, now,
+    )
+
+
+def _write(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
+    if connection.vendor == "postgresql":
+        _write_postgresql(run, plan, domains, now)
+    else:
+        _write_portable(run, plan, domains, now)
+
+
+def _write_postgresql(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
+    """A constant number of statements whatever the number of findings: COPY for new rows,
+    one UPDATE ... FROM unnest(arrays) per kind of change."""
+    assert Finding._meta.db_table == "findings_finding"
+    with connection.cursor() as cursor:
+        if plan.create:
+            columns = ", ".join(_COPY_COLUMNS)
+            with cursor.cursor.copy(f"COPY findings_finding ({columns}) FROM STDIN") as copy:
+                for finding in plan.create:
+                    copy.write_row(_values(run, finding, domains, now))
+        seen = plan.still_open + plan.unchanged_closed
+        if seen:
+            cursor.execute(
+                "UPDATE findings_finding AS f SET line = v.line, last_seen_at = %s, updated_at = %s, "
+                "last_seen_audit_id = COALESCE(%s, f.last_seen_audit_id) "
+                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, line) WHERE f.id = v.id",
+                [now, now, run.audit_id, [pk for pk, _f in seen], [f.line for _pk, f in seen]],
+            )
+        if plan.reopen:
+            cursor.execute(
+                "UPDATE findings_finding AS f SET line = v.line, status = v.status, reopened_at = %s, "
+                "status_changed_at = %s, fixed_at = NULL, resolved_by_import_id = NULL, "
+                "last_seen_at = %s, updated_at = %s, "
+                "last_seen_audit_id = COALESCE(%s, f.last_seen_audit_id) "
+                "FROM unnest(%s::bigint[], %s::integer[], %s::varchar[]) AS v(id, line, status) "
+                "WHERE f.id = v.id",
+                [now, now, now, now, run.audit_id, [pk for pk, _f in plan.reopen],
+                 [f.line for _pk, f in plan.reopen], [_new_status(f) for _pk, f in plan.reopen]],
+            )
+        if plan.resolve:
+            cursor.execute(
+                "UPDATE findings_finding SET status = %s, fixed_at = %s, status_changed_at = %s, "
+                "resolved_by_import_id = %s, updated_at = %s WHERE id = ANY(%s::bigint[])",
+                [FIXED, now, now, run.pk, now, plan.resolve],
+            )
+
+
+def _write_portable(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
+    Finding.objects.bulk_create(
+        [Finding(**dict(zip(_COPY_COLUMNS, _values(run, f, domains, now), strict=True)))
+         for f in plan.create],
+        batch_size=BATCH_SIZE,
+    )
+    seen = [Finding(pk=pk, line=f.line, last_seen_at=now, updated_at=now,
+                    last_seen_audit_id=run.audit_id)
+            for pk, f in plan.still_open + plan.unchanged_closed]
+    fields = ["line", "last_seen_at", "updated_at"] + (["last_seen_audit_id"] if run.audit_id
+                                                        else [])
+    Finding.objects.bulk_update(seen, fields, batch_size=BATCH_SIZE)
+    reopened = [Finding(pk=pk, line=f.line, status=_new_status(f), reopened_at=now,
+                        status_changed_at=now, fixed_at=None, resolved_by_import=None,
+                        last_seen_at=now, updated_at=now, last_seen_audit_id=run.audit_id)
+                for pk, f in plan.reopen]
+    Finding.objects.bulk_update(
+        reopened, fields + ["status", "reopened_at", "status_changed_at", "fixed_at",
+                            "resolved_by_import"], batch_size=BATCH_SIZE)
+    for start in range(0, len(plan.resolve), BATCH_SIZE):
+        Finding.objects.filter(pk__in=plan.resolve[start:start + BATCH_SIZE]).update(
+            status=FIXED, fixed_at=now, status_changed_at=now, resolved_by_import=run,
+            updated_at=now)
+
+
+def _apply_metrics(audit: Audit, metrics: dict) -> None:
+    changed = []
+    for name in AUDIT_METRIC_FIELDS:
+        if name in metrics and metrics[name] is not None:
+            value = metrics[name]
+            if isinstance(value, float) and name.endswith("_percent"):
+                value = Decimal(str(value))
+            setattr(audit, name, value)
+            changed.append(name)
+    if metrics.get("extra"):
+        audit.extra_metrics = {**(audit.extra_metrics or {}), **metrics["extra"]}
+        changed.append("extra_metrics")
+    if changed:
+        audit.save(update_fields=[*changed, "updated_at"])
+
+
+def _schedule_recompute(project_id: int) -> None:
+    from projects import scoring
+
+    scoring.schedule_recompute(project_id=project_id)
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+TOKEN_PREFIX = "aud_"  # noqa: S105 (a public marker, not a secret)
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def api_token_create(*, project: Project, name: str, created_by=None) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the secret, which is shown once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        project=project, name=name, prefix=raw[:12], token_hash=_hash_token(raw),
+        created_by=created_by if getattr(created_by, "pk", None) else None,
+    )
+    return token, raw
+
+
+def api_token_fill_secret(*, token: ApiToken) -> str:
+    """Give an unsaved token (admin add form) a fresh secret; returns the secret."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token.prefix = raw[:12]
+    token.token_hash = _hash_token(raw)
+    return raw
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    """The active token with this secret, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    return (ApiToken.objects.select_related("project")
+            .filter(token_hash=_hash_token(raw), revoked_at__isnull=True).first())
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
