@@ -1,4 +1,12 @@
-"""`GET /healthz`: is the database answering, is the broker answering. No login, no internals."""
+"""`GET /healthz`: is the database answering, is the broker answering, is beat alive.
+
+No login, no internals. Beat sends `projects.heartbeat` every minute and a worker records it
+(projects.Heartbeat "beat"), so a fresh heartbeat proves beat, broker and a worker all work.
+`beat` is "late" (and the answer 503) when the last heartbeat is older than
+BEAT_MAX_SILENCE_SECONDS. On a fresh install no heartbeat exists yet: `beat` says "waiting"
+and does not fail the check, since "beat has not started yet" and "beat is not deployed" look
+the same until the first heartbeat; from the first heartbeat on, silence fails it.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +48,18 @@ def check_broker() -> bool:
         return False
 
 
+def beat_age_seconds() -> int | None:
+    """Seconds since beat's last heartbeat; None when there has been none yet."""
+    from django.utils import timezone
+
+    from projects.models import Heartbeat
+
+    beat_at = Heartbeat.objects.filter(name="beat").values_list("beat_at", flat=True).first()
+    if beat_at is None:
+        return None
+    return max(0, int((timezone.now() - beat_at).total_seconds()))
+
+
 @login_not_required
 @never_cache
 @require_GET
@@ -48,5 +68,19 @@ def healthz(request):
     healthy = all(checks.values())
     body = {"status": "ok" if healthy else "unavailable"}
     body.update({name: "ok" if ok else "unavailable" for name, ok in checks.items()})
+    age = None
+    if checks["database"]:
+        age = beat_age_seconds()
+        if age is None:
+            body["beat"] = "waiting"
+        elif age > settings.BEAT_MAX_SILENCE_SECONDS:
+            body["beat"] = "late"
+            healthy = False
+            body["status"] = "unavailable"
+        else:
+            body["beat"] = "ok"
+    else:
+        body["beat"] = "unknown"
+    body["beat_age_seconds"] = age
     return JsonResponse(body, status=200 if healthy else 503)
 

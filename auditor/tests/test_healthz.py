@@ -7,7 +7,9 @@ def test_it_answers_200_without_login_when_database_and_broker_answer(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "status": "ok", "database": "ok", "broker": "ok", "beat": "waiting", "beat_age_seconds": None,
+    }
 
 
 @pytest.mark.django_db
