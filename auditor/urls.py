@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("", include("findings.urls")),
     path("", include("projects.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

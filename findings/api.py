@@ -1,0 +1,95 @@
+"""CI upload: POST /api/projects/<slug>/scans/ with a per-project bearer token."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from findings.importers import FORMAT_CHOICES, ReportError
+from findings.models import ImportRun
+from findings.services import api_token_authenticate, scan_import
+from projects.models import Audit
+
+FORMATS = {value for value, _label in FORMAT_CHOICES}
+TRUE = {"1", "true", "yes", "on"}
+
+
+def _error(status: int, message: str, **headers) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def import_run_json(run: ImportRun) -> dict:
+    data = {
+        "id": run.pk,
+        "project": run.project.slug,
+        "audit": run.audit_id,
+        "format": run.format,
+        "tool": run.tool,
+        "file_name": run.file_name,
+        "sha256": run.sha256,
+        "status": run.status,
+        "counts": {
+            "created": run.created_count,
+            "still_open": run.still_open_count,
+            "reopened": run.reopened_count,
+            "resolved": run.resolved_count,
+            "unchanged_closed": run.unchanged_closed_count,
+            "errors": run.error_count,
+        },
+        "duration_ms": run.duration_ms,
+        "metrics": run.metrics,
+    }
+    if getattr(run, "preview", None) is not None and run.status == ImportRun.Status.DRY_RUN:
+        data["preview"] = run.preview
+    return data
+
+
+@csrf_exempt  # bearer-token API: no cookie session is used, so there is nothing to forge
+@login_not_required
+@require_POST
+def scan_upload(request, slug: str):
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return _error(401, "missing bearer token: send \"Authorization: Bearer <token>\"",
+                      WWW_Authenticate='Bearer realm="auditor"')
+    token = api_token_authenticate(raw=raw.strip())
+    if token is None:
+        return _error(401, "invalid or revoked token",
+                      WWW_Authenticate='Bearer realm="auditor", error="invalid_token"')
+    if token.project.slug != slug:
+        return _error(403, f"this token is scoped to another project, not {slug!r}")
+    project = token.project
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _error(400, "no report: send the file as the multipart form field \"file\"")
+    limit = settings.AUDITOR_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        return _error(400, f"{upload.name}: the file is {upload.size:,} bytes, over the "
+                           f"{limit:,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)")
+    report_format = request.POST.get("format", "auto") or "auto"
+    if report_format not in FORMATS:
+        return _error(400, f"unknown format {report_format!r} (expected one of "
+                           f"{', '.join(sorted(FORMATS))})")
+    audit = None
+    if request.POST.get("audit"):
+        audit_id = request.POST["audit"]
+        audit = Audit.objects.filter(pk=audit_id, project=project).first() if audit_id.isdigit() \
+            else None
+        if audit is None:
+            return _error(400, f"project {project.slug} has no audit {audit_id!r}")
+    dry_run = request.POST.get("dry_run", "").lower() in TRUE
+    try:
+        run = scan_import(project=project, content=upload.read(), file_name=upload.name or "",
+                          format=report_format, audit=audit, token=token, dry_run=dry_run)
+    except ReportError as exc:
+        return _error(400, str(exc))
+    return JsonResponse(import_run_json(run), status=200 if dry_run else 201,
+                        encoder=DjangoJSONEncoder)

@@ -1,0 +1,83 @@
+"""python manage.py import_scan --project SLUG [--audit ID] [--format auto] [--dry-run] FILE"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from findings.importers import FORMAT_CHOICES, ReportError
+from findings.services import scan_import
+from projects.models import Audit, Project
+
+EXIT_BAD_INPUT = 2
+
+
+class Command(BaseCommand):
+    help = "Import a scanner report (Bandit JSON, SARIF 2.1.0, Cobertura XML, JUnit XML)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The report file.")
+        parser.add_argument("--project", required=True, help="Project slug.")
+        parser.add_argument("--audit", type=int, help="Audit id whose metrics the report feeds.")
+        parser.add_argument("--format", default="auto",
+                            choices=[value for value, _label in FORMAT_CHOICES])
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Show what the import would change; write nothing.")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        project = Project.objects.filter(slug=options["project"]).first()
+        if project is None:
+            raise CommandError(f"no project with slug {options['project']!r}",
+                               returncode=EXIT_BAD_INPUT)
+        audit = None
+        if options["audit"] is not None:
+            audit = Audit.objects.filter(pk=options["audit"], project=project).first()
+            if audit is None:
+                raise CommandError(f"project {project.slug} has no audit {options['audit']}",
+                                   returncode=EXIT_BAD_INPUT)
+        try:
+            size = path.stat().st_size
+            if size > settings.AUDITOR_MAX_UPLOAD_BYTES:
+                raise ReportError(f"the file is {size:,} bytes, over the "
+                                  f"{settings.AUDITOR_MAX_UPLOAD_BYTES:,}-byte limit "
+                                  "(AUDITOR_MAX_UPLOAD_BYTES)", file_name=path.name)
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot read the file ({exc.strerror})",
+                               returncode=EXIT_BAD_INPUT) from None
+        except ReportError as exc:
+            raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
+        try:
+            run = scan_import(project=project, content=content, file_name=path.name,
+                              format=options["format"], audit=audit, dry_run=options["dry_run"])
+        except ReportError as exc:
+            raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
+        self._print(run, dry_run=options["dry_run"])
+
+    def _print(self, run, *, dry_run: bool) -> None:
+        out = self.stdout
+        what = "Dry run (nothing written)" if dry_run else f"Import #{run.pk}"
+        out.write(f"{what}: {run.format} report from {run.tool or 'unknown tool'} into "
+                  f"{run.project.slug} in {run.duration_ms} ms")
+        for label, value in (("created", run.created_count), ("still open", run.still_open_count),
+                             ("reopened", run.reopened_count), ("resolved", run.resolved_count),
+                             ("unchanged closed", run.unchanged_closed_count),
+                             ("errors", run.error_count)):
+            out.write(f"  {label}: {value}")
+        if run.metrics:
+            metrics = ", ".join(f"{k}={v}" for k, v in run.metrics.items() if k != "extra")
+            out.write(f"  metrics: {metrics}")
+        if dry_run:
+            for kind in ("created", "reopened", "resolved"):
+                rows = run.preview[kind]
+                if rows:
+                    out.write(f"  first {kind}:")
+                    for row in rows[:10]:
+                        where = f"{row['file_path']}:{row['line']}" if row["line"] else row[
+                            "file_path"]
+                        out.write(f"    [{row['severity']}] {row['title']} ({where})")
+        if not dry_run:
+            out.write(self.style.SUCCESS("Done."))
