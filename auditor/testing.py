@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
 
 def _value(form, name):
     field = form.fields[name]
@@ -38,3 +45,66 @@ def admin_form_data(response) -> dict:
                     data[subform.add_prefix(name)] = value
         data[management.add_prefix("TOTAL_FORMS")] = str(len(formset.initial_forms))
     return data
+
+
+def database_url_for_subprocess() -> str:
+    """A DATABASE_URL pointing at the database this test process uses (the test database)."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    if connection.vendor != "postgresql":
+        raise RuntimeError(f"no URL form for {connection.vendor}")
+    auth = quote(params["USER"] or "", safe="")
+    if params.get("PASSWORD"):
+        auth += ":" + quote(params["PASSWORD"], safe="")
+    host = params.get("HOST") or "localhost"
+    port = f":{params['PORT']}" if params.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{params['NAME']}"
+
+
+@contextlib.contextmanager
+def running_celery_worker(*, queues: str | None = None, concurrency: int = 1, extra_env=None):
+    """Start a real Celery worker on the configured broker, against the test database.
+
+    Yields the Popen object; the worker is stopped (TERM, then KILL) on exit. Use from tests
+    marked `django_db(transaction=True)` so the worker sees committed rows.
+    """
+    from django.conf import settings
+
+    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(),
+           "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, **(extra_env or {})}
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    command = [sys.executable, "-m", "celery", "-A", "auditor", "worker", "--loglevel=INFO",
+               f"--concurrency={concurrency}", "--pool=prefork", "--without-gossip",
+               "--without-mingle", "--without-heartbeat"]
+    if queues:
+        command += ["--queues", queues]
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            cwd=settings.BASE_DIR)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.seek(0)
+        proc.output = log.read().decode(errors="replace")
+        log.close()
+
+
+def wait_until(predicate, *, timeout: float = 60, interval: float = 0.2):
+    """Poll `predicate` until it returns a truthy value or the timeout passes; return its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
