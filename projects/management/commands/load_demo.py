@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from checklists.models import Checklist, ChecklistItem
 from findings.models import Finding, Severity
+from projects import scoring
 from projects.demo.data import PROJECTS, USERS
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             self._findings(project, spec["findings"], audits, domains)
             self._checklist(project, spec["checklist"], domains, lead or users["admin"], today,
                             users)
+            # Domains without a stated score are computed from the evidence just loaded.
+            scoring.project_recompute(project_id=project.pk)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PROJECTS)} projects."))
         if settings.DEBUG:
             self.stdout.write("Demo users (DEBUG only):")
@@ -77,13 +80,11 @@ class Command(BaseCommand):
                                           source=DomainScore.Source.MANUAL,
                                           rationale="Entered from the audit report."))
             DomainScore.objects.bulk_create(scores)
-            weights = {s.domain_id: domains_by_id_weight(domains, s.domain_id) for s in scores}
-            total_weight = sum(weights.values())
-            mean = sum(s.score * weights[s.domain_id] for s in scores) / total_weight
-            audit.global_score = Decimal(mean).quantize(Decimal("0.1"))
             if "stated_global" in spec:
                 audit.stated_global_score = Decimal(spec["stated_global"])
-            audit.save(update_fields=["global_score", "stated_global_score"])
+                audit.save(update_fields=["stated_global_score"])
+            # Global score and readiness gate through the one scoring module.
+            scoring.audit_refresh_global(audit_id=audit.pk)
         return audit
 
     def _findings(self, project, specs, audits, domains) -> None:
@@ -116,6 +117,3 @@ class Command(BaseCommand):
             for i, (section, text, critical, domain, state) in enumerate(spec["items"], start=1)
         )
 
-
-def domains_by_id_weight(domains, domain_id) -> Decimal:
-    return next(d.weight for d in domains.values() if d.id == domain_id)
