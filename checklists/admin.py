@@ -1,16 +1,47 @@
-from django.contrib import admin
-from django.db import transaction
+"""Checklists in the admin: template library (with CSV/XLSX import-export), filling checklists
+in with evidence and history, starting them from a template, and the reminder log."""
 
-from checklists import services
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from import_export.admin import ImportExportModelAdmin
+
+from checklists import selectors, services
 from checklists.models import (
     Checklist,
     ChecklistItem,
     ChecklistItemHistory,
     ChecklistTemplate,
     ChecklistTemplateItem,
+    ItemState,
     ReminderDelivery,
 )
+from checklists.resources import ChecklistTemplateItemResource, ChecklistTemplateResource
+from projects import access
+from projects.admin import ProjectAdmin
 from projects.admin_mixins import ProjectScopedAdminMixin
+
+
+def owner_choices():
+    """People a checklist can be given to: active staff accounts."""
+    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+
+
+# --- Templates -----------------------------------------------------------------------------
 
 
 class ChecklistTemplateItemInline(admin.TabularInline):
@@ -19,68 +50,400 @@ class ChecklistTemplateItemInline(admin.TabularInline):
     fields = ("order", "section", "text", "guidance", "is_critical", "domain")
     autocomplete_fields = ("domain",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("domain")
+
 
 @admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "version", "is_active", "updated_at")
+class ChecklistTemplateAdmin(ImportExportModelAdmin):
+    resource_classes = [ChecklistTemplateResource]
+    list_display = ("name", "slug", "version", "item_count", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("version", "library_version", "created_at", "updated_at")
     inlines = (ChecklistTemplateItemInline,)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_item_count=Count("items"))
+
+    @admin.display(description="items", ordering="_item_count")
+    def item_count(self, obj):
+        return obj._item_count
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
+            # Checklists already started keep their copies; the version tells them apart.
+            services.template_bump_version(template_ids=[form.instance.pk])
+
+
+@admin.register(ChecklistTemplateItem)
+class ChecklistTemplateItemAdmin(ImportExportModelAdmin):
+    resource_classes = [ChecklistTemplateItemResource]
+    list_display = ("text", "template", "order", "section", "is_critical", "domain")
+    list_filter = ("template", "is_critical", "domain")
+    search_fields = ("text", "section", "guidance", "template__name")
+    list_select_related = ("template", "domain")
+    autocomplete_fields = ("template", "domain")
+    ordering = ("template__name", "order", "id")
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            previous = None
+            if change:
+                previous = ChecklistTemplateItem.objects.filter(pk=obj.pk).values_list(
+                    "template_id", flat=True).first()
+            super().save_model(request, obj, form, change)
+            services.template_bump_version(template_ids={obj.template_id, previous} - {None})
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            template_id = obj.template_id
+            super().delete_model(request, obj)
+            services.template_bump_version(template_ids=[template_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            template_ids = set(queryset.values_list("template_id", flat=True))
+            super().delete_queryset(request, queryset)
+            services.template_bump_version(template_ids=template_ids)
+
+
+# --- Filling checklists in -----------------------------------------------------------------
+
+
+class ChecklistItemForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistItem
+        fields = ("state", "note", "evidence_url")
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 36})}
+
+    def clean(self):
+        cleaned = super().clean()
+        state = cleaned.get("state")
+        if state == ItemState.NOT_APPLICABLE and not (cleaned.get("note") or "").strip():
+            self.add_error("note", services.NA_NEEDS_JUSTIFICATION)
+        return cleaned
 
 
 class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
+    form = ChecklistItemForm
+    template = "checklists/admin/items_inline.html"
     extra = 0
-    fields = ("section", "text", "is_critical", "state", "note", "evidence_url", "checked_by",
-              "checked_at")
-    readonly_fields = ("section", "text", "is_critical", "checked_by", "checked_at")
+    fields = ("item", "state", "note", "evidence_url", "checked_by", "checked_at")
+    readonly_fields = ("item", "checked_by", "checked_at")
     can_delete = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("checked_by")
+        return super().get_queryset(request).select_related("checked_by", "domain")
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="item")
+    def item(self, obj):
+        badge = mark_safe('<strong style="color:#b00020">CRITICAL</strong> ') \
+            if obj.is_critical else ""  # noqa: S308 (constant markup)
+        domain = format_html(' <span style="color:#666">[{}]</span>', obj.domain.name) \
+            if obj.domain_id else ""
+        guidance = format_html('<br><small style="color:#555">{}</small>', obj.guidance) \
+            if obj.guidance else ""
+        return format_html("{}{}{}{}", badge, obj.text, domain, guidance)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return (("overdue", "Overdue (open items)"), ("week", "Due within 7 days"),
+                ("complete", "Complete"), ("open", "Not complete"))
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        value = self.value()
+        if value == "overdue":
+            return queryset.filter(selectors.overdue_q(today))
+        if value == "week":
+            return queryset.filter(selectors.open_items_exist(), due_date__gte=today,
+                                   due_date__lte=today + dt.timedelta(days=7))
+        if value == "complete":
+            return queryset.exclude(selectors.open_items_exist())
+        if value == "open":
+            return queryset.filter(selectors.open_items_exist())
+        return queryset
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=owner_choices(), label="New owner")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_choices()
+
+
+class ExtendDueForm(forms.Form):
+    days = forms.IntegerField(min_value=1, max_value=365, initial=7, label="Extend by (days)",
+                              help_text="Checklists without a due date get today plus this.")
+
+
+class StartChecklistForm(forms.Form):
+    projects = forms.ModelMultipleChoiceField(queryset=None, label="Project(s)",
+                                              widget=forms.SelectMultiple(attrs={"size": 8}))
+    template = forms.ModelChoiceField(queryset=ChecklistTemplate.objects.filter(is_active=True))
+    owner = forms.ModelChoiceField(queryset=None, required=False,
+                                   help_text="Empty: the project's tech lead.")
+    due_date = forms.DateField(required=False, widget=AdminDateWidget)
+    title = forms.CharField(max_length=300, required=False,
+                            help_text="Empty: the template's name.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["projects"].queryset = access.visible_projects(user).order_by("name")
+        self.fields["owner"].queryset = owner_choices()
+        self.fields["template"].queryset = ChecklistTemplate.objects.filter(is_active=True)
+
+    def clean_due_date(self):
+        due = self.cleaned_data.get("due_date")
+        if due is not None and due < timezone.localdate():
+            raise ValidationError("The due date is in the past.")
+        return due
+
 
 @admin.register(Checklist)
 class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("title", "project", "owner", "due_date", "template", "created_at")
-    list_filter = ("template", ("owner", admin.RelatedOnlyFieldListFilter))
+    list_display = ("title", "project", "owner", "due_date", "progress", "critical_open_display",
+                    "overdue", "complete", "template_display")
+    list_filter = (OverdueFilter, ("owner", admin.RelatedOnlyFieldListFilter),
+                   ("project", admin.RelatedOnlyFieldListFilter), "template")
     search_fields = ("title", "project__name", "=project__slug")
     list_select_related = ("project", "owner", "template")
-    autocomplete_fields = ("project", "audit", "owner")
+    autocomplete_fields = ("project", "audit")
     date_hierarchy = "due_date"
     ordering = ("due_date", "id")
+    show_full_result_count = False
+    list_per_page = 50
     inlines = (ChecklistItemInline,)
-    readonly_fields = ("template", "template_version", "created_at", "updated_at")
+    readonly_fields = ("template", "template_version", "progress", "status", "created_at",
+                       "updated_at")
+    fieldsets = (
+        (None, {"fields": ("title", "project", "audit", "owner", "due_date")}),
+        ("Progress", {"fields": ("progress", "status")}),
+        ("Origin", {"classes": ("collapse",),
+                    "fields": ("template", "template_version", "created_at", "updated_at")}),
+    )
+    actions = ("reassign", "extend_due_dates")
+    change_form_template = "checklists/admin/checklist_change_form.html"
+
+    # Queryset and figures ---------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return selectors.with_progress(super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = owner_choices()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        applicable = obj.item_count - obj.na_count
+        percent = selectors.progress_percent(done=obj.done_count, applicable=applicable)
+        return format_html(
+            '<span title="{} done of {} applicable ({} not applicable)" style="white-space:nowrap">'
+            '<span style="display:inline-block;width:80px;height:8px;background:#ddd;'
+            'vertical-align:middle"><span style="display:block;height:8px;width:{}%;'
+            'background:{}"></span></span> {} / {}</span>',
+            obj.done_count, applicable, obj.na_count, percent,
+            "#2e7d32" if percent == 100 else "#417690", obj.done_count, applicable,
+        )
+
+    @admin.display(description="critical open", ordering="critical_open")
+    def critical_open_display(self, obj):
+        if obj.critical_open:
+            return format_html('<strong style="color:#b00020">{}</strong>', obj.critical_open)
+        return 0
+
+    @admin.display(description="overdue", boolean=True)
+    def overdue(self, obj):
+        return bool(obj.due_date and obj.due_date < timezone.localdate() and obj.todo_count)
+
+    @admin.display(description="complete", boolean=True)
+    def complete(self, obj):
+        return selectors.is_complete(todo_count=obj.todo_count, critical_open=obj.critical_open)
+
+    @admin.display(description="template", ordering="template__name")
+    def template_display(self, obj):
+        if obj.template_id is None:
+            return "-"
+        return f"{obj.template.name} v{obj.template_version or '?'}"
+
+    @admin.display(description="status")
+    def status(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        if selectors.is_complete(todo_count=obj.todo_count, critical_open=obj.critical_open):
+            return "Complete"
+        parts = [f"{obj.todo_count} item(s) to do"]
+        if obj.critical_open:
+            parts.append(f"{obj.critical_open} critical: cannot be complete until done")
+        if obj.due_date and obj.due_date < timezone.localdate():
+            parts.append(f"overdue since {obj.due_date:%Y-%m-%d}")
+        return "; ".join(parts)
+
+    # Permissions ------------------------------------------------------------------------
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            # Shown under the items (templates/checklists/admin/checklist_change_form.html).
+            extra_context["checklist_history"] = selectors.checklist_history(checklist=obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # Saving items: through the service, which stamps who/when and writes history ----------
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not ChecklistItem:
             return super().save_formset(request, form, formset, change)
-        previous_states = {f.instance.pk: f.initial.get("state") for f in formset.initial_forms}
-        with transaction.atomic():
-            for item in formset.save(commit=False):
-                services.checklist_item_record_change(
-                    item=item, previous_state=previous_states.get(item.pk, item.state),
-                    user=request.user,
-                )
-                services.checklist_item_save(item=item)
+        # Sets formset.new_objects / changed_objects without writing; the service writes.
+        formset.save(commit=False)
+        edited = [item for item, _fields in formset.changed_objects]
+        services.checklist_items_update(checklist=form.instance, items=edited, user=request.user)
+        return None
+
+    # Actions ----------------------------------------------------------------------------
+
+    def _action_page(self, request, queryset, *, action, title, form):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title, "opts": self.opts, "form": form, "action": action,
+            "checklists": queryset.select_related("project", "owner")[:200],
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "count": len(request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "checklists/admin/action_form.html", context)
+
+    @admin.action(description="Reassign selected checklists to another owner",
+                  permissions=["change"])
+    def reassign(self, request, queryset):
+        form = ReassignForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            owner = form.cleaned_data["owner"]
+            count = services.checklists_reassign(checklists=queryset, owner=owner)
+            self.message_user(request, f"{count} checklist(s) now owned by {owner.get_username()}.",
+                              messages.SUCCESS)
+            return None
+        return self._action_page(request, queryset, action="reassign",
+                                 title="Reassign checklists", form=form)
+
+    @admin.action(description="Extend due dates of selected checklists", permissions=["change"])
+    def extend_due_dates(self, request, queryset):
+        form = ExtendDueForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            days = form.cleaned_data["days"]
+            count = services.checklists_extend_due(checklists=queryset, days=days)
+            self.message_user(request, f"Due date of {count} checklist(s) extended by {days} day(s).",
+                              messages.SUCCESS)
+            return None
+        return self._action_page(request, queryset, action="extend_due_dates",
+                                 title="Extend due dates", form=form)
+
+    # Start a checklist from a template --------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("start/", self.admin_site.admin_view(self.start_view),
+                 name="checklists_checklist_start"),
+            *super().get_urls(),
+        ]
+
+    def start_view(self, request):
+        """Start one checklist per chosen project from a template. Linked from the project
+        page (?project=<id>) and from the "Start a checklist" action on projects."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = StartChecklistForm(request.POST, user=request.user)
+        else:
+            wanted = [v for v in request.GET.getlist("project") if v.isdigit()]
+            visible = access.visible_projects(request.user)
+            if wanted and visible.filter(pk__in=wanted).count() != len(set(wanted)):
+                raise PermissionDenied  # a project the user may not see
+            initial = {"projects": wanted, "due_date": timezone.localdate()
+                       + dt.timedelta(days=14)}
+            if len(wanted) == 1:
+                lead_id = visible.filter(pk=wanted[0]).values_list("tech_lead_id", flat=True).first()
+                initial["owner"] = lead_id
+            form = StartChecklistForm(initial=initial, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            with transaction.atomic():
+                started = [
+                    services.checklist_start(
+                        project=project, template=data["template"],
+                        owner=data["owner"] or project.tech_lead, due_date=data["due_date"],
+                        title=data["title"],
+                    )
+                    for project in data["projects"]
+                ]
+            self.message_user(
+                request, f"Started {len(started)} checklist(s) from {data['template']}.",
+                messages.SUCCESS,
+            )
+            if len(started) == 1:
+                return HttpResponseRedirect(started[0].get_admin_url())
+            return HttpResponseRedirect(
+                reverse("admin:checklists_checklist_changelist") + "?"
+                + urlencode({"template__id__exact": data["template"].pk})
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Start a checklist", "opts": self.opts, "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "checklists/admin/start_checklist.html", context)
+
+
+@admin.action(description="Start a checklist from a template", permissions=["view"])
+def start_checklist_for_projects(modeladmin, request, queryset):
+    if not request.user.has_perm("checklists.add_checklist"):
+        modeladmin.message_user(request, "You may not start checklists.", messages.ERROR)
+        return None
+    query = urlencode([("project", pk) for pk in queryset.values_list("pk", flat=True)])
+    return HttpResponseRedirect(reverse("admin:checklists_checklist_start") + "?" + query)
+
+
+# The project admin lives in projects/admin.py; the checklist action is added from here so that
+# the projects app does not depend on checklists.
+ProjectAdmin.actions = [*(ProjectAdmin.actions or ()), start_checklist_for_projects]
 
 
 @admin.register(ChecklistItemHistory)
 class ChecklistItemHistoryAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     project_path = "item__checklist__project"
-    list_display = ("changed_at", "item", "user", "from_state", "to_state")
+    list_display = ("changed_at", "item", "checklist", "user", "from_state", "to_state")
     list_filter = ("to_state",)
     search_fields = ("item__text", "item__checklist__title", "user__username")
-    list_select_related = ("item", "user")
+    list_select_related = ("item__checklist", "user")
     date_hierarchy = "changed_at"
     show_full_result_count = False
+
+    @admin.display(description="checklist")
+    def checklist(self, obj):
+        return obj.item.checklist
 
     def has_add_permission(self, request):
         return False
@@ -94,11 +457,19 @@ class ChecklistItemHistoryAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReminderDelivery)
 class ReminderDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("day", "owner", "status", "attempts", "checklist_count", "sent_at")
+    list_display = ("day", "owner", "status", "attempts", "checklist_count", "last_attempt_at",
+                    "sent_at", "short_error")
     list_filter = ("status", "day")
     search_fields = ("owner__username", "owner__email", "error")
     list_select_related = ("owner",)
     date_hierarchy = "day"
+    show_full_result_count = False
+    readonly_fields = ("owner", "day", "status", "attempts", "checklist_count", "error",
+                       "claim_token", "claimed_at", "last_attempt_at", "sent_at")
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return (obj.error[:80] + "…") if len(obj.error) > 80 else obj.error
 
     def has_add_permission(self, request):
         return False

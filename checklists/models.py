@@ -18,13 +18,22 @@ class ChecklistTemplate(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised on every edit; checklists keep the version they started from."
+    )
+    library_version = models.PositiveIntegerField(
+        null=True, blank=True, editable=False,
+        help_text="Version of the shipped library entry last loaded; empty for templates made here.",
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(version__gte=1), name="checklisttemplate_version_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
@@ -110,6 +119,9 @@ class ChecklistItem(models.Model):
     class Meta:
         ordering = ["checklist", "order", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ItemState.values), name="checklistitem_state_valid"
+            ),
             # "Not applicable" needs a justification, enforced where the data lives.
             models.CheckConstraint(
                 condition=~Q(state=ItemState.NOT_APPLICABLE) | ~Q(note=""),
@@ -143,15 +155,28 @@ class ChecklistItemHistory(models.Model):
     class Meta:
         ordering = ["-changed_at", "-id"]
         verbose_name_plural = "checklist item history"
+        constraints = [
+            # A history row records a change: from and to always differ.
+            models.CheckConstraint(
+                condition=~Q(from_state=models.F("to_state")), name="checklistitemhistory_is_change"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.from_state} → {self.to_state}"
 
 
 class ReminderDelivery(models.Model):
-    """The daily digest to one owner: claimed before sending, so it is sent at most once a day."""
+    """The daily digest to one owner: claimed before sending, so it is sent at most once a day.
+
+    A run inserts a `pending` row per owner (the unique constraint makes it one per owner and
+    day), then claims pending and failed rows with one conditional UPDATE stamping its own
+    `claim_token`; only the rows carrying its token are sent. A concurrent run, a retried task or
+    a second beat finds them already claimed or sent and sends nothing.
+    """
 
     class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
         CLAIMED = "claimed", "Claimed (sending)"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
@@ -160,18 +185,33 @@ class ReminderDelivery(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
     )
     day = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CLAIMED)
-    attempts = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
     checklist_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-day", "owner"]
         verbose_name_plural = "reminder deliveries"
         constraints = [
+            # The exactly-once guarantee, and the index the claim UPDATE (owner, day) uses.
             models.UniqueConstraint(fields=["owner", "day"], name="reminder_once_per_owner_day"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "claimed", "sent", "failed"]),
+                name="reminder_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="reminder_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            # Claim step: "the rows this run claimed" (WHERE claim_token = ...).
+            models.Index(fields=["claim_token"], name="reminder_claim_token_idx"),
         ]
 
     def __str__(self) -> str:

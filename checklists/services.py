@@ -1,10 +1,102 @@
-"""Writes to checklists: every state change of an item goes through here."""
+"""Writes to checklists: starting them, item state changes (with history), reminders."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from checklists.models import ChecklistItem, ChecklistItemHistory
+from checklists import selectors
+from checklists.models import (
+    Checklist,
+    ChecklistItem,
+    ChecklistItemHistory,
+    ChecklistTemplate,
+    ItemState,
+    ReminderDelivery,
+)
+
+logger = logging.getLogger(__name__)
+
+NA_NEEDS_JUSTIFICATION = "Marking an item not applicable needs a justification: say why in its note."
+
+
+def schedule_project_recompute(*, project_id: int) -> None:
+    """Ask the scoring module to recompute the project's scores once this transaction commits."""
+    try:
+        from projects.scoring import schedule_recompute
+    except ImportError:  # scoring not installed yet: nothing to recompute
+        return
+    schedule_recompute(project_id=project_id)
+
+
+# --- Starting checklists -------------------------------------------------------------------
+
+
+def checklist_start(*, project, template: ChecklistTemplate, owner=None,
+                    due_date: dt.date | None = None, title: str = "", audit=None) -> Checklist:
+    """Start a checklist for a project from a template: its items are copied, so later edits
+    of the template never change this checklist."""
+    if audit is not None and audit.project_id != project.pk:
+        raise ValidationError("The audit belongs to another project.")
+    with transaction.atomic():
+        # Lock the template row so the version and the items copied belong together.
+        template = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
+        checklist = Checklist.objects.create(
+            project=project, audit=audit, template=template, template_version=template.version,
+            title=title.strip() or template.name, owner=owner, due_date=due_date,
+        )
+        ChecklistItem.objects.bulk_create(
+            ChecklistItem(checklist=checklist, order=item.order, section=item.section,
+                          text=item.text, guidance=item.guidance, is_critical=item.is_critical,
+                          domain_id=item.domain_id)
+            for item in template.items.order_by("order", "id")
+        )
+    return checklist
+
+
+def checklists_reassign(*, checklists, owner) -> int:
+    """Give the checklists (a queryset) to another owner; returns how many changed."""
+    return checklists.update(owner=owner, updated_at=timezone.now())
+
+
+def checklists_extend_due(*, checklists, days: int, today: dt.date | None = None) -> int:
+    """Push due dates back by `days`; a checklist without a due date gets today + days."""
+    if days <= 0:
+        raise ValidationError("The extension must be a positive number of days.")
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        changed = checklists.filter(due_date__isnull=False).update(
+            due_date=F("due_date") + dt.timedelta(days=days), updated_at=now
+        )
+        changed += checklists.filter(due_date__isnull=True).update(
+            due_date=today + dt.timedelta(days=days), updated_at=now
+        )
+    return changed
+
+
+def template_bump_version(*, template_ids) -> None:
+    ChecklistTemplate.objects.filter(pk__in=list(template_ids)).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+
+
+# --- Item state changes --------------------------------------------------------------------
+
+
+def checklist_item_validate(*, state: str, note: str) -> None:
+    if state == ItemState.NOT_APPLICABLE and not (note or "").strip():
+        raise ValidationError({"note": NA_NEEDS_JUSTIFICATION})
 
 
 def checklist_item_record_change(*, item: ChecklistItem, previous_state: str, user) -> None:
@@ -23,18 +115,54 @@ def checklist_item_record_change(*, item: ChecklistItem, previous_state: str, us
     )
 
 
-def checklist_item_save(*, item: ChecklistItem) -> None:
+def checklist_item_save(*, item: ChecklistItem, recompute: bool = True) -> None:
+    checklist_item_validate(state=item.state, note=item.note)
     item.full_clean()
-    item.save()
-    pending = getattr(item, "_pending_history", None)
-    if pending is not None:
-        pending.item = item
-        pending.save()
-        del item._pending_history
+    with transaction.atomic():
+        item.save()
+        pending = getattr(item, "_pending_history", None)
+        if pending is not None:
+            pending.item = item
+            pending.save()
+            del item._pending_history
+            if recompute:
+                project_id = Checklist.objects.filter(pk=item.checklist_id).values_list(
+                    "project_id", flat=True
+                ).get()
+                schedule_project_recompute(project_id=project_id)
+
+
+def checklist_items_update(*, checklist: Checklist, items: list[ChecklistItem], user) -> int:
+    """Save edited items of one checklist (state, note, evidence) in one transaction.
+
+    The state each item had in the database (rows locked) is the "from" of its history row,
+    even when someone else changed it after the form was opened. Returns how many items
+    changed state. Raises ValidationError (nothing saved) when an item is invalid, such as
+    "not applicable" without a justification.
+    """
+    if any(item.checklist_id != checklist.pk for item in items):
+        raise ValidationError("An item does not belong to this checklist.")
+    changed = 0
+    with transaction.atomic():
+        current = dict(
+            ChecklistItem.objects.select_for_update()
+            .filter(pk__in=[item.pk for item in items]).values_list("pk", "state")
+        )
+        for item in items:
+            previous = current.get(item.pk, item.state)
+            checklist_item_record_change(item=item, previous_state=previous, user=user)
+            changed += item.state != previous
+            checklist_item_save(item=item, recompute=False)
+        if changed:
+            schedule_project_recompute(project_id=checklist.project_id)
+    return changed
 
 
 def checklist_item_set_state(*, item: ChecklistItem, state: str, user, note: str | None = None
                              ) -> ChecklistItem:
+    """Change one item's state (and note); writes the history row. One transaction."""
+    if state not in ItemState.values:
+        raise ValidationError(f"Unknown state {state!r}; expected one of {', '.join(ItemState.values)}.")
     previous = item.state
     item.state = state
     if note is not None:
@@ -42,3 +170,129 @@ def checklist_item_set_state(*, item: ChecklistItem, state: str, user, note: str
     checklist_item_record_change(item=item, previous_state=previous, user=user)
     checklist_item_save(item=item)
     return item
+
+
+# --- Reminders -----------------------------------------------------------------------------
+
+
+@dataclass
+class ReminderRun:
+    day: dt.date
+    dry_run: bool = False
+    sent: list[int] = field(default_factory=list)  # owner ids
+    failed: dict[int, str] = field(default_factory=dict)  # owner id -> error
+    skipped: list[int] = field(default_factory=list)  # already claimed or sent today
+    planned: dict[int, list[Checklist]] = field(default_factory=dict)  # dry run: what would go
+
+    def summary(self) -> str:
+        if self.dry_run:
+            count = sum(len(c) for c in self.planned.values())
+            return (f"{self.day}: dry run, would send {len(self.planned)} digest(s) listing "
+                    f"{count} checklist(s); {len(self.skipped)} owner(s) already handled today.")
+        return (f"{self.day}: sent {len(self.sent)}, failed {len(self.failed)}, "
+                f"already handled {len(self.skipped)}.")
+
+
+def reminder_render(*, owner, checklists: list[Checklist], day: dt.date) -> EmailMultiAlternatives:
+    context = {
+        "owner": owner, "checklists": checklists, "day": day, "site_url": settings.SITE_URL,
+        "overdue": [c for c in checklists if c.is_overdue],
+        "upcoming": [c for c in checklists if not c.is_overdue],
+        "horizon_days": selectors.REMINDER_HORIZON_DAYS,
+    }
+    for checklist in checklists:
+        checklist.admin_link = settings.SITE_URL + checklist.get_admin_url()
+    subject = " ".join(render_to_string("checklists/email/reminder_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("checklists/email/reminder.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[owner.email],
+    )
+    message.attach_alternative(render_to_string("checklists/email/reminder.html", context),
+                               "text/html")
+    return message
+
+
+def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> ReminderRun:
+    """Send each owner one digest of their checklists overdue or due within 7 days.
+
+    Exactly once per owner and day: a ReminderDelivery row per owner is inserted (the unique
+    constraint keeps one per owner and day), then claimed by one conditional UPDATE that only
+    takes rows still pending or failed, stamping this run's token. Each claim is committed
+    before any e-mail leaves, so a concurrent or retried run never sends the same digest twice.
+    Failed sends are recorded with their error and claimed again by the next run.
+
+    A row left "claimed" by a process that died mid-send is not retried automatically (the
+    mail may have left); it stays visible in the admin.
+
+    Queries: a constant number for the whole run, plus one UPDATE per owner recording the outcome.
+    """
+    today = today or timezone.localdate()
+    run = ReminderRun(day=today, dry_run=dry_run)
+    due = selectors.reminder_due_checklists(today=today)
+    if not due:
+        return run
+
+    if dry_run:
+        handled = set(
+            ReminderDelivery.objects.filter(
+                day=today, owner_id__in=due, status__in=[ReminderDelivery.Status.CLAIMED,
+                                                         ReminderDelivery.Status.SENT],
+            ).values_list("owner_id", flat=True)
+        )
+        run.skipped = sorted(handled)
+        run.planned = {owner_id: c for owner_id, c in due.items() if owner_id not in handled}
+        return run
+
+    token = uuid.uuid4()
+    now = timezone.now()
+    with transaction.atomic():
+        ReminderDelivery.objects.bulk_create(
+            [ReminderDelivery(owner_id=owner_id, day=today, checklist_count=len(checklists))
+             for owner_id, checklists in due.items()],
+            ignore_conflicts=True,
+        )
+    # The claim: committed on its own, before sending.
+    with transaction.atomic():
+        ReminderDelivery.objects.filter(
+            day=today, owner_id__in=list(due),
+            status__in=[ReminderDelivery.Status.PENDING, ReminderDelivery.Status.FAILED],
+        ).update(status=ReminderDelivery.Status.CLAIMED, claim_token=token,
+                 attempts=F("attempts") + 1, last_attempt_at=now, error="")
+    claimed = dict(
+        ReminderDelivery.objects.filter(claim_token=token).values_list("owner_id", "pk")
+    )
+    run.skipped = sorted(set(due) - set(claimed))
+    if not claimed:
+        return run
+
+    connection = get_connection()
+    try:
+        for owner_id, delivery_id in claimed.items():
+            checklists = due[owner_id]
+            owner = checklists[0].owner
+            try:
+                message = reminder_render(owner=owner, checklists=checklists, day=today)
+                message.connection = connection
+                message.send(fail_silently=False)
+            except Exception as exc:  # any failure of rendering or sending is recorded
+                error = f"{type(exc).__name__}: {exc}"
+                logger.warning("Checklist reminder to user %s failed: %s", owner_id, error)
+                ReminderDelivery.objects.filter(pk=delivery_id, claim_token=token).update(
+                    status=ReminderDelivery.Status.FAILED, error=error[:2000],
+                    checklist_count=len(checklists),
+                )
+                run.failed[owner_id] = error
+            else:
+                ReminderDelivery.objects.filter(pk=delivery_id, claim_token=token).update(
+                    status=ReminderDelivery.Status.SENT, sent_at=timezone.now(),
+                    checklist_count=len(checklists), error="",
+                )
+                run.sent.append(owner_id)
+    finally:
+        try:
+            connection.close()
+        except Exception:  # closing a broken SMTP connection must not hide the outcome
+            logger.warning("Closing the e-mail connection failed", exc_info=True)
+    return run

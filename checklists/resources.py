@@ -1,0 +1,115 @@
+"""CSV/XLSX import and export of checklist templates and their items (django-import-export).
+
+Rows refer to templates and domains by slug, so a file is readable and portable between
+installations. An invalid row (unknown slug, empty text, bad flag) is reported with its row
+number and reason, and then nothing from the file is imported: the admin only offers to confirm
+an import whose dry run had no error, and the import runs in one transaction.
+"""
+
+from __future__ import annotations
+
+from import_export import fields, resources, widgets
+
+from checklists import services
+from checklists.models import ChecklistTemplate, ChecklistTemplateItem
+from projects.models import MaturityDomain
+
+
+class SlugWidget(widgets.ForeignKeyWidget):
+    """A foreign key given by slug; an unknown slug is a clear row error, not a traceback."""
+
+    def __init__(self, model, label: str):
+        super().__init__(model, field="slug")
+        self.label = label
+
+    def clean(self, value, row=None, **kwargs):
+        value = (value or "").strip() if isinstance(value, str) else value
+        if not value:
+            return None
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist as exc:
+            raise ValueError(f"No {self.label} with slug {value!r}.") from exc
+
+
+class StrictBooleanWidget(widgets.BooleanWidget):
+    """Booleans as 1/0, yes/no, true/false; anything else is an error rather than False."""
+
+    TRUE = {"1", "true", "yes", "y", "x"}
+    FALSE = {"", "0", "false", "no", "n"}
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float):
+            if value in (0, 1):
+                return bool(value)
+        text = str(value if value is not None else "").strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValueError(f"{value!r} is not a yes/no value (use 1 or 0).")
+
+
+class _BumpTemplateVersion:
+    """After a real (not dry-run) import, raise the version of every template it changed."""
+
+    def before_import(self, dataset, **kwargs):
+        self._touched_templates: set[int] = set()
+        return super().before_import(dataset, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if not kwargs.get("dry_run") and not result.has_errors() \
+                and not result.has_validation_errors() and self._touched_templates:
+            services.template_bump_version(template_ids=self._touched_templates)
+
+
+class ChecklistTemplateResource(_BumpTemplateVersion, resources.ModelResource):
+    is_active = fields.Field(attribute="is_active", column_name="is_active",
+                             widget=StrictBooleanWidget())
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = ("slug", "name", "description", "is_active", "version")
+        export_order = ("slug", "name", "description", "is_active", "version")
+        import_id_fields = ("slug",)
+        # The version is the system's: exported for information, never taken from a file.
+        readonly_fields = ("version",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if row_result.import_type == row_result.IMPORT_TYPE_UPDATE and row_result.object_id:
+            self._touched_templates.add(row_result.object_id)
+
+
+class ChecklistTemplateItemResource(_BumpTemplateVersion, resources.ModelResource):
+    template = fields.Field(attribute="template", column_name="template",
+                            widget=SlugWidget(ChecklistTemplate, "checklist template"))
+    domain = fields.Field(attribute="domain", column_name="domain",
+                          widget=SlugWidget(MaturityDomain, "maturity domain"))
+    is_critical = fields.Field(attribute="is_critical", column_name="is_critical",
+                               widget=StrictBooleanWidget())
+
+    class Meta:
+        model = ChecklistTemplateItem
+        fields = ("id", "template", "order", "section", "text", "guidance", "is_critical",
+                  "domain")
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("template", "domain")
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if row_result.import_type in (row_result.IMPORT_TYPE_NEW, row_result.IMPORT_TYPE_UPDATE):
+            instance = getattr(row_result, "instance", None)
+            if instance is not None and instance.template_id:
+                self._touched_templates.add(instance.template_id)
