@@ -198,6 +198,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Re-scans: local repository paths are refused unless they lie under one of these folders.
 SCAN_LOCAL_ROOTS = env.list("SCAN_LOCAL_ROOTS", default=[])
+# A re-scan still running after SCAN_MAX_SECONDS is swept as failed (abandoned) and retried once.
+SCAN_MAX_SECONDS = env.int("SCAN_MAX_SECONDS", default=3600)
+# Each scanner subprocess: a time limit and an output cap; scanners run in parallel.
+SCAN_SCANNER_TIMEOUT_SECONDS = env.int("SCAN_SCANNER_TIMEOUT_SECONDS", default=900)
+SCAN_MAX_OUTPUT_BYTES = env.int("SCAN_MAX_OUTPUT_BYTES", default=50 * 1024 * 1024)
+SCAN_PARALLELISM = env.int("SCAN_PARALLELISM", default=3)
+# CI artifacts read from the checkout when present (Cobertura coverage, JUnit results).
+SCAN_ARTIFACT_PATHS = env.list("SCAN_ARTIFACT_PATHS", default=[
+    "coverage.xml", "cobertura.xml", "reports/coverage.xml", "build/coverage.xml",
+    "junit.xml", "test-results.xml", "reports/junit.xml", "build/test-results/junit.xml",
+])
 
 # Logging: one line per record on stderr, plain or JSON (LOG_FORMAT=json), each with the
 # request id of the request it belongs to (auditor/observability.py).

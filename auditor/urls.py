@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from auditor.health import healthz
 from auditor.metrics import metrics
+from projects.scanning.views import project_rescan_now
 
 admin.site.site_header = "auditor"
 admin.site.site_title = "auditor admin"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("findings.urls")),
+    path("projects/<slug:slug>/rescan/", project_rescan_now, name="project-rescan"),
     path("", include("projects.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -106,3 +106,9 @@ class DomainScoreAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             kwargs["queryset"] = Audit.objects.filter(access.project_scope_q(request.user, "project"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+
+
+# Re-scans: "Re-scan now" action and schedule/repository validation (projects/scanning).
+from projects.scanning.admin_actions import install as _install_rescan  # noqa: E402
+
+_install_rescan(ProjectAdmin)

@@ -1,0 +1,35 @@
+"""The "Re-scan now" button of the project page (POST only; the page shows the running scan)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from projects import access
+from projects.models import Project
+from projects.scanning.service import project_rescan_request
+
+
+def can_rescan(user, project: Project) -> bool:
+    """Admins and auditors; tech leads and members of the project. Managers only read."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or access.has_role(user, access.AUDITOR):
+        return True
+    return project.tech_lead_id == user.pk or project.members.filter(pk=user.pk).exists()
+
+
+@require_POST
+def project_rescan_now(request, slug: str):
+    project = get_object_or_404(Project, slug=slug)
+    if not access.can_see_project(request.user, project) or not can_rescan(request.user, project):
+        raise PermissionDenied
+    if not project.repository_url:
+        messages.error(request, "This project has no repository to scan.")
+    elif project_rescan_request(project_id=project.pk, user=request.user, reason="page") is None:
+        messages.warning(request, "A re-scan of this project is already running; it was not started again.")
+    else:
+        messages.success(request, "Re-scan queued. This page shows it as running until it finishes.")
+    return redirect("project-detail", slug=project.slug)
