@@ -1,12 +1,24 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, JSON, XLSX
 
+from findings import staging
+from findings.importers import FORMAT_CHOICES, ReportError
 from findings.models import ApiToken, Finding, ImportRun
+from findings.resources import FindingResource
+from findings.services import api_token_fill_secret, api_token_revoke, scan_import
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
+from projects.models import Audit
 
 
 @admin.register(Finding)
-class FindingAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class FindingAdmin(ProjectScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     list_display = ("title", "project", "severity", "status", "domain", "tool", "rule_id",
                     "file_path", "line", "assignee", "last_seen_at")
     list_filter = ("severity", "status", "tool", "domain")
@@ -21,6 +33,9 @@ class FindingAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
                        "status_changed_at", "resolved_by_import", "created_at", "updated_at")
     # What a tech lead may change on their own project's findings; the rest is read-only.
     tech_lead_editable = ("status", "assignee")
+    # Spreadsheet triage (django-import-export): CSV, XLSX and JSON.
+    resource_classes = [FindingResource]
+    formats = [CSV, XLSX, JSON]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
@@ -29,6 +44,38 @@ class FindingAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             return readonly
         return [f.name for f in self.model._meta.fields
                 if f.name not in self.tech_lead_editable and f.name != "id"]
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("findings.change_finding")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("findings.view_finding")
+
+
+class ScanUploadForm(forms.Form):
+    project = forms.ModelChoiceField(queryset=None)
+    audit = forms.ModelChoiceField(
+        queryset=None, required=False,
+        help_text="Optional: the audit whose metrics (coverage, tests, LOC) the report feeds.")
+    format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
+    file = forms.FileField(help_text="Bandit JSON, SARIF 2.1.0, Cobertura XML or JUnit XML.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        projects = access.visible_projects(user).order_by("name")
+        self.fields["project"].queryset = projects
+        self.fields["audit"].queryset = (Audit.objects.filter(project__in=projects)
+                                         .select_related("project"))
+
+    def clean(self):
+        data = super().clean()
+        audit, project = data.get("audit"), data.get("project")
+        if audit is not None and project is not None and audit.project_id != project.pk:
+            self.add_error("audit", f"This audit belongs to {audit.project}, not {project}.")
+        return data
 
 
 @admin.register(ImportRun)
@@ -42,12 +89,94 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     show_full_result_count = False
+    change_list_template = "admin/findings/importrun/change_list.html"
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view),
+                 name="findings_importrun_upload"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_upload": can_import(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def upload_view(self, request):
+        """Step 1: choose and check a report (dry run preview). Step 2: confirm the import."""
+        if not can_import(request.user):
+            raise PermissionDenied
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._confirm(request)
+        form = ScanUploadForm(request.POST or None, request.FILES or None, user=request.user,
+                              initial=self._initial(request))
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > staging.max_bytes():
+                    raise ReportError(staging.too_big_message(upload.size), file_name=upload.name)
+                content = upload.read()
+                run = scan_import(project=form.cleaned_data["project"], content=content,
+                                  file_name=upload.name, format=form.cleaned_data["format"],
+                                  audit=form.cleaned_data["audit"], user=request.user,
+                                  dry_run=True)
+            except ReportError as exc:
+                form.add_error("file", str(exc))
+            else:
+                key = staging.stage(request, content=content, project=run.project, audit=run.audit,
+                                    format=form.cleaned_data["format"], file_name=upload.name)
+                return self._render(request, "admin/findings/importrun/preview.html",
+                                    {"run": run, "key": key, "title": "Check the import"})
+        return self._render(request, "admin/findings/importrun/upload.html",
+                            {"form": form, "title": "Import scan report"})
+
+    def _confirm(self, request):
+        try:
+            staged = staging.take(request, request.POST.get("key", ""))
+        except staging.StagingError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
+        if not access.can_see_project(request.user, staged.project):
+            raise PermissionDenied
+        try:
+            run = scan_import(project=staged.project, content=staged.content,
+                              file_name=staged.file_name, format=staged.format, audit=staged.audit,
+                              user=request.user)
+        except ReportError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
+        messages.success(
+            request,
+            f"Imported {run.file_name}: {run.created_count} created, {run.still_open_count} still "
+            f"open, {run.reopened_count} reopened, {run.resolved_count} resolved.")
+        return HttpResponseRedirect(reverse("admin:findings_importrun_change", args=[run.pk]))
+
+    def _initial(self, request):
+        initial = {"format": "auto"}
+        for name in ("project", "audit"):
+            value = request.GET.get(name, "")
+            if value.isdigit():
+                initial[name] = int(value)
+        if "audit" in initial and "project" not in initial:
+            audit = Audit.objects.filter(pk=initial["audit"]).only("project_id").first()
+            if audit is not None:
+                initial["project"] = audit.project_id
+        return initial
+
+    def _render(self, request, template, context):
+        return TemplateResponse(request, template, {
+            **self.admin_site.each_context(request), "opts": self.model._meta, **context})
+
+
+def can_import(user) -> bool:
+    """Importing creates findings: auditors and admins (tech leads upload from CI with a token)."""
+    return user.is_active and user.has_perm("findings.add_finding")
 
 
 @admin.register(ApiToken)
@@ -58,5 +187,40 @@ class ApiTokenAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "prefix", "project__name", "=project__slug")
     list_select_related = ("project", "created_by")
     autocomplete_fields = ("project",)
-    readonly_fields = ("prefix", "token_hash", "created_by", "created_at", "last_used_at")
+    readonly_fields = ("prefix", "token_hash", "created_by", "created_at", "last_used_at",
+                       "revoked_at")
     ordering = ("project__name", "name")
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("project", "name")
+        return ("project", "name", "prefix", "created_by", "created_at", "last_used_at",
+                "revoked_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("project", *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj._raw_secret = api_token_fill_secret(token=obj)
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The secret is shown once, in this response only: it is never stored or put in a cookie.
+        return TemplateResponse(request, "admin/findings/apitoken/created.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "token": obj,
+            "secret": obj._raw_secret, "title": "API token created",
+            "upload_path": reverse("findings-scan-upload", args=[obj.project.slug]),
+        })
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token)
+            count += 1
+        messages.success(request, f"Revoked {count} token(s).")

@@ -1,0 +1,147 @@
+"""Finding export and import (CSV, XLSX, JSON) for bulk triage in a spreadsheet.
+
+Export: every text cell that a spreadsheet would run as a formula (starting with =, +, -, @,
+tab or carriage return) is prefixed with an apostrophe. Import: updates existing findings of
+the user's projects only, matched by id; a row naming an unknown id, another project's finding,
+or an unknown status / severity / user is a row error, and then nothing from the file is
+imported. Only triage columns are read (tech leads: status and assignee; auditors and admins
+also severity, effort and recommendation); the other columns are ignored.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from import_export import fields, resources, widgets
+
+from findings.models import Finding, Severity
+from projects import access
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1:].startswith(
+            FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice given by its value or its label (case-insensitive); anything else is an error."""
+
+    def __init__(self, choices, label: str, *, integer: bool = False):
+        super().__init__()
+        self.choices = choices
+        self.label = label
+        self.integer = integer
+        self.lookup = {}
+        for value, text in choices:
+            self.lookup[str(value).lower()] = value
+            self.lookup[str(text).lower()] = value
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip().lower()
+        if self.integer and text.endswith(".0"):
+            text = text[:-2]
+        if text not in self.lookup:
+            allowed = ", ".join(str(label) for _value, label in self.choices)
+            raise ValueError(f"{value!r} is not a {self.label} (expected one of: {allowed}).")
+        return self.lookup[text]
+
+    def render(self, value, obj=None, **kwargs):
+        for choice, text in self.choices:
+            if choice == value:
+                return str(text)
+        return "" if value is None else str(value)
+
+
+class UserWidget(widgets.ForeignKeyWidget):
+    def __init__(self):
+        super().__init__(get_user_model(), field="username")
+
+    def clean(self, value, row=None, **kwargs):
+        value = (value or "").strip() if isinstance(value, str) else value
+        if not value:
+            return None
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"No user named {value!r}.") from None
+
+
+class FindingResource(resources.ModelResource):
+    project = fields.Field(attribute="project__slug", column_name="project", readonly=True)
+    domain = fields.Field(attribute="domain__name", column_name="domain", readonly=True)
+    severity = fields.Field(attribute="severity", column_name="severity",
+                            widget=ChoiceWidget(Severity.choices, "severity", integer=True))
+    status = fields.Field(attribute="status", column_name="status",
+                          widget=ChoiceWidget(Finding.Status.choices, "status"))
+    assignee = fields.Field(attribute="assignee", column_name="assignee", widget=UserWidget())
+
+    # Columns a tech lead may change; auditors and admins may also change the others below.
+    TECH_LEAD_FIELDS = ("status", "assignee")
+    AUDITOR_FIELDS = ("severity", "effort", "recommendation")
+
+    class Meta:
+        model = Finding
+        fields = ("id", "project", "title", "severity", "status", "domain", "tool", "rule_id",
+                  "cwe", "file_path", "line", "assignee", "effort", "recommendation",
+                  "first_seen_at", "last_seen_at", "fingerprint")
+        export_order = fields
+        import_id_fields = ("id",)
+        skip_unchanged = True
+        report_skipped = False
+        use_transactions = True
+        clean_model_instances = False
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+        full = user is None or user.is_superuser or access.has_role(user, access.AUDITOR)
+        self.editable = self.TECH_LEAD_FIELDS + (self.AUDITOR_FIELDS if full else ())
+
+    def get_import_fields(self):
+        return [field for field in super().get_import_fields()
+                if field.column_name in self.editable or field.column_name == "id"]
+
+    def get_queryset(self):
+        qs = Finding.objects.select_related("project", "domain", "assignee")
+        if self.user is not None:
+            qs = qs.filter(access.project_scope_q(self.user, "project"))
+        return qs
+
+    # --- export --------------------------------------------------------------------------
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+    # --- import --------------------------------------------------------------------------
+    def before_import_row(self, row, **kwargs):
+        for key in list(row.keys()):
+            row[key] = unescape_formula(row[key])
+        if not str(row.get("id") or "").strip():
+            raise ValidationError("Row has no id: this import only updates existing findings.")
+
+    def init_instance(self, row=None):
+        raise ValidationError(
+            f"No finding with id {row.get('id')!r} in your projects (this import only updates "
+            "existing findings)."
+        )
+
+    def import_instance(self, instance, row, **kwargs):
+        old_status = instance.status
+        super().import_instance(instance, row, **kwargs)
+        if instance.status != old_status:
+            now = timezone.now()
+            instance.status_changed_at = now
+            if instance.status == Finding.Status.FIXED:
+                instance.fixed_at = now
+            elif old_status == Finding.Status.FIXED:
+                instance.fixed_at = None

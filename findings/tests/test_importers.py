@@ -1,0 +1,242 @@
+"""Parsers: real reports from bandit, ruff (SARIF), coverage and pytest, and SARIF features."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from findings.importers import ReportError, parse_report
+from findings.models import Severity
+from findings.tests.helpers import fixture, ruff_sarif, sarif_bytes, sarif_variant
+
+
+def test_bandit_report_gives_one_security_finding_per_result_with_metrics():
+    report = parse_report(fixture("bandit_v1.json"), file_name="bandit_v1.json")
+    doc = json.loads(fixture("bandit_v1.json"))
+    assert report.format == "bandit"
+    assert report.tools == {"bandit"}
+    assert len(report.findings) == len(doc["results"]) == 10
+    shell = next(f for f in report.findings if f.rule_id == "B602")
+    assert shell.severity == Severity.HIGH
+    assert shell.confidence == "high"
+    assert shell.cwe == "CWE-78"
+    assert shell.domain_slug == "security"
+    assert shell.file_path == "./app.py"
+    assert shell.line == 12
+    assert shell.snippet.strip() == "return subprocess.call(command, shell=True)"
+    totals = doc["metrics"]["_totals"]
+    assert report.metrics == {
+        "lines_of_code": totals["loc"], "security_high": totals["SEVERITY.HIGH"],
+        "security_medium": totals["SEVERITY.MEDIUM"], "security_low": totals["SEVERITY.LOW"],
+        "files_count": 2,
+    }
+
+
+def test_sarif_report_from_ruff_maps_rules_levels_and_relative_paths():
+    report = parse_report(fixture("ruff_v1.sarif"))
+    assert report.format == "sarif"
+    assert report.tool == "ruff"
+    assert report.tools == {"ruff"}
+    rules = [f.rule_id for f in report.findings]
+    assert "S602" in rules and "E501" in rules
+    shell = next(f for f in report.findings if f.rule_id == "S602")
+    # ruff reports level "error"; its flake8-bandit rules are security findings.
+    assert shell.severity == Severity.HIGH
+    assert shell.domain_slug == "security"
+    assert shell.file_path == "/scratch/v1/app.py"
+    assert shell.line == 12
+    assert next(f for f in report.findings if f.rule_id == "E501").domain_slug == "code-quality"
+
+
+def test_sarif_security_severity_wins_over_level_in_cvss_bands():
+    def mutate(doc):
+        results = doc["runs"][0]["results"]
+        results[0]["properties"] = {"security-severity": "9.8"}
+        results[1]["properties"] = {"security-severity": "7.5"}
+        results[2]["properties"] = {"security-severity": "4.0"}
+        results[3]["properties"] = {"security-severity": "0.5"}
+        results[4]["properties"] = {"security-severity": "0"}
+
+    report = parse_report(sarif_variant(mutate))
+    assert [f.severity for f in report.findings[:5]] == [
+        Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
+    assert report.findings[0].domain_slug == "security"
+
+
+def test_sarif_level_falls_back_to_the_rule_default_configuration():
+    def mutate(doc):
+        run = doc["runs"][0]
+        for result in run["results"]:
+            result.pop("level", None)
+        for rule in run["tool"]["driver"]["rules"]:
+            rule.pop("defaultConfiguration", None)
+        rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "E501")
+        rule["defaultConfiguration"] = {"level": "note"}
+
+    report = parse_report(sarif_variant(mutate))
+    by_rule = {f.rule_id: f.severity for f in report.findings}
+    assert by_rule["E501"] == Severity.LOW
+    # No level anywhere: SARIF's default is "warning".
+    assert by_rule["S602"] == Severity.MEDIUM
+
+
+def test_sarif_uri_relative_to_original_uri_base_ids_and_tool_fingerprints():
+    def mutate(doc):
+        run = doc["runs"][0]
+        run["originalUriBaseIds"] = {"SRCROOT": {"uri": "file:///scratch/v1/"}}
+        first = run["results"][0]["locations"][0]["physicalLocation"]
+        first["artifactLocation"] = {"uri": "src/app.py", "uriBaseId": "SRCROOT"}
+        run["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"].pop("uriBaseId",
+                                                                                     None)
+        run["results"][0]["partialFingerprints"] = {"primaryLocationLineHash": "abc:1"}
+
+    report = parse_report(sarif_variant(mutate))
+    assert report.findings[0].file_path == "src/app.py"
+    assert report.findings[0].tool_fingerprint == "primaryLocationLineHash=abc:1"
+    # An absolute file URI under a base id becomes relative to it.
+    assert report.findings[1].file_path == "app.py"
+
+
+def test_sarif_accepted_suppression_is_marked_and_rejected_is_not():
+    def mutate(doc):
+        results = doc["runs"][0]["results"]
+        results[0]["suppressions"] = [{"kind": "inSource", "status": "accepted"}]
+        results[1]["suppressions"] = [{"kind": "external", "status": "rejected"}]
+        results[2]["suppressions"] = [{"kind": "inSource"}]
+
+    report = parse_report(sarif_variant(mutate))
+    assert [f.suppressed for f in report.findings[:4]] == [True, False, True, False]
+
+
+def test_sarif_every_run_is_imported_with_its_own_tool_and_extension_rules():
+    def mutate(doc):
+        second = json.loads(json.dumps(doc["runs"][0]))
+        second["tool"] = {"driver": {"name": "CodeQL", "rules": []},
+                          "extensions": [{"name": "python-queries", "rules": [
+                              {"id": "py/sql-injection",
+                               "properties": {"security-severity": "8.8",
+                                              "tags": ["security", "external/cwe/cwe-089"]}}]}]}
+        second["results"] = [{
+            "ruleId": "py/sql-injection", "rule": {"id": "py/sql-injection", "index": 0,
+                                                   "toolComponent": {"index": 0}},
+            "message": {"text": "This query depends on a user-provided value."},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "db.py"},
+                                                "region": {"startLine": 3}}}]}]
+        doc["runs"].append(second)
+
+    report = parse_report(sarif_variant(mutate))
+    assert report.tools == {"ruff", "codeql"}
+    codeql = [f for f in report.findings if f.tool == "codeql"]
+    assert len(codeql) == 1
+    assert codeql[0].severity == Severity.HIGH
+    assert codeql[0].cwe == "CWE-89"
+    assert codeql[0].domain_slug == "security"
+
+
+def test_cobertura_report_gives_line_and_branch_coverage():
+    report = parse_report(fixture("coverage.xml"))
+    assert report.format == "cobertura"
+    assert report.findings == []
+    assert report.tools == set()
+    assert report.metrics["coverage_percent"] == Decimal("70.00")
+    assert report.metrics["branch_coverage_percent"] == Decimal("50.00")
+
+
+def test_junit_report_from_pytest_counts_outcomes_and_turns_failures_into_testing_findings():
+    report = parse_report(fixture("junit.xml"))
+    assert report.format == "junit"
+    assert report.metrics["tests_passed"] == 2
+    assert report.metrics["tests_failed"] == 1
+    assert report.metrics["tests_errors"] == 1
+    assert report.metrics["tests_skipped"] == 1
+    assert report.metrics["tests_duration_seconds"] > 0
+    titles = sorted(f.title for f in report.findings)
+    assert titles == ["Test error: calc_checks::test_with_broken_fixture",
+                      "Test failed: calc_checks::test_divide_by_zero_fails"]
+    assert {f.domain_slug for f in report.findings} == {"testing"}
+
+
+def test_junit_with_a_single_testsuite_root_is_understood():
+    xml = (b'<testsuite name="unit" tests="2" failures="1" time="1.5">'
+           b'<testcase classname="a.B" name="ok" time="0.5"/>'
+           b'<testcase classname="a.B" name="bad" time="1.0"><failure message="boom"/></testcase>'
+           b'</testsuite>')
+    report = parse_report(xml)
+    assert report.metrics["tests_passed"] == 1
+    assert report.metrics["tests_failed"] == 1
+    assert report.metrics["tests_duration_seconds"] == 1.5
+    assert report.findings[0].file_path == "a/B.py"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("bandit_v1.json", "bandit"), ("ruff_v1.sarif", "sarif"), ("coverage.xml", "cobertura"),
+    ("junit.xml", "junit")])
+def test_format_is_detected_from_content_whatever_the_file_name(name, expected):
+    assert parse_report(fixture(name), file_name="report.txt").format == expected
+
+
+def test_an_explicit_format_that_does_not_match_the_content_is_refused():
+    with pytest.raises(ReportError, match="expected cobertura XML, but the file is JSON"):
+        parse_report(fixture("bandit_v1.json"), format="cobertura")
+    with pytest.raises(ReportError, match="not a SARIF log|unsupported SARIF version"):
+        parse_report(fixture("bandit_v1.json"), format="sarif")
+    with pytest.raises(ReportError, match="not a JUnit report"):
+        parse_report(fixture("coverage.xml"), format="junit")
+
+
+def _no_runs(doc):
+    doc["runs"] = []
+
+
+def _no_location(doc):
+    doc["runs"][0]["results"][2].pop("locations")
+
+
+BAD_INPUTS = [
+    ("empty", b"", "the file is empty"),
+    ("blank", b"  \n", "the file is empty"),
+    ("truncated json", fixture("bandit_v1.json")[:300], "invalid JSON"),
+    ("truncated xml", fixture("junit.xml")[:200], "invalid XML"),
+    ("not utf-8", "{\"résumé\": 1}".encode("latin-1"), "not UTF-8"),
+    ("plain text", b"hello world", "not a JSON or XML document"),
+    ("other json", b'{"name": "package.json"}', "neither a Bandit report"),
+    ("other xml", b"<html><body/></html>", "neither Cobertura"),
+    ("sarif without runs", None, "has no runs"),
+    ("result without location", None, "has no physical location"),
+    ("sarif 1.0", b'{"version": "1.0.0", "runs": []}', "unsupported SARIF version"),
+    ("external entity",
+     b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+     b'<coverage line-rate="&x;"/>', "DTD or entities"),
+    ("billion laughs",
+     b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+     b'<testsuites name="&b;"/>', "DTD or entities"),
+    ("bad severity", b'{"results": [{"test_id": "B1", "filename": "a.py", '
+                     b'"issue_severity": "EXTREME"}], "metrics": {}}', "unknown issue_severity"),
+]
+
+
+@pytest.mark.parametrize("label, content, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_raises_a_report_error_naming_the_file_and_the_problem(label, content, message):
+    if label == "sarif without runs":
+        content = sarif_variant(_no_runs)
+    elif label == "result without location":
+        content = sarif_variant(_no_location)
+    with pytest.raises(ReportError) as error:
+        parse_report(content, file_name="scan.out")
+    assert str(error.value).startswith("scan.out:")
+    assert message in str(error.value)
+
+
+def test_the_position_of_a_json_error_is_given():
+    with pytest.raises(ReportError, match=r"line 2, column \d+"):
+        parse_report(b'{"runs":\n [}')
+
+
+def test_a_sarif_result_without_location_names_its_run_result_and_rule():
+    with pytest.raises(ReportError, match=r"runs\[0\]\.results\[2\] \(rule \w+\)"):
+        parse_report(sarif_variant(_no_location))
+
+
+def test_sarif_round_trip_of_the_real_report_keeps_every_result():
+    doc = ruff_sarif()
+    assert len(parse_report(sarif_bytes(doc)).findings) == len(doc["runs"][0]["results"])
