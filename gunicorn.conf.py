@@ -32,8 +32,10 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = max(0, max_requests // 10)
-# Uploads are read into memory or a temporary file: keep temporary files off slow disks.
-worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
+# Workers signal liveness by touching a file: keep it on tmpfs (a container's overlay disk can
+# stall long enough for the arbiter to think a healthy worker hung).
+_SHM = "/dev/shm"  # noqa: S108 (gunicorn's own heartbeat files, not application data)
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or (_SHM if os.path.isdir(_SHM) else None)
 
 accesslog = "-"
 errorlog = "-"

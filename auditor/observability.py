@@ -18,6 +18,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.signals import request_finished
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -36,13 +37,19 @@ class RequestIdMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
+        # Kept until the response is finished (not just until this middleware returns):
+        # Django logs 4xx/5xx responses after the middleware chain, and those lines need it too.
+        _request_id.set(request_id)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _forget_request_id(**kwargs) -> None:
+    _request_id.set(None)
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="auditor.observability.request_id")
 
 
 class RequestIdFilter(logging.Filter):

@@ -6,7 +6,11 @@ from django.contrib import admin
 
 
 class ActorFilter(admin.RelatedOnlyFieldListFilter):
-    title = "user"
+    """Users who appear in the trail (not every account)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "user"
 
 
 if admin.site.is_registered(LogEntry):
