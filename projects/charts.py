@@ -43,10 +43,19 @@ def sparkline(values: Sequence, *, width: int = 110, height: int = 26, label: st
                          f'y2="{height / 2}"/></svg>')
     pad = 3
     n = max(len(points) - 1, 1)
+    # Scale to the values' own range (at least 2 points of score), so changes are visible.
+    low = min(v for _, v in measured)
+    high = max(v for _, v in measured)
+    if high - low < 2:
+        middle = (high + low) / 2
+        low, high = middle - 1, middle + 1
+    low, high = max(0.0, low), min(SCALE, high)
+    if high - low < 2:
+        low, high = (0.0, 2.0) if low == 0 else (SCALE - 2, SCALE)
 
     def xy(i, v):
         x = pad + (width - 2 * pad) * (i / n if len(points) > 1 else 0.5)
-        y = pad + (height - 2 * pad) * (1 - v / SCALE)
+        y = pad + (height - 2 * pad) * (1 - (v - low) / (high - low))
         return f"{x:.1f},{y:.1f}"
 
     coords = " ".join(xy(i, v) for i, v in measured)
@@ -69,9 +78,11 @@ def radar(labels: Sequence[str], current: Sequence, previous: Sequence | None = 
     n = len(labels)
     if n < 3:
         return _safe("")
-    cx = cy = size / 2
-    radius = size / 2 - 78
-    parts = [f'<svg class="radar" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+    margin = 70  # room for the labels left and right
+    width = size + 2 * margin
+    cx, cy = width / 2, size / 2
+    radius = size / 2 - 50
+    parts = [f'<svg class="radar" viewBox="0 0 {width} {size}" width="{width}" height="{size}" '
              f'role="img" aria-label="Radar of domain scores">'
              f'<title>Domain scores: {escape(current_label)} against {escape(previous_label)}'
              f'</title>']
@@ -115,7 +126,7 @@ def radar(labels: Sequence[str], current: Sequence, previous: Sequence | None = 
 
 
 def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence, str]], *,
-               width: int = 760, height: int = 260, title: str = "Scores over audits"
+               width: int = 560, height: int = 300, title: str = "Scores over audits"
                ) -> SafeString:
     """Scores (0-10) over audits: one line per series (name, values oldest first, css class),
     on top of the level bands."""

@@ -328,12 +328,19 @@ def audit_recompute(*, audit: Audit) -> None:
     existing = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
     evidence = _evidence_by_domain(audit)
 
-    to_create, to_update, to_delete = [], [], []
+    to_create, to_update, to_delete, stated = [], [], [], []
     for domain in domains:
         current = existing.get(domain.pk)
-        if current is not None and current.source != DomainScore.Source.COMPUTED:
-            continue
         score, why, rationale = compute_domain_score(audit, domain, evidence.get(domain.pk))
+        if current is not None and current.source != DomainScore.Source.COMPUTED:
+            # A stated score is kept; its "why" shows what the evidence alone would give, so a
+            # reader can compare the two.
+            shown = "not measured (no evidence)" if score is None else str(score)
+            current.evidence = [{"kind": "check", "url": "", "effect": "",
+                                 "label": f"From the evidence alone, formula {FORMULA_VERSION} "
+                                          f"would give {shown}"}, *why]
+            stated.append(current)
+            continue
         if score is None:
             if current is not None:
                 to_delete.append(current.pk)
@@ -356,6 +363,8 @@ def audit_recompute(*, audit: Audit) -> None:
         DomainScore.objects.bulk_update(
             to_update, ["score", "rationale", "evidence", "formula_version", "updated_at"]
         )
+    if stated:
+        DomainScore.objects.bulk_update(stated, ["evidence"])
     _save_global_and_verdict(audit, domains)
     project_refresh_summary(project_id=audit.project_id)
 

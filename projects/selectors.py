@@ -130,7 +130,7 @@ class PortfolioFilters:
         sort = params.get("o", DEFAULT_SORT)
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
-        if sort not in PORTFOLIO_SORTS and sort.removeprefix("d:") not in domain_slugs:
+        if sort not in PORTFOLIO_SORTS and sort not in domain_slugs:
             sort, descending = DEFAULT_SORT, False
         level = params.get("level", "")
         if level not in {slug for _, _, slug in scoring.levels()} | {"none"}:

@@ -1,0 +1,106 @@
+"""The project page /projects/<slug>/."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from findings.models import Finding, Severity
+from projects import scoring
+from projects.models import Audit, DomainScore, MaturityDomain
+from projects.tests.pages_data import build_project
+
+
+@pytest.mark.django_db
+def test_the_page_shows_radar_charts_domain_table_audits_findings_and_checklists(client, manager):
+    project = build_project(1)
+    client.force_login(manager)
+    response = client.get(project.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="radar"' in html and "radar-current" in html and "radar-previous" in html
+    assert 'class="linechart"' in html
+    assert len(response.context["domain_rows"]) == MaturityDomain.objects.count()
+    assert len(response.context["audits"]) == 3
+    assert response.context["findings"]["total"] == 5
+    assert "Go-live" in html
+    for audit in project.audits.all():
+        assert reverse("audit-detail", args=[audit.pk]) in html
+    # Admin link, both ways: the page links to the change page, which links back here.
+    admin_url = reverse("admin:projects_project_change", args=[project.pk])
+    assert admin_url in html
+
+
+@pytest.mark.django_db
+def test_the_why_of_a_computed_domain_lists_the_findings_that_moved_it(client, manager):
+    project = build_project(1, findings=0)
+    observability = MaturityDomain.objects.get(slug="observability")
+    finding = Finding.objects.create(project=project, title="No request tracing", domain=observability,
+                                     severity=Severity.MEDIUM, fingerprint="obs-1")
+    scoring.project_recompute(project_id=project.pk)
+    client.force_login(manager)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert 'id="why-observability"' in html
+    assert "No request tracing" in html
+    assert reverse("admin:findings_finding_change", args=[finding.pk]) in html
+    row = next(r for r in client.get(project.get_absolute_url()).context["domain_rows"]
+               if r.domain.slug == "observability")
+    assert row.value == scoring.TEN - scoring.SEVERITY_PENALTY[Severity.MEDIUM]
+    assert row.score.source == DomainScore.Source.COMPUTED
+
+
+@pytest.mark.django_db
+def test_a_domain_without_evidence_is_shown_as_not_measured_never_as_zero(client, manager):
+    project = build_project(1)
+    client.force_login(manager)
+    response = client.get(project.get_absolute_url())
+    row = next(r for r in response.context["domain_rows"] if r.domain.slug == "reliability")
+    assert row.value is None and row.level.name == "Not measured"
+    assert "No evidence: not measured." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_tech_lead_cannot_open_another_leads_project(client, tech_lead, other_tech_lead):
+    mine = build_project(1, lead=tech_lead)
+    theirs = build_project(2, lead=other_tech_lead)
+    client.force_login(tech_lead)
+    assert client.get(mine.get_absolute_url()).status_code == 200
+    assert client.get(theirs.get_absolute_url()).status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_unknown_project_is_a_404(client, manager):
+    client.force_login(manager)
+    assert client.get(reverse("project-detail", args=["nope"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_project_without_completed_audit_says_so(client, manager, project):
+    Audit.objects.create(project=project, title="Draft", status=Audit.Status.DRAFT)
+    client.force_login(manager)
+    response = client.get(project.get_absolute_url())
+    assert response.status_code == 200
+    assert "No completed audit yet" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_query_count_does_not_grow_with_audits_or_findings(client, manager):
+    client.force_login(manager)
+    small = build_project(1, audits=2, findings=3, checklist_items=2)
+    big = build_project(2, audits=12, findings=300, checklist_items=40)
+
+    def count(project):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(project.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    assert count(small) == count(big)
+
+
+@pytest.mark.django_db
+def test_the_project_page_query_count_is_fixed(client, manager, django_assert_num_queries):
+    project = build_project(1)
+    client.force_login(manager)
+    # session, user, project, groups, domains, audits, scores, findings, checklists, 2 permissions
+    with django_assert_num_queries(11):
+        client.get(project.get_absolute_url())
