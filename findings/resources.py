@@ -123,6 +123,11 @@ class FindingResource(resources.ModelResource):
         return escape_formula(super().export_field(field, instance, **kwargs))
 
     # --- import --------------------------------------------------------------------------
+    def import_data(self, dataset, *args, **kwargs):
+        # All or nothing: one invalid row and no row of the file is written.
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
     def before_import_row(self, row, **kwargs):
         for key in list(row.keys()):
             row[key] = unescape_formula(row[key])
