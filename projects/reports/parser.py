@@ -940,10 +940,13 @@ class ReportParser:
 
     def _check_is_report(self) -> None:
         r = self.report
-        content = [r.verdict != "unknown", bool(r.scores) or r.stated_global is not None,
-                   bool(r.metrics), bool(r.checklists), bool(r.findings)]
-        identity = [r.audit_date is not None, bool(r.project_name), bool(r.version)]
-        if not any(content) or sum(content) + sum(identity) < 2:
+        # Scores, a verdict or metrics are statements only an audit makes; checkboxes and
+        # "issues" lists also appear in READMEs and notes, so they need a date/project/version.
+        strong = (r.verdict != "unknown" or bool(r.scores) or r.stated_global is not None
+                  or bool(r.metrics))
+        weak = bool(r.checklists) or bool(r.findings)
+        identity = r.audit_date is not None or bool(r.project_name) or bool(r.version)
+        if not strong and not (weak and identity):
             raise ReportError(
                 "This file does not look like an audit report: no verdict, maturity score, metric, "
                 "checklist or finding could be read from it."
