@@ -65,12 +65,12 @@ class ProjectScanForm(forms.ModelForm):
 @admin.action(description="Re-scan now", permissions=["change"])
 def rescan_now(modeladmin, request, queryset):
     queued, running, no_repo = [], [], []
-    for project in queryset.only("pk", "name", "repository_url"):
-        if not project.repository_url:
-            no_repo.append(project.name)
+    for pk, name, repository_url in queryset.values_list("pk", "name", "repository_url"):
+        if not repository_url:
+            no_repo.append(name)
             continue
-        audit = project_rescan_request(project_id=project.pk, user=request.user, reason="admin")
-        (queued if audit is not None else running).append(project.name)
+        audit = project_rescan_request(project_id=pk, user=request.user, reason="admin")
+        (queued if audit is not None else running).append(name)
     if queued:
         modeladmin.message_user(request, f"Re-scan queued for {len(queued)} project(s): {', '.join(queued)}.",
                                 messages.SUCCESS)

@@ -191,7 +191,7 @@ def _import_content(scanner: Scanner, output: ScannerOutput, path: Path) -> list
     if output.raw and output.raw_format == "bandit":
         return [("bandit.json", "bandit", output.raw)]
     reports = []
-    if output.findings or scanner.name != "artifacts":
+    if scanner.name != "artifacts":  # artifacts are imported as the files they are
         reports.append((f"{scanner.name}.sarif", "sarif",
                         to_sarif(output, workspace=path, default_domain=scanner.domain)))
     for artifact in output.metrics.get("artifacts", []):

@@ -210,3 +210,25 @@ def test_a_refused_repository_url_fails_without_running_git(project):
 
     assert audit.status == Audit.Status.FAILED
     assert "remote helpers" in audit.scan_details["error"]
+
+
+def test_coverage_and_junit_files_committed_at_configured_paths_are_imported(
+        scanned_project, repo, settings, django_capture_on_commit_callbacks):
+    settings.SCAN_ARTIFACT_PATHS = ["reports/coverage.xml", "reports/junit.xml"]
+    commit(repo, {
+        "reports/coverage.xml": '<?xml version="1.0" ?>\n<coverage line-rate="0.625" branch-rate="0" '
+                                'lines-valid="8" lines-covered="5" version="7.0"><packages/></coverage>\n',
+        "reports/junit.xml": '<?xml version="1.0" ?>\n<testsuites><testsuite name="s" tests="3" '
+                             'failures="1" errors="0" skipped="0" time="1.5">'
+                             '<testcase classname="t" name="ok1" time="0.1"/>'
+                             '<testcase classname="t" name="ok2" time="0.1"/>'
+                             '<testcase classname="t" name="bad" time="0.1"><failure message="no"/>'
+                             '</testcase></testsuite></testsuites>\n',
+    }, "CI artifacts")
+    audit = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
+
+    assert audit.scan_details["parts"]["artifacts"]["status"] == "ok"
+    assert audit.coverage_percent == Decimal("62.50")
+    assert (audit.tests_passed, audit.tests_failed) == (2, 1)
+    formats = set(audit.import_runs.values_list("format", flat=True))
+    assert formats == {"bandit", "sarif", "cobertura", "junit"}
