@@ -55,7 +55,10 @@ def _text(obj: Any) -> str:
 
 def _uri_path(uri: str) -> str:
     if uri.startswith("file:"):
-        return unquote(urlsplit(uri).path)
+        try:
+            return unquote(urlsplit(uri).path)
+        except ValueError:
+            raise ReportError(f"invalid file URI {uri[:80]!r}") from None
     return unquote(uri)
 
 
@@ -178,8 +181,8 @@ def _is_accepted(result: dict) -> bool:
 
 def _cwe(rule: dict, result: dict) -> str:
     for holder in (result.get("properties"), rule.get("properties")):
-        if isinstance(holder, dict):
-            for tag in holder.get("tags") or []:
+        if isinstance(holder, dict) and isinstance(holder.get("tags"), list):
+            for tag in holder["tags"]:
                 if isinstance(tag, str) and (match := CWE_RE.search(tag)):
                     return f"CWE-{int(match.group(1))}"
     return ""
