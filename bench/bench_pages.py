@@ -1,0 +1,165 @@
+"""Page latency benchmark: portfolio, project page, audit report and the findings admin list.
+
+Requests each page many times through the Django test client (with the SQL query count), then
+over HTTP against gunicorn, and prints p50 / p95 latency. Runs against the database of
+DATABASE_URL; seeds it first with `seed_benchmark` when it holds no benchmark project.
+
+    python bench/bench_pages.py [--seed-projects 1000] [--requests 30] [--no-gunicorn]
+
+Targets (2-core machine, 1,000 projects / 1M findings): portfolio p95 <= 300 ms, project page
+p95 <= 150 ms, findings admin changelist p95 <= 300 ms; query counts independent of size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditor.settings")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def report(label: str, timings: list[float], queries: int | None = None) -> None:
+    line = (f"{label:<46} n={len(timings):<4} p50={statistics.median(timings) * 1000:7.1f} ms  "
+            f"p95={percentile(timings, 95) * 1000:7.1f} ms")
+    if queries is not None:
+        line += f"  queries={queries}"
+    print(line, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed-projects", type=int, default=1000,
+                        help="projects to seed when the database holds no benchmark project")
+    parser.add_argument("--requests", type=int, default=30, help="requests per page and mode")
+    parser.add_argument("--no-gunicorn", action="store_true")
+    args = parser.parse_args()
+
+    # Production-like: DEBUG off, hashed static files collected into a temporary folder.
+    static_root = tempfile.mkdtemp(prefix="bench-static-")
+    os.environ.update({"STATIC_ROOT": static_root, "DEBUG": os.environ.get("DEBUG", "false"),
+                       "SECRET_KEY": os.environ.get("SECRET_KEY", "insecure-key-for-benchmarks")})
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
+                   check=True)
+
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from findings.models import Finding
+    from projects.models import Audit, Project
+
+    if not Project.objects.filter(slug__startswith="bench-").exists():
+        print(f"Seeding {args.seed_projects} projects...", flush=True)
+        call_command("seed_benchmark", projects=args.seed_projects)
+    print(f"Dataset: {Project.objects.count():,} projects, {Audit.objects.count():,} audits, "
+          f"{Finding.objects.count():,} findings", flush=True)
+
+    manager, _ = User.objects.get_or_create(username="bench-manager",
+                                            defaults={"is_staff": True, "is_superuser": True})
+    rng = random.Random(7)  # noqa: S311
+    slugs = list(Project.objects.filter(slug__startswith="bench-").values_list("slug", flat=True)
+                 .order_by("?")[:200])
+    audits = list(Audit.objects.filter(project__slug__in=slugs[:50]).values_list("pk", flat=True))
+    pages = [
+        ("portfolio /maturity/", lambda: "/maturity/"),
+        ("portfolio sorted by score desc", lambda: "/maturity/?o=-score"),
+        ("portfolio 1,000 rows per page", lambda: "/maturity/?per_page=1000&o=-d:security"),
+        ("project /projects/<slug>/", lambda: f"/projects/{rng.choice(slugs)}/"),
+        ("audit report /audits/<id>/", lambda: f"/audits/{rng.choice(audits)}/"),
+        ("findings admin changelist", lambda: "/admin/findings/finding/"),
+        ("findings admin, open + critical filter",
+         lambda: "/admin/findings/finding/?status__exact=open&severity__exact=4"),
+    ]
+
+    setup_test_environment()
+    client = Client()
+    client.force_login(manager)
+    print("\nDjango test client (in process):", flush=True)
+    for label, url in pages:
+        client.get(url(), secure=True)  # warm-up
+        timings, counts = [], set()
+        for _ in range(args.requests):
+            with CaptureQueriesContext(connection) as queries:
+                start = time.perf_counter()
+                response = client.get(url(), secure=True)
+                timings.append(time.perf_counter() - start)
+            assert response.status_code == 200, (label, response.status_code)
+            counts.add(len(queries))
+        report(label, timings, max(counts))
+
+    if args.no_gunicorn:
+        return 0
+    session_cookie = client.cookies["sessionid"].value
+    print("\ngunicorn over HTTP (2 workers):", flush=True)
+    env = {**os.environ, "SECURE_SSL_REDIRECT": "false"}
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "auditor.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        headers = {"Cookie": f"sessionid={session_cookie}"}
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310 (local http)
+                break
+            except urllib.error.HTTPError:
+                break  # answering (503 while beat is silent): the server is up
+            except OSError:
+                time.sleep(0.2)
+        for label, url in pages:
+            for _ in range(2):  # warm both workers
+                warm = urllib.request.Request(base + url(), headers=headers)  # noqa: S310
+                opener.open(warm, timeout=30).read()
+            timings = []
+            for _ in range(args.requests):
+                request = urllib.request.Request(base + url(), headers=headers)  # noqa: S310
+                start = time.perf_counter()
+                with opener.open(request, timeout=30) as response:
+                    response.read()
+                    status = response.status
+                timings.append(time.perf_counter() - start)
+                assert status == 200, (label, status)
+            report(label, timings)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
