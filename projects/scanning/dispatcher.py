@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -70,4 +74,19 @@ def sweep_abandoned(*, now: dt.datetime | None = None) -> list[int]:
                                            reason="retry")
             if retry is not None:
                 logger.warning("re-scan %s abandoned; retried as %s", pk, retry.pk)
+    remove_stale_workspaces()
     return swept
+
+
+def remove_stale_workspaces() -> int:
+    """A worker killed with -9 cannot remove its checkout: remove those older than the maximum."""
+    cutoff = time.time() - max_scan_seconds()
+    removed = 0
+    for path in Path(tempfile.gettempdir()).glob("auditor-scan-*"):
+        try:
+            if path.is_dir() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
