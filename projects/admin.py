@@ -4,6 +4,7 @@ from django.db.models import Count
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit, DomainScore, MaturityDomain, Project
+from projects.reports.admin_views import ReportImportAdminMixin
 
 
 @admin.register(Project)
@@ -58,7 +59,7 @@ class DomainScoreInline(admin.TabularInline):
 
 
 @admin.register(Audit)
-class AuditAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class AuditAdmin(ReportImportAdminMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "project", "kind", "audit_date", "status", "stated_verdict",
                     "computed_verdict", "global_score", "auditor")
     list_filter = ("kind", "status", "stated_verdict", "computed_verdict", "is_self_attested",
