@@ -94,7 +94,8 @@ def audit_to_markdown(audit: Audit) -> str:
         ("Date", audit.audit_date.isoformat() if audit.audit_date else "not stated"),
         ("Version", audit.version_label),
         ("Kind", audit.get_kind_display() + (" (self-attested)" if audit.is_self_attested else "")),
-        ("Verdict", audit.get_stated_verdict_display()),
+        ("Verdict", "Already in production" if (audit.extra_metrics or {}).get(
+            "already_in_production") else audit.get_stated_verdict_display()),
         ("Stated global score", _score(audit.stated_global_score)
          if audit.stated_global_score is not None else ""),
         ("Computed gate", audit.get_computed_verdict_display()),
