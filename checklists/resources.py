@@ -52,8 +52,16 @@ class StrictBooleanWidget(widgets.BooleanWidget):
         raise ValueError(f"{value!r} is not a yes/no value (use 1 or 0).")
 
 
-class _BumpTemplateVersion:
-    """After a real (not dry-run) import, raise the version of every template it changed."""
+class _AllOrNothing:
+    """A file is imported whole or not at all: one invalid row rolls every row back, in the
+    admin's confirm step and when called from code alike. After a real import, the version of
+    every template the file changed is raised."""
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
+                    collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
+                                   use_transactions=True, collect_failed_rows=collect_failed_rows,
+                                   rollback_on_validation_errors=True, **kwargs)
 
     def before_import(self, dataset, **kwargs):
         self._touched_templates: set[int] = set()
@@ -66,17 +74,21 @@ class _BumpTemplateVersion:
             services.template_bump_version(template_ids=self._touched_templates)
 
 
-class ChecklistTemplateResource(_BumpTemplateVersion, resources.ModelResource):
+class ChecklistTemplateResource(_AllOrNothing, resources.ModelResource):
     is_active = fields.Field(attribute="is_active", column_name="is_active",
                              widget=StrictBooleanWidget())
+    name = fields.Field(attribute="name", column_name="name", widget=widgets.CharWidget())
+    description = fields.Field(attribute="description", column_name="description",
+                               widget=widgets.CharWidget())
+    # The version is the system's: exported for information, never taken from a file.
+    version = fields.Field(attribute="version", column_name="version", readonly=True,
+                           widget=widgets.IntegerWidget())
 
     class Meta:
         model = ChecklistTemplate
         fields = ("slug", "name", "description", "is_active", "version")
         export_order = ("slug", "name", "description", "is_active", "version")
         import_id_fields = ("slug",)
-        # The version is the system's: exported for information, never taken from a file.
-        readonly_fields = ("version",)
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
@@ -87,13 +99,18 @@ class ChecklistTemplateResource(_BumpTemplateVersion, resources.ModelResource):
             self._touched_templates.add(row_result.object_id)
 
 
-class ChecklistTemplateItemResource(_BumpTemplateVersion, resources.ModelResource):
+class ChecklistTemplateItemResource(_AllOrNothing, resources.ModelResource):
     template = fields.Field(attribute="template", column_name="template",
                             widget=SlugWidget(ChecklistTemplate, "checklist template"))
     domain = fields.Field(attribute="domain", column_name="domain",
                           widget=SlugWidget(MaturityDomain, "maturity domain"))
     is_critical = fields.Field(attribute="is_critical", column_name="is_critical",
                                widget=StrictBooleanWidget())
+    # Empty spreadsheet cells arrive as None: text columns store "" instead.
+    section = fields.Field(attribute="section", column_name="section", widget=widgets.CharWidget())
+    text = fields.Field(attribute="text", column_name="text", widget=widgets.CharWidget())
+    guidance = fields.Field(attribute="guidance", column_name="guidance",
+                            widget=widgets.CharWidget())
 
     class Meta:
         model = ChecklistTemplateItem
