@@ -130,7 +130,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence, st
                ) -> SafeString:
     """Scores (0-10) over audits: one line per series (name, values oldest first, css class),
     on top of the level bands."""
-    left, right, top, bottom = 34, 14, 12, 34
+    left, right, top, bottom = 34, 40, 12, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(x_labels)
 

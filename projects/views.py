@@ -213,6 +213,13 @@ def project_detail(request, slug):
             x_labels, [("Global score", [a.global_score for a in oldest_first], "s-global")],
             title="Global score over audits",
         ) if oldest_first else "",
+        "domains_chart": charts.line_chart(
+            x_labels, [(r.domain.name, [v for _, v in r.trend], f"s-d{i % 9 + 1}")
+                       for i, r in enumerate(rows)],
+            title="Domain scores over audits",
+        ) if oldest_first else "",
+        "domain_keys": [(r.domain.name, f"s-d{i % 9 + 1}") for i, r in enumerate(rows)
+                        if any(v is not None for _, v in r.trend)],
         "findings": findings,
         "findings_by_domain": findings_by_domain,
         "severities": _severities(),

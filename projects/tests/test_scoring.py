@@ -181,3 +181,26 @@ class TestScheduleRecompute:
         assert len(callbacks) == 1
         assert score_of(completed, "security").score == D("9.9")
         assert score_of(older, "security") is None
+
+
+@pytest.mark.django_db
+def test_the_worked_example_of_docs_scoring_md_holds(project):
+    audit = Audit.objects.create(project=project, title="Backend audit V2",
+                                 status=Audit.Status.COMPLETED, coverage_percent=D("77"),
+                                 tests_passed=447, tests_failed=3)
+    checklist(project, [("security", ItemState.DONE, False)] * 4
+              + [("security", ItemState.TODO, True), ("security", ItemState.NOT_APPLICABLE, False)])
+    finding(project, "security", Severity.HIGH)
+    finding(project, "security", Severity.MEDIUM)
+    finding(project, "security", Severity.MEDIUM)
+    DomainScore.objects.create(audit=audit, domain=domain("documentation"), score=D("6.0"),
+                               source=DomainScore.Source.MANUAL)
+    scoring.audit_recompute(audit=audit)
+    audit.refresh_from_db()
+    assert score_of(audit, "security").score == D("5.0")
+    assert score_of(audit, "testing").score == D("8.8")
+    assert score_of(audit, "documentation").score == D("6.0")
+    assert score_of(audit, "performance") is None
+    assert audit.global_score == D("6.6")
+    assert scoring.level_for(audit.global_score).name == "Average"
+    assert audit.computed_verdict == Audit.Verdict.WITH_RESERVATIONS
