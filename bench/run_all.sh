@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 $PY bench/bench_pages.py
+$PY bench/bench_checklists.py
