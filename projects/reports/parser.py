@@ -29,6 +29,7 @@ from projects.reports.markdown import Block, clean, norm, read_blocks
 TEN = Decimal("10")
 ONE_DECIMAL = Decimal("0.1")
 INCONSISTENCY_TOLERANCE = Decimal("0.1")
+MAX_COUNT = 2_147_483_647  # the largest value of a PositiveIntegerField column
 
 # --- vocabularies (matched on `norm`: lower case, no accents) -------------------------------------
 
@@ -500,8 +501,13 @@ class ReportParser:
 
     # metrics
     def _set_metric(self, name: str, value) -> None:
-        if value is not None and name not in self.report.metrics:
-            self.report.metrics[name] = value
+        if value is None or name in self.report.metrics:
+            return
+        if isinstance(value, int) and value > MAX_COUNT:
+            self.report.warn(f"Metric {name.replace('_', ' ')} ({value}) is too large to be "
+                             "true; not imported.")
+            return
+        self.report.metrics[name] = value
 
     def _metrics(self) -> None:
         metric_tables = set()
@@ -891,6 +897,8 @@ class ReportParser:
         if severity is None:
             severity = 2
             self.report.warn(f"Finding '{title[:80]}': no severity stated; medium assumed.")
+        if line is not None and not 0 < line <= MAX_COUNT:
+            line = None
         return ParsedFinding(title=title[:500], severity=severity, status=status,
                              file_path=file_path[:1000], line=line, description=description,
                              section=b.headings[-1].text if b.headings else "")
@@ -930,8 +938,10 @@ class ReportParser:
             loc = PATH_RE.search(cell(file_col))
             if loc:
                 file_path, line = loc.group(1), int(loc.group(2)) if loc.group(2) else None
-        if line_col is not None and re.fullmatch(r"\d+", cell(line_col)):
+        if line_col is not None and re.fullmatch(r"\d{1,9}", cell(line_col)):
             line = int(cell(line_col))
+        if line is not None and not 0 < line <= MAX_COUNT:
+            line = None
         status = STATUS_WORDS.get(norm(cell(status_col), numbering=False), "open") \
             if status_col is not None else "open"
         return ParsedFinding(title=title[:500], severity=severity, status=status,
