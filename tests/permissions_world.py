@@ -1,0 +1,53 @@
+"""The objects the permissions matrix is checked against: two projects (A led by `lead`, B led by
+`otherlead`), each with an audit, a domain score, a finding, an import run, an API token and a
+checklist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checklists.models import Checklist, ChecklistTemplate
+from findings.models import Finding, ImportRun
+from findings.services import api_token_create
+from projects.models import Audit, DomainScore, MaturityDomain, Project
+from projects.scoring import project_refresh_summary
+
+
+@dataclass
+class Side:
+    project: Project
+    audit: Audit
+    score: DomainScore
+    finding: Finding
+    run: ImportRun
+    token: object
+    raw_token: str
+    checklist: Checklist
+    ids: dict = field(default_factory=dict)
+
+
+def build_side(project: Project, tag: str) -> Side:
+    project.repository_url = "https://example.com/repo.git"
+    project.save()
+    audit = Audit.objects.create(project=project, title=f"Audit {tag}", status="completed")
+    score = DomainScore.objects.create(audit=audit, domain=MaturityDomain.objects.get(slug="security"),
+                                       score="5.0")
+    finding = Finding.objects.create(project=project, title=f"Finding {tag}", fingerprint=f"fp-{tag}",
+                                     last_seen_audit=audit)
+    run = ImportRun.objects.create(project=project, audit=audit, format="sarif", status="succeeded")
+    token, raw = api_token_create(project=project, name=f"CI {tag}")
+    checklist = Checklist.objects.create(project=project, title=f"Checklist {tag}")
+    project_refresh_summary(project_id=project.pk)
+    side = Side(project, audit, score, finding, run, token, raw, checklist)
+    side.ids = {
+        "slug": project.slug, "project": project.pk, "audit": audit.pk, "score": score.pk,
+        "finding": finding.pk, "run": run.pk, "token": token.pk, "checklist": checklist.pk,
+    }
+    return side
+
+
+def shared_ids() -> dict:
+    return {
+        "domain": MaturityDomain.objects.get(slug="security").pk,
+        "template": ChecklistTemplate.objects.order_by("pk").values_list("pk", flat=True).first(),
+    }
