@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 $PY bench/bench_pages.py
 $PY bench/bench_checklists.py
+$PY bench/bench_rescan.py

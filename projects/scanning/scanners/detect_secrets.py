@@ -17,7 +17,8 @@ class DetectSecretsScanner(Scanner):
 
     def command(self, workspace: Path) -> list[str]:
         # Inside a git checkout it scans the tracked files, which is what was committed.
-        return [tool_path("detect-secrets"), "scan", "."]
+        # --no-verify: a found secret is never sent anywhere to check whether it works.
+        return [tool_path("detect-secrets"), "scan", "--no-verify", "."]
 
     def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:
         data = json.loads(stdout)
