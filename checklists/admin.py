@@ -120,7 +120,8 @@ class ChecklistItemForm(forms.ModelForm):
     class Meta:
         model = ChecklistItem
         fields = ("state", "note", "evidence_url")
-        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 36})}
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 36}),
+                   "evidence_url": forms.URLInput(attrs={"size": 28, "placeholder": "https://"})}
 
     def clean(self):
         cleaned = super().clean()
@@ -147,11 +148,11 @@ class ChecklistItemInline(admin.TabularInline):
 
     @admin.display(description="item")
     def item(self, obj):
-        badge = mark_safe('<strong style="color:#b00020">CRITICAL</strong> ') \
+        badge = mark_safe('<span class="checklist-critical">CRITICAL</span> ') \
             if obj.is_critical else ""  # noqa: S308 (constant markup)
-        domain = format_html(' <span style="color:#666">[{}]</span>', obj.domain.name) \
+        domain = format_html(' <span class="checklist-domain">[{}]</span>', obj.domain.name) \
             if obj.domain_id else ""
-        guidance = format_html('<br><small style="color:#555">{}</small>', obj.guidance) \
+        guidance = format_html('<small class="checklist-guidance">{}</small>', obj.guidance) \
             if obj.guidance else ""
         return format_html("{}{}{}{}", badge, obj.text, domain, guidance)
 
@@ -238,6 +239,10 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
                     "fields": ("template", "template_version", "created_at", "updated_at")}),
     )
     actions = ("reassign", "extend_due_dates")
+
+    class Media:
+        css = {"all": ("checklists/admin.css",)}
+
     change_form_template = "checklists/admin/checklist_change_form.html"
 
     # Queryset and figures ---------------------------------------------------------------
@@ -257,18 +262,17 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         applicable = obj.item_count - obj.na_count
         percent = selectors.progress_percent(done=obj.done_count, applicable=applicable)
         return format_html(
-            '<span title="{} done of {} applicable ({} not applicable)" style="white-space:nowrap">'
-            '<span style="display:inline-block;width:80px;height:8px;background:#ddd;'
-            'vertical-align:middle"><span style="display:block;height:8px;width:{}%;'
-            'background:{}"></span></span> {} / {}</span>',
-            obj.done_count, applicable, obj.na_count, percent,
-            "#2e7d32" if percent == 100 else "#417690", obj.done_count, applicable,
+            '<span class="checklist-progress" title="{}% — {} done of {} applicable, {} not '
+            'applicable"><progress value="{}" max="{}">{}%</progress> {} / {}</span>',
+            percent, obj.done_count, applicable, obj.na_count, obj.done_count, max(applicable, 1),
+            percent, obj.done_count, applicable,
         )
 
     @admin.display(description="critical open", ordering="critical_open")
     def critical_open_display(self, obj):
         if obj.critical_open:
-            return format_html('<strong style="color:#b00020">{}</strong>', obj.critical_open)
+            return format_html('<span class="checklist-critical-count">{}</span>',
+                               obj.critical_open)
         return 0
 
     @admin.display(description="overdue", boolean=True)
