@@ -16,6 +16,7 @@ FENCE_RE = re.compile(r"^\s*(```|~~~)")
 LIST_RE = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 CHECKBOX_RE = re.compile(r"^\[([ xX✓✔])\]\s*(.*)$")
 TABLE_SEPARATOR_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+SETEXT_RE = re.compile(r"^(=+|-{2,})\s*$")
 RULE_RE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 NUMBERING_RE = re.compile(r"^\s*(?:[A-Z]\.|(?:\d{1,3}\.)+\d{0,3}\)?|\d{1,3}\))\s+")
 LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -95,7 +96,11 @@ def read_blocks(text: str) -> list[Block]:
     table_header: list[str] | None = None
     table_id = 0
     lines = text.split("\n")
+    skip_next = False
     for no, line in enumerate(lines, start=1):
+        if skip_next:
+            skip_next = False
+            continue
         fence = FENCE_RE.match(line)
         if in_fence:
             if fence and fence.group(1) == in_fence:
@@ -127,6 +132,17 @@ def read_blocks(text: str) -> list[Block]:
             continue
         table_header = None
         if RULE_RE.match(stripped):
+            continue
+        underline = lines[no].strip() if no < len(lines) else ""
+        if (SETEXT_RE.match(underline) and not LIST_RE.match(line)
+                and not (underline.startswith("-") and len(underline) < 3)):
+            # Setext heading: "Title" underlined with === (level 1) or --- (level 2).
+            level = 1 if underline.startswith("=") else 2
+            while stack and stack[-1].level >= level:
+                stack.pop()
+            blocks.append(Block("heading", stripped, no, list(stack), level=level))
+            stack.append(Heading(level, clean(stripped), stripped))
+            skip_next = True
             continue
         heading = HEADING_RE.match(stripped)
         if heading:

@@ -101,7 +101,10 @@ GLOBAL_RE = re.compile(
 GENERIC_SCORE_LABELS = {"score", "note", "rating", "notation", "maturity", "maturite",
                         "maturity score", "score de maturite", "evaluation", "niveau", "level"}
 SCORE_HEADER_RE = re.compile(r"\b(score|note|rating|notation|maturite|maturity|/10|/100)\b")
-SCORE_RE = re.compile(r"(?<![\w.,/])(\d{1,3}(?:[.,]\d{1,2})?)\s*/\s*(10|100)(?![\d.,]*\d)")
+SCORE_RE = re.compile(
+    r"(?<![\w.,/])(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:/|\bout of\b|\bsur\b)\s*(10|100)(?![\d.,]*\d)",
+    re.IGNORECASE,
+)
 BARE_SCORE_RE = re.compile(r"^\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*(%|/\s*10|/\s*100)?\s*$")
 NOT_MEASURED_RE = re.compile(r"^\s*(not measured|non mesure|n/a|na|-|—|non evalue|not rated)\s*$")
 
@@ -175,6 +178,7 @@ class ParsedReport:
     verdict: str = "unknown"
     verdict_text: str = ""
     already_in_production: bool = False
+    verdict_stated: bool = False  # a labelled verdict was read (even "Unknown")
     metrics: dict = field(default_factory=dict)
     extra_metrics: dict = field(default_factory=dict)
     scores: dict[int, ParsedScore] = field(default_factory=dict)
@@ -426,22 +430,22 @@ class ReportParser:
                                   r"complete|backend|frontend|v\d+)\b")
         for h in headings[:4]:
             text = clean(h.raw)
+            parts = [p.strip() for p in re.split(r"\s+[-—–|:]\s+|:\s+", text) if p.strip()]
+            named = [p for p in parts if not report_words.search(norm(p))]
+            if len(parts) > 1 and named and len(named) < len(parts):
+                self.report.project_name = named[0][:200]
+                return
             m = re.match(r"^(?:audit(?: report)?|rapport d.audit|revue|review|assessment)\s+"
                          r"(?:of|de|du|des|for|pour|:)\s+(.+)$", text, re.IGNORECASE)
             if m:
                 self.report.project_name = m.group(1).strip()[:200]
                 return
-            m = re.match(r"^(.+?)\s+(?:audit report|audit|report|rapport d.audit|rapport|review|"
-                         r"assessment)$", text, re.IGNORECASE)
+            m = re.match(r"^(.+?)\s+(?:(?:security|code|quality|performance|architecture|"
+                         r"technical|backend|frontend|full stack|readiness|maturity|senior)\s+)*"
+                         r"(?:audit report|audit|report|rapport d.audit|rapport|review|assessment)$",
+                         text, re.IGNORECASE)
             if m and not report_words.search(norm(m.group(1))):
-                self.report.project_name = m.group(1).strip()[:200]
-                return
-            parts = [p.strip() for p in re.split(r"\s+[-—–|:]\s+|:\s+", text) if p.strip()]
-            if len(parts) < 2:
-                continue
-            named = [p for p in parts if not report_words.search(norm(p))]
-            if named and len(named) < len(parts):
-                self.report.project_name = named[0][:200]
+                self.report.project_name = m.group(1).strip(" -—–:|")[:200]
                 return
 
     def _date(self) -> None:
@@ -474,6 +478,7 @@ class ReportParser:
             if verdict is not None:
                 self.report.verdict, self.report.verdict_text = verdict, value[:200]
                 self.report.already_in_production = in_production
+                self.report.verdict_stated = True
                 return
         # A heading "Verdict" / "Conclusion" whose verdict is the next line.
         for i, b in enumerate(self.blocks):
@@ -676,7 +681,7 @@ class ReportParser:
                 m = SCORE_RE.search(text)
                 if not m:
                     continue
-                label = text[:m.start()].strip(" :=-—–|(")
+                label = text[:m.start()].strip(" :=-—–|(.…")
                 label = re.sub(r"\b(score|note|scored|is|est|de|of|:)\s*$", "", label,
                                flags=re.IGNORECASE).strip(" :=-—–|(") or label
                 if len(label) > 80:
@@ -792,9 +797,29 @@ class ReportParser:
         seen: set[tuple[str, str]] = set()
         label_scope = False
         item_indent = None
-        for b in self.blocks:
+        owner = None  # (level, finding) while inside a finding written as a heading
+
+        def add(finding: ParsedFinding | None) -> None:
+            if finding is None:
+                return
+            key = (norm(finding.title), finding.file_path)
+            if key not in seen:
+                seen.add(key)
+                self.report.findings.append(finding)
+
+        for i, b in enumerate(self.blocks):
             if b.kind == "heading":
                 label_scope, item_indent = False, None
+                if owner is not None and b.level <= owner[0]:
+                    owner = None
+                if owner is None:
+                    finding = self._finding_from_heading(i, b)
+                    if finding is not None:
+                        owner = (b.level, finding)
+                        add(finding)
+                continue
+            if owner is not None:
+                self._detail_of_heading_finding(owner[1], b)
                 continue
             if b.kind == "line":
                 text = clean(b.raw, numbering=False)
@@ -810,26 +835,69 @@ class ReportParser:
             if heading is None and not label_scope:
                 continue
             if b.kind == "row":
-                finding = self._finding_from_row(b)
-            else:
-                if item_indent is None:
-                    item_indent = b.level
-                if b.level > item_indent:
-                    if self.report.findings and self.report.findings[-1].section == "\x00last":
-                        pass
-                    if self.report.findings:
-                        last = self.report.findings[-1]
-                        extra = clean(b.raw, numbering=False)
-                        last.description = (last.description + "\n" + extra).strip()
-                    continue
-                finding = self._finding_from_item(b)
-            if finding is None:
+                add(self._finding_from_row(b))
                 continue
-            key = (norm(finding.title), finding.file_path)
-            if key in seen:
+            if item_indent is None:
+                item_indent = b.level
+            if b.level > item_indent:
+                # A nested item details the finding above it.
+                if self.report.findings:
+                    last = self.report.findings[-1]
+                    last.description = (last.description + "\n" + clean(b.raw, numbering=False)).strip()
                 continue
-            seen.add(key)
-            self.report.findings.append(finding)
+            add(self._finding_from_item(b))
+
+    def _finding_from_heading(self, index: int, b: Block) -> ParsedFinding | None:
+        """A finding written as a heading under a problems heading: "### [HIGH] SQL injection",
+        "#### F-02: Secrets in logs (critical)", or any sub-heading followed by "Severity: ..."."""
+        parents = [h for h in b.headings if h.level < b.level]
+        if not parents or self._problem_heading(b) is None:
+            return None
+        severity = item_severity(b.raw)
+        if severity is None:
+            for nxt in self.blocks[index + 1:index + 8]:
+                if nxt.kind == "heading":
+                    break
+                m = KV_RE.match(clean(nxt.raw, numbering=False))
+                if m and re.search(r"\b(severity|severite|gravite|criticite|priority|priorite)\b",
+                                   norm(m.group(1))):
+                    severity = severity_in(m.group(2))
+                    break
+        if severity is None:
+            return None
+        title = clean(b.raw)
+        title = re.sub(rf"^\s*[\[(]?\s*(?:{SEVERITY_ALT})\s*[\])]?\s*[:\-—–]?\s*", "", title,
+                       flags=re.IGNORECASE)
+        title = re.sub(r"^[A-Z]{1,6}-?\d{1,4}\s*[:.\-—–]\s*", "", title)  # "F-02: ", "VULN-3 - "
+        title = re.sub(rf"\s*[\[(]\s*(?:{SEVERITY_ALT})\s*[\])]\s*$", "", title,
+                       flags=re.IGNORECASE).strip()
+        if not title or severity_in(title) is not None and len(norm(title).split()) <= 3:
+            return None  # "### High (2)" groups findings, it is not one
+        return ParsedFinding(title=title[:500], severity=severity,
+                             section=b.headings[-1].text if b.headings else "")
+
+    def _detail_of_heading_finding(self, finding: ParsedFinding, b: Block) -> None:
+        text = clean(b.raw, numbering=False) if b.kind != "row" else " ".join(
+            clean(c, numbering=False) for c in b.cells)
+        m = KV_RE.match(text)
+        key = norm(m.group(1)) if m else ""
+        if m and re.search(r"\b(file|fichier|location|emplacement|path|chemin|where)\b", key):
+            loc = PATH_RE.search(m.group(2).replace("`", ""))
+            if loc:
+                finding.file_path = loc.group(1)[:1000]
+                line = int(loc.group(2)) if loc.group(2) else None
+                if line is None:
+                    lm = LINE_RE.search(m.group(2))
+                    line = int(lm.group(1)) if lm else None
+                finding.line = line if line is not None and 0 < line <= MAX_COUNT else None
+                return
+        if m and re.search(r"\b(status|statut|etat)\b", key):
+            finding.status = STATUS_WORDS.get(norm(m.group(2), numbering=False), finding.status)
+            return
+        if m and re.search(r"\b(severity|severite|gravite|criticite|priority|priorite)\b", key):
+            return
+        if text and len(finding.description) < 2000:
+            finding.description = (finding.description + "\n" + text).strip()
 
     def _severity_from_headings(self, block: Block) -> int | None:
         for h in reversed(block.headings):
@@ -952,7 +1020,7 @@ class ReportParser:
         r = self.report
         # Scores, a verdict or metrics are statements only an audit makes; checkboxes and
         # "issues" lists also appear in READMEs and notes, so they need a date/project/version.
-        strong = (r.verdict != "unknown" or bool(r.scores) or r.stated_global is not None
+        strong = (r.verdict_stated or r.verdict != "unknown" or bool(r.scores) or r.stated_global is not None
                   or bool(r.metrics))
         weak = bool(r.checklists) or bool(r.findings)
         identity = r.audit_date is not None or bool(r.project_name) or bool(r.version)

@@ -257,3 +257,41 @@ def test_a_missing_date_or_verdict_is_a_warning_not_an_error(db):
 def test_text_that_is_not_a_report_is_refused_with_a_clear_message(db, text):
     with pytest.raises(ReportError, match="not"):
         parse(text)
+
+
+def test_setext_headings_out_of_ten_scores_and_findings_written_as_headings(db):
+    report = parse_file("en_setext_finding_headings.md")
+    assert report.title == "Orders Service Security Review"
+    assert report.project_name == "Orders Service"
+    assert report.audit_date == dt.date(2024, 7, 7)
+    assert report.verdict == "with_reservations"
+    assert scores_by_slug(report) == {"security": Decimal("6.0"), "reliability": Decimal("8.5"),
+                                      "documentation": Decimal("4.0")}
+    assert report.stated_global == Decimal("6.3") and report.inconsistency is None
+    found = [(f.title, f.severity, f.status, f.file_path, f.line) for f in report.findings]
+    assert found == [
+        ("Hard-coded database password", 4, "open", "orders/settings.py", 31),
+        ("Missing CSRF protection on refunds", 3, "fixed", "orders/views/refunds.py", 77),
+        ("Outdated TLS configuration", 2, "open", "", None),
+    ]
+    assert report.findings[1].description == "The refund form posts without a token."
+    [checklist] = report.checklists
+    assert [(i.text, i.state) for i in checklist.items] == [
+        ("Move the password to the vault", "done"), ("Add CSRF middleware checks to the CI", "todo")]
+
+
+def test_french_scores_sur_dix_and_a_finding_heading_with_its_severity_below(db):
+    report = parse("# Revue de code — Facturation\n\n## Notes\n\n- Sécurité : 7 sur 10\n"
+                   "- Performance : 55 sur 100\n\n## Anomalies\n\n### Fuite mémoire du worker\n\n"
+                   "Gravité : majeure\nFichier : `billing/worker.py` ligne 210\n")
+    assert report.project_name == "Facturation"
+    assert scores_by_slug(report) == {"security": Decimal("7.0"), "performance": Decimal("5.5")}
+    [finding] = report.findings
+    assert (finding.title, finding.severity, finding.file_path, finding.line) == (
+        "Fuite mémoire du worker", 3, "billing/worker.py", 210)
+
+
+def test_severity_group_headings_are_not_findings_themselves(db):
+    report = parse("# Audit\n\n**Verdict:** not ready\n\n## Findings\n\n### High (2)\n\n- A\n- B\n"
+                   "\n### Low\n\n- C\n")
+    assert [(f.title, f.severity) for f in report.findings] == [("A", 3), ("B", 3), ("C", 1)]
