@@ -6,3 +6,4 @@ PY=.venv/bin/python
 $PY bench/bench_pages.py
 $PY bench/bench_checklists.py
 $PY bench/bench_rescan.py
+$PY bench/load.py
