@@ -16,7 +16,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 
@@ -34,6 +34,7 @@ from checklists.resources import ChecklistTemplateItemResource, ChecklistTemplat
 from projects import access
 from projects.admin import ProjectAdmin
 from projects.admin_mixins import ProjectScopedAdminMixin
+from projects.models import Audit
 
 
 def owner_choices():
@@ -157,6 +158,15 @@ class ChecklistItemInline(admin.TabularInline):
         return format_html("{}{}{}{}", badge, obj.text, domain, guidance)
 
 
+class ChecklistForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        project, audit = cleaned.get("project"), cleaned.get("audit")
+        if audit is not None and project is not None and audit.project_id != project.pk:
+            self.add_error("audit", f"This audit belongs to {audit.project}, not to {project}.")
+        return cleaned
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = "due"
     parameter_name = "due"
@@ -218,6 +228,7 @@ class StartChecklistForm(forms.Form):
 
 @admin.register(Checklist)
 class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+    form = ChecklistForm
     list_display = ("title", "project", "owner", "due_date", "progress", "critical_open_display",
                     "overdue", "complete", "template_display")
     list_filter = (OverdueFilter, ("owner", admin.RelatedOnlyFieldListFilter),
@@ -253,6 +264,9 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
             kwargs["queryset"] = owner_choices()
+        if db_field.name == "audit":
+            kwargs["queryset"] = Audit.objects.filter(
+                access.project_scope_q(request.user, "project"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="progress")
@@ -469,7 +483,15 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
     show_full_result_count = False
     readonly_fields = ("owner", "day", "status", "attempts", "checklist_count", "error",
-                       "claim_token", "claimed_at", "last_attempt_at", "sent_at")
+                       "attempts_table", "claim_token", "claimed_at", "last_attempt_at", "sent_at")
+
+    @admin.display(description="attempts log")
+    def attempts_table(self, obj):
+        return format_html_join(
+            mark_safe("<br>"), "{} — {}{}",  # noqa: S308 (constant markup)
+            ((entry.get("at", "?"), entry.get("outcome", "?"),
+              f": {entry['error']}" if entry.get("error") else "") for entry in obj.attempt_log),
+        ) or "-"
 
     @admin.display(description="error")
     def short_error(self, obj):

@@ -191,6 +191,10 @@ class ReminderDelivery(models.Model):
     error = models.TextField(blank=True)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(auto_now_add=True)
+    attempt_log = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text="Every attempt: when, outcome (sent / failed) and the error if any.",
+    )
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

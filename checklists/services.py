@@ -260,16 +260,18 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
             status__in=[ReminderDelivery.Status.PENDING, ReminderDelivery.Status.FAILED],
         ).update(status=ReminderDelivery.Status.CLAIMED, claim_token=token,
                  attempts=F("attempts") + 1, last_attempt_at=now, error="")
-    claimed = dict(
-        ReminderDelivery.objects.filter(claim_token=token).values_list("owner_id", "pk")
-    )
+    claimed = {
+        owner_id: (pk, log)
+        for owner_id, pk, log in ReminderDelivery.objects.filter(claim_token=token).values_list(
+            "owner_id", "pk", "attempt_log")
+    }
     run.skipped = sorted(set(due) - set(claimed))
     if not claimed:
         return run
 
     connection = get_connection()
     try:
-        for owner_id, delivery_id in claimed.items():
+        for owner_id, (delivery_id, log) in claimed.items():
             checklists = due[owner_id]
             owner = checklists[0].owner
             try:
@@ -282,12 +284,17 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
                 ReminderDelivery.objects.filter(pk=delivery_id, claim_token=token).update(
                     status=ReminderDelivery.Status.FAILED, error=error[:2000],
                     checklist_count=len(checklists),
+                    attempt_log=[*log, {"at": timezone.now().isoformat(), "outcome": "failed",
+                                        "error": error[:500]}],
                 )
                 run.failed[owner_id] = error
             else:
+                sent_at = timezone.now()
                 ReminderDelivery.objects.filter(pk=delivery_id, claim_token=token).update(
-                    status=ReminderDelivery.Status.SENT, sent_at=timezone.now(),
+                    status=ReminderDelivery.Status.SENT, sent_at=sent_at,
                     checklist_count=len(checklists), error="",
+                    attempt_log=[*log, {"at": sent_at.isoformat(), "outcome": "sent",
+                                        "checklists": len(checklists)}],
                 )
                 run.sent.append(owner_id)
     finally:

@@ -145,3 +145,21 @@ def test_only_admins_may_delete_a_checklist(client, tech_lead, admin, checklist)
     client.force_login(admin)
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not ChecklistItem.objects.exists()
+
+
+def test_a_checklist_cannot_be_attached_to_an_audit_of_another_project(client, admin, checklist,
+                                                                       other_project):
+    from projects.models import Audit
+
+    foreign = Audit.objects.create(project=other_project, title="Their audit")
+    client.force_login(admin)
+    url = reverse("admin:checklists_checklist_change", args=[checklist.pk])
+    data = admin_form_data(client.get(url))
+    data["audit"] = str(foreign.pk)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "belongs to AetherFlow" in response.content.decode()
+    checklist.refresh_from_db()
+    assert checklist.audit is None

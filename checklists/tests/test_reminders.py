@@ -102,6 +102,9 @@ def test_a_failed_send_is_recorded_then_retried_by_the_next_run(due_checklists, 
     assert len(retry.sent) == 2 and len(mailoutbox) == 2
     assert set(ReminderDelivery.objects.values_list("status", "attempts", "error")) == {
         ("sent", 2, "")}
+    log = ReminderDelivery.objects.get(owner=owners[0]).attempt_log
+    assert [entry["outcome"] for entry in log] == ["failed", "sent"]
+    assert "Errno" in log[0]["error"] or "Refused" in log[0]["error"]
 
 
 def test_an_inactive_owner_or_one_without_email_gets_nothing(project, make_checklist, mailoutbox):
