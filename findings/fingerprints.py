@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 
 from findings.importers.base import ParsedFinding
 
 VERSION = "v1"
-_SPACES = re.compile(r"\s+")
 
 
 def normalise_path(path: str) -> str:
@@ -29,7 +27,7 @@ def normalise_path(path: str) -> str:
 
 def normalise_snippet(snippet: str) -> str:
     """Indentation and spacing do not matter; the code itself does."""
-    return _SPACES.sub(" ", snippet).strip()
+    return " ".join(snippet.split())
 
 
 def _strip_common_root(findings: list[ParsedFinding]) -> None:
@@ -57,8 +55,12 @@ def assign_fingerprints(findings: Iterable[ParsedFinding]) -> list[ParsedFinding
     line order. The line number itself is never part of it.
     """
     findings = list(findings)
+    paths: dict[str, str] = {}  # a report names few files many times
     for finding in findings:
-        finding.file_path = normalise_path(finding.file_path)
+        path = paths.get(finding.file_path)
+        if path is None:
+            path = paths[finding.file_path] = normalise_path(finding.file_path)
+        finding.file_path = path
     _strip_common_root(findings)
     groups: dict[tuple[str, ...], list[ParsedFinding]] = defaultdict(list)
     for finding in findings:

@@ -184,6 +184,37 @@ def _write(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
         _write_portable(run, plan, domains, now)
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_CHUNK_ROWS = 5000
+
+
+def _copy_chunks(run: ImportRun, findings: list[ParsedFinding], domains: dict, now):
+    """COPY text-format lines for _COPY_COLUMNS, built here in one f-string per row: several
+    times faster than psycopg's per-value adaptation (write_row)."""
+    t = _COPY_ESCAPES
+    stamp = now.isoformat()
+    audit = "\\N" if run.audit_id is None else str(run.audit_id)
+    head = f"{run.project_id}\t{audit}\t{audit}\t"
+    tail = f"\t{stamp}\t{stamp}\t{stamp}\t{stamp}"
+    null = "\\N"
+    for start in range(0, len(findings), COPY_CHUNK_ROWS):
+        lines = []
+        for f in findings[start:start + COPY_CHUNK_ROWS]:
+            domain = domains.get(f.domain_slug)
+            lines.append(
+                f"{head}{f.title[:500].translate(t)}\t{f.description.translate(t)}\t"
+                f"{int(f.severity)}\t{f.confidence[:20].translate(t)}\t"
+                f"{null if domain is None else domain}\t{_new_status(f)}\t{stamp}\t"
+                f"{f.tool[:100].translate(t)}\t{f.rule_id[:200].translate(t)}\t"
+                f"{f.cwe[:20].translate(t)}\t{f.file_path[:1000].translate(t)}\t"
+                f"{null if f.line is None else int(f.line)}\t{f.recommendation.translate(t)}\t"
+                f"\t{f.fingerprint}{tail}"
+            )
+        text = "\n".join(lines) + "\n"
+        # PostgreSQL text cannot hold NUL; lone surrogates (valid in JSON) cannot be encoded.
+        yield text.replace("\x00", "").encode("utf-8", "replace")
+
+
 def _write_postgresql(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
     """A constant number of statements whatever the number of findings: COPY for new rows,
     one UPDATE ... FROM unnest(arrays) per kind of change."""
@@ -192,8 +223,8 @@ def _write_postgresql(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
         if plan.create:
             columns = ", ".join(_COPY_COLUMNS)
             with cursor.cursor.copy(f"COPY findings_finding ({columns}) FROM STDIN") as copy:
-                for finding in plan.create:
-                    copy.write_row(_values(run, finding, domains, now))
+                for chunk in _copy_chunks(run, plan.create, domains, now):
+                    copy.write(chunk)
         seen = plan.still_open + plan.unchanged_closed
         if seen:
             cursor.execute(
@@ -221,9 +252,16 @@ def _write_postgresql(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
             )
 
 
+def _clean(value):
+    if value.__class__ is str:
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
 def _write_portable(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
     Finding.objects.bulk_create(
-        [Finding(**dict(zip(_COPY_COLUMNS, _values(run, f, domains, now), strict=True)))
+        [Finding(**{column: _clean(value) for column, value in zip(
+            _COPY_COLUMNS, _values(run, f, domains, now), strict=True)})
          for f in plan.create],
         batch_size=BATCH_SIZE,
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from findings.importers.base import ParsedFinding, ParsedReport, as_int, as_str, expect
+from findings.importers.base import ParsedFinding, ParsedReport, ReportError, as_int, as_str, expect
 from findings.models import Severity
 
-SEVERITIES = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW,
-              "UNDEFINED": Severity.INFO}
+SEVERITIES = {"HIGH": int(Severity.HIGH), "MEDIUM": int(Severity.MEDIUM),
+              "LOW": int(Severity.LOW), "UNDEFINED": int(Severity.INFO)}
 TOOL = "bandit"
 
 
@@ -20,47 +20,61 @@ def looks_like(doc: Any) -> bool:
 
 def _source_line(code: str, line: int | None) -> str:
     """Bandit's `code` is numbered context ("12 x = 1\\n13 ..."): keep the reported line's text."""
-    first = ""
-    for raw in code.splitlines():
-        number, _, text = raw.partition(" ")
-        if not first and text.strip():
-            first = text
-        if line is not None and number.isdigit() and int(number) == line:
+    if line is not None:
+        prefix = f"{line} "
+        for raw in code.split("\n"):
+            if raw.startswith(prefix):
+                return raw[len(prefix):]
+    for raw in code.split("\n"):
+        _number, _, text = raw.partition(" ")
+        if text.strip():
             return text
-    return first
+    return ""
+
+
+def _text(result: dict, key: str, index: int) -> str:
+    value = result.get(key)
+    if value.__class__ is str:  # the common case, without building an error location
+        return value
+    return as_str(value, f"results[{index}].{key}")
 
 
 def parse(doc: Any) -> ParsedReport:
     expect(looks_like(doc), "not a Bandit JSON report (no \"results\" list with \"metrics\")")
     report = ParsedReport(format="bandit", tool=TOOL, tools={TOOL})
+    append = report.findings.append
     for index, result in enumerate(doc["results"]):
-        where = f"results[{index}]"
-        expect(isinstance(result, dict), "expected an object", where)
-        test_id = as_str(result.get("test_id"), f"{where}.test_id")
-        file_path = as_str(result.get("filename"), f"{where}.filename")
-        expect(bool(test_id), "result has no test_id", where)
-        expect(bool(file_path), f"result {test_id} has no filename (no location)", where)
-        line = as_int(result.get("line_number"), f"{where}.line_number")
-        severity_name = as_str(result.get("issue_severity"), f"{where}.issue_severity").upper()
-        expect(severity_name in SEVERITIES,
-               f"unknown issue_severity {severity_name!r} (expected HIGH, MEDIUM or LOW)", where)
+        if not isinstance(result, dict):
+            raise ReportError("expected an object", where=f"results[{index}]")
+        test_id = _text(result, "test_id", index)
+        file_path = _text(result, "filename", index)
+        if not test_id or not file_path:
+            expect(bool(test_id), "result has no test_id", f"results[{index}]")
+            expect(False, f"result {test_id} has no filename (no location)", f"results[{index}]")
+        line = result.get("line_number")
+        if line.__class__ is not int or line < 0:
+            line = as_int(line, f"results[{index}].line_number")
+        severity = SEVERITIES.get(_text(result, "issue_severity", index).upper())
+        if severity is None:
+            raise ReportError(f"unknown issue_severity {result.get('issue_severity')!r} "
+                              "(expected HIGH, MEDIUM or LOW)", where=f"results[{index}]")
         cwe = result.get("issue_cwe")
         cwe_id = ""
         if isinstance(cwe, dict) and cwe.get("id"):
-            cwe_id = f"CWE-{as_int(cwe.get('id'), f'{where}.issue_cwe.id')}"
-        title = as_str(result.get("issue_text"), f"{where}.issue_text") or test_id
-        test_name = as_str(result.get("test_name"), f"{where}.test_name")
-        more_info = as_str(result.get("more_info"), f"{where}.more_info")
-        report.findings.append(ParsedFinding(
+            cwe_id = f"CWE-{as_int(cwe.get('id'), f'results[{index}].issue_cwe.id')}"
+        title = _text(result, "issue_text", index) or test_id
+        test_name = _text(result, "test_name", index)
+        more_info = _text(result, "more_info", index)
+        append(ParsedFinding(
             tool=TOOL,
             rule_id=test_id,
             title=f"{test_id} {test_name}: {title}" if test_name else f"{test_id}: {title}",
-            severity=SEVERITIES[severity_name],
-            confidence=as_str(result.get("issue_confidence"), f"{where}.issue_confidence").lower(),
+            severity=severity,
+            confidence=_text(result, "issue_confidence", index).lower(),
             domain_slug="security",
             file_path=file_path,
             line=line,
-            snippet=_source_line(as_str(result.get("code"), f"{where}.code"), line),
+            snippet=_source_line(_text(result, "code", index), line),
             description=title,
             cwe=cwe_id,
             recommendation=f"See {more_info}" if more_info else "",

@@ -54,6 +54,8 @@ def _text(obj: Any) -> str:
 
 
 def _uri_path(uri: str) -> str:
+    if "%" not in uri and not uri.startswith("file:"):
+        return uri
     if uri.startswith("file:"):
         try:
             return unquote(urlsplit(uri).path)
@@ -87,6 +89,8 @@ class _Run:
         self.base_ids = bases if isinstance(bases, dict) else {}
         artifacts = run.get("artifacts") or []
         self.artifacts = artifacts if isinstance(artifacts, list) else []
+        self._facts: dict[int, tuple[bool, str, str]] = {}
+        self._empty_rule: dict = {}
 
     @staticmethod
     def _rules(component: dict, where: str) -> list[dict]:
@@ -96,11 +100,26 @@ class _Run:
             expect(isinstance(rule, dict), "expected an object", f"{where}.rules[{i}]")
         return rules
 
+    def rule_facts(self, rule: dict, where: str) -> tuple[bool, str, str]:
+        """(is a security rule, CWE, help text), computed once per rule."""
+        facts = self._facts.get(id(rule))
+        if facts is None:
+            properties = rule.get("properties")
+            properties = properties if isinstance(properties, dict) else {}
+            tags, kind = properties.get("tags"), properties.get("kind")
+            # ruff files its flake8-bandit rules (S...) under that "kind".
+            security = ((isinstance(tags, list) and "security" in tags)
+                        or (isinstance(kind, str) and "bandit" in kind))
+            help_text = _text(rule.get("help")) or as_str(rule.get("helpUri"), f"{where}.helpUri")
+            facts = self._facts[id(rule)] = (security, _cwe(rule), help_text)
+        return facts
+
     def rule_for(self, result: dict, where: str) -> tuple[str, dict]:
         rule_ref = result.get("rule") if isinstance(result.get("rule"), dict) else {}
         rule_id = result.get("ruleId") or rule_ref.get("id") or ""
-        rule_id = as_str(rule_id, f"{where}.ruleId")
-        rule: dict = {}
+        if rule_id.__class__ is not str:
+            rule_id = as_str(rule_id, f"{where}.ruleId")
+        rule = self._empty_rule  # rules are dicts of the document: alive, so ids are stable
         index = result.get("ruleIndex", rule_ref.get("index"))
         component = rule_ref.get("toolComponent") if isinstance(rule_ref.get("toolComponent"),
                                                                 dict) else None
@@ -111,7 +130,7 @@ class _Run:
         if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(rules):
             rule = rules[index]
         elif rule_id:
-            rule = self.rules_by_id.get(rule_id, {})
+            rule = self.rules_by_id.get(rule_id, self._empty_rule)
         if not rule_id:
             rule_id = as_str(rule.get("id"), f"{where}.rule.id")
         return rule_id, rule
@@ -179,12 +198,13 @@ def _is_accepted(result: dict) -> bool:
                for s in suppressions)
 
 
-def _cwe(rule: dict, result: dict) -> str:
-    for holder in (result.get("properties"), rule.get("properties")):
-        if isinstance(holder, dict) and isinstance(holder.get("tags"), list):
-            for tag in holder["tags"]:
-                if isinstance(tag, str) and (match := CWE_RE.search(tag)):
-                    return f"CWE-{int(match.group(1))}"
+def _cwe(holder: dict) -> str:
+    """The first CWE named in the "tags" of a result's or a rule's properties."""
+    properties = holder.get("properties")
+    if isinstance(properties, dict) and isinstance(properties.get("tags"), list):
+        for tag in properties["tags"]:
+            if isinstance(tag, str) and (match := CWE_RE.search(tag)):
+                return f"CWE-{int(match.group(1))}"
     return ""
 
 
@@ -237,15 +257,8 @@ def parse(doc: Any) -> ParsedReport:
             where_rule = f"{where} (rule {rule_id})" if rule_id else where
             path, line, snippet = run.location(result, where_rule)
             severity, has_security_severity = _severity(result, rule, where)
-            tags = (rule.get("properties") or {}).get("tags") if isinstance(
-                rule.get("properties"), dict) else None
-            kind = (rule.get("properties") or {}).get("kind") if isinstance(
-                rule.get("properties"), dict) else None
-            # ruff files its flake8-bandit rules (S...) under that "kind".
-            is_security = (has_security_severity or tool in SECURITY_TOOLS
-                           or (isinstance(tags, list) and "security" in tags)
-                           or (isinstance(kind, str) and "bandit" in kind))
-            help_text = _text(rule.get("help")) or as_str(rule.get("helpUri"), f"{where}.helpUri")
+            rule_security, rule_cwe, help_text = run.rule_facts(rule, where)
+            is_security = has_security_severity or rule_security or tool in SECURITY_TOOLS
             first_line = message.strip().splitlines()[0] if message.strip() else rule_id
             report.findings.append(ParsedFinding(
                 tool=tool,
@@ -257,7 +270,7 @@ def parse(doc: Any) -> ParsedReport:
                 line=line,
                 snippet=snippet,
                 description=message,
-                cwe=_cwe(rule, result),
+                cwe=_cwe(result) or rule_cwe,
                 recommendation=help_text,
                 tool_fingerprint=_fingerprint(result),
                 suppressed=_is_accepted(result),

@@ -236,3 +236,16 @@ def test_the_number_of_sql_queries_does_not_grow_with_the_number_of_findings(pro
         counts.append(queries)
         Finding.objects.all().delete()
     assert counts[0] == counts[1]
+
+
+def test_text_the_database_cannot_store_is_cleaned_not_a_crash(writer, project):
+    # JSON may carry NUL characters and lone surrogates; PostgreSQL text holds neither.
+    def mutate(doc):
+        doc["runs"][0]["results"][0]["message"]["text"] = "bad\u0000byte and \ud800 half"
+
+    content = sarif_variant(mutate)
+    run = scan_import(project=project, content=content, file_name="odd.sarif")
+    assert run.created_count > 0
+    titles = list(Finding.objects.filter(project=project).values_list("title", flat=True))
+    assert any(title.startswith(("E501: badbyte and ", "E501: bad")) for title in titles)
+    assert all("\x00" not in title for title in titles)

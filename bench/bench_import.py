@@ -1,0 +1,216 @@
+"""Findings import benchmark: 50,000-result Bandit and SARIF reports over 5,000 files.
+
+    .venv/bin/python bench/bench_import.py [--results 50000] [--files 5000]
+
+Needs PostgreSQL (DATABASE_URL); it works in a scratch database (test_<name>) that it creates
+and drops, so it never touches real data. For each format, in a fresh process:
+  1. first import of the report,
+  2. re-import of the identical file,
+  3. re-import with 10% of the results removed and 10% new ones,
+and, as a floor, a raw COPY of the same rows into a scratch table with the findings table's
+columns (no index, no constraint). It prints findings per second (wall time, parsing included),
+the ratio to the COPY floor, the number of SQL statements and the peak memory (RSS) per format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditor.settings")
+
+
+def _code_line(i: int) -> str:
+    kinds = ("result_{i} = eval(payload_{i})", "subprocess.call(cmd_{i}, shell=True)",
+             "digest_{i} = hashlib.md5(data_{i})", "obj_{i} = pickle.loads(blob_{i})")
+    return kinds[i % 4].format(i=i)
+
+
+def _rule(i: int) -> tuple[str, str]:
+    return (("B307", "blacklist"), ("B602", "subprocess_popen_with_shell_equals_true"),
+            ("B324", "hashlib"), ("B301", "blacklist"))[i % 4]
+
+
+def bandit_report(ids: list[int], files: int) -> bytes:
+    results = []
+    for i in ids:
+        test_id, test_name = _rule(i)
+        line = 10 + (i // files) * 3
+        results.append({
+            "code": f"{line - 1} # context\n{line} {_code_line(i)}\n{line + 1} \n",
+            "col_offset": 4, "end_col_offset": 40, "filename": f"./pkg{i % 50}/module_{i % files}.py",
+            "issue_confidence": "HIGH", "issue_cwe": {"id": 78, "link": "https://cwe.mitre.org/"},
+            "issue_severity": ("LOW", "MEDIUM", "HIGH")[i % 3],
+            "issue_text": f"Possible security issue number {i}.", "line_number": line,
+            "line_range": [line], "more_info": "https://bandit.readthedocs.io/",
+            "test_id": test_id, "test_name": test_name,
+        })
+    totals = {"loc": len(ids) * 20, "SEVERITY.HIGH": 0, "SEVERITY.MEDIUM": 0, "SEVERITY.LOW": 0}
+    return json.dumps({"errors": [], "generated_at": "2026-01-01T00:00:00Z",
+                       "metrics": {"_totals": totals}, "results": results}).encode()
+
+
+def sarif_report(ids: list[int], files: int) -> bytes:
+    rules = [{"id": f"S{n}", "shortDescription": {"text": f"Rule {n}"},
+              "defaultConfiguration": {"level": "warning"},
+              "properties": {"tags": ["security"]}} for n in range(20)]
+    results = []
+    for i in ids:
+        line = 10 + (i // files) * 3
+        results.append({
+            "ruleId": f"S{i % 20}", "ruleIndex": i % 20, "level": ("error", "warning", "note")[i % 3],
+            "message": {"text": f"Possible security issue number {i}."},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": f"pkg{i % 50}/module_{i % files}.py",
+                                     "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": line, "snippet": {"text": _code_line(i)}}}}],
+        })
+    return json.dumps({"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+                       "runs": [{"tool": {"driver": {"name": "BenchScanner", "rules": rules}},
+                                 "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///src/"}},
+                                 "results": results}]}).encode()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(fmt: str, results: int, files: int) -> dict:
+    """One format's three import steps and the COPY floor, in this (fresh) process."""
+    import django
+
+    django.setup()
+    import psycopg
+    from django.db import connection
+    from django.utils import timezone
+
+    from findings import services
+    from findings.fingerprints import assign_fingerprints
+    from findings.importers import parse_report
+    from projects.models import Project
+
+    statements = {"n": 0}
+
+    def count(execute, sql, params, many, context):
+        statements["n"] += 1
+        return execute(sql, params, many, context)
+
+    original_copy = psycopg.Cursor.copy
+
+    def counted_copy(self, *args, **kwargs):
+        statements["n"] += 1
+        return original_copy(self, *args, **kwargs)
+
+    psycopg.Cursor.copy = counted_copy
+    make = bandit_report if fmt == "bandit" else sarif_report
+    first_ids = list(range(results))
+    tenth = results // 10
+    # 10% removed (the first tenth) and 10% new ids.
+    changed_ids = first_ids[tenth:] + list(range(results, results + tenth))
+    project = Project.objects.create(name=f"bench {fmt}", slug=f"bench-{fmt}-{os.getpid()}")
+    out = {"format": fmt, "steps": []}
+    for label, ids in (("first import", first_ids), ("re-import, identical", first_ids),
+                       ("re-import, 10% gone 10% new", changed_ids)):
+        content = make(ids, files)
+        statements["n"] = 0
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            run = services.scan_import(project=project, content=content,
+                                       file_name=f"bench.{fmt}", format="auto")
+        elapsed = time.perf_counter() - started
+        out["steps"].append({
+            "step": label, "seconds": elapsed, "findings": len(ids), "queries": statements["n"],
+            "created": run.created_count, "still_open": run.still_open_count,
+            "resolved": run.resolved_count, "mb": len(content) / 1e6,
+        })
+        del content
+
+    # Floor: COPY the same rows (as the importer builds them) into a bare scratch table.
+    report = parse_report(make(first_ids, files), format="auto")
+    assign_fingerprints(report.findings)
+    run = services.ImportRun(project=project)
+    now = timezone.now()
+    columns = ", ".join(services._COPY_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bench_copy_floor "
+                       "(LIKE findings_finding INCLUDING DEFAULTS INCLUDING IDENTITY)")
+        started = time.perf_counter()
+        with cursor.cursor.copy(f"COPY bench_copy_floor ({columns}) FROM STDIN") as copy:
+            for chunk in services._copy_chunks(run, report.findings, {}, now):
+                copy.write(chunk)
+        out["copy_seconds"] = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy_floor")
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=int, default=50_000)
+    parser.add_argument("--files", type=int, default=5_000)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.results, args.files)))
+        return
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench_import needs PostgreSQL: set DATABASE_URL=postgres://...")
+    from django.conf import settings
+
+    old_name = settings.DATABASES["default"]["NAME"]
+    # Its own scratch database, so it never collides with a test run's test_<name>.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{old_name}_bench_import"
+    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    env = {**os.environ, "DATABASE_URL": _url_for(test_name)}
+    try:
+        reports = []
+        for fmt in ("bandit", "sarif"):
+            result = subprocess.run(
+                [sys.executable, __file__, "--child", fmt, "--results", str(args.results),
+                 "--files", str(args.files)],
+                env=env, capture_output=True, text=True, check=False)
+            if result.returncode:
+                raise SystemExit(result.stderr)
+            reports.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    print(f"Findings import benchmark: {args.results:,} results over {args.files:,} files, "
+          f"PostgreSQL, {os.cpu_count()} CPUs")
+    for report in reports:
+        copy_seconds = report["copy_seconds"]
+        print(f"\n{report['format']} ({report['steps'][0]['mb']:.1f} MB report); COPY floor: "
+              f"{args.results:,} rows in {copy_seconds:.2f} s = "
+              f"{args.results / copy_seconds:,.0f} rows/s; peak RSS {report['peak_rss_mb']:.0f} MB")
+        print(f"  {'step':<30} {'seconds':>8} {'findings/s':>11} {'x COPY':>7} {'queries':>8}"
+              f"  created/still open/resolved")
+        for step in report["steps"]:
+            rate = step["findings"] / step["seconds"]
+            print(f"  {step['step']:<30} {step['seconds']:>8.2f} {rate:>11,.0f} "
+                  f"{step['seconds'] / copy_seconds:>7.1f} {step['queries']:>8}  "
+                  f"{step['created']}/{step['still_open']}/{step['resolved']}")
+
+
+def _url_for(database: str) -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database}"
+
+
+if __name__ == "__main__":
+    main()
