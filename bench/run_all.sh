@@ -7,3 +7,4 @@ $PY bench/bench_pages.py
 $PY bench/bench_checklists.py
 $PY bench/bench_rescan.py
 $PY bench/load.py
+$PY bench/bench_reports.py

@@ -7,6 +7,7 @@ fences are skipped as a whole: what is inside them is example code, not a statem
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Block:
     table_id: int = 0
 
 
+@functools.lru_cache(maxsize=4096)
 def is_emoji(char: str) -> bool:
     cp = ord(char)
     return (
@@ -54,9 +56,12 @@ def is_emoji(char: str) -> bool:
 
 
 def strip_emoji(text: str) -> str:
+    if text.isascii():
+        return text
     return "".join(c for c in text if not is_emoji(c))
 
 
+@functools.lru_cache(maxsize=8192)
 def clean(text: str, numbering: bool = True) -> str:
     """Plain text of a Markdown fragment: no emphasis, links, code ticks, emoji (and, for
     labels and headings, no leading numbering like "4.1" or "A.")."""
@@ -70,6 +75,7 @@ def clean(text: str, numbering: bool = True) -> str:
     return text.strip(" \t-—–:|")
 
 
+@functools.lru_cache(maxsize=8192)
 def norm(text: str, numbering: bool = True) -> str:
     """Lower-case ASCII words, for matching names written in English or French."""
     text = unicodedata.normalize("NFKD", clean(text, numbering))
