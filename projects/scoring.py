@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -399,6 +399,10 @@ def latest_completed_audit(project_id: int) -> Audit | None:
 
 def project_recompute(*, project_id: int) -> None:
     """Recompute the project's latest completed audit (and refresh its portfolio row)."""
+    from projects.models import Project
+
+    if not Project.objects.filter(pk=project_id).exists():
+        return  # deleted in the meantime
     audit = latest_completed_audit(project_id)
     if audit is None:
         project_refresh_summary(project_id=project_id)
@@ -406,19 +410,86 @@ def project_recompute(*, project_id: int) -> None:
     audit_recompute(audit=audit)
 
 
+def _once_after_commit(key: tuple, func) -> None:
+    """Run func once the current transaction commits, once per key and transaction (at once
+    outside a transaction). O(1) per call, so a loop saving many rows stays cheap."""
+    connection_ = transaction.get_connection()
+    if not connection_.in_atomic_block:
+        func()
+        return
+    # Django replaces run_on_commit with a new list on commit and on (savepoint) rollback:
+    # the pending keys are only valid while the list they were registered in is current.
+    state = getattr(connection_, "_auditor_after_commit", None)
+    if state is None or state[0] is not connection_.run_on_commit:
+        state = (connection_.run_on_commit, set())
+        connection_._auditor_after_commit = state
+    pending = state[1]
+    if key in pending:
+        return
+    pending.add(key)
+
+    def run() -> None:
+        pending.discard(key)
+        func()
+
+    transaction.on_commit(run)
+
+
 def schedule_recompute(*, project_id: int) -> None:
     """Recompute the project's latest completed audit once the current transaction commits
     (at once outside a transaction). Several calls in one transaction recompute once."""
-    already = any(getattr(func, "auditor_recompute_project", None) == project_id
-                  for _sids, func, _robust in connection.run_on_commit)
-    if already:
-        return
+    _once_after_commit(("project", project_id),
+                       lambda: project_recompute(project_id=project_id))
+
+
+def schedule_audit_refresh(*, audit_id: int) -> None:
+    """After commit: recompute the audit if it is its project's latest completed audit,
+    otherwise only its global score and verdict (its computed scores are a snapshot)."""
 
     def run() -> None:
-        project_recompute(project_id=project_id)
+        audit = Audit.objects.filter(pk=audit_id).only("pk", "project_id").first()
+        if audit is None:
+            return
+        latest = latest_completed_audit(audit.project_id)
+        if latest is not None and latest.pk == audit.pk:
+            audit_recompute(audit=latest)
+        else:
+            audit_refresh_global(audit_id=audit_id)
 
-    run.auditor_recompute_project = project_id
-    transaction.on_commit(run)
+    _once_after_commit(("audit", audit_id), run)
+
+
+# --- signals: edits made one row at a time (admin forms) ------------------------------------
+# Services that change many rows use bulk operations and call schedule_recompute themselves.
+
+
+def _domain_score_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        schedule_audit_refresh(audit_id=instance.audit_id)
+
+
+def _audit_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and instance.status == Audit.Status.COMPLETED:
+        schedule_audit_refresh(audit_id=instance.pk)
+
+
+def _finding_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        schedule_recompute(project_id=instance.project_id)
+
+
+def connect_signals() -> None:
+    """Called from ProjectsConfig.ready()."""
+    from django.db.models.signals import post_delete, post_save
+
+    from findings.models import Finding
+
+    post_save.connect(_domain_score_changed, sender=DomainScore, dispatch_uid="scoring-ds-save")
+    post_delete.connect(_domain_score_changed, sender=DomainScore, dispatch_uid="scoring-ds-del")
+    post_save.connect(_audit_changed, sender=Audit, dispatch_uid="scoring-audit-save")
+    post_save.connect(_finding_changed, sender=Finding, dispatch_uid="scoring-finding-save")
+    # No post_delete receiver on Finding: it would turn the cascade delete of a project's
+    # findings into one signal per row.
 
 
 def project_refresh_summary(*, project_id: int) -> None:

@@ -172,9 +172,9 @@ class TestScheduleRecompute:
             self, project, completed, django_capture_on_commit_callbacks):
         older = Audit.objects.create(project=project, title="Old", status=Audit.Status.COMPLETED,
                                      audit_date=completed.audit_date.replace(year=2020))
-        finding(project, "security", Severity.LOW)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
+                finding(project, "security", Severity.LOW)  # schedules through its signal
                 scoring.schedule_recompute(project_id=project.pk)
                 scoring.schedule_recompute(project_id=project.pk)
                 assert score_of(completed, "security") is None
@@ -204,3 +204,51 @@ def test_the_worked_example_of_docs_scoring_md_holds(project):
     assert audit.global_score == D("6.6")
     assert scoring.level_for(audit.global_score).name == "Average"
     assert audit.computed_verdict == Audit.Verdict.WITH_RESERVATIONS
+
+
+@pytest.mark.django_db
+class TestRecomputeOnSingleRowEdits:
+    @pytest.fixture
+    def completed(self, project, django_capture_on_commit_callbacks):
+        # Saving a completed audit schedules its own refresh: run it, as a commit would.
+        with django_capture_on_commit_callbacks(execute=True):
+            return Audit.objects.create(project=project, title="Audit",
+                                        status=Audit.Status.COMPLETED)
+
+    def test_an_edited_manual_score_updates_the_global_score_after_commit(
+            self, project, completed, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            DomainScore.objects.create(audit=completed, domain=domain("security"), score=D("4"),
+                                       source=DomainScore.Source.MANUAL)
+        completed.refresh_from_db()
+        assert completed.global_score == D("4.0")
+        with django_capture_on_commit_callbacks(execute=True):
+            score = score_of(completed, "security")
+            score.score = D("8")
+            score.save()
+        completed.refresh_from_db()
+        assert completed.global_score == D("8.0")
+
+    def test_a_finding_closed_by_hand_lifts_the_cap_after_commit(
+            self, project, completed, django_capture_on_commit_callbacks):
+        checklist(project, [("security", ItemState.DONE, False)])
+        with django_capture_on_commit_callbacks(execute=True):
+            critical = finding(project, "security", Severity.CRITICAL)
+        assert score_of(completed, "security").score == scoring.CRITICAL_FINDING_CAP
+        with django_capture_on_commit_callbacks(execute=True):
+            critical.status = Finding.Status.FIXED
+            critical.save()
+        assert score_of(completed, "security").score == D("10.0")
+
+    def test_a_rolled_back_schedule_does_not_swallow_the_next_one(
+            self, project, completed, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks() as callbacks:
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        scoring.schedule_recompute(project_id=project.pk)
+                        raise RuntimeError("import failed")
+                except RuntimeError:
+                    pass
+                scoring.schedule_recompute(project_id=project.pk)
+        assert len(callbacks) == 1

@@ -1,6 +1,7 @@
 """The project page /projects/<slug>/."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -104,3 +105,19 @@ def test_the_project_page_query_count_is_fixed(client, manager, django_assert_nu
     # session, user, project, groups, domains, audits, scores, findings, checklists, 2 permissions
     with django_assert_num_queries(11):
         client.get(project.get_absolute_url())
+
+
+@pytest.mark.django_db
+def test_the_admin_change_pages_link_to_the_public_pages(client, admin):
+    project = build_project(1)
+    audit = project.audits.first()
+    client.force_login(admin)
+    for obj, model in ((project, "project"), (audit, "audit")):
+        html = client.get(reverse(f"admin:projects_{model}_change", args=[obj.pk])).content.decode()
+        assert "View on site" in html
+        shortcut = reverse("admin:view_on_site",
+                           args=[ContentType.objects.get_for_model(obj).pk, obj.pk])
+        assert shortcut in html
+        response = client.get(shortcut)
+        assert response.status_code == 302
+        assert response["Location"].endswith(obj.get_absolute_url())
