@@ -188,6 +188,7 @@ def portfolio(request):
                          for bound, name, slug in scoring.levels()],
         "leads": selectors.portfolio_leads(),
         "levels": scoring.levels(),
+        "level_legend": _level_legend(),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "page_query": page_query,
@@ -196,6 +197,16 @@ def portfolio(request):
         "today": today,
     }
     return render(request, "projects/portfolio.html", context)
+
+
+def _level_legend() -> list[tuple[str, str, str]]:
+    """[(name, css slug, "≥ 8.5")...], the lowest band written "< 4.0"."""
+    bands = scoring.levels()
+    legend = [(name, slug, f"≥ {bound:.1f}") for bound, name, slug in bands[:-1]]
+    if bands:
+        _bound, name, slug = bands[-1]
+        legend.append((name, slug, f"< {bands[-2][0]:.1f}" if len(bands) > 1 else ""))
+    return legend
 
 
 class _Echo:
