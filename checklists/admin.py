@@ -45,6 +45,17 @@ def owner_choices():
 # --- Templates -----------------------------------------------------------------------------
 
 
+class ImportExportPermissionsMixin:
+    """django-import-export lets anyone into the admin import unless a setting says otherwise:
+    importing needs add and change rights on the model, exporting needs view rights."""
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+
 class ChecklistTemplateItemInline(admin.TabularInline):
     model = ChecklistTemplateItem
     extra = 0
@@ -56,7 +67,7 @@ class ChecklistTemplateItemInline(admin.TabularInline):
 
 
 @admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(ImportExportModelAdmin):
+class ChecklistTemplateAdmin(ImportExportPermissionsMixin, ImportExportModelAdmin):
     resource_classes = [ChecklistTemplateResource]
     list_display = ("name", "slug", "version", "item_count", "is_active", "updated_at")
     list_filter = ("is_active",)
@@ -64,6 +75,7 @@ class ChecklistTemplateAdmin(ImportExportModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("version", "library_version", "created_at", "updated_at")
     inlines = (ChecklistTemplateItemInline,)
+    change_form_template = "checklists/admin/template_change_form.html"
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -82,7 +94,7 @@ class ChecklistTemplateAdmin(ImportExportModelAdmin):
 
 
 @admin.register(ChecklistTemplateItem)
-class ChecklistTemplateItemAdmin(ImportExportModelAdmin):
+class ChecklistTemplateItemAdmin(ImportExportPermissionsMixin, ImportExportModelAdmin):
     resource_classes = [ChecklistTemplateItemResource]
     list_display = ("text", "template", "order", "section", "is_critical", "domain")
     list_filter = ("template", "is_critical", "domain")
@@ -255,6 +267,7 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         css = {"all": ("checklists/admin.css",)}
 
     change_form_template = "checklists/admin/checklist_change_form.html"
+    change_list_template = "checklists/admin/checklist_change_list.html"
 
     # Queryset and figures ---------------------------------------------------------------
 
@@ -401,7 +414,7 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             if wanted and visible.filter(pk__in=wanted).count() != len(set(wanted)):
                 raise PermissionDenied  # a project the user may not see
             initial = {"projects": wanted, "due_date": timezone.localdate()
-                       + dt.timedelta(days=14)}
+                       + dt.timedelta(days=14), "template": request.GET.get("template")}
             if len(wanted) == 1:
                 lead_id = visible.filter(pk=wanted[0]).values_list("tech_lead_id", flat=True).first()
                 initial["owner"] = lead_id

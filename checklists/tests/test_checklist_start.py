@@ -106,3 +106,15 @@ def test_the_project_action_starts_one_checklist_per_selected_project(client, ad
 
     owners = dict(Checklist.objects.values_list("project__slug", "owner__username"))
     assert owners == {"champion-clone": "lead", "aetherflow": "otherlead"}
+
+
+def test_the_checklist_list_and_the_template_page_link_to_the_start_page(client, tech_lead,
+                                                                         deployment_template):
+    client.force_login(tech_lead)
+    start = reverse("admin:checklists_checklist_start")
+    assert start in client.get(reverse("admin:checklists_checklist_changelist")).content.decode()
+    page = client.get(reverse("admin:checklists_checklisttemplate_change",
+                              args=[deployment_template.pk]))
+    assert f"{start}?template={deployment_template.pk}" in page.content.decode()
+    form = client.get(start, {"template": deployment_template.pk}).context["form"]
+    assert str(form.initial["template"]) == str(deployment_template.pk)

@@ -139,3 +139,16 @@ def test_an_xlsx_file_with_a_new_item_is_imported(db, deployment_template):
 
     assert not result.has_errors() and not result.has_validation_errors()
     assert deployment_template.items.get(text="From a spreadsheet").is_critical is True
+
+
+def test_only_people_who_may_change_templates_may_import_them(client, tech_lead, manager):
+    before = snapshot()
+    for user in (tech_lead, manager):
+        client.force_login(user)
+        assert client.get(reverse(ITEMS_IMPORT)).status_code == 403
+        response = client.post(reverse(ITEMS_IMPORT), {
+            "import_file": SimpleUploadedFile("x.csv", (HEADER + ",deployment,1,S,T,,0,\n").encode()),
+            "format": "0", "resource": "0"})
+        assert response.status_code == 403
+        assert client.get(reverse("admin:checklists_checklisttemplate_import")).status_code == 403
+    assert snapshot() == before
