@@ -202,6 +202,11 @@ class ParsedReport:
 # --- domains -----------------------------------------------------------------------------------
 
 
+def singular(key: str) -> str:
+    """"performances" and "performance", "tests" and "test" are the same name."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in key.split())
+
+
 class DomainIndex:
     """Maps the names reports use to maturity domains (name, slug and aliases, any language)."""
 
@@ -213,6 +218,8 @@ class DomainIndex:
                 key = norm(str(name))
                 if key:
                     self.exact.setdefault(key, d)
+        for key, d in list(self.exact.items()):
+            self.exact.setdefault(singular(key), d)
         self.by_length = sorted(self.exact.items(), key=lambda kv: len(kv[0]), reverse=True)
 
     def match(self, label: str, exact_only: bool = False):
@@ -221,6 +228,8 @@ class DomainIndex:
             return None
         if key in self.exact:
             return self.exact[key]
+        if singular(key) in self.exact:
+            return self.exact[singular(key)]
         if exact_only:
             return None
         for alias, domain in self.by_length:

@@ -295,3 +295,12 @@ def test_severity_group_headings_are_not_findings_themselves(db):
     report = parse("# Audit\n\n**Verdict:** not ready\n\n## Findings\n\n### High (2)\n\n- A\n- B\n"
                    "\n### Low\n\n- C\n")
     assert [(f.title, f.severity) for f in report.findings] == [("A", 3), ("B", 3), ("C", 1)]
+
+
+def test_plural_names_and_the_aliases_added_for_reports_map_to_domains(db):
+    report = parse("# Audit\n\n- Performances : 6/10\n- Dette technique : 5/10\n"
+                   "- Sauvegardes : 7/10\n- Tests unitaires : 8/10\n- Logs : 4/10\n")
+    assert scores_by_slug(report) == {
+        "performance": Decimal("6.0"), "code-quality": Decimal("5.0"),
+        "reliability": Decimal("7.0"), "testing": Decimal("8.0"), "observability": Decimal("4.0"),
+    }
