@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects import access
 from projects.models import Project
-from projects.scanning.service import project_rescan_request
+from projects.scanning.service import _finish_failed, project_rescan_request, running_scan
+
+logger = logging.getLogger(__name__)
 
 
 def can_rescan(user, project: Project) -> bool:
@@ -28,8 +33,22 @@ def project_rescan_now(request, slug: str):
         raise PermissionDenied
     if not project.repository_url:
         messages.error(request, "This project has no repository to scan.")
-    elif project_rescan_request(project_id=project.pk, user=request.user, reason="page") is None:
-        messages.warning(request, "A re-scan of this project is already running; it was not started again.")
+        return redirect("project-detail", slug=project.slug)
+    try:
+        queued = project_rescan_request(project_id=project.pk, user=request.user, reason="page")
+    except BrokerUnavailable:
+        # The audit was committed, then sending the task failed: close it so it neither shows as
+        # running nor blocks the next attempt.
+        logger.warning("re-scan of %s not queued: the broker is unavailable", project.slug, exc_info=True)
+        stuck = running_scan(project_id=project.pk)
+        if stuck is not None and stuck.scan_details.get("state") == "queued":
+            _finish_failed(stuck.pk, stuck.scan_details, "the task queue was unavailable; nothing ran")
+        messages.error(request, "Re-scan could not be started: the task queue is unavailable right "
+                                "now. Nothing was queued; please try again in a few minutes.")
     else:
-        messages.success(request, "Re-scan queued. This page shows it as running until it finishes.")
+        if queued is None:
+            messages.warning(request, "A re-scan of this project is already running; it was not "
+                                      "started again.")
+        else:
+            messages.success(request, "Re-scan queued. This page shows it as running until it finishes.")
     return redirect("project-detail", slug=project.slug)
