@@ -38,7 +38,8 @@ def live_database_url(host: str | None = None, port: int | None = None) -> str:
 
 
 def collect_static(target: Path) -> None:
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "collectstatic-for-tests", "STATIC_ROOT": str(target)}
+    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "collectstatic-for-tests",
+           "STATIC_ROOT": str(target)}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
                    cwd=ROOT, env=env, check=True, timeout=300)
 
