@@ -8,3 +8,4 @@ $PY bench/bench_checklists.py
 $PY bench/bench_rescan.py
 $PY bench/load.py
 $PY bench/bench_reports.py
+$PY bench/bench_import.py
