@@ -337,6 +337,7 @@ def audit_recompute(*, audit: Audit) -> None:
             # reader can compare the two.
             shown = "not measured (no evidence)" if score is None else str(score)
             current.evidence = [{"kind": "check", "url": "", "effect": "",
+                                 "value": None if score is None else str(score),
                                  "label": f"From the evidence alone, formula {FORMULA_VERSION} "
                                           f"would give {shown}"}, *why]
             stated.append(current)

@@ -232,6 +232,21 @@ class DomainRow:
         return scoring.level_for(self.value)
 
     @property
+    def evidence_value(self) -> tuple[str, bool] | None:
+        """For a stated (manual or imported) score: (what the evidence alone gives, whether it
+        disagrees with the stated score by 2 points or more); None otherwise."""
+        if self.score is None or self.score.source == DomainScore.Source.COMPUTED:
+            return None
+        first = self.score.evidence[0] if self.score.evidence else None
+        if not first or first.get("kind") != "check" or "value" not in first:
+            return None
+        value = first["value"]
+        if value is None:
+            return ("n/m", False)
+        disagrees = self.value is not None and abs(Decimal(value) - self.value) >= 2
+        return (value, disagrees)
+
+    @property
     def change(self) -> Decimal | None:
         if self.value is None or self.previous is None:
             return None

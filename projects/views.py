@@ -298,7 +298,7 @@ def project_detail(request, slug):
         "domains_chart": charts.line_chart(
             x_labels, [(r.domain.name, [v for _, v in r.trend], f"s-d{i % 9 + 1}")
                        for i, r in enumerate(rows)],
-            title="Domain scores over audits",
+            title="Domain scores over audits", width=1160, height=280,
         ) if oldest_first else "",
         "domain_keys": [(r.domain.name, f"s-d{i % 9 + 1}") for i, r in enumerate(rows)
                         if any(v is not None for _, v in r.trend)],

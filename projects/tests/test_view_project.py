@@ -121,3 +121,21 @@ def test_the_admin_change_pages_link_to_the_public_pages(client, admin):
         response = client.get(shortcut)
         assert response.status_code == 302
         assert response["Location"].endswith(obj.get_absolute_url())
+
+
+@pytest.mark.django_db
+def test_a_stated_score_far_from_the_evidence_is_flagged(client, manager):
+    project = build_project(1, findings=0, checklist_items=0)
+    latest = project.audits.order_by("-audit_date").first()
+    stated = latest.domain_scores.select_related("domain").first()
+    stated.score = 9
+    stated.save()
+    Finding.objects.create(project=project, title="Remote code execution", domain=stated.domain,
+                           severity=Severity.CRITICAL, fingerprint="rce")
+    scoring.project_recompute(project_id=project.pk)
+    client.force_login(manager)
+    response = client.get(project.get_absolute_url())
+    row = next(r for r in response.context["domain_rows"] if r.domain == stated.domain)
+    assert row.value == 9
+    assert row.evidence_value == (str(scoring.CRITICAL_FINDING_CAP), True)
+    assert 'class="evidence-says disagrees"' in response.content.decode()
