@@ -188,8 +188,9 @@ def main() -> None:
             reports.append(json.loads(result.stdout.strip().splitlines()[-1]))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Findings import benchmark: {args.results:,} results over {args.files:,} files, "
-          f"PostgreSQL, {os.cpu_count()} CPUs")
+          f"PostgreSQL, {os.cpu_count()} CPUs (load average at the end: {load})")
     for report in reports:
         copy_seconds = report["copy_seconds"]
         print(f"\n{report['format']} ({report['steps'][0]['mb']:.1f} MB report); COPY floor: "
