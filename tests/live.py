@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -100,9 +101,10 @@ class LiveServer:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
 
-    def request(self, method: str, path: str, data: dict | None = None, timeout: float = 30) -> Response:
+    def request(self, method: str, path: str, data: dict | None = None, timeout: float = 30,
+                anonymous: bool = False) -> Response:
         headers = {"Host": "127.0.0.1"}
-        if self.cookies:
+        if self.cookies and not anonymous:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if data is not None:
@@ -145,3 +147,74 @@ class LiveServer:
         match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert match, "no CSRF token on the page"
         return match.group(1)
+
+
+class TcpProxy:
+    """A loopback TCP relay to PostgreSQL that can "restart" it: `outage()` cuts every open
+    connection and refuses new ones (what clients see while PostgreSQL restarts), `restore()`
+    accepts connections again on the same port."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.listener: socket.socket | None = None
+        self.connections: set[socket.socket] = set()
+        self.lock = threading.Lock()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    start = restore
+
+    def outage(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.close()
+        with self.lock:
+            for conn in list(self.connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                conn.close()
+            self.connections.clear()
+
+    stop = outage
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self.lock:
+                self.connections.update({client, upstream})
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+            with self.lock:
+                self.connections.discard(src)
+                self.connections.discard(dst)
