@@ -129,7 +129,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {start + size}/{projects} projects "
                               f"({time.monotonic() - started:.0f} s)")
         loaded = time.monotonic()
-        if use_copy:
+        if use_copy and not connection.in_atomic_block:  # VACUUM cannot run in a transaction
             with connection.cursor() as cursor:
                 for model in (Project, Audit, DomainScore, Finding, Checklist, ChecklistItem):
                     cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
