@@ -163,6 +163,8 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Email: console by default; EMAIL_URL=smtp://user:pass@host:587 (or smtp+tls://...) in production.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds before a silent mail server is given up on (the reminder run then records a failure).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="auditor <auditor@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -204,6 +206,10 @@ SCAN_MAX_SECONDS = env.int("SCAN_MAX_SECONDS", default=3600)
 SCAN_SCANNER_TIMEOUT_SECONDS = env.int("SCAN_SCANNER_TIMEOUT_SECONDS", default=900)
 SCAN_MAX_OUTPUT_BYTES = env.int("SCAN_MAX_OUTPUT_BYTES", default=50 * 1024 * 1024)
 SCAN_PARALLELISM = env.int("SCAN_PARALLELISM", default=3)
+# ssh repositories: the deploy key, and the known_hosts file that pins the servers' host keys
+# (without it, a server's key is accepted the first time it is seen in each fresh checkout).
+SCAN_SSH_KEY_FILE = env.str("SCAN_SSH_KEY_FILE", default="")
+SCAN_SSH_KNOWN_HOSTS_FILE = env.str("SCAN_SSH_KNOWN_HOSTS_FILE", default="")
 # CI artifacts read from the checkout when present (Cobertura coverage, JUnit results).
 SCAN_ARTIFACT_PATHS = env.list("SCAN_ARTIFACT_PATHS", default=[
     "coverage.xml", "cobertura.xml", "reports/coverage.xml", "build/coverage.xml",
