@@ -89,6 +89,17 @@ def project_summary_refresh(*, project_id: int) -> ProjectSummary:
     return summary
 
 
+def project_summaries_fill_missing(limit: int = 200) -> int:
+    """Create the portfolio rows of projects that have none yet (created by a path that did not
+    go through scoring, e.g. a bulk load or a fresh project in the admin). One query when
+    nothing is missing."""
+    missing = list(Project.objects.filter(summary__isnull=True).values_list("pk", flat=True)
+                   [:limit])
+    for project_id in missing:
+        project_summary_refresh(project_id=project_id)
+    return len(missing)
+
+
 def project_summaries_refresh_all() -> int:
     """Refresh every project's row (after a bulk load); returns how many were refreshed."""
     ids = list(Project.objects.values_list("pk", flat=True))

@@ -130,6 +130,7 @@ def render_portfolio_rows(rows: list[PortfolioRow], domain_list) -> SafeString:
 
 
 def _portfolio_query(request, domain_slugs):
+    selectors.project_summaries_fill_missing()
     filters = selectors.PortfolioFilters.from_query(request.GET, domain_slugs)
     return filters, selectors.portfolio_rows(request.user, filters)
 

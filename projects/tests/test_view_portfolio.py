@@ -147,8 +147,8 @@ def test_the_portfolio_query_count_is_fixed(client, manager, django_assert_num_q
     for i in range(5):
         build_project(i)
     client.force_login(manager)
-    # session, user, groups, domains, count, rows, totals, leads
-    with django_assert_num_queries(8):
+    # session, user, groups, domains, missing rows, count, rows, totals, leads
+    with django_assert_num_queries(9):
         client.get(URL)
 
 
@@ -171,3 +171,13 @@ def test_the_change_column_is_the_difference_with_the_previous_audit(manager, cl
     summary = ProjectSummary.objects.get(project=project)
     assert summary.score_change == audits[0].global_score - audits[1].global_score
     assert summary.previous_global_score == audits[1].global_score
+
+
+@pytest.mark.django_db
+def test_a_project_created_without_scoring_still_gets_its_row(client, manager):
+    from projects.models import Project
+
+    Project.objects.create(name="Fresh", slug="fresh")
+    client.force_login(manager)
+    assert rows_of(client.get(URL)) == ["fresh"]
+    assert ProjectSummary.objects.filter(project__slug="fresh", global_score=None).exists()
