@@ -62,6 +62,8 @@ def scan_import(
     if len(content) > limit:
         raise ReportError(f"the file is {len(content):,} bytes, over the {limit:,}-byte limit "
                           "(AUDITOR_MAX_UPLOAD_BYTES)", file_name=file_name)
+    if token is not None and token.project_id != project.pk:
+        raise ValueError("the API token belongs to another project")
     if audit is not None and audit.project_id != project.pk:
         raise ReportError(f"audit {audit.pk} belongs to another project, not {project.slug}",
                           file_name=file_name)

@@ -77,8 +77,9 @@ def take(request, key: str) -> Staged:
     staged = request.session.get(SESSION_KEY, {})
     meta = staged.pop(key, None) if key else None
     request.session[SESSION_KEY] = staged
-    path = _folder() / f"{key}.upload"
-    if meta is None or not path.is_file():
+    # Only a key this session staged names a file: nothing from the request reaches the path.
+    path = _folder() / f"{key}.upload" if meta is not None else None
+    if path is None or not path.is_file():
         raise StagingError("This upload is no longer available (already imported, or expired). "
                            "Please upload the report again.")
     content = path.read_bytes()

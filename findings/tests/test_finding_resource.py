@@ -117,3 +117,17 @@ def test_the_admin_import_page_accepts_a_csv_and_shows_a_confirmation(client, au
     assert "Confirm import" in response.content.decode()
     one.refresh_from_db()
     assert one.status == Finding.Status.OPEN  # nothing changes before confirmation
+
+
+def test_xlsx_export_writes_formulas_as_plain_text(findings):
+    import io
+
+    import openpyxl
+
+    finding = findings.first()
+    Finding.objects.filter(pk=finding.pk).update(title="=1+2")
+    dataset = FindingResource().export(Finding.objects.filter(pk=finding.pk))
+    sheet = openpyxl.load_workbook(io.BytesIO(dataset.export("xlsx"))).active
+    header = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("title") + 1)
+    assert cell.data_type == "s" and cell.value == "'=1+2"
