@@ -38,6 +38,8 @@ def test_an_auditor_sees_the_preview_then_confirms_the_import(client, auditor_us
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:findings_importrun_change", args=[run.pk])
     assert run.user == auditor_user and run.audit == audit and run.created_count == 10
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and "Imported bandit_v1.json: 10 created" in page.content.decode()
     assert Finding.objects.filter(project=project).count() == 10
     assert not list(tmp_path.glob("scan-staging/*.upload"))
 
