@@ -43,13 +43,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_celery_beat",
+    # Before import_export and auditlog: its templates replace theirs where those break the CSP.
+    "trail",
     "import_export",
     "axes",
     "auditlog",
     "projects",
     "findings",
     "checklists",
-    "trail",
 ]
 
 MIDDLEWARE = [

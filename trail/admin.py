@@ -1,5 +1,7 @@
 """The audit trail in the admin: read-only, filterable by user, date, action and kind of object."""
 
+# Imported first: `trail` is listed before `auditlog` in INSTALLED_APPS (so its templates win),
+# so auditlog's own registration must have happened before it is replaced here.
 from auditlog.admin import LogEntryAdmin as BaseLogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin
