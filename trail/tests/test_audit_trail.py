@@ -140,3 +140,38 @@ def test_nobody_can_edit_or_delete_the_trail_through_the_admin(client, admin, pr
     assert bulk.status_code in (200, 302)
     assert LogEntry.objects.filter(pk=entry.pk).exists()
     assert client.get(reverse("admin:auditlog_logentry_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_checklist_item_state_change_is_recorded_with_who_did_it(project, tech_lead):
+    from checklists.models import Checklist, ChecklistItem
+    from checklists.services import checklist_item_set_state
+
+    checklist = Checklist.objects.create(project=project, title="Go-live")
+    item = ChecklistItem.objects.create(checklist=checklist, text="Backups restored once")
+
+    with set_actor(tech_lead):
+        checklist_item_set_state(item=item, state="done", user=tech_lead, note="Restored on 2026-01-05")
+
+    entry = entries_for(item).last()
+    assert entry.actor == tech_lead
+    assert entry.changes_dict["state"] == ["todo", "done"]
+    assert entry.changes_dict["note"] == ["", "Restored on 2026-01-05"]
+
+
+@pytest.mark.django_db
+def test_a_request_through_the_admin_records_the_logged_in_user_and_address(client, admin, project):
+    finding = Finding.objects.create(project=project, title="Open redirect", fingerprint="f6")
+    client.force_login(admin)
+    url = reverse("admin:findings_finding_change", args=[finding.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"project": project.pk, "status": "false_positive", "severity": finding.severity})
+
+    response = client.post(url, data, REMOTE_ADDR="192.0.2.10")
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = entries_for(finding).last()
+    assert entry.actor == admin
+    assert entry.remote_addr == "192.0.2.10"
+    assert entry.changes_dict["status"] == ["open", "false_positive"]
