@@ -32,7 +32,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 auditor \
     && useradd --system --uid 10001 --gid auditor --home-dir /app --shell /usr/sbin/nologin auditor \
-    && install -d -o auditor -g auditor /var/lib/auditor
+    && install -d -o auditor -g auditor /var/lib/auditor /var/lib/auditor/media
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=root:root . /app
