@@ -243,7 +243,15 @@ LOGGING = {
 # Security. Safe production defaults; `make run` (DEBUG=true, plain http on loopback) turns the
 # https-only ones off. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER (see
 # docs/deployment.md), otherwise every request looks like plain http and is redirected.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+
+
+def _flag(name: str, default: bool) -> bool:
+    """A boolean from the environment where an empty value means "not set" (the safe default),
+    never "false": `SECURE_SSL_REDIRECT=` copied from an example file must not turn https off."""
+    return env.bool(name, default=default) if env.str(name, default="").strip() else default
+
+
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container and load balancer probes speak plain http
 _proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")  # e.g. "X-Forwarded-Proto: https"
 if _proxy_ssl_header:
@@ -251,14 +259,14 @@ if _proxy_ssl_header:
     if not _value.strip():
         raise ImproperlyConfigured('SECURE_PROXY_SSL_HEADER must look like "X-Forwarded-Proto: https".')
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip())
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_HSTS_SECONDS = int(env.str("SECURE_HSTS_SECONDS", default="").strip() or (0 if DEBUG else 31536000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _flag("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="") or "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = _flag("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -266,13 +274,12 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy: pages load scripts, styles and images from auditor itself only; no
 # inline script, no inline style, no framing (auditor/observability.py sends it).
-CSP_POLICY = env.str(
-    "CSP_POLICY",
-    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP_POLICY = env.str("CSP_POLICY", default="").strip() or (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'",
+    "form-action 'self'; frame-ancestors 'none'"
 )
-CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+CSP_REPORT_ONLY = _flag("CSP_REPORT_ONLY", False)
 
 # /healthz: 503 when beat's last heartbeat (projects.heartbeat, every minute) is older than this.
 BEAT_MAX_SILENCE_SECONDS = env.int("BEAT_MAX_SILENCE_SECONDS", default=300)

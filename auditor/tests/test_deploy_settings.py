@@ -77,3 +77,21 @@ def test_a_malformed_proxy_header_is_refused_with_a_clear_message():
 
     assert result.returncode != 0
     assert 'SECURE_PROXY_SSL_HEADER must look like "X-Forwarded-Proto: https"' in result.stderr
+
+
+def test_empty_values_copied_from_the_example_file_keep_the_safe_defaults():
+    empty = {name: "" for name in (
+        "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_PROXY_SSL_HEADER",
+        "SECURE_REFERRER_POLICY", "CSP_POLICY", "CSP_REPORT_ONLY",
+    )}
+
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="auditor.example.com", **empty,
+    )
+    values = print_settings("CSP_POLICY", "CSP_REPORT_ONLY", DEBUG="false", SECRET_KEY="x" * 60, **empty)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "script-src 'self'" in values["CSP_POLICY"]
+    assert values["CSP_REPORT_ONLY"] == "False"
