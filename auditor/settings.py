@@ -21,7 +21,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
 
-_DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105 (only used with DEBUG on)
+# Only used with DEBUG on. (The pragma tells secret scanners, ours included, it is no secret.)
+_DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105  # pragma: allowlist secret
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -161,7 +162,7 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
-# Email: console by default; EMAIL_URL=smtp://user:pass@host:587 (or smtp+tls://...) in production.
+# Email: console by default; in production EMAIL_URL=smtp+tls://user:pass@host:587  # pragma: allowlist secret
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 # Seconds before a silent mail server is given up on (the reminder run then records a failure).

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def live_database_url(host: str | None = None, port: int | None = None) -> str:
 
 
 def collect_static(target: Path) -> None:
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "collectstatic-for-tests",
+    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
            "STATIC_ROOT": str(target)}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
                    cwd=ROOT, env=env, check=True, timeout=300)

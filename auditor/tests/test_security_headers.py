@@ -1,6 +1,8 @@
 import pytest
 from django.test import override_settings
 
+from conftest import PASSWORD
+
 
 @pytest.mark.django_db
 def test_pages_carry_csp_frame_referrer_and_nosniff_headers(client, admin):
@@ -58,7 +60,7 @@ def test_behind_a_tls_proxy_the_forwarded_proto_header_counts_as_https(client):
 def test_session_and_csrf_cookies_are_http_only(client, admin):
     response = client.post(
         "/admin/login/?next=/admin/",
-        {"username": "root", "password": "correct-horse-battery-staple"},
+        {"username": "root", "password": PASSWORD},
     )
 
     assert response.status_code == 302
