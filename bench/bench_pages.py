@@ -1,8 +1,10 @@
 """Page latency benchmark: portfolio, project page, audit report and the findings admin list.
 
 Requests each page many times through the Django test client (with the SQL query count), then
-over HTTP against gunicorn, and prints p50 / p95 latency. Runs against the database of
-DATABASE_URL; seeds it first with `seed_benchmark` when it holds no benchmark project.
+over HTTP against gunicorn, and prints p50 / p95 latency. Runs on PostgreSQL, in its own
+database so a million synthetic findings never land in a working one: BENCH_DATABASE_URL, or
+the database of DATABASE_URL with "_bench" appended (created and migrated when missing, seeded
+with `seed_benchmark` when it holds no benchmark project; later runs reuse it).
 
     python bench/bench_pages.py [--seed-projects 1000] [--requests 30] [--no-gunicorn]
 
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -51,6 +54,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bench_database_url() -> str:
+    """BENCH_DATABASE_URL, or DATABASE_URL's database + "_bench"; created when missing."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit("The page benchmark needs PostgreSQL: set DATABASE_URL (or "
+                         "BENCH_DATABASE_URL) to a postgres:// URL.")
+    if not os.environ.get("BENCH_DATABASE_URL"):
+        parts = parts._replace(path=parts.path.rstrip("/") + "_bench")
+    name = parts.path.lstrip("/")
+    import psycopg
+    from psycopg import sql
+
+    server = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"Created database {name}", flush=True)
+    return urllib.parse.urlunsplit(parts)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed-projects", type=int, default=1000,
@@ -59,6 +83,7 @@ def main() -> int:
     parser.add_argument("--no-gunicorn", action="store_true")
     args = parser.parse_args()
 
+    os.environ["DATABASE_URL"] = bench_database_url()
     # Production-like: DEBUG off, hashed static files collected into a temporary folder.
     static_root = tempfile.mkdtemp(prefix="bench-static-")
     os.environ.update({"STATIC_ROOT": static_root, "DEBUG": os.environ.get("DEBUG", "false"),
@@ -78,6 +103,7 @@ def main() -> int:
     from findings.models import Finding
     from projects.models import Audit, Project
 
+    call_command("migrate", verbosity=0)
     if not Project.objects.filter(slug__startswith="bench-").exists():
         print(f"Seeding {args.seed_projects} projects...", flush=True)
         call_command("seed_benchmark", projects=args.seed_projects)
