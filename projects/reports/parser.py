@@ -299,6 +299,9 @@ def parse_date(value: str) -> tuple[dt.date | None, str]:
         return None, f"'{text}' is not a valid date"
     if PLACEHOLDER_RE.search(value):
         return None, f"the date is a placeholder ('{text}')"
+    if re.fullmatch(r"(not stated|non renseignee|non precisee|unknown|inconnue|n/a|na|none|aucune|-)",
+                    plain):
+        return None, "no date stated"
     return None, f"'{text}' is not a date the importer understands"
 
 

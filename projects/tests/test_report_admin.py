@@ -33,7 +33,7 @@ def test_the_audit_changelist_links_to_the_import_form_for_those_who_may_add_aud
 
 
 @pytest.mark.parametrize("role", ["manager", "tech_lead"])
-def test_roles_that_cannot_add_audits_are_refused(client, request, role):
+def test_roles_that_cannot_add_audits_are_refused(db, client, request, role):
     client.force_login(request.getfixturevalue(role))
     assert client.get(URL).status_code == 403
 

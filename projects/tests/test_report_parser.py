@@ -41,6 +41,7 @@ def scores_by_slug(report) -> dict[str, Decimal | None]:
     ("`date`", None, "placeholder"),
     ("YYYY-MM-DD", None, "placeholder"),
     ("soon", None, "not a date"),
+    ("not stated", None, "no date stated"),
     ("2025-02-30", None, "not a valid date"),
 ])
 def test_dates_are_read_in_english_and_french_with_or_without_the_day(written, expected, problem):
