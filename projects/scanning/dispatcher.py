@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects.models import Audit, Project
 from projects.scanning import schedule
@@ -42,8 +43,15 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH)
         claimed = Project.objects.filter(pk=pk, next_scan_at=due_at).update(next_scan_at=following)
         if not claimed:
             continue  # another dispatcher claimed it first
+        try:
+            queued = project_rescan_request(project_id=pk, reason="schedule")
+        except BrokerUnavailable:
+            # Give the claim back so the next dispatch tries again; stop while the broker is down.
+            Project.objects.filter(pk=pk, next_scan_at=following).update(next_scan_at=due_at)
+            logger.warning("broker unavailable: re-scans not queued; will retry next minute")
+            break
         claimed_ids.append(pk)
-        if project_rescan_request(project_id=pk, reason="schedule") is None:
+        if queued is None:
             logger.info("project %s: re-scan due but one is still running; skipped", pk)
     return claimed_ids
 

@@ -107,10 +107,22 @@ def project_rescan_request(*, project_id: int, force: bool = False, reason: str 
     return audit
 
 
+QUEUE_UNAVAILABLE = "the task queue was unavailable; nothing ran"
+
+
 def _enqueue(audit_id: int) -> None:
+    """Send the task (after commit). If the broker is down, the queued audit is closed at once
+    (so it neither shows as running nor blocks the next request) and the error is raised."""
+    from kombu.exceptions import OperationalError
+
     from projects.tasks import rescan
 
-    rescan.delay(audit_id)
+    try:
+        rescan.delay(audit_id)
+    except OperationalError:
+        details = Audit.objects.filter(pk=audit_id).values_list("scan_details", flat=True).first()
+        _finish_failed(audit_id, details or {}, QUEUE_UNAVAILABLE)
+        raise
 
 
 # --- The run ------------------------------------------------------------------------------------
@@ -151,6 +163,9 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
                                    time.monotonic() - started)
     except (workspace.RepositoryError, ValueError) as exc:
         return _finish_failed(audit_id, details, workspace.redact(str(exc)))
+    except Audit.DoesNotExist:
+        logger.info("re-scan %s: the audit (or its project) was deleted during the scan", audit_id)
+        return None
     except Exception as exc:
         _finish_failed(audit_id, details, f"internal error: {type(exc).__name__}")
         raise

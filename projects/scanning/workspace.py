@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -115,13 +116,29 @@ def git_command(repo: Repository, *args: str) -> list[str]:
     return command + list(args)
 
 
+def ssh_command() -> str:
+    """ssh for git: batch mode (never prompts); the deploy key and known hosts from settings.
+
+    git passes this string to a shell, so every path in it is quoted."""
+    parts = ["ssh", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
+    key = getattr(settings, "SCAN_SSH_KEY_FILE", "")
+    known_hosts = getattr(settings, "SCAN_SSH_KNOWN_HOSTS_FILE", "")
+    if key:
+        parts += ["-i", key]
+    if known_hosts:
+        parts += ["-o", f"UserKnownHostsFile={known_hosts}", "-o", "StrictHostKeyChecking=yes"]
+    else:
+        parts += ["-o", "StrictHostKeyChecking=accept-new"]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
 def git_env(home: str) -> dict[str, str]:
     env = safe_env(home)
     env.update({
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_ASKPASS": "/bin/false",
         "SSH_ASKPASS": "/bin/false",
-        "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
+        "GIT_SSH_COMMAND": ssh_command(),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": "/dev/null",
         "GIT_PROTOCOL_FROM_USER": "0",

@@ -98,3 +98,17 @@ def test_the_project_page_button_is_forbidden_to_managers_and_other_tech_leads(
         client.login(username=username, password=PASSWORD)
         assert client.post(url).status_code == 403
     assert not Audit.objects.filter(project=project).exists()
+
+
+def test_the_project_list_and_form_show_a_running_scan_without_a_query_per_row(
+        client, admin, projects, django_assert_max_num_queries):
+    client.force_login(admin)
+    service.project_rescan_request(project_id=projects[2].pk, enqueue=False)
+    with django_assert_max_num_queries(15):
+        response = client.get(CHANGELIST)
+    rows = {p.name: "running" in row for p in projects
+            for row in response.content.decode().split("<tr") if f">{p.name}<" in row}
+    assert rows == {"Repo 0": False, "Repo 1": False, "Repo 2": True, "Repo 3": False, "Repo 4": False}
+
+    page = client.get(reverse("admin:projects_project_change", args=[projects[2].pk])).content.decode()
+    assert "queued (audit #" in page and "a second one will not start" in page

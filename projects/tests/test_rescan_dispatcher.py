@@ -145,3 +145,35 @@ def test_a_retried_run_that_is_abandoned_again_is_not_retried_a_second_time(proj
     Audit.objects.filter(pk=retry.pk).update(started_at=long_ago, created_at=long_ago)
     assert dispatcher.sweep_abandoned() == [retry.pk]
     assert service.running_scan(project_id=project.pk) is None
+
+
+@pytest.fixture
+def dead_broker():
+    """The real Celery app pointed at a port where nothing listens (the broker is down)."""
+    from auditor.celery import app
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    old = app.conf.broker_url, app.conf.broker_write_url
+    reset_pools()
+    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:9/0"
+    yield app
+    app.conf.broker_url, app.conf.broker_write_url = old
+    reset_pools()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_when_the_broker_is_down_the_dispatcher_gives_the_claim_back_and_leaves_nothing_running(
+        dead_broker):
+    [project] = make_due_projects(1)
+
+    assert dispatcher.dispatch_due(now=NOW) == []
+
+    project.refresh_from_db()
+    assert project.next_scan_at == NOW - dt.timedelta(minutes=1)  # due again next minute
+    [audit] = Audit.objects.filter(project=project)
+    assert audit.status == Audit.Status.FAILED
+    assert audit.scan_details["error"] == service.QUEUE_UNAVAILABLE
+    assert service.running_scan(project_id=project.pk) is None

@@ -119,3 +119,13 @@ def test_git_runs_without_hooks_prompts_or_the_callers_configuration():
     assert env["GIT_TERMINAL_PROMPT"] == "0"
     assert env["GIT_CONFIG_GLOBAL"] == "/dev/null"
     assert "SECRET_KEY" not in env and "DATABASE_URL" not in env
+
+
+def test_ssh_uses_the_configured_deploy_key_and_pinned_host_keys(settings):
+    settings.SCAN_SSH_KEY_FILE = "/keys/deploy key"
+    settings.SCAN_SSH_KNOWN_HOSTS_FILE = "/keys/known_hosts"
+    command = workspace.ssh_command()
+    assert "BatchMode=yes" in command
+    assert "-i '/keys/deploy key'" in command  # quoted: git hands this string to a shell
+    assert "StrictHostKeyChecking=yes" in command
+    assert "UserKnownHostsFile=/keys/known_hosts" in command
