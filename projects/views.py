@@ -210,6 +210,12 @@ def _level_legend() -> list[tuple[str, str, str]]:
     return legend
 
 
+def _csv_text(value: str) -> str:
+    """A user-typed text for a CSV cell: a leading = + - @ would make spreadsheets run it as a
+    formula, so such a cell starts with an apostrophe instead."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -231,7 +237,8 @@ def portfolio_csv(request):
         for s in rows.iterator(chunk_size=500):
             project = s.project
             yield writer.writerow([
-                project.name, project.slug, project.tech_lead.username if project.tech_lead else "",
+                _csv_text(project.name), project.slug,
+                _csv_text(project.tech_lead.username) if project.tech_lead else "",
                 "" if s.global_score is None else s.global_score,
                 scoring.level_for(s.global_score).name,
                 "" if s.score_change is None else s.score_change,

@@ -181,3 +181,15 @@ def test_a_project_created_without_scoring_still_gets_its_row(client, manager):
     client.force_login(manager)
     assert rows_of(client.get(URL)) == ["fresh"]
     assert ProjectSummary.objects.filter(project__slug="fresh", global_score=None).exists()
+
+
+@pytest.mark.django_db
+def test_a_project_name_that_looks_like_a_formula_is_defused_in_the_csv(client, manager):
+    from projects.models import Project
+
+    Project.objects.create(name="=HYPERLINK(\"http://evil\")", slug="evil")
+    client.force_login(manager)
+    client.get(URL)  # creates the portfolio row
+    response = client.get(reverse("portfolio-csv"))
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert lines[1][0] == "'=HYPERLINK(\"http://evil\")"
