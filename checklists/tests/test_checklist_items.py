@@ -163,3 +163,17 @@ def test_a_checklist_cannot_be_attached_to_an_audit_of_another_project(client, a
     assert "belongs to AetherFlow" in response.content.decode()
     checklist.refresh_from_db()
     assert checklist.audit is None
+
+
+def test_a_tech_lead_cannot_move_a_checklist_to_another_project(client, tech_lead, checklist,
+                                                                other_project):
+    client.force_login(tech_lead)
+    url = reverse("admin:checklists_checklist_change", args=[checklist.pk])
+    data = admin_form_data(client.get(url))
+    data["project"] = str(other_project.pk)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200 and "project" in response.context["adminform"].form.errors
+    checklist.refresh_from_db()
+    assert checklist.project_id != other_project.pk
