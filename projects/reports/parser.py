@@ -934,8 +934,11 @@ class ReportParser:
         for part in rest:
             key = norm(part, numbering=False)
             loc = PATH_RE.search(part.strip("` "))
+            ticked = re.fullmatch(r"`([^`\s]+?)(?::(\d{1,9}))?`", part.strip())
             if key in STATUS_WORDS:
                 status = STATUS_WORDS[key]
+            elif ticked:  # "— `Dockerfile:3` —": a code-formatted part is the location
+                file_path, line = ticked.group(1), int(ticked.group(2)) if ticked.group(2) else None
             elif loc and loc.group(0) == part.strip("` "):
                 file_path, line = loc.group(1), int(loc.group(2)) if loc.group(2) else None
             else:

@@ -44,7 +44,8 @@ findings = st.lists(
     st.fixed_dictionaries({
         "title": phrase, "severity": st.integers(0, 4),
         "status": st.sampled_from([s.value for s in Finding.Status]),
-        "file_path": st.sampled_from(["", "app/views.py", "config/settings.py", "web/app.js"]),
+        "file_path": st.sampled_from(["", "app/views.py", "config/settings.py", "web/app.js",
+                                       "Dockerfile", ".env", "deploy/k8s/api.yaml"]),
         "line": optional(st.integers(1, 5000)),
     }),
     max_size=6, unique_by=lambda f: f["title"].lower(),
