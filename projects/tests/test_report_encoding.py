@@ -66,3 +66,16 @@ def test_a_file_saved_as_windows_1252_is_read_as_such():
 def test_a_binary_file_is_refused_with_a_clear_message():
     with pytest.raises(ReportError, match="binary"):
         decode_report(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+
+def test_utf8_read_as_latin_1_or_as_the_dos_code_page_is_repaired_by_ftfy():
+    for wrong in ("latin-1", "cp437"):
+        garbled = CLEAN.encode("utf-8").decode(wrong)
+        text, notes = decode_report(garbled.encode("utf-8"))
+        assert text == CLEAN, wrong
+        assert notes == ["Repaired garbled characters (ftfy)."]
+
+
+def test_utf16_with_a_byte_order_mark_is_read():
+    text, notes = decode_report(CLEAN.encode("utf-16"))
+    assert text == CLEAN and notes == []
