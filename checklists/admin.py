@@ -498,6 +498,19 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
     readonly_fields = ("owner", "day", "status", "attempts", "checklist_count", "error",
                        "attempts_table", "claim_token", "claimed_at", "last_attempt_at", "sent_at")
 
+    actions = ("release_for_retry",)
+
+    @admin.action(description="Release stuck or failed deliveries for the next run",
+                  permissions=["release"])
+    def release_for_retry(self, request, queryset):
+        count = services.reminder_deliveries_release(deliveries=queryset, user=request.user)
+        self.message_user(request, f"{count} delivery(ies) will be sent by the next run.",
+                          messages.SUCCESS)
+
+    def has_release_permission(self, request):
+        # Re-sending may send a digest twice when a stuck one had in fact left: admins decide.
+        return request.user.is_superuser
+
     @admin.display(description="attempts log")
     def attempts_table(self, obj):
         return format_html_join(

@@ -193,6 +193,16 @@ class ReminderRun:
                 f"already handled {len(self.skipped)}.")
 
 
+def reminder_deliveries_release(*, deliveries, user) -> int:
+    """Let the next run send again: for a delivery stuck "claimed" (its process died while
+    sending, so whether the mail left is unknown) once someone has checked. Returns how many."""
+    who = user.get_username() if user is not None else "system"
+    return deliveries.filter(
+        status__in=[ReminderDelivery.Status.CLAIMED, ReminderDelivery.Status.FAILED]
+    ).update(status=ReminderDelivery.Status.FAILED, claim_token=None,
+             error=f"Released for retry by {who} at {timezone.now():%Y-%m-%d %H:%M}.")
+
+
 def reminder_render(*, owner, checklists: list[Checklist], day: dt.date) -> EmailMultiAlternatives:
     context = {
         "owner": owner, "checklists": checklists, "day": day, "site_url": settings.SITE_URL,
@@ -224,7 +234,7 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
     Failed sends are recorded with their error and claimed again by the next run.
 
     A row left "claimed" by a process that died mid-send is not retried automatically (the
-    mail may have left); it stays visible in the admin.
+    mail may have left); it stays visible in the admin, where an admin can release it.
 
     Queries: a constant number for the whole run, plus one UPDATE per owner recording the outcome.
     """

@@ -136,3 +136,29 @@ def test_the_run_uses_a_constant_number_of_queries_plus_one_per_owner(
     with django_assert_max_num_queries(len(small.captured_queries)):
         reminders_send(today=timezone.localdate() + dt.timedelta(days=1))
     assert len(mailoutbox) == 2 and mailoutbox[1].body.count("/change/") == 43
+
+
+def test_a_delivery_stuck_in_claimed_is_sent_again_only_once_an_admin_releases_it(
+        due_checklists, owners, mailoutbox, client, admin, manager):
+    from django.urls import reverse
+
+    alice = owners[0]
+    ReminderDelivery.objects.create(owner=alice, day=timezone.localdate(), status="claimed",
+                                    attempts=1)
+    reminders_send()
+    assert [m.to for m in mailoutbox] == [[owners[1].email]], "a stuck claim is not resent"
+
+    url = reverse("admin:checklists_reminderdelivery_changelist")
+    stuck = ReminderDelivery.objects.get(owner=alice)
+    client.force_login(manager)
+    client.post(url, {"action": "release_for_retry", "_selected_action": [stuck.pk]})
+    stuck.refresh_from_db()
+    assert stuck.status == "claimed"
+
+    client.force_login(admin)
+    client.post(url, {"action": "release_for_retry", "_selected_action": [stuck.pk]})
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "Released for retry by root" in stuck.error
+
+    reminders_send()
+    assert [m.to for m in mailoutbox][-1] == [alice.email] and len(mailoutbox) == 2
