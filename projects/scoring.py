@@ -393,6 +393,45 @@ def audit_refresh_global(*, audit_id: int) -> None:
     project_refresh_summary(project_id=audit.project_id)
 
 
+def global_scores_refresh_all(*, reason_domain_id: int | None = None) -> int:
+    """Recompute every audit's global score from its stored domain scores (one UPDATE), then the
+    verdict and portfolio row of each project's latest completed audit. Run after a domain
+    weight changes; returns the number of projects refreshed."""
+    from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
+    from django.db.models.functions import Round
+
+    from projects.models import Project
+
+    measured = DomainScore.objects.filter(audit=OuterRef("pk"), score__isnull=False,
+                                          domain__weight__gt=0)
+    weighted = (measured.values("audit").annotate(
+        mean=ExpressionWrapper(Sum(F("score") * F("domain__weight")) / Sum("domain__weight"),
+                               output_field=DecimalField(max_digits=6, decimal_places=3)),
+    ).values("mean"))
+    Audit.objects.update(global_score=Round(Subquery(weighted), 1))
+    count = 0
+    for project_id in Project.objects.values_list("pk", flat=True).iterator():
+        latest = latest_completed_audit(project_id)
+        if latest is not None:
+            _save_global_and_verdict(latest)
+        project_refresh_summary(project_id=project_id)
+        count += 1
+    return count
+
+
+def _enqueue_global_refresh(domain_id: int) -> None:
+    import logging
+
+    from projects.tasks import recompute_global_scores
+
+    try:
+        recompute_global_scores.delay(domain_id)
+    except Exception:  # broker down: the weights are saved; recompute_scores can catch up
+        logging.getLogger(__name__).exception(
+            "Could not queue the global score refresh after domain %s changed; run "
+            "`manage.py recompute_scores` once the broker is back.", domain_id)
+
+
 def latest_completed_audit(project_id: int) -> Audit | None:
     return (Audit.objects.filter(project_id=project_id, status=Audit.Status.COMPLETED)
             .order_by("-audit_date", "-id").first())
@@ -479,6 +518,11 @@ def _finding_changed(sender, instance, raw=False, **kwargs) -> None:
         schedule_recompute(project_id=instance.project_id)
 
 
+def _domain_changed(sender, instance, raw=False, created=False, **kwargs) -> None:
+    if not raw and not created:
+        _once_after_commit(("domain", instance.pk), lambda: _enqueue_global_refresh(instance.pk))
+
+
 def connect_signals() -> None:
     """Called from ProjectsConfig.ready()."""
     from django.db.models.signals import post_delete, post_save
@@ -488,6 +532,7 @@ def connect_signals() -> None:
     post_save.connect(_domain_score_changed, sender=DomainScore, dispatch_uid="scoring-ds-save")
     post_delete.connect(_domain_score_changed, sender=DomainScore, dispatch_uid="scoring-ds-del")
     post_save.connect(_audit_changed, sender=Audit, dispatch_uid="scoring-audit-save")
+    post_save.connect(_domain_changed, sender=MaturityDomain, dispatch_uid="scoring-domain-save")
     post_save.connect(_finding_changed, sender=Finding, dispatch_uid="scoring-finding-save")
     # No post_delete receiver on Finding: it would turn the cascade delete of a project's
     # findings into one signal per row.

@@ -31,3 +31,13 @@ def rescan_dispatch() -> dict:
     from projects.scanning.dispatcher import dispatch_due, sweep_abandoned
 
     return {"dispatched": dispatch_due(), "swept": sweep_abandoned()}
+
+
+# --- Scores (projects/scoring) ------------------------------------------------------------------
+
+@shared_task(name="projects.recompute_global_scores")
+def recompute_global_scores(domain_id: int) -> int:
+    """A domain's weight changed (admin): every audit's global score and the latest verdicts."""
+    from projects import scoring
+
+    return scoring.global_scores_refresh_all(reason_domain_id=domain_id)

@@ -1,5 +1,6 @@
 """The scoring formula: computed domain scores, global score, levels, readiness gate."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from django.db import transaction
 from checklists.models import Checklist, ChecklistItem, ItemState
 from findings.models import Finding, Severity
 from projects import scoring
-from projects.models import Audit, DomainScore, MaturityDomain
+from projects.models import Audit, DomainScore, MaturityDomain, ProjectSummary
 
 D = Decimal
 
@@ -252,3 +253,44 @@ class TestRecomputeOnSingleRowEdits:
                     pass
                 scoring.schedule_recompute(project_id=project.pk)
         assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+class TestDomainWeightChange:
+    def test_every_audits_global_score_follows_a_new_weight(self, project):
+        audits = []
+        for year, (security, docs) in ((2024, ("8", "4")), (2025, ("6", "10"))):
+            audit = Audit.objects.create(project=project, title=f"Audit {year}",
+                                         status=Audit.Status.COMPLETED,
+                                         audit_date=dt.date(year, 1, 1))
+            DomainScore.objects.create(audit=audit, domain=domain("security"), score=D(security))
+            DomainScore.objects.create(audit=audit, domain=domain("documentation"), score=D(docs))
+            audits.append(audit)
+        MaturityDomain.objects.filter(slug="documentation").update(weight=D("1.50"))
+        assert scoring.global_scores_refresh_all() == 1
+        for audit, expected in zip(audits, (D("6.0"), D("8.0")), strict=True):
+            audit.refresh_from_db()
+            assert audit.global_score == expected
+        audits[1].refresh_from_db()
+        assert audits[1].computed_verdict == Audit.Verdict.PRODUCTION_READY
+        summary = ProjectSummary.objects.get(project=project)
+        assert (summary.global_score, summary.previous_global_score) == (D("8.0"), D("6.0"))
+
+    def test_saving_a_domain_in_the_admin_queues_the_refresh(
+            self, project, django_capture_on_commit_callbacks):
+        from auditor.celery import app
+
+        audit = Audit.objects.create(project=project, title="A", status=Audit.Status.COMPLETED)
+        DomainScore.objects.create(audit=audit, domain=domain("security"), score=D("8"))
+        DomainScore.objects.create(audit=audit, domain=domain("documentation"), score=D("4"))
+        documentation = domain("documentation")
+        documentation.weight = D("1.50")
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True  # run the task in this process, on this transaction
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                documentation.save()
+        finally:
+            app.conf.task_always_eager = eager
+        audit.refresh_from_db()
+        assert audit.global_score == D("6.0")
