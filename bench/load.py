@@ -142,6 +142,24 @@ class Gunicorn:
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by gunicorn's master and its live workers."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids = [self.proc.pid]
+        try:
+            pids += [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+                     .read_text().split()]
+        except OSError:
+            pass
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return total
+
     def __exit__(self, *exc):
         self.proc.terminate()
         try:
@@ -156,7 +174,8 @@ class Gunicorn:
             print(f"  gunicorn log: {line[:300]}", flush=True)
 
 
-def run_load(port: int, setup: dict, mix: dict[str, int], clients: int, duration: float) -> dict:
+def run_load(server: Gunicorn, setup: dict, mix: dict[str, int], clients: int, duration: float) -> dict:
+    port = server.port
     targets = setup["targets"]
     names = [name for name, weight in mix.items() for _ in range(weight)]
     results: dict[str, list[float]] = defaultdict(list)
@@ -200,12 +219,17 @@ def run_load(port: int, setup: dict, mix: dict[str, int], clients: int, duration
         conn.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    server_cpu = server.cpu_seconds()
+    client_cpu = sum(os.times()[:2])
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.monotonic() - start
-    return {"results": results, "errors": errors, "wall": wall, "samples": error_samples}
+    return {"results": results, "errors": errors, "wall": wall, "samples": error_samples,
+            "server_cores": (server.cpu_seconds() - server_cpu) / wall,
+            "client_cores": (sum(os.times()[:2]) - client_cpu) / wall,
+            "loadavg": os.getloadavg()[0]}
 
 
 def print_run(title: str, run: dict) -> None:
@@ -220,6 +244,9 @@ def print_run(title: str, run: dict) -> None:
     print(f"  {'all':<14} ok={total_ok:<6} errors={total_err:<4} "
           f"p95={percentile([t for v in run['results'].values() for t in v], 95) * 1000:7.1f} ms  "
           f"{total_ok / run['wall']:6.1f} req/s over {run['wall']:.1f} s", flush=True)
+    print(f"  CPU: gunicorn used {run['server_cores']:.2f} cores, the load clients "
+          f"{run['client_cores']:.2f} cores (machine: {os.cpu_count()} CPUs, "
+          f"1-minute load average {run['loadavg']:.1f})", flush=True)
     for sample in run["samples"]:
         print(f"  error sample: {sample}", flush=True)
 
@@ -256,7 +283,7 @@ def main() -> int:
 
     with Gunicorn(env, args.workers) as server:
         mix = {"portfolio": 3, "project page": 3, "audit report": 3, "CI upload": 1}
-        run = run_load(server.port, setup, mix, args.clients, args.duration)
+        run = run_load(server, setup, mix, args.clients, args.duration)
     print_run("mixed load (portfolio 30%, project page 30%, audit report 30%, CI upload 10%):", run)
     failed = sum(run["errors"].values()) > 0
 
@@ -264,7 +291,7 @@ def main() -> int:
         throughput = {}
         for workers in (1, 4):
             with Gunicorn(env, workers) as server:
-                scaling = run_load(server.port, setup, {"portfolio": 1}, args.clients, args.scaling_duration)
+                scaling = run_load(server, setup, {"portfolio": 1}, args.clients, args.scaling_duration)
             print_run(f"portfolio only, {workers} worker(s):", scaling)
             throughput[workers] = len(scaling["results"]["portfolio"]) / scaling["wall"]
             failed = failed or sum(scaling["errors"].values()) > 0
