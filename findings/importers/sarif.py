@@ -17,8 +17,8 @@ from findings.importers.base import (
 )
 from findings.models import Severity
 
-LEVELS = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW,
-          "none": Severity.INFO}
+LEVELS = {"error": int(Severity.HIGH), "warning": int(Severity.MEDIUM),
+          "note": int(Severity.LOW), "none": int(Severity.INFO)}
 # Tools whose every result is a security matter; other tools are Code quality unless the rule
 # carries a security-severity or a "security" tag.
 SECURITY_TOOLS = {"codeql", "semgrep", "semgrep oss", "gitleaks", "trivy", "checkov", "flawfinder",
@@ -154,13 +154,17 @@ class _Run:
             if 0 <= index < len(self.artifacts) and isinstance(self.artifacts[index], dict):
                 loc = self.artifacts[index].get("location") or {}
                 uri = loc.get("uri") if isinstance(loc, dict) else None
-        uri = as_str(uri, f"{where}.artifactLocation.uri")
-        expect(bool(uri), "artifactLocation has no uri", where)
+        if uri.__class__ is not str:
+            uri = as_str(uri, f"{where}.artifactLocation.uri")
+        if not uri:
+            raise ReportError("artifactLocation has no uri", where=where)
         path = _uri_path(uri)
         if artifact.get("uriBaseId") is None and uri.startswith("file:"):
             path = self._relative_to_bases(path)
         region = physical.get("region") if isinstance(physical.get("region"), dict) else {}
-        line = as_int(region.get("startLine"), f"{where}.region.startLine")
+        line = region.get("startLine")
+        if line.__class__ is not int or line < 0:
+            line = as_int(line, f"{where}.region.startLine")
         snippet = _text(region.get("snippet"))
         if not snippet:
             context = physical.get("contextRegion")
@@ -219,10 +223,12 @@ def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
     if level is None:
         config = rule.get("defaultConfiguration")
         level = config.get("level") if isinstance(config, dict) else None
-    level = as_str(level, f"{where}.level", default="warning")
-    expect(level in LEVELS, f"unknown level {level!r} (expected error, warning, note or none)",
-           where)
-    return LEVELS[level], False
+    severity = LEVELS.get(level if level.__class__ is str else as_str(
+        level, f"{where}.level", default="warning"))
+    if severity is None:
+        raise ReportError(f"unknown level {level!r} (expected error, warning, note or none)",
+                          where=where)
+    return severity, False
 
 
 def parse(doc: Any) -> ParsedReport:
