@@ -236,6 +236,9 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
     A row left "claimed" by a process that died mid-send is not retried automatically (the
     mail may have left); it stays visible in the admin, where an admin can release it.
 
+    Call it outside any transaction (the task and the command do): inside one, the claim would
+    only commit with the caller.
+
     Queries: a constant number for the whole run, plus one UPDATE per owner recording the outcome.
     """
     today = today or timezone.localdate()
