@@ -156,9 +156,12 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence, st
         parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
                      f'y2="{y:.1f}"/><text class="tick" x="{left - 6}" y="{y + 4:.1f}" '
                      f'text-anchor="end">{tick}</text>')
-    step = max(1, math.ceil(n / 10))
+    # As many date labels as fit (about 80 px each); the last one always, the one before it
+    # dropped when the two would overlap.
+    step = max(1, math.ceil(n / max(1, plot_w // 80)))
     for i, label in enumerate(x_labels):
-        if i % step == 0 or i == n - 1:
+        last = i == n - 1
+        if (i % step == 0 and (last or n - 1 - i >= step)) or last:
             parts.append(f'<text class="tick" x="{x_at(i):.1f}" y="{height - 12}" '
                          f'text-anchor="middle">{escape(label)}</text>')
     for name, values, css in series:

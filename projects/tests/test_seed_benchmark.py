@@ -36,3 +36,15 @@ def test_zero_projects_is_refused_with_a_clear_message():
     with pytest.raises(CommandError, match="--projects must be at least 1"):
         call_command("seed_benchmark", projects=0)
     assert not Project.objects.exists()
+
+
+@pytest.mark.django_db
+def test_verdicts_follow_each_projects_open_findings():
+    call_command("seed_benchmark", projects=4, findings_per_project=200)
+    for summary in ProjectSummary.objects.select_related("project"):
+        worst = Finding.objects.filter(project=summary.project, status__in=Finding.ACTIVE_STATUSES,
+                                       severity__gte=3)
+        if summary.project.slug == "bench-000000":  # one project in four fixed its worst
+            assert not worst.exists()
+        if worst.filter(severity=4).exists():
+            assert summary.computed_verdict == Audit.Verdict.NOT_READY

@@ -177,6 +177,20 @@ class Command(BaseCommand):
         ids = [projects[s] for s in slugs]
         totals["projects"] += size
 
+        # Findings first (kept in memory), so each audit's verdict follows its project's open
+        # findings; one project in four has fixed all its critical and high findings.
+        findings_of = {}
+        for n, project_id in enumerate(ids):
+            severities = _choices(rng, SEVERITY_WEIGHTS, findings_per_project)
+            statuses = _choices(rng, STATUS_WEIGHTS, findings_per_project)
+            if (first + n) % 4 == 0:
+                statuses = [Finding.Status.FIXED if sev >= Severity.HIGH else st
+                            for sev, st in zip(severities, statuses, strict=True)]
+            active = [sev for sev, st in zip(severities, statuses, strict=True)
+                      if st in Finding.ACTIVE_STATUSES]
+            findings_of[project_id] = (severities, statuses, active.count(Severity.CRITICAL),
+                                       active.count(Severity.HIGH))
+
         audit_rows = []
         for project_id in ids:
             level = rng.uniform(3.0, 9.0)
@@ -202,9 +216,10 @@ class Command(BaseCommand):
             ]
             row["global_score"] = scoring.global_score(
                 [(s, d.weight) for s, d in zip(row["_scores"], domains, strict=True)])
+            _sev, _st, open_critical, open_high = findings_of[row["project_id"]]
             row["computed_verdict"] = scoring.readiness_verdict(
-                global_score=row["global_score"], open_critical=rng.random() < 0.3,
-                open_high=rng.random() < 0.5, critical_items_todo=0)
+                global_score=row["global_score"], open_critical=open_critical,
+                open_high=open_high, critical_items_todo=0)
         writer.write(Audit, [{k: v for k, v in r.items() if not k.startswith("_")}
                              for r in audit_rows])
         audit_ids = {}
@@ -228,8 +243,7 @@ class Command(BaseCommand):
         latest_audit = {row["project_id"]: row["id"] for row in audit_rows
                         if row["title"] == f"Audit {AUDITS_PER_PROJECT}"}
         for project_id in ids:
-            severities = _choices(rng, SEVERITY_WEIGHTS, findings_per_project)
-            statuses = _choices(rng, STATUS_WEIGHTS, findings_per_project)
+            severities, statuses, _c, _h = findings_of[project_id]
             for f in range(findings_per_project):
                 domain = domains[f % len(domains)] if f % 10 else None
                 finding_rows.append({
