@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from findings.models import Finding, ImportRun, Severity
+from findings.models import Finding, Severity
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from projects.scanning import workspace
 from projects.scanning.sarif import to_sarif
@@ -497,5 +497,4 @@ def scan_state(*, project_id: int) -> dict:
         "state": ((running.scan_details or {}).get("state", "queued") if running else None),
         "last": last,
         "change": (last.scan_details or {}).get("change") if last else None,
-        "import_runs": ImportRun.objects.filter(audit=last).count() if last else 0,
     }

@@ -232,3 +232,19 @@ def test_coverage_and_junit_files_committed_at_configured_paths_are_imported(
     assert (audit.tests_passed, audit.tests_failed) == (2, 1)
     formats = set(audit.import_runs.values_list("format", flat=True))
     assert formats == {"bandit", "sarif", "cobertura", "junit"}
+
+
+@pytest.mark.parametrize("after, regression", [("6.5", True), ("6.6", False), ("8.0", False)])
+def test_a_global_score_falling_by_one_point_or_more_is_a_regression(project, after, regression):
+    def automated(score):
+        return Audit.objects.create(project=project, title="scan", kind=Audit.Kind.AUTOMATED,
+                                    status=Audit.Status.COMPLETED, global_score=Decimal(score))
+
+    previous = automated("7.5")
+    current = automated(after)
+    change = service.compute_change(current)
+
+    assert change["previous_audit"] == previous.pk
+    assert change["global"] == {"before": "7.5", "after": after,
+                                "delta": str(Decimal(after) - Decimal("7.5"))}
+    assert change["regression"] is regression
