@@ -16,6 +16,8 @@ from projects.models import Audit
 
 FORMATS = {value for value, _label in FORMAT_CHOICES}
 TRUE = {"1", "true", "yes", "on"}
+# Room for the multipart boundaries and the small form fields around the file.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 def _error(status: int, message: str, **headers) -> JsonResponse:
@@ -67,10 +69,18 @@ def scan_upload(request, slug: str):
     if token.project.slug != slug:
         return _error(403, f"this token is scoped to another project, not {slug!r}")
     project = token.project
+    limit = settings.AUDITOR_MAX_UPLOAD_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit + MULTIPART_OVERHEAD:
+        # Refused before the body is read, so a huge upload is never spooled to disk.
+        return _error(400, f"the request is {declared:,} bytes, over the {limit:,}-byte limit "
+                           "(AUDITOR_MAX_UPLOAD_BYTES)")
     upload = request.FILES.get("file")
     if upload is None:
         return _error(400, "no report: send the file as the multipart form field \"file\"")
-    limit = settings.AUDITOR_MAX_UPLOAD_BYTES
     if upload.size > limit:
         return _error(400, f"{upload.name}: the file is {upload.size:,} bytes, over the "
                            f"{limit:,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)")

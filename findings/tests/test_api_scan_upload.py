@@ -133,3 +133,15 @@ def test_the_api_needs_no_session_and_no_csrf_token(project, token):
     strict = Client(enforce_csrf_checks=True)
     assert upload(strict, project.slug, token[1]).status_code == 201
     assert ApiToken.objects.count() == 1
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client, project, token,
+                                                                    settings):
+    settings.AUDITOR_MAX_UPLOAD_BYTES = 10
+    body = b"x" * (70 * 1024)
+    response = client.generic("POST", f"/api/projects/{project.slug}/scans/", body,
+                              content_type="multipart/form-data; boundary=BoUnDaRy",
+                              headers={"Authorization": f"Bearer {token[1]}"})
+    assert response.status_code == 400
+    assert "over the 10-byte limit" in response.json()["error"]
+    assert not ImportRun.objects.exists()
