@@ -131,3 +131,23 @@ def test_xlsx_export_writes_formulas_as_plain_text(findings):
     header = [cell.value for cell in sheet[1]]
     cell = sheet.cell(row=2, column=header.index("title") + 1)
     assert cell.data_type == "s" and cell.value == "'=1+2"
+
+
+def test_the_admin_export_does_not_query_per_finding(client, admin, project, auditor_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admin)
+    fields = {f"findingresource_{name}": "on" for name in (
+        "id", "project", "title", "domain", "assignee", "status")}
+    counts = []
+    for name in ("junit.xml", "bandit_v1.json"):  # 2 findings, then 12
+        scan_import(project=project, content=fixture(name), file_name=name)
+        Finding.objects.update(assignee=auditor_user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(reverse("admin:findings_finding_export"),
+                                   {"format": "0", "export_items": [], **fields})
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert response.content.decode().count("auditor") >= 12
+    assert counts[0] == counts[1]
