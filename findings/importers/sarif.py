@@ -248,10 +248,10 @@ def parse(doc: Any) -> ParsedReport:
         tool = run.name.lower()
         if tool not in tool_names:
             tool_names.append(tool)
-        report.tools.add(tool)
         results = raw_run.get("results")
         if results is None:
             continue  # the tool did not run the analysis; a run with [] means "nothing found"
+        report.tools.add(tool)
         expect(isinstance(results, list), "results is not a list", f"{where_run}.results")
         for index, result in enumerate(results):
             where = f"{where_run}.results[{index}]"

@@ -249,3 +249,11 @@ def test_text_the_database_cannot_store_is_cleaned_not_a_crash(writer, project):
     titles = list(Finding.objects.filter(project=project).values_list("title", flat=True))
     assert any(title.startswith(("E501: badbyte and ", "E501: bad")) for title in titles)
     assert all("\x00" not in title for title in titles)
+
+
+def test_a_sarif_run_without_a_results_key_did_not_analyse_and_resolves_nothing(writer, project):
+    _import(project, "ruff_v1.sarif")
+    content = sarif_variant(lambda doc: doc["runs"][0].pop("results"))
+    run = scan_import(project=project, content=content, file_name="not-run.sarif")
+    assert run.resolved_count == 0
+    assert not Finding.objects.filter(project=project).exclude(status="open").exists()
