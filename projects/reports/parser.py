@@ -100,12 +100,13 @@ GLOBAL_RE = re.compile(
 )
 GENERIC_SCORE_LABELS = {"score", "note", "rating", "notation", "maturity", "maturite",
                         "maturity score", "score de maturite", "evaluation", "niveau", "level"}
-SCORE_HEADER_RE = re.compile(r"\b(score|note|rating|notation|maturite|maturity|/10|/100)\b")
+SCORE_HEADER_RE = re.compile(r"\b(score|note|rating|notation|maturite|maturity)\b|/(?:10|100|20)\b")
 SCORE_RE = re.compile(
-    r"(?<![\w.,/])(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:/|\bout of\b|\bsur\b)\s*(10|100)(?![\d.,]*\d)",
+    r"(?<![\w.,/])(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:/|\bout of\b|\bsur\b)\s*(100|20|10)(?![\d.,]*\d)(?!\w)",
     re.IGNORECASE,
 )
-BARE_SCORE_RE = re.compile(r"^\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*(%|/\s*10|/\s*100)?\s*$")
+BARE_SCORE_RE = re.compile(r"^\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*(%|/\s*(?:100|20|10|5))?\s*$")
+HEADER_SCALE_RE = re.compile(r"(?:/|\bsur\b|\bout of\b)\s*(100|20|10|5)\b")
 NOT_MEASURED_RE = re.compile(r"^\s*(not measured|non mesure|n/a|na|-|—|non evalue|not rated)\s*$")
 
 FIXED_RE = re.compile(r"\b(fixed|resolved|corrige|corrigee|corriges|resolu|resolue|closed|ferme)\b")
@@ -350,8 +351,10 @@ def parse_score(number: str, scale: str | None) -> Decimal | None:
     value = to_decimal(number)
     if value is None:
         return None
-    if scale in ("100", "%"):
+    if scale == "%":
         value = value / TEN
+    elif scale and scale != "10":
+        value = value * TEN / Decimal(scale)  # /100, /20 (French school marks), /5 (stars)
     return value.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
@@ -447,8 +450,11 @@ class ReportParser:
             if len(parts) > 1 and named and len(named) < len(parts):
                 self.report.project_name = named[0][:200]
                 return
-            m = re.match(r"^(?:audit(?: report)?|rapport d.audit|revue|review|assessment)\s+"
-                         r"(?:of|de|du|des|for|pour|:)\s+(.+)$", text, re.IGNORECASE)
+            m = re.match(r"^(?:audit|rapport d.audit|rapport|revue|review|assessment|report)"
+                         r"(?:\s+[\w-]+){0,3}?\s+(?:of|de|du|des|for|pour|on|sur|:)\s+"
+                         r"(?:l['’]|la |le |les |the )?(?:application |app |projet |project |"
+                         r"service |système |systeme |system |produit |product )?(.+)$",
+                         text, re.IGNORECASE)
             if m:
                 self.report.project_name = m.group(1).strip()[:200]
                 return
@@ -710,7 +716,8 @@ class ReportParser:
             if i >= len(b.cells):
                 continue
             cell = clean(b.cells[i], numbering=False)
-            header_scale = "100" if "/100" in norm(b.header[i]) else None
+            found_scale = HEADER_SCALE_RE.search(norm(b.header[i]))
+            header_scale = found_scale.group(1) if found_scale else None
             m = BARE_SCORE_RE.match(cell)
             if m:
                 scale = m.group(2).replace(" ", "").lstrip("/") if m.group(2) else header_scale
@@ -913,7 +920,8 @@ class ReportParser:
 
     def _severity_from_headings(self, block: Block) -> int | None:
         for h in reversed(block.headings):
-            level = severity_in(h.text)
+            # "Points faibles" (weak points) names problems, not a low severity.
+            level = severity_in(re.sub(r"\bpoints? faibles?\b", "", norm(h.text)))
             if level is not None:
                 return level
         return None
@@ -946,7 +954,7 @@ class ReportParser:
         if status == "open":
             plain = norm(raw, numbering=False)
             if "~~" in title_raw or "✅" in raw or re.search(r"\((?:fixed|resolved|corrige|corrigee|"
-                                                            r"resolu|resolue)\)", raw.lower()) \
+                                                            r"resolu|resolue)\)", deaccent(raw)) \
                     or re.search(r"\b(?:status|statut)\s*(fixed|resolved|corrige|resolu)\b", plain):
                 status = "fixed"
         if not file_path:

@@ -106,7 +106,8 @@ def test_importing_the_export_gives_the_same_audit_back(full_audit):
 
 
 @pytest.mark.parametrize("name", ["000_1fb18fdaa5fc337e.txt", "003_1458062adef007ce.txt",
-                                  "en_bullets_scores_100.md", "fr_tableaux.md"])
+                                  "en_bullets_scores_100.md", "fr_tableaux.md",
+                                  "en_setext_finding_headings.md", "fr_notes_sur_20.md"])
 def test_an_imported_sample_exported_and_imported_again_keeps_its_values(db, name):
     first = report_import(content=(REPORTS / name).read_bytes(), create_project=True).audit
     first = Audit.objects.get(pk=first.pk)

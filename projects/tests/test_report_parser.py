@@ -305,3 +305,22 @@ def test_plural_names_and_the_aliases_added_for_reports_map_to_domains(db):
         "performance": Decimal("6.0"), "code-quality": Decimal("5.0"),
         "reliability": Decimal("7.0"), "testing": Decimal("8.0"), "observability": Decimal("4.0"),
     }
+
+
+def test_a_french_report_marked_out_of_twenty_with_numbered_weak_points(db):
+    report = parse_file("fr_notes_sur_20.md")
+    assert report.project_name == "Réservations"
+    assert report.audit_date == dt.date(2025, 4, 5)
+    assert report.verdict == "not_ready"
+    assert scores_by_slug(report) == {"security": Decimal("4.5"), "performance": Decimal("7.5"),
+                                      "testing": Decimal("6.0"), "observability": Decimal("4.0")}
+    assert report.stated_global == Decimal("5.3")  # 10,5/20
+    found = [(f.title, f.severity, f.status, f.file_path, f.line) for f in report.findings]
+    assert found == [
+        ("injection SQL", 4, "open", "reservations/api.py", 57),
+        ("mots de passe stockés en MD5", 3, "fixed", "", None),
+        ("Pas de limite de débit sur l'API publique", 2, "open", "", None),
+    ]
+    assert [(i.text, i.state) for c in report.checklists for i in c.items] == [
+        ("Corriger le stockage des mots de passe", "done"),
+        ("Paramétrer toutes les requêtes SQL", "todo"), ("Ajouter une limite de débit", "todo")]
