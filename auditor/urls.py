@@ -7,6 +7,7 @@ from auditor.metrics import metrics
 from projects.scanning.views import project_rescan_now
 
 admin.site.site_header = "auditor"
+admin.site.site_url = "/maturity/"  # the admin's "View site" opens the portfolio
 admin.site.site_title = "auditor admin"
 admin.site.index_title = "Projects, audits, findings and checklists"
 

@@ -193,3 +193,10 @@ def test_a_project_name_that_looks_like_a_formula_is_defused_in_the_csv(client, 
     response = client.get(reverse("portfolio-csv"))
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert lines[1][0] == "'=HYPERLINK(\"http://evil\")"
+
+
+@pytest.mark.django_db
+def test_the_admins_view_site_link_opens_the_portfolio(client, manager):
+    client.force_login(manager)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert f'href="{URL}"' in html
