@@ -15,3 +15,30 @@ def collected_static(tmp_path_factory):
     target = tmp_path_factory.mktemp("static")
     collect_static(target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    """Roles and maturity domains come from data migrations. A transactional test elsewhere in
+    the run may have flushed them (TransactionTestCase empties every table afterwards), so the
+    transactional tests here put them back when they are missing instead of depending on order."""
+    if "transactional_db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    from projects.models import MaturityDomain
+
+    if not MaturityDomain.objects.exists():
+        importlib.import_module("projects.migrations.0002_default_domains").create_domains(apps, None)
+    roles = importlib.import_module("projects.migrations.0003_roles").ROLE_PERMISSIONS
+    for role, perms in roles.items():
+        group, created = Group.objects.get_or_create(name=role)
+        if created:
+            group.permissions.add(*[
+                Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
+                for action, app_label, model in perms
+            ])
