@@ -318,8 +318,20 @@ def project_detail(request, slug):
         "mismatch": scoring.verdict_mismatch(latest) if latest else "",
         "admin_url": _admin_link(request.user, Project, project.pk),
         "formula_version": scoring.FORMULA_VERSION,
+        **_rescan_context(request.user, project),
     }
     return render(request, "projects/project_detail.html", context)
+
+
+def _rescan_context(user, project: Project) -> dict:
+    """The "Re-scan now" button (projects/scanning) and the scan running now, if any."""
+    from projects.scanning.service import running_scan
+    from projects.scanning.views import can_rescan
+
+    return {
+        "can_rescan": bool(project.repository_url) and can_rescan(user, project),
+        "running_scan": running_scan(project_id=project.pk),
+    }
 
 
 def _severities():

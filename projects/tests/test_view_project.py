@@ -102,8 +102,9 @@ def test_the_query_count_does_not_grow_with_audits_or_findings(client, manager):
 def test_the_project_page_query_count_is_fixed(client, manager, django_assert_num_queries):
     project = build_project(1)
     client.force_login(manager)
-    # session, user, project, groups, domains, audits, scores, findings, checklists, 2 permissions
-    with django_assert_num_queries(11):
+    # session, user, project, groups, domains, audits, scores, findings, checklists,
+    # running re-scan, 2 permissions
+    with django_assert_num_queries(12):
         client.get(project.get_absolute_url())
 
 
@@ -139,3 +140,29 @@ def test_a_stated_score_far_from_the_evidence_is_flagged(client, manager):
     assert row.value == 9
     assert row.evidence_value == (str(scoring.CRITICAL_FINDING_CAP), True)
     assert 'class="evidence-says disagrees"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_tech_lead_gets_a_rescan_button_and_sees_the_scan_running(client, tech_lead):
+    from projects.scanning.service import project_rescan_request
+
+    project = build_project(1, lead=tech_lead)
+    project.repository_url = "https://git.example.com/r.git"
+    project.save()
+    client.force_login(tech_lead)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert 'id="rescan-now"' in html and reverse("project-rescan", args=[project.slug]) in html
+    project_rescan_request(project_id=project.pk, user=tech_lead, reason="page", enqueue=False)
+    response = client.get(project.get_absolute_url())
+    html = response.content.decode()
+    assert 'id="running-scan"' in html
+    assert 'id="rescan-now"' not in html
+
+
+@pytest.mark.django_db
+def test_a_manager_gets_no_rescan_button(client, manager):
+    project = build_project(1)
+    project.repository_url = "https://git.example.com/r.git"
+    project.save()
+    client.force_login(manager)
+    assert 'id="rescan-now"' not in client.get(project.get_absolute_url()).content.decode()
