@@ -45,6 +45,7 @@ VERDICT_KEYS = {
     "status", "statut", "verdict", "decision", "conclusion", "readiness", "production readiness",
     "avis", "go/no go", "go no go", "statut global", "overall status", "global status",
     "final verdict", "verdict final", "stated verdict", "verdict annonce", "etat global",
+    "result", "resultat", "outcome", "overall result", "resultat global", "go/no-go",
 }
 MONTHS = {
     "january": 1, "jan": 1, "janvier": 1, "janv": 1,
@@ -62,6 +63,7 @@ MONTHS = {
 }
 MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
+YMD_DATE_RE = re.compile(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b")
 DMY_DATE_RE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
 WRITTEN_DATE_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:er|st|nd|rd|th)?\s+)?({MONTH_ALT})\.?\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}})\b"
@@ -285,6 +287,9 @@ def parse_date(value: str) -> tuple[dt.date | None, str]:
             if day is None:
                 return dt.date(year, month, 1), "day not stated, the 1st of the month is assumed"
             return dt.date(year, month, int(day)), ""
+        m = YMD_DATE_RE.search(text)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), ""
         m = DMY_DATE_RE.search(text)
         if m:
             return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))), ""
@@ -491,6 +496,7 @@ class ReportParser:
 
     def _verdict(self) -> None:
         labelled = [(v, b) for k, v, b in self.kv if k in VERDICT_KEYS and b.kind != "row"]
+        labelled += [(v, b) for k, v, b in self.kv if k in VERDICT_KEYS and b.kind == "row"]
         for value, _block in labelled:
             verdict, in_production = map_verdict(value)
             if verdict is not None:
@@ -548,6 +554,7 @@ class ReportParser:
                     self.report.extra_metrics[label] = number if number is not None else value
                     self.report.warn(f"Metric '{label}' ({value}) is not a known metric; "
                                      "kept as-is in the extra metrics.")
+        self._prose_metrics()
         # Severity tables: | Severity | Count |
         for b in self.blocks:
             if b.kind == "row" and b.header and len(b.cells) >= 2 and norm(b.header[0]) in (
@@ -556,6 +563,29 @@ class ReportParser:
                 count = parse_count(b.cells[1])
                 if level in (1, 2, 3, 4) and count is not None:
                     self._set_metric(self._security_field(level), count)
+
+    def _prose_metrics(self) -> None:
+        """Metrics written in sentences ("coverage 88 %", "mean latency 95ms, uptime 99.98%"),
+        read only when no key/value statement gave them."""
+        for b in self.blocks:
+            if b.kind not in ("line", "item"):
+                continue
+            text = deaccent(clean(b.raw, numbering=False))
+            m = re.search(r"\b(?:coverage|couverture)(?: de code| de tests| des tests)?\s*"
+                          r"(?:[:=]|of|de|is|est|at|a|reaches|atteint)?\s*(\d{1,3}(?:[.,]\d+)?)\s*%",
+                          text)
+            if m and "branch" not in text[max(0, m.start() - 10):m.end()]:
+                self._set_metric("coverage_percent", parse_percent(m.group(1) + "%"))
+            m = re.search(r"\b(?:latency|latence|response time|temps de reponse)\s*(?:p\d\d\s*)?"
+                          r"(?:[:=]|of|de|is|est|a|under|sous)?\s*(\d+(?:[.,]\d+)?\s*(?:ms|s)\b)", text)
+            if m:
+                self.report.extra_metrics.setdefault("response_time_ms", parse_milliseconds(m.group(1)))
+            m = re.search(r"\b(?:uptime|availability|disponibilite)\s*(?:[:=]|of|de|is|est|a)?\s*"
+                          r"(\d{1,3}(?:[.,]\d+)?)\s*%", text)
+            if m:
+                percent = parse_percent(m.group(1) + "%")
+                if percent is not None:
+                    self.report.extra_metrics.setdefault("availability_percent", float(percent))
 
     @staticmethod
     def _security_field(level: int) -> str:
@@ -601,7 +631,8 @@ class ReportParser:
             if found:
                 return True
         if re.search(r"\b(coverage|couverture)\b", key):
-            percent = parse_percent(value)
+            lead = re.match(r"^\W{0,3}(\d{1,3}(?:[.,]\d+)?\s*%)", clean(value, numbering=False))
+            percent = parse_percent(lead.group(1)) if lead else None
             if percent is not None:
                 name = ("branch_coverage_percent" if re.search(r"\bbranch", key)
                         else "coverage_percent")

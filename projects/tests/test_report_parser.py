@@ -324,3 +324,25 @@ def test_a_french_report_marked_out_of_twenty_with_numbered_weak_points(db):
     assert [(i.text, i.state) for c in report.checklists for i in c.items] == [
         ("Corriger le stockage des mots de passe", "done"),
         ("Paramétrer toutes les requêtes SQL", "todo"), ("Ajouter une limite de débit", "todo")]
+
+
+def test_a_fields_table_prose_metrics_and_a_findings_table(db):
+    report = parse_file("en_fields_table_prose.md")
+    assert report.project_name == "Billing Gateway"
+    assert report.audit_date == dt.date(2024, 11, 3)
+    assert (report.verdict, report.verdict_text) == ("with_reservations", "Conditional go")
+    assert report.metrics == {"tests_passed": 1204, "tests_failed": 0,
+                              "coverage_percent": Decimal("88")}
+    assert report.extra_metrics == {"response_time_ms": 95.0, "availability_percent": 99.98}
+    assert scores_by_slug(report) == {"security": Decimal("6.0"), "code-quality": Decimal("8.0"),
+                                      "deployment": Decimal("9.0"), "reliability": Decimal("7.0")}
+    assert report.stated_global == Decimal("7.2")
+    assert report.inconsistency["weighted_mean"] == "7.33"
+    found = [(f.title, f.severity, f.file_path, f.line) for f in report.findings]
+    assert found == [("JWT secret has a default value", 3, "billing/auth.py", 12),
+                     ("Stack traces in 500 pages", 1, "", None)]
+
+
+def test_a_coverage_label_followed_by_a_sentence_is_not_a_coverage_figure(db):
+    report = parse("# Audit\n\n**Verdict:** ready\n\n- **Coverage**: increase it (currently 0%)\n")
+    assert "coverage_percent" not in report.metrics
