@@ -393,10 +393,32 @@ def audit_detail(request, pk):
         "admin_url": _admin_link(request.user, Audit, audit.pk),
         "formula_version": scoring.FORMULA_VERSION,
         "markdown_available": _markdown_exporter() is not None,
+        "extra_metrics": _extra_metrics(audit.extra_metrics),
         "tests_total": sum(v or 0 for v in (audit.tests_passed, audit.tests_failed,
                                             audit.tests_errors, audit.tests_skipped)),
     }
     return render(request, "projects/audit_detail.html", context)
+
+
+def _extra_metrics(extra) -> list[tuple[str, str]]:
+    """Other metrics as (label, value): "response_time_ms" -> ("Response time", "180 ms")."""
+    rows = []
+    if not isinstance(extra, dict):
+        return rows
+    for key, value in sorted(extra.items()):
+        label, unit = str(key), ""
+        for suffix, suffix_unit in (("_ms", " ms"), ("_percent", "%"), ("_seconds", " s")):
+            if label.endswith(suffix):
+                label, unit = label[: -len(suffix)], suffix_unit
+        label = label.replace("_", " ").strip().capitalize()
+        if isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif isinstance(value, float) and value.is_integer():
+            shown = f"{int(value)}{unit}"
+        else:
+            shown = f"{value}{unit}"
+        rows.append((label, shown))
+    return rows
 
 
 def _markdown_exporter():

@@ -110,3 +110,17 @@ def test_the_query_count_does_not_grow_with_findings_or_checklist_items(client, 
         return len(queries)
 
     assert count(small) == count(big)
+
+
+@pytest.mark.django_db
+def test_other_metrics_are_shown_with_readable_labels_and_units(client, manager, project):
+    audit = Audit.objects.create(project=project, title="Report", status=Audit.Status.COMPLETED,
+                                 extra_metrics={"response_time_ms": 180.0,
+                                                "availability_percent": 99.95,
+                                                "already_in_production": True,
+                                                "dette technique": "12 jours"})
+    client.force_login(manager)
+    assert client.get(audit.get_absolute_url()).context["extra_metrics"] == [
+        ("Already in production", "yes"), ("Availability", "99.95%"),
+        ("Dette technique", "12 jours"), ("Response time", "180 ms"),
+    ]
