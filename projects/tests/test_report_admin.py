@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from checklists.models import ChecklistItem
@@ -117,3 +119,16 @@ def test_a_report_naming_a_project_the_user_does_not_see_is_refused(client, proj
     response = preview(client, "003_1458062adef007ce.txt", project=other_project.pk)
     assert "Select a valid choice" in response.content.decode()
     assert Audit.objects.count() == 0
+
+
+def test_the_object_tool_adds_no_query_per_audit_to_the_changelist(client, admin, project):
+    client.force_login(admin)
+    Audit.objects.bulk_create([Audit(project=project, title=f"A{i}") for i in range(3)])
+    client.get("/admin/projects/audit/")  # warm the content-type and permission caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/admin/projects/audit/").status_code == 200
+    Audit.objects.bulk_create([Audit(project=project, title=f"B{i}") for i in range(30)])
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/admin/projects/audit/").content.decode()
+    assert f'href="{URL}"' in page
+    assert len(many) == len(few)
