@@ -70,6 +70,8 @@ audits = st.fixed_dictionaries({
     "tests_duration_seconds": optional(st.integers(0, 10**7).map(lambda n: n / 100)),
     "response_time_ms": optional(st.integers(0, 10**6).map(lambda n: n / 10)),
     "scores": st.dictionaries(st.sampled_from(DOMAIN_SLUGS), optional(score)),
+    "stated_global_score": optional(score),
+    "already_in_production": st.booleans(),
     "findings": findings,
     "checklists": checklists,
 })
@@ -80,12 +82,15 @@ def make_audit(spec: dict) -> Audit:
     extra = {}
     if spec["response_time_ms"] is not None:
         extra["response_time_ms"] = spec["response_time_ms"]
+    if spec["already_in_production"]:
+        extra["already_in_production"] = True
     audit = Audit.objects.create(
         project=project, kind=Audit.Kind.MANUAL, status=Audit.Status.COMPLETED,
         title=spec["title"], audit_date=spec["audit_date"], version_label=spec["version_label"],
         stated_verdict=spec["stated_verdict"], coverage_percent=spec["coverage_percent"],
         branch_coverage_percent=spec["branch_coverage_percent"],
         tests_duration_seconds=spec["tests_duration_seconds"], extra_metrics=extra,
+        stated_global_score=spec["stated_global_score"],
         **spec["metrics"],
     )
     domains = {d.slug: d for d in MaturityDomain.objects.all()}
@@ -134,9 +139,15 @@ def test_an_exported_audit_imports_into_a_new_project_with_the_same_values(db, s
                                  project=target).audit
             copy = Audit.objects.get(pk=copy.pk)
             assert copy.kind == Audit.Kind.IMPORTED
-            assert state_of(copy) == state_of(original), markdown
-            # The global score the export states comes back as the stated global score.
-            assert copy.stated_global_score == original.global_score
+            expected = state_of(original)
+            if spec["already_in_production"]:
+                # "Already in production" is how the export states it: a production-ready verdict.
+                expected["stated_verdict"] = Audit.Verdict.PRODUCTION_READY
+            assert state_of(copy) == expected, markdown
+            # A stated global comes back as stated; otherwise the exported global is the stated one.
+            assert copy.stated_global_score == (original.stated_global_score
+                                                if original.stated_global_score is not None
+                                                else original.global_score)
             raise Rollback
     except Rollback:
         pass
