@@ -177,3 +177,17 @@ def test_when_the_broker_is_down_the_dispatcher_gives_the_claim_back_and_leaves_
     assert audit.status == Audit.Status.FAILED
     assert audit.scan_details["error"] == service.QUEUE_UNAVAILABLE
     assert service.running_scan(project_id=project.pk) is None
+
+
+@pytest.mark.django_db
+def test_one_beat_entry_runs_the_dispatcher_every_minute_and_no_project_has_its_own():
+    from django_celery_beat.models import PeriodicTask
+
+    from auditor.celery import app
+    from projects import tasks  # noqa: F401 - registers the tasks, as the worker's autodiscovery does
+
+    entries = PeriodicTask.objects.filter(task__startswith="projects.rescan")
+    assert [(e.name, e.task, e.interval.every, e.interval.period, e.enabled) for e in entries] == [
+        ("rescan-dispatch-every-minute", "projects.rescan_dispatch", 1, "minutes", True)]
+    assert {"projects.rescan", "projects.rescan_dispatch"} <= set(app.tasks.keys())
+    assert app.tasks["projects.rescan"].acks_late and app.tasks["projects.rescan"].reject_on_worker_lost
