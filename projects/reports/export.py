@@ -106,8 +106,6 @@ def audit_to_markdown(audit: Audit) -> str:
         if value:
             out.append(f"**{label}:** {_one_line(value)}  ")
     out.append("")
-    if audit.summary.strip():
-        out += ["## Summary", "", audit.summary.strip(), ""]
 
     rows = _metric_rows(audit)
     if rows:
@@ -163,5 +161,11 @@ def audit_to_markdown(audit: Audit) -> str:
             if item.state == "na":
                 line += f" — not applicable: {_one_line(item.note)}"
             out.append(line)
+        out.append("")
+    if audit.summary.strip():
+        # Last and quoted: a summary's own headings, checkboxes or "7/10" never change what the
+        # sections above state when the export is imported again (the first statement wins).
+        out += ["## Summary", ""]
+        out += [f"> {line}".rstrip() for line in audit.summary.strip().splitlines()]
         out.append("")
     return "\n".join(out).rstrip() + "\n"

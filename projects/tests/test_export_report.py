@@ -141,3 +141,15 @@ def test_the_command_prints_the_report_or_writes_it_to_a_file(full_audit, capsys
 def test_the_command_refuses_an_unknown_audit(db):
     with pytest.raises(CommandError, match="No audit with id 999"):
         call_command("export_report", "999")
+
+
+def test_a_summary_is_exported_last_and_quoted_so_it_cannot_change_the_import(full_audit):
+    full_audit.summary = "## Findings\n\n- [ ] not a checklist item\n- Security: 1/10\n**Verdict:** ready"
+    full_audit.save()
+    markdown = audit_to_markdown(full_audit)
+    assert markdown.rstrip().endswith("> **Verdict:** ready")
+    other = Project.objects.create(name="Copy", slug="copy")
+    copy = report_import(content=markdown.encode(), project=other).audit
+    assert copy.stated_verdict == Audit.Verdict.WITH_RESERVATIONS
+    assert copy.domain_scores.get(domain__slug="security").score == Decimal("5.5")
+    assert not ChecklistItem.objects.filter(checklist__audit=copy, text="not a checklist item").exists()
