@@ -74,7 +74,7 @@ def _metric_rows(audit: Audit) -> list[tuple[str, str]]:
 
 
 def audit_to_markdown(audit: Audit) -> str:
-    """The audit as a Markdown report (title, header, metrics, scores, findings, checklists)."""
+    """The audit as a Markdown report (title, header, metrics, scores, findings, checklists, summary)."""
     from checklists.models import Checklist, ChecklistItem
     from findings.models import Finding
 
