@@ -135,6 +135,9 @@ NA_SUFFIX_RE = re.compile(
 )
 CHECKLIST_PREFIX_RE = re.compile(r"^(?:checklist|check-list|liste de contr[oô]le)\s*[:—–-]\s*",
                                  re.IGNORECASE)
+SUMMARY_HEADINGS = {"summary", "executive summary", "synthese", "resume", "resume executif",
+                    "synthese executive", "overview", "vue d ensemble", "management summary"}
+CONCLUSION_HEADINGS = {"conclusion", "conclusions", "verdict", "en resume", "bilan"}
 KV_RE = re.compile(r"^([^:：]{1,60}?)\s*[:：]\s*(.*)$")
 
 
@@ -192,6 +195,7 @@ class ParsedReport:
     findings: list[ParsedFinding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    summary: str = ""
 
     @property
     def checklist_item_count(self) -> int:
@@ -411,6 +415,7 @@ class ReportParser:
         self._scores()
         self._checklists()
         self._findings()
+        self._summary()
         self._check_is_report()
         return self.report
 
@@ -1069,6 +1074,25 @@ class ReportParser:
         return ParsedFinding(title=title[:500], severity=severity, status=status,
                              file_path=file_path[:1000], line=line,
                              section=b.headings[-1].text if b.headings else "")
+
+    def _summary(self) -> None:
+        """The prose of the report's summary section (else its conclusion), as written."""
+        for names in (SUMMARY_HEADINGS, CONCLUSION_HEADINGS):
+            for i, b in enumerate(self.blocks):
+                if b.kind != "heading" or norm(b.raw) not in names:
+                    continue
+                lines = []
+                for nxt in self.blocks[i + 1:]:
+                    if nxt.kind == "heading" and nxt.level <= b.level:
+                        break
+                    if nxt.kind == "line":
+                        lines.append(nxt.raw)
+                    elif nxt.kind == "item":
+                        lines.append("- " + nxt.raw)
+                text = "\n".join(lines).strip()
+                if text:
+                    self.report.summary = text[:5000]
+                    return
 
     def _check_is_report(self) -> None:
         r = self.report

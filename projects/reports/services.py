@@ -114,6 +114,7 @@ def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: 
         project=project, kind=Audit.Kind.IMPORTED, title=parsed.title[:300] or file_name[:300],
         version_label=parsed.version[:100], audit_date=parsed.audit_date,
         status=Audit.Status.COMPLETED, stated_verdict=parsed.verdict, is_self_attested=True,
+        summary=parsed.summary,
         stated_global_score=parsed.stated_global, source_sha256=sha,
         warnings=list(parsed.warnings), extra_metrics=extra,
         scan_details={"report": {

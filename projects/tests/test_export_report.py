@@ -117,7 +117,7 @@ def test_an_imported_sample_exported_and_imported_again_keeps_its_values(db, nam
     fields = ("title", "audit_date", "version_label", "stated_verdict", "stated_global_score",
               "global_score", "tests_passed", "tests_failed", "tests_skipped", "coverage_percent",
               "branch_coverage_percent", "security_critical", "security_high", "security_medium",
-              "security_low", "files_count", "lines_of_code", "extra_metrics")
+              "security_low", "files_count", "lines_of_code", "extra_metrics", "summary")
     assert {f: getattr(second, f) for f in fields} == {f: getattr(first, f) for f in fields}
     assert dict(second.domain_scores.values_list("domain_id", "score")) == dict(
         first.domain_scores.values_list("domain_id", "score"))

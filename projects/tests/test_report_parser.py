@@ -93,6 +93,8 @@ def test_the_english_sample_states_its_metrics_date_verdict_and_checklist(db):
     assert checklist.items[0].text == "Set `JWT_SECRET` (openssl rand -hex 32)"
     assert {i.state for i in checklist.items} == {"todo"}
     assert report.findings == []
+    assert report.summary.startswith("The Champion Clone V2 backend is **production ready** with:\n"
+                                     "- **77% test coverage** across 447 tests\n")
 
 
 def test_the_french_sample_states_five_domain_scores_and_a_global_of_six(db):
