@@ -60,10 +60,16 @@ class ChecklistTemplateItemInline(admin.TabularInline):
     model = ChecklistTemplateItem
     extra = 0
     fields = ("order", "section", "text", "guidance", "is_critical", "domain")
-    autocomplete_fields = ("domain",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("domain")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "domain":
+            # A handful of domains: one query for every row's select, not one per row.
+            field.choices = list(field.choices)
+        return field
 
 
 @admin.register(ChecklistTemplate)
