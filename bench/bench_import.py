@@ -160,6 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=50_000)
     parser.add_argument("--files", type=int, default=5_000)
+    parser.add_argument("--formats", default="bandit,sarif", help="Comma-separated, in order.")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -182,7 +183,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": _url_for(test_name)}
     try:
         reports = []
-        for fmt in ("bandit", "sarif"):
+        for fmt in args.formats.split(","):
             result = subprocess.run(
                 [sys.executable, __file__, "--child", fmt, "--results", str(args.results),
                  "--files", str(args.files)],
