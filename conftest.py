@@ -71,3 +71,18 @@ def audit(project):
 @pytest.fixture
 def security(db):
     return MaturityDomain.objects.get(slug="security")
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests flush every table, including the reference data that migrations
+    create (roles, maturity domains, the checklist library, beat schedules). Restore it after
+    each of them (serialized rollback), so that no test depends on the order tests run in."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None:
+            if marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+                kwargs = {**marker.kwargs, "serialized_rollback": True}
+                item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        elif {"transactional_db", "live_server"} & set(item.fixturenames):
+            if "django_db_serialized_rollback" not in item.fixturenames:
+                item.fixturenames.append("django_db_serialized_rollback")
