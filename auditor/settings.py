@@ -43,9 +43,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django_celery_beat",
-    # Before import_export and auditlog: its templates replace theirs where those break the CSP.
+    # Before django_celery_beat, import_export and auditlog: its templates replace theirs where
+    # those break the CSP.
     "trail",
+    "django_celery_beat",
     "import_export",
     "axes",
     "auditlog",

@@ -4,6 +4,7 @@ every kind of page served by a production-configured gunicorn and records any vi
 from pathlib import Path
 
 import pytest
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from checklists.models import Checklist
 from findings.models import Finding
@@ -36,6 +37,9 @@ def test_no_page_violates_the_content_security_policy(transactional_db, collecte
     audit = Audit.objects.filter(project=project).first()
     finding = Finding.objects.filter(project=project).first()
     checklist = Checklist.objects.filter(project=project).first()
+    every_minute = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
+    periodic = PeriodicTask.objects.create(name="CSP check", task="projects.heartbeat",
+                                           interval=every_minute)
     anonymous_pages = ["/admin/login/"]
     pages = [
         "/maturity/", f"/projects/{project.slug}/", f"/audits/{audit.pk}/", "/admin/",
@@ -45,6 +49,7 @@ def test_no_page_violates_the_content_security_policy(transactional_db, collecte
         "/admin/findings/importrun/upload/", "/admin/findings/finding/export/",
         "/admin/checklists/checklist/", f"/admin/checklists/checklist/{checklist.pk}/change/",
         "/admin/auditlog/logentry/",
+        f"/admin/django_celery_beat/periodictask/{periodic.pk}/change/",
     ]
 
     with LiveServer(static_root=collected_static, database_url=live_database_url(),
