@@ -28,8 +28,9 @@ class Finding(models.Model):
     # Statuses that still count against a project (scores, gate, "open findings" everywhere).
     ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
 
+    # No single-column index: the composite indexes below all start with project.
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="findings"
+        "projects.Project", on_delete=models.CASCADE, related_name="findings", db_index=False
     )
     first_seen_audit = models.ForeignKey(
         "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -47,6 +48,7 @@ class Finding(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="findings",
+        db_index=False,  # finding_domain_status_idx starts with domain
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     status_changed_at = models.DateTimeField(null=True, blank=True)
