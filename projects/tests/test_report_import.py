@@ -1,10 +1,13 @@
 """report_import: imported audits with everything the report states, in one transaction."""
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection, transaction
 
 from checklists.models import Checklist, ChecklistItem
 from findings.models import Finding
@@ -190,3 +193,54 @@ def test_the_project_is_recomputed_after_the_import_commits(project, django_capt
     assert callbacks  # the recompute runs after commit, not inside the import
     audit = Audit.objects.get(pk=result.audit.pk)
     assert audit.computed_verdict != Audit.Verdict.UNKNOWN
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_imports_of_one_report_make_one_audit_and_a_clear_error():
+    """The second import passes the duplicate check before the first commits; the database's
+    unique constraint (project, content hash) stops it, and it rolls back with a message."""
+    project = Project.objects.create(name="Race", slug="race")
+    report = content("000_1fb18fdaa5fc337e.txt")
+    first_saved, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                report_import(content=report, project=project)
+                first_saved.set()
+                release.wait(30)  # keep the first import uncommitted
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            outcome["result"] = report_import(content=report, project=project)
+        except ReportError as exc:
+            outcome["error"] = str(exc)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_saved.wait(30)
+    b = threading.Thread(target=second)
+    b.start()
+    # Release the first import only once the second is blocked on the unique index.
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the second import never waited on the first one")
+    release.set()
+    a.join(30)
+    b.join(30)
+    assert outcome == {"error": "This report was imported into the project at the same moment by "
+                                "someone else; nothing changed."}
+    assert Audit.objects.filter(project=project).count() == 1
+    assert Checklist.objects.filter(project=project).count() == 1
