@@ -170,6 +170,10 @@ def test_a_manager_reads_the_portfolio_a_project_and_downloads_the_audit_report(
     assert page.locator("#gate").is_visible()
     page.screenshot(path=shots / "7-audit-report.png", full_page=True)
     page.emulate_media(media="print")
+    # Printed: no navigation or buttons, and every "why" is open on paper.
+    assert page.locator("header.topbar").is_hidden()
+    assert page.locator("#download-markdown").is_hidden()
+    assert page.locator("details.why .why-body").first.is_visible()
     page.screenshot(path=shots / "8-audit-report-print.png", full_page=True)
     page.emulate_media(media="screen")
 
