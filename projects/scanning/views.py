@@ -12,7 +12,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects import access
 from projects.models import Project
-from projects.scanning.service import _finish_failed, project_rescan_request, running_scan
+from projects.scanning.service import project_rescan_request
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,8 @@ def project_rescan_now(request, slug: str):
     try:
         queued = project_rescan_request(project_id=project.pk, user=request.user, reason="page")
     except BrokerUnavailable:
-        # The audit was committed, then sending the task failed: close it so it neither shows as
-        # running nor blocks the next attempt.
-        logger.warning("re-scan of %s not queued: the broker is unavailable", project.slug, exc_info=True)
-        stuck = running_scan(project_id=project.pk)
-        if stuck is not None and stuck.scan_details.get("state") == "queued":
-            _finish_failed(stuck.pk, stuck.scan_details, "the task queue was unavailable; nothing ran")
+        # The service has already closed the audit it could not queue.
+        logger.warning("re-scan of %s not queued: the broker is unavailable", project.slug)
         messages.error(request, "Re-scan could not be started: the task queue is unavailable right "
                                 "now. Nothing was queued; please try again in a few minutes.")
     else:
