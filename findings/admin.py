@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,11 +18,42 @@ from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
 
 
+class ToolListFilter(admin.SimpleListFilter):
+    """Filter by tool without a DISTINCT over the whole findings table on every page view.
+
+    For users who see every project the list of tools is cached for a few minutes (a DISTINCT
+    over a million findings costs ~100 ms); for tech leads it is read from their own projects.
+    """
+
+    title = "tool"
+    parameter_name = "tool"
+    CACHE_KEY = "findings:admin:tools"
+    CACHE_SECONDS = 300
+
+    def lookups(self, request, model_admin):
+        def distinct_tools(queryset):
+            return list(queryset.exclude(tool="").order_by("tool").values_list("tool", flat=True)
+                        .distinct())
+
+        if access.sees_all_projects(request.user):
+            tools = cache.get_or_set(self.CACHE_KEY, lambda: distinct_tools(Finding.objects.all()),
+                                     self.CACHE_SECONDS)
+        else:
+            tools = distinct_tools(Finding.objects.filter(access.project_scope_q(request.user,
+                                                                                 "project")))
+        return [(tool, tool) for tool in tools]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tool=self.value())
+        return queryset
+
+
 @admin.register(Finding)
 class FindingAdmin(ProjectScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     list_display = ("title", "project", "severity", "status", "domain", "tool", "rule_id",
                     "file_path", "line", "assignee", "last_seen_at")
-    list_filter = ("severity", "status", "tool", "domain")
+    list_filter = ("severity", "status", ToolListFilter, "domain")
     search_fields = ("title", "rule_id", "file_path", "fingerprint", "=project__slug")
     list_select_related = ("project", "domain", "assignee")
     autocomplete_fields = ("project", "domain", "assignee")

@@ -141,6 +141,8 @@ def test_the_admin_export_does_not_query_per_finding(client, admin, project, aud
     fields = {f"findingresource_{name}": "on" for name in (
         "id", "project", "title", "domain", "assignee", "status")}
     counts = []
+    # Warm the changelist's cached tool list, so both measured exports do the same work.
+    client.post(reverse("admin:findings_finding_export"), {"format": "0", **fields})
     for name in ("junit.xml", "bandit_v1.json"):  # 2 findings, then 12
         scan_import(project=project, content=fixture(name), file_name=name)
         Finding.objects.update(assignee=auditor_user)
