@@ -327,11 +327,17 @@ def audit_recompute(*, audit: Audit) -> None:
     domains = list(MaturityDomain.objects.all())
     existing = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
     evidence = _evidence_by_domain(audit)
+    # Domains an automated scan could not measure (its scanners failed): {slug: why}. Their
+    # old findings are stale evidence, so these domains stay "not measured" for this audit.
+    not_measured = (audit.scan_details or {}).get("not_measured") or {}
 
     to_create, to_update, to_delete, stated = [], [], [], []
     for domain in domains:
         current = existing.get(domain.pk)
-        score, why, rationale = compute_domain_score(audit, domain, evidence.get(domain.pk))
+        if domain.slug in not_measured:
+            score, why, rationale = None, [], f"Not measured: {not_measured[domain.slug]}."
+        else:
+            score, why, rationale = compute_domain_score(audit, domain, evidence.get(domain.pk))
         if current is not None and current.source != DomainScore.Source.COMPUTED:
             # A stated score is kept; its "why" shows what the evidence alone would give, so a
             # reader can compare the two.

@@ -27,7 +27,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from findings.models import Finding, Severity
-from projects.models import Audit, DomainScore, MaturityDomain, Project
+from projects.models import Audit, MaturityDomain, Project
 from projects.scanning import workspace
 from projects.scanning.sarif import to_sarif
 from projects.scanning.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
@@ -353,31 +353,12 @@ def _not_measured(parts: dict[str, dict]) -> dict[str, str]:
 
 
 def _recompute(audit: Audit) -> None:
-    """Scores, global score and gate; domains the scan could not measure say so.
-
-    Runs now and again after commit (the findings importer schedules a recompute of the
-    project's latest audit on commit, which would otherwise score a failed part from stale
-    findings)."""
+    """Scores, global score and gate. Domains the scan could not measure are read by the
+    scoring module from `scan_details["not_measured"]`, so every later recompute (after an
+    import or a checklist change) keeps them "not measured" too."""
     from projects import scoring
 
     scoring.audit_recompute(audit=audit)
-    _apply_not_measured(audit.pk)
-    audit_id = audit.pk
-    transaction.on_commit(lambda: _apply_not_measured(audit_id, refresh=True))
-
-
-def _apply_not_measured(audit_id: int, refresh: bool = True) -> None:
-    from projects import scoring
-
-    audit = Audit.objects.filter(pk=audit_id).only("scan_details").first()
-    not_measured = (audit.scan_details or {}).get("not_measured") if audit else None
-    if not not_measured:
-        return
-    deleted, _ = DomainScore.objects.filter(
-        audit_id=audit_id, domain__slug__in=list(not_measured), source=DomainScore.Source.COMPUTED,
-    ).delete()
-    if deleted and refresh:
-        scoring.audit_refresh_global(audit_id=audit_id)
 
 
 def _summary_line(project: Project, result: ScanResult) -> str:

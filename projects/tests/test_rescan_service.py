@@ -189,6 +189,19 @@ def test_a_failed_security_scanner_leaves_the_security_score_not_measured(
     assert security_score(audit) is None
     assert DomainScore.objects.filter(audit=audit, domain__slug="testing").exists()
 
+    # A later recompute (after a checklist change, an import...) must not score Security
+    # from the findings of an earlier scan.
+    from projects import scoring
+    from projects.models import MaturityDomain
+
+    Finding.objects.create(project=scanned_project, title="Old bandit finding", tool="bandit",
+                           fingerprint="stale", severity=3,
+                           domain=MaturityDomain.objects.get(slug="security"))
+    scoring.audit_recompute(audit=audit)
+    assert security_score(audit) is None
+    score = DomainScore.objects.filter(audit=audit, domain__slug="security").first()
+    assert score is None or score.score is None
+
 
 def test_a_repository_that_cannot_be_fetched_fails_the_run_with_a_clear_message(project, settings, tmp_path):
     settings.SCAN_LOCAL_ROOTS = [str(tmp_path)]
