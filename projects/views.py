@@ -317,6 +317,10 @@ def project_detail(request, slug):
         "is_stale": latest.is_stale if latest else False,
         "mismatch": scoring.verdict_mismatch(latest) if latest else "",
         "admin_url": _admin_link(request.user, Project, project.pk),
+        "start_checklist_url": (
+            reverse("admin:checklists_checklist_start") + f"?project={project.pk}"
+            if request.user.has_perm("checklists.add_checklist") else ""
+        ),
         "formula_version": scoring.FORMULA_VERSION,
         **_rescan_context(request.user, project),
     }

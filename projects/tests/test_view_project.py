@@ -166,3 +166,24 @@ def test_a_manager_gets_no_rescan_button(client, manager):
     project.save()
     client.force_login(manager)
     assert 'id="rescan-now"' not in client.get(project.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_tech_lead_can_start_a_checklist_from_the_project_page(client, tech_lead):
+    project = build_project(1, lead=tech_lead)
+    client.force_login(tech_lead)
+
+    html = client.get(project.get_absolute_url()).content.decode()
+
+    start_url = reverse("admin:checklists_checklist_start") + f"?project={project.pk}"
+    assert 'id="start-checklist"' in html and start_url.replace("&", "&amp;") in html
+    form = client.get(start_url)
+    assert form.status_code == 200
+    assert [str(p) for p in form.context["form"].initial["projects"]] == [str(project.pk)]
+
+
+@pytest.mark.django_db
+def test_a_manager_gets_no_start_checklist_button(client, manager):
+    project = build_project(1)
+    client.force_login(manager)
+    assert 'id="start-checklist"' not in client.get(project.get_absolute_url()).content.decode()
