@@ -317,6 +317,9 @@ def project_detail(request, slug):
         "is_stale": latest.is_stale if latest else False,
         "mismatch": scoring.verdict_mismatch(latest) if latest else "",
         "admin_url": _admin_link(request.user, Project, project.pk),
+        # The change the latest re-scan found (projects/scanning stores it on the audit).
+        "latest_scan": next((a for a in completed if a.kind == Audit.Kind.AUTOMATED
+                             and (a.scan_details or {}).get("change")), None),
         "start_checklist_url": (
             reverse("admin:checklists_checklist_start") + f"?project={project.pk}"
             if request.user.has_perm("checklists.add_checklist") else ""

@@ -187,3 +187,37 @@ def test_a_manager_gets_no_start_checklist_button(client, manager):
     project = build_project(1)
     client.force_login(manager)
     assert 'id="start-checklist"' not in client.get(project.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_change_found_by_the_latest_rescan_is_shown_on_the_project_and_audit_pages(
+    client, manager
+):
+    project = build_project(1)
+    baseline = Audit.objects.create(project=project, title="Re-scan 1", kind=Audit.Kind.AUTOMATED,
+                                    status=Audit.Status.COMPLETED)
+    rescan = Audit.objects.create(
+        project=project, title="Re-scan 2", kind=Audit.Kind.AUTOMATED,
+        status=Audit.Status.COMPLETED,
+        scan_details={"missing": ["ruff"], "change": {
+            "previous_audit": baseline.pk, "new_count": 2, "fixed_count": 1,
+            "new_critical_or_high": 1, "regression": True,
+            "new": [{"id": 1, "title": "eval() on user input", "severity": "high",
+                     "tool": "bandit", "file_path": "app/views.py", "line": 12}],
+            "fixed": [{"id": 2, "title": "MD5 used for passwords", "severity": "medium",
+                       "tool": "bandit", "file_path": "app/auth.py", "line": 3}],
+            "domains": {}, "global": {"before": "6.0", "after": "4.5", "delta": "-1.5"}}},
+    )
+    client.force_login(manager)
+
+    project_html = client.get(project.get_absolute_url()).content.decode()
+    assert 'id="latest-scan-change"' in project_html
+    assert "2 new findings (1 critical or high), 1 fixed" in project_html
+    assert "-1.5" in project_html and "regression" in project_html
+
+    audit_html = client.get(reverse("audit-detail", args=[rescan.pk])).content.decode()
+    assert 'id="scan-change"' in audit_html
+    assert "eval() on user input" in audit_html and "MD5 used for passwords" in audit_html
+    assert "app/views.py:12" in audit_html
+    assert "ruff could not run" in audit_html
+    assert reverse("audit-detail", args=[baseline.pk]) in audit_html
