@@ -247,18 +247,7 @@ def _finish_scanned(audit: Audit, sha: str, path: Path, scanners: list[Scanner],
             not_measured=_not_measured(result.parts),
             duration_s=round(duration_s, 2),
         )
-        audit.commit_sha = sha
-        audit.status = Audit.Status.COMPLETED
-        audit.finished_at = timezone.now()
-        audit.summary = _summary_line(project, result)
-        audit.scan_details = details
-        audit.save()
-        _recompute(audit)
-        audit.refresh_from_db()
-        details["change"] = compute_change(audit)
-        Audit.objects.filter(pk=audit.pk).update(scan_details=details)
-        audit.scan_details = details
-        transaction.on_commit(lambda: _after_commit(audit.pk))
+        _complete(audit, sha=sha, summary=_summary_line(project, result), details=details)
     return audit
 
 
@@ -276,19 +265,31 @@ def _finish_no_change(audit: Audit, previous: Audit, sha: str, details: dict) ->
         details.update(state="completed", outcome="no_change", commit=sha, same_as_audit=previous.pk,
                        parts=prev_details.get("parts", {}), missing=prev_details.get("missing", []),
                        not_measured=prev_details.get("not_measured", {}))
-        audit.commit_sha = sha
-        audit.status = Audit.Status.COMPLETED
-        audit.finished_at = timezone.now()
-        audit.summary = f"No change since audit #{previous.pk}: same commit {sha[:12]}, same configuration."
-        audit.scan_details = details
-        audit.save()
-        _recompute(audit)
-        audit.refresh_from_db()
-        details["change"] = compute_change(audit)
-        Audit.objects.filter(pk=audit.pk).update(scan_details=details)
-        audit.scan_details = details
-        transaction.on_commit(lambda: _after_commit(audit.pk))
+        _complete(audit, sha=sha, details=details,
+                  summary=f"No change since audit #{previous.pk}: same commit {sha[:12]}, "
+                          "same configuration.")
     return audit
+
+
+def _complete(audit: Audit, *, sha: str, summary: str, details: dict) -> None:
+    """Mark a run completed, score it (domains in details["not_measured"] stay not measured:
+    the scoring module reads them), store the change since the previous re-scan, and send
+    the regression alert once the transaction commits."""
+    from projects import scoring
+
+    audit.commit_sha = sha
+    audit.status = Audit.Status.COMPLETED
+    audit.finished_at = timezone.now()
+    audit.summary = summary
+    audit.scan_details = details
+    audit.save()
+    scoring.audit_recompute(audit=audit)
+    audit.refresh_from_db()
+    details["change"] = compute_change(audit)
+    Audit.objects.filter(pk=audit.pk).update(scan_details=details)
+    audit.scan_details = details
+    audit_id = audit.pk
+    transaction.on_commit(lambda: _after_commit(audit_id))
 
 
 def _finish_failed(audit_id: int, details: dict, message: str) -> Audit | None:
@@ -350,15 +351,6 @@ def _not_measured(parts: dict[str, dict]) -> dict[str, str]:
         for domain, items in by_domain.items()
         if all(part["status"] != "ok" for _name, part in items)
     }
-
-
-def _recompute(audit: Audit) -> None:
-    """Scores, global score and gate. Domains the scan could not measure are read by the
-    scoring module from `scan_details["not_measured"]`, so every later recompute (after an
-    import or a checklist change) keeps them "not measured" too."""
-    from projects import scoring
-
-    scoring.audit_recompute(audit=audit)
 
 
 def _summary_line(project: Project, result: ScanResult) -> str:
