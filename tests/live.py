@@ -167,16 +167,23 @@ class TcpProxy:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
-        self.listener = listener
+        with self.lock:
+            self.listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     start = restore
 
     def outage(self) -> None:
-        listener, self.listener = self.listener, None
-        if listener is not None:
-            listener.close()
         with self.lock:
+            listener, self.listener = self.listener, None
+            if listener is not None:
+                # shutdown() wakes the thread blocked in accept(); close() alone would leave the
+                # socket listening until that accept returned.
+                try:
+                    listener.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                listener.close()
             for conn in list(self.connections):
                 try:
                     conn.shutdown(socket.SHUT_RDWR)
@@ -200,6 +207,10 @@ class TcpProxy:
                 continue
             upstream.settimeout(None)
             with self.lock:
+                if self.listener is not listener:  # an outage began while this one connected
+                    client.close()
+                    upstream.close()
+                    return
                 self.connections.update({client, upstream})
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
