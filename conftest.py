@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, User
 from projects import access
 from projects.models import Audit, MaturityDomain, Project
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105  # pragma: allowlist secret
 
 
 def make_user(username: str, role: str | None = None, **extra) -> User:

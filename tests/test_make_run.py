@@ -22,8 +22,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from projects.demo.data import USERS
+
 pytestmark = pytest.mark.slow
 
+# The demo manager's credentials, as `make run` prints them.
+MANAGER_PASSWORD = next(password for username, password, *_ in USERS if username == "manager")
 STARTUP_TIMEOUT = 600  # a fresh virtualenv installs every requirement first
 
 
@@ -77,11 +81,11 @@ def test_make_run_serves_the_demo_to_the_manager_and_stops_on_ctrl_c(fresh_clone
         assert status == 200, f"/healthz never answered 200; make run said:\n{output[-4000:]}"
         assert json.loads(body)["database"] == "ok"
         # The demo users are printed (DEBUG is on in make run).
-        assert re.search(r"manager\s+/\s+auditor-manager", output), output[-4000:]
+        assert re.search(rf"manager\s+/\s+{re.escape(MANAGER_PASSWORD)}", output), output[-4000:]
 
         status, page = get(opener, f"{base}/admin/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode({"username": "manager", "password": "auditor-manager",
+        form = urllib.parse.urlencode({"username": "manager", "password": MANAGER_PASSWORD,
                                        "csrfmiddlewaretoken": token, "next": "/admin/"}).encode()
         request = urllib.request.Request(f"{base}/admin/login/", data=form,  # noqa: S310 (loopback http)
                                          headers={"Referer": f"{base}/admin/login/"})

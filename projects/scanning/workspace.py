@@ -98,7 +98,7 @@ def validate_branch(branch: str) -> str:
 
 
 def redact(text: str) -> str:
-    """Hide credentials embedded in URLs (https://user:token@host) in messages and logs."""
+    """Hide credentials embedded in URLs (the part between "://" and "@") in messages and logs."""
     return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1***@", text)
 
 

@@ -54,7 +54,7 @@ def test_missing_practices_and_a_committed_env_secret_become_findings_in_their_d
     write(tmp_path, {
         "app.py": "x = 1\n", "requirements.txt": "django>=5\n",
         "Dockerfile": "FROM python:3.11\nUSER app\nFROM python:3.11-slim\nCMD run\n",
-        ".env": "DEBUG=1\nDATABASE_PASSWORD=hunter2-real\nAPI_TOKEN=changeme\n",
+        ".env": "DEBUG=1\nDATABASE_PASSWORD=hunter2-real\nAPI_TOKEN=changeme\n",  # pragma: allowlist secret
     })
     found = by_rule(ChecksScanner().run(tmp_path, LIMITS, str(tmp_path)))
 

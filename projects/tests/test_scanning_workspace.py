@@ -13,7 +13,7 @@ from projects.tests.scanrepo import commit, make_repo
 
 @pytest.mark.parametrize("url, kind", [
     ("https://github.com/org/repo.git", "https"),
-    ("https://user:token@gitlab.example.com:8443/group/repo", "https"),
+    ("https://user:token@gitlab.example.com:8443/group/repo", "https"),  # pragma: allowlist secret
     ("ssh://git@github.com/org/repo.git", "ssh"),
     ("git@github.com:org/repo.git", "ssh"),
 ])
@@ -76,6 +76,7 @@ def test_branch_names_git_would_refuse_or_read_as_options_are_refused(branch):
 
 
 def test_credentials_in_urls_are_redacted_from_messages():
+    # pragma: allowlist nextline secret
     text = "fatal: could not read from https://bot:s3cr3t-token@git.example.com/org/repo.git"
     assert workspace.redact(text) == "fatal: could not read from https://***@git.example.com/org/repo.git"
 
