@@ -198,6 +198,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # Uploads (scan reports, audit reports): size limit in bytes, checked before parsing.
 AUDITOR_MAX_UPLOAD_BYTES = env.int("AUDITOR_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# A scan import left "running" this long is swept to failed (on PostgreSQL sooner: as soon as
+# its project's row lock is free, i.e. no import process is alive behind it).
+IMPORT_ABANDONED_AFTER_SECONDS = env.int("IMPORT_ABANDONED_AFTER_SECONDS", default=3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -3,6 +3,7 @@ and per-project API tokens."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 import time
@@ -27,6 +28,8 @@ AUDIT_METRIC_FIELDS = (
     "coverage_percent", "branch_coverage_percent", "security_critical", "security_high",
     "security_medium", "security_low", "files_count", "lines_of_code", "warnings_count",
 )
+# A run recorded as running this long without holding its project's lock is abandoned.
+IMPORT_LOCK_GRACE_SECONDS = 60
 # Non-PostgreSQL databases (the embedded SQLite default) write in batches of this size.
 BATCH_SIZE = 500
 
@@ -74,6 +77,30 @@ def scan_import(
         token=token, format=report.format, tool=report.tool[:100], file_name=file_name[:255],
         sha256=hashlib.sha256(content).hexdigest(), metrics=report.metrics,
     )
+    if dry_run or connection.in_atomic_block:
+        # A dry run writes nothing; inside a caller's transaction (a re-scan) the run row
+        # belongs to that transaction and shares its fate.
+        return _import(run, project, report, audit, token, dry_run=dry_run, started=started)
+    # Record the run as running in its own committed row first, so an import whose process
+    # dies mid-way (its transaction rolled back) still leaves a trace that the sweep marks
+    # failed. Bad input was refused above, before this row existed.
+    run.status = ImportRun.Status.RUNNING
+    run.save()
+    try:
+        return _import(run, project, report, audit, token, dry_run=False, started=started)
+    except ReportError:
+        ImportRun.objects.filter(pk=run.pk).delete()  # bad input: the database as it was
+        raise
+    except Exception as exc:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRun.Status.FAILED, error_message=f"{type(exc).__name__}: {exc}"[:2000],
+            duration_ms=int((time.perf_counter() - started) * 1000),
+        )
+        raise
+
+
+def _import(run: ImportRun, project: Project, report: ParsedReport, audit: Audit | None,
+            token: ApiToken | None, *, dry_run: bool, started: float) -> ImportRun:
     now = timezone.now()
     with transaction.atomic():
         if not dry_run and connection.vendor == "postgresql":
@@ -100,6 +127,37 @@ def scan_import(
         run.preview = _preview(plan)
         _schedule_recompute(project.pk)
     return run
+
+
+def import_runs_sweep_abandoned(*, older_than_seconds: int | None = None) -> int:
+    """Mark failed the import runs whose process died mid-import (left "running").
+
+    On PostgreSQL a live import holds its project's row lock for the whole transaction, so a
+    running run whose project row can be locked now has no live import behind it (after a
+    short grace period covering the moment between recording the run and taking the lock).
+    Elsewhere a run counts as abandoned once older than IMPORT_ABANDONED_AFTER_SECONDS.
+    Returns the number of runs marked failed.
+    """
+    grace = (settings.IMPORT_ABANDONED_AFTER_SECONDS if older_than_seconds is None
+             else older_than_seconds)
+    if connection.vendor == "postgresql":
+        grace = min(grace, IMPORT_LOCK_GRACE_SECONDS)
+    cutoff = timezone.now() - datetime.timedelta(seconds=grace)
+    swept = 0
+    candidates = ImportRun.objects.filter(status=ImportRun.Status.RUNNING, created_at__lt=cutoff)
+    for run_id, project_id in candidates.values_list("pk", "project_id")[:500]:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                free = list(Project.objects.select_for_update(skip_locked=True)
+                            .filter(pk=project_id).values_list("pk"))
+                if not free:
+                    continue  # an import is running for this project right now
+            swept += ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.RUNNING).update(
+                status=ImportRun.Status.FAILED,
+                error_message="Abandoned: the importing process stopped before the import "
+                              "finished; nothing of it was written (its transaction rolled back).",
+            )
+    return swept
 
 
 def _plan(project: Project, report: ParsedReport) -> _Plan:

@@ -1,6 +1,7 @@
 """Fault: the gunicorn worker serving a CI upload is killed in the middle of the import. The
-import's transaction rolls back: no finding, no import run, no audit metric of it remains, and
-the next upload is served by the replacement worker."""
+import's transaction rolls back: no finding and no audit metric of it remains; its import run,
+recorded before the import began, is marked failed by the sweep; and the next upload is served
+by the replacement worker."""
 
 import http.client
 import json
@@ -14,7 +15,7 @@ import pytest
 from django.db import connection
 
 from findings.models import Finding, ImportRun
-from findings.services import api_token_create
+from findings.services import api_token_create, import_runs_sweep_abandoned
 from tests.live import LiveServer, live_database_url
 
 APPLICATION_NAME = "auditor-fault-killed-import"
@@ -65,7 +66,8 @@ def backend_alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_import_leaves_no_partial_import(transactional_db, collected_static, project):
+def test_a_worker_killed_mid_import_leaves_no_partial_import_and_a_failed_run(
+        transactional_db, collected_static, project):
     _token, raw = api_token_create(project=project, name="CI")
     body, content_type = multipart(sarif_report(30000))
     url = live_database_url() + f"?application_name={APPLICATION_NAME}"
@@ -105,7 +107,11 @@ def test_a_worker_killed_mid_import_leaves_no_partial_import(transactional_db, c
 
         assert "status" not in outcome or outcome["status"] >= 500, outcome
         assert Finding.objects.filter(project=project).count() == 0
-        assert ImportRun.objects.filter(project=project).count() == 0
+        [killed] = ImportRun.objects.filter(project=project)
+        assert killed.status == ImportRun.Status.RUNNING  # what the dead process left
+        assert import_runs_sweep_abandoned(older_than_seconds=0) == 1
+        killed.refresh_from_db()
+        assert killed.status == ImportRun.Status.FAILED and "Abandoned" in killed.error_message
 
         # gunicorn replaced the worker; the next upload is imported whole.
         small_body, small_type = multipart(sarif_report(3))
@@ -125,4 +131,5 @@ def test_a_worker_killed_mid_import_leaves_no_partial_import(transactional_db, c
         assert worker_pids(server.proc.pid) != [worker]
 
     assert Finding.objects.filter(project=project).count() == 3
-    assert list(ImportRun.objects.filter(project=project).values_list("status", flat=True)) == ["succeeded"]
+    assert list(ImportRun.objects.filter(project=project).order_by("pk")
+                .values_list("status", flat=True)) == ["failed", "succeeded"]
