@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -88,17 +89,23 @@ def test_a_worker_killed_mid_import_leaves_no_partial_import_and_a_failed_run(
             finally:
                 conn.close()
 
-        sender = threading.Thread(target=upload)
-        sender.start()
-        deadline = time.monotonic() + 90
-        backend = None
-        while backend is None and time.monotonic() < deadline and sender.is_alive():
-            backend = long_import_transaction_backend()
-            time.sleep(0.05)
-        assert backend is not None, ("the import never reached its write transaction", outcome,
-                                     server.server_log()[-2000:])
+        # Hold the project's row lock, which an import takes first thing in its transaction:
+        # the import then sits inside its open transaction until the worker is killed, however
+        # fast the machine is.
+        with psycopg.connect(live_database_url()) as locker:
+            locker.execute("SELECT id FROM projects_project WHERE id = %s FOR UPDATE", [project.pk])
+            sender = threading.Thread(target=upload)
+            sender.start()
+            deadline = time.monotonic() + 90
+            backend = None
+            while backend is None and time.monotonic() < deadline and sender.is_alive():
+                backend = long_import_transaction_backend()
+                time.sleep(0.05)
+            assert backend is not None, ("the import never reached its write transaction",
+                                         outcome, server.server_log()[-2000:])
 
-        os.kill(worker, signal.SIGKILL)  # the worker dies with the transaction open
+            os.kill(worker, signal.SIGKILL)  # the worker dies with the transaction open
+            locker.rollback()  # let the orphaned session run into its dead client
         sender.join(timeout=30)
         deadline = time.monotonic() + 30
         while backend_alive(backend) and time.monotonic() < deadline:
