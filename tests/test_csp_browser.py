@@ -25,6 +25,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql  # a live gunicorn on the test database (tests/live.py)
 @pytest.mark.browser
 def test_no_page_violates_the_content_security_policy(transactional_db, collected_static, admin,
                                                       monkeypatch):

@@ -9,6 +9,7 @@ DEAD_BROKER = "redis://127.0.0.1:9/0"  # port 9 (discard): nothing listens on lo
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql  # a live gunicorn on the test database (tests/live.py)
 def test_pages_render_and_rescan_now_explains_when_the_broker_is_down(
     transactional_db, collected_static, tech_lead, project
 ):

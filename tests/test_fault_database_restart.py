@@ -12,6 +12,7 @@ from tests.live import LiveServer, TcpProxy, live_database_url
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql  # a live gunicorn on the test database (tests/live.py)
 def test_requests_fail_fast_with_503_during_a_database_outage_and_recover_after_it(
     transactional_db, collected_static, manager, project
 ):

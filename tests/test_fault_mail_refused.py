@@ -23,6 +23,7 @@ def send_reminders(smtp_port: int) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql  # a live gunicorn on the test database (tests/live.py)
 def test_a_refusing_mail_server_is_recorded_and_the_next_run_delivers(transactional_db, project):
     owner = make_user("owner-of-checklist")
     checklist = Checklist.objects.create(project=project, owner=owner, title="Go-live checklist",

@@ -67,6 +67,7 @@ def backend_alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql  # a live gunicorn on the test database (tests/live.py)
 def test_a_worker_killed_mid_import_leaves_no_partial_import_and_a_failed_run(
         transactional_db, collected_static, project):
     _token, raw = api_token_create(project=project, name="CI")

@@ -224,6 +224,7 @@ def _bandit_report(count: int) -> bytes:
     return json.dumps({"results": results, "metrics": {}, "errors": []}).encode()
 
 
+@pytest.mark.postgresql  # batched COPY path; SQLite writes in batches of BATCH_SIZE
 def test_the_number_of_sql_queries_does_not_grow_with_the_number_of_findings(project):
     counts = []
     for size in (10, 400):

@@ -195,6 +195,7 @@ def test_the_project_is_recomputed_after_the_import_commits(project, django_capt
     assert audit.computed_verdict != Audit.Verdict.UNKNOWN
 
 
+@pytest.mark.postgresql  # two writers at once: SQLite serialises whole databases
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_imports_of_one_report_make_one_audit_and_a_clear_error():
     """The second import passes the duplicate check before the first commits; the database's

@@ -47,6 +47,7 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+@pytest.mark.redis  # redelivery of an unacknowledged task after a kill -9
 def test_a_worker_killed_mid_scan_leaves_a_running_audit_that_the_sweep_marks_abandoned(tmp_path, settings):
     settings.SCAN_LOCAL_ROOTS = [str(tmp_path)]
     # Enough code that the scan lasts a few seconds: time to kill the worker in the middle.
