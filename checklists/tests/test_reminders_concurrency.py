@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connections
 
 from checklists.models import ReminderDelivery
 from checklists.services import reminders_send
@@ -16,9 +16,8 @@ from conftest import make_user
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.mark.postgresql  # concurrent writers: SQLite serialises the whole database
 def test_concurrent_runs_send_each_owner_exactly_one_digest(project, make_checklist, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     owners = [make_user(f"owner{i}") for i in range(12)]
     for owner in owners:

@@ -7,7 +7,7 @@ command do, so the run is recorded in its own committed row before the import tr
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from findings import services
 from findings.importers import ReportError
@@ -69,7 +69,7 @@ def test_the_sweep_keeps_a_recent_run_alone(project):
     assert ImportRun.objects.get().status == ImportRun.Status.RUNNING
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.postgresql  # row locks
 def test_the_sweep_leaves_a_run_alone_while_its_import_holds_the_project_lock(project):
     run = ImportRun.objects.create(project=project, format="bandit",
                                    status=ImportRun.Status.RUNNING)

@@ -10,7 +10,7 @@ from findings.services import scan_import
 from findings.tests.helpers import fixture
 from projects.models import Project
 
-pytestmark = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks")
+pytestmark = pytest.mark.postgresql  # row locks
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
