@@ -50,9 +50,15 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "auditlog",
+    # Floors, lowest first: a lower app never imports a higher one (docs/architecture.md).
     "projects",
     "findings",
     "checklists",
+    "scoring",
+    "rescans",
+    "reports",
+    "dashboard",
+    "ops",
 ]
 
 MIDDLEWARE = [

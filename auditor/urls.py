@@ -2,9 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from auditor.health import healthz
 from auditor.metrics import metrics
-from projects.scanning.views import project_rescan_now
 
 admin.site.site_header = "auditor"
 admin.site.site_url = "/maturity/"  # the admin's "View site" opens the portfolio
@@ -12,12 +10,12 @@ admin.site.site_title = "auditor admin"
 admin.site.index_title = "Projects, audits, findings and checklists"
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("", include("ops.urls")),
     path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("findings.urls")),
-    path("projects/<slug:slug>/rescan/", project_rescan_now, name="project-rescan"),
-    path("", include("projects.urls")),
+    path("", include("rescans.urls")),
+    path("", include("dashboard.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
 

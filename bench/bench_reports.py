@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditor.settings")
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-benchmarks-only")
-FIXTURES = ROOT / "projects" / "tests" / "reports"
+FIXTURES = ROOT / "reports" / "tests" / "samples"
 SEVERITIES = ["Critical", "High", "Medium", "Low"]
 
 
@@ -96,11 +96,11 @@ def main() -> None:
 
 def run(args) -> None:
     from projects.models import MaturityDomain, Project
-    from projects.reports.encoding import decode_report
-    from projects.reports.export import audit_to_markdown
-    from projects.reports.markdown import clean, norm
-    from projects.reports.parser import parse_report
-    from projects.reports.services import report_import
+    from reports.encoding import decode_report
+    from reports.export import audit_to_markdown
+    from reports.markdown import clean, norm
+    from reports.parser import parse_report
+    from reports.services import report_import
 
     domains = list(MaturityDomain.objects.all())
     print(f"decode + parse, mean of {args.repeat} runs (no database)")

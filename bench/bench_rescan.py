@@ -50,8 +50,8 @@ def build_repository(package: str, target: Path) -> tuple[int, int]:
 
 
 def scanners_alone(repo: Path, work: Path) -> tuple[float, dict[str, float]]:
-    from projects.scanning.runner import safe_env
-    from projects.scanning.scanners import BanditScanner, DetectSecretsScanner, RuffScanner
+    from rescans.runner import safe_env
+    from rescans.scanners import BanditScanner, DetectSecretsScanner, RuffScanner
 
     checkout = work / "direct"
     subprocess.run(["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(checkout)], check=True)
@@ -94,7 +94,7 @@ def main() -> None:
 
 def run(package: str, work: Path, settings) -> None:
     from projects.models import Project
-    from projects.scanning import service
+    from rescans import services as service
 
     repo = work / "repo"
     repo.mkdir()

@@ -32,7 +32,6 @@ from checklists.models import (
 )
 from checklists.resources import ChecklistTemplateItemResource, ChecklistTemplateResource
 from projects import access
-from projects.admin import ProjectAdmin
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
 
@@ -452,20 +451,6 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "checklists/admin/start_checklist.html", context)
-
-
-@admin.action(description="Start a checklist from a template", permissions=["view"])
-def start_checklist_for_projects(modeladmin, request, queryset):
-    if not request.user.has_perm("checklists.add_checklist"):
-        modeladmin.message_user(request, "You may not start checklists.", messages.ERROR)
-        return None
-    query = urlencode([("project", pk) for pk in queryset.values_list("pk", flat=True)])
-    return HttpResponseRedirect(reverse("admin:checklists_checklist_start") + "?" + query)
-
-
-# The project admin lives in projects/admin.py; the checklist action is added from here so that
-# the projects app does not depend on checklists.
-ProjectAdmin.actions = [*(ProjectAdmin.actions or ()), start_checklist_for_projects]
 
 
 @admin.register(ChecklistItemHistory)

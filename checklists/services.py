@@ -24,6 +24,7 @@ from checklists.models import (
     ItemState,
     ReminderDelivery,
 )
+from projects.events import announce_evidence_changed
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +32,8 @@ NA_NEEDS_JUSTIFICATION = "Marking an item not applicable needs a justification: 
 
 
 def schedule_project_recompute(*, project_id: int) -> None:
-    """Ask the scoring module to recompute the project's scores once this transaction commits."""
-    try:
-        from projects.scoring import schedule_recompute
-    except ImportError:  # scoring not installed yet: nothing to recompute
-        return
-    schedule_recompute(project_id=project_id)
+    """Announce that the project's checklist evidence changed (scores recompute after commit)."""
+    announce_evidence_changed(sender=ChecklistItem, project_id=project_id)
 
 
 # --- Starting checklists -------------------------------------------------------------------

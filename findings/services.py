@@ -17,6 +17,7 @@ from django.utils import timezone
 from findings.fingerprints import assign_fingerprints
 from findings.importers import ParsedFinding, ParsedReport, ReportError, parse_report
 from findings.models import ApiToken, Finding, ImportRun, Severity
+from projects.events import announce_evidence_changed
 from projects.models import Audit, MaturityDomain, Project
 
 PREVIEW_ROWS = 20
@@ -361,9 +362,7 @@ def _apply_metrics(audit: Audit, metrics: dict) -> None:
 
 
 def _schedule_recompute(project_id: int) -> None:
-    from projects import scoring
-
-    scoring.schedule_recompute(project_id=project_id)
+    announce_evidence_changed(sender=Finding, project_id=project_id)
 
 
 # --- API tokens -------------------------------------------------------------------------

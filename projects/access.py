@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
+from projects.models import Project
+
 TECH_LEAD = "Tech lead"
 MANAGER = "Manager"
 AUDITOR = "Auditor"
@@ -43,7 +45,6 @@ def project_scope_q(user, prefix: str = "") -> Q:
         return Q()
     if not user.is_authenticated:
         return Q(pk__in=[])
-    from projects.models import Project
 
     visible = Project.objects.filter(Q(tech_lead=user) | Q(members=user)).values("pk")
     field = f"{prefix}__in" if prefix else "pk__in"
@@ -51,8 +52,6 @@ def project_scope_q(user, prefix: str = "") -> Q:
 
 
 def visible_projects(user) -> QuerySet:
-    from projects.models import Project
-
     return Project.objects.filter(project_scope_q(user))
 
 
@@ -60,3 +59,12 @@ def can_see_project(user, project) -> bool:
     if sees_all_projects(user):
         return True
     return visible_projects(user).filter(pk=project.pk).exists()
+
+
+def can_rescan(user, project) -> bool:
+    """Admins and auditors; tech leads and members of the project. Managers only read."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or has_role(user, AUDITOR):
+        return True
+    return project.tech_lead_id == user.pk or project.members.filter(pk=user.pk).exists()

@@ -1,30 +1,36 @@
 from django.contrib import admin
 from django.db.models import Count
 
+# UI composition, the only upward imports of the projects app (docs/architecture.md): the
+# project and audit admins show the re-scan controls, the checklist start action and the report
+# import of the apps above.
+from checklists.admin_actions import start_checklist_for_projects  # noqa: E402, I001
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit, DomainScore, MaturityDomain, Project
-from projects.reports.admin_views import ReportImportAdminMixin
+from reports.admin_views import ReportImportAdminMixin  # noqa: E402
+from rescans.admin_actions import ProjectRescanAdminMixin  # noqa: E402
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class ProjectAdmin(ProjectRescanAdminMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
     project_path = ""
     list_display = ("name", "slug", "tech_lead", "is_active", "branch", "scan_schedule",
-                    "next_scan_at", "audit_count", "updated_at")
+                    "next_scan_at", "audit_count", "updated_at", "rescan_column")
+    actions = (*ProjectRescanAdminMixin.rescan_actions, start_checklist_for_projects)
     list_filter = ("is_active", ("tech_lead", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "slug", "description", "repository_url")
     list_select_related = ("tech_lead",)
     autocomplete_fields = ("tech_lead", "members")
     prepopulated_fields = {"slug": ("name",)}
     ordering = ("name",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "rescan_status")
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "is_active")}),
         ("People", {"fields": ("tech_lead", "members")}),
         ("Repository and re-scans", {
             "fields": ("repository_url", "branch", "scan_schedule", "next_scan_at",
-                       "enabled_scanners"),
+                       "enabled_scanners", "rescan_status"),
         }),
         ("History", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
@@ -106,10 +112,3 @@ class DomainScoreAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if db_field.name == "audit" and not access.sees_all_projects(request.user):
             kwargs["queryset"] = Audit.objects.filter(access.project_scope_q(request.user, "project"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-
-# Re-scans: "Re-scan now" action and schedule/repository validation (projects/scanning).
-from projects.scanning.admin_actions import install as _install_rescan  # noqa: E402
-
-_install_rescan(ProjectAdmin)

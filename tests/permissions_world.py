@@ -10,7 +10,7 @@ from checklists.models import Checklist, ChecklistTemplate
 from findings.models import Finding, ImportRun
 from findings.services import api_token_create
 from projects.models import Audit, DomainScore, MaturityDomain, Project
-from projects.scoring import project_refresh_summary
+from scoring.services import project_refresh_summary
 
 
 @dataclass

@@ -9,8 +9,8 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from checklists.models import Checklist
 from findings.models import Finding
 from projects.models import Audit
-from projects.tests.pages_data import build_project
 from tests.live import LiveServer, live_database_url
+from tests.pages_data import build_project
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from projects.demo.data import USERS
+from ops.demo.data import USERS
 
 pytestmark = pytest.mark.slow
 

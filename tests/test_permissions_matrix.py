@@ -50,7 +50,7 @@ def answer(response) -> str:
 def world(db, admin, tech_lead, other_tech_lead, manager, auditor_user, project, other_project,
           monkeypatch):
     # "Re-scan now" must not queue real work here: only the permission decision is under test.
-    from projects.scanning import views as scanning_views
+    from rescans import views as scanning_views
 
     monkeypatch.setattr(scanning_views, "project_rescan_request", lambda **kwargs: 1)
     users = {"lead": tech_lead, "manager": manager, "auditor": auditor_user, "admin": admin}

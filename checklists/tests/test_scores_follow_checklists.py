@@ -1,5 +1,5 @@
 """Checklist changes reach the maturity scores: the project's latest completed audit is
-recomputed once the change commits (projects.scoring.schedule_recompute)."""
+recomputed once the change commits (scoring.services.schedule_recompute)."""
 
 from projects.models import Audit, DomainScore
 

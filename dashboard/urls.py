@@ -1,0 +1,11 @@
+from django.urls import path
+
+from dashboard import views
+
+urlpatterns = [
+    path("maturity/", views.portfolio, name="portfolio"),
+    path("maturity/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
+    path("projects/<slug:slug>/", views.project_detail, name="project-detail"),
+    path("audits/<int:pk>/", views.audit_detail, name="audit-detail"),
+    path("audits/<int:pk>/report.md", views.audit_markdown, name="audit-markdown"),
+]

@@ -1,0 +1,180 @@
+"""Admin upload form for Markdown reports: upload, preview what would be imported, confirm.
+
+The preview is a dry run of `report_import`; the confirmation carries the previewed file in a
+signed hidden field, so what is imported is exactly what was previewed.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django import forms
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from projects import access
+from projects.models import Project
+from reports.errors import ReportError
+from reports.parser import SEVERITY_LABELS
+from reports.services import report_import
+
+MAX_UPLOAD_BYTES = 1024 * 1024
+SIGNING_SALT = "reports.import"
+PREVIEW_MAX_AGE = 60 * 60
+
+
+class ReportUploadForm(forms.Form):
+    report = forms.FileField(help_text="A Markdown audit report (.md or .txt), at most 1 MB.")
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), required=False,
+        help_text="Empty: the project the report names (matched by name).",
+    )
+    create_project = forms.BooleanField(
+        required=False, help_text="Create the project the report names when it does not exist.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = access.visible_projects(user).order_by("name")
+        if not user.has_perm("projects.add_project"):
+            del self.fields["create_project"]
+
+    def clean_report(self):
+        upload = self.cleaned_data["report"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size} bytes; reports are limited to 1 MB.")
+        return upload
+
+
+class ReportConfirmForm(forms.Form):
+    payload = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_payload(self):
+        try:
+            data = signing.loads(self.cleaned_data["payload"], salt=SIGNING_SALT,
+                                 max_age=PREVIEW_MAX_AGE)
+        except signing.SignatureExpired as exc:
+            raise forms.ValidationError("The preview is over an hour old; upload the file again.") from exc
+        except signing.BadSignature as exc:
+            raise forms.ValidationError("The preview was altered; upload the file again.") from exc
+        data["content"] = base64.b64decode(data["content"])
+        return data
+
+
+def _payload(*, content: bytes, file_name: str, project_id, create_project: bool) -> str:
+    return signing.dumps(
+        {"content": base64.b64encode(content).decode("ascii"), "file_name": file_name,
+         "project_id": project_id, "create_project": create_project},
+        salt=SIGNING_SALT, compress=True,
+    )
+
+
+def _check_target(user, result) -> None:
+    """The user may import only into projects they see, and create one only with the right."""
+    target = result.project
+    if target.pk is None:
+        if not user.has_perm("projects.add_project"):
+            raise ReportError(f"The report is about the project '{target.name}', which does not "
+                              "exist, and you may not create projects.")
+    elif not access.can_see_project(user, target):
+        raise ReportError("The report names a project you do not have access to; choose one of "
+                          "your projects.")
+
+
+def _run(user, *, content: bytes, file_name: str, project_id, create_project: bool, dry_run: bool):
+    project = None
+    if project_id is not None:
+        project = access.visible_projects(user).filter(pk=project_id).first()
+        if project is None:
+            raise ReportError("The chosen project does not exist or you do not have access to it.")
+    preview = report_import(content=content, file_name=file_name, project=project,
+                            create_project=create_project, user=user, dry_run=True)
+    _check_target(user, preview)
+    if dry_run:
+        return preview
+    return report_import(content=content, file_name=file_name, project=project,
+                         create_project=create_project, user=user, dry_run=False)
+
+
+def _preview_context(result) -> dict:
+    parsed = result.parsed
+    audit = result.audit
+    metrics = [(audit._meta.get_field(name).verbose_name, value)
+               for name, value in parsed.metrics.items()]
+    metrics += [(name.replace("_", " "), value) for name, value in parsed.extra_metrics.items()]
+    findings = [{"severity": SEVERITY_LABELS[f.severity], "title": f.title, "status": f.status,
+                 "location": f"{f.file_path}:{f.line}" if f.line else f.file_path}
+                for f in parsed.findings]
+    return {"result": result, "parsed": parsed, "metrics": metrics, "findings": findings,
+            "scores": list(parsed.scores.values())}
+
+
+def import_report_view(request, model_admin):
+    user = request.user
+    if not user.has_perm("projects.add_audit"):
+        raise PermissionDenied
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": "Import an audit report",
+        "has_view_permission": True,
+    }
+    upload_form = ReportUploadForm(user=user)
+    if request.method == "POST" and "_confirm" in request.POST:
+        confirm = ReportConfirmForm(request.POST)
+        if confirm.is_valid():
+            data = confirm.cleaned_data["payload"]
+            try:
+                result = _run(user, content=data["content"], file_name=data["file_name"],
+                              project_id=data["project_id"],
+                              create_project=data["create_project"], dry_run=False)
+            except ReportError as exc:
+                messages.error(request, str(exc))
+            else:
+                if result.duplicate_of is not None:
+                    messages.warning(request, result.messages[0])
+                else:
+                    messages.success(request, f"Imported '{result.audit.title}' into "
+                                              f"{result.project.name} as audit #{result.audit.pk}.")
+                return HttpResponseRedirect(
+                    reverse("admin:projects_audit_change", args=[result.audit.pk]))
+        else:
+            messages.error(request, " ".join(confirm.errors.get("payload", [])))
+    elif request.method == "POST":
+        upload_form = ReportUploadForm(request.POST, request.FILES, user=user)
+        if upload_form.is_valid():
+            upload = upload_form.cleaned_data["report"]
+            content = upload.read()
+            project = upload_form.cleaned_data["project"]
+            create_project = bool(upload_form.cleaned_data.get("create_project"))
+            try:
+                result = _run(user, content=content, file_name=upload.name,
+                              project_id=project.pk if project else None,
+                              create_project=create_project, dry_run=True)
+            except ReportError as exc:
+                upload_form.add_error("report", str(exc))
+            else:
+                context.update(_preview_context(result))
+                context["confirm_form"] = ReportConfirmForm(initial={"payload": _payload(
+                    content=content, file_name=upload.name,
+                    project_id=project.pk if project else None, create_project=create_project,
+                )})
+    context["form"] = upload_form
+    return TemplateResponse(request, "reports/admin/import_report.html", context)
+
+
+class ReportImportAdminMixin:
+    """Adds "Import a report" to the Audit changelist (object tool) and its upload view."""
+
+    change_list_template = "reports/admin/audit_change_list.html"
+
+    def get_urls(self):
+        custom = [path("import-report/",
+                       self.admin_site.admin_view(lambda request: import_report_view(request, self)),
+                       name="projects_audit_import_report")]
+        return custom + super().get_urls()

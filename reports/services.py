@@ -1,0 +1,226 @@
+"""Importing a Markdown audit report: one transaction, an Audit of kind "imported report".
+
+`report_import` is the one entry point (command, admin upload form). Bad input raises
+`ReportError` with a message naming the problem, and the database is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from checklists.models import Checklist, ChecklistItem
+from findings.models import Finding
+from projects.models import Audit, DomainScore, MaturityDomain, Project
+from reports.encoding import decode_report
+from reports.errors import ReportError
+from reports.markdown import norm
+from reports.parser import ParsedReport, parse_report
+from scoring import services as scoring
+
+MAX_REPORT_BYTES = 2 * 1024 * 1024
+FINDING_TOOL = "report"
+STATE_BY_PARSED = {"done": "done", "todo": "todo", "na": "na"}
+
+
+@dataclass
+class ReportImportResult:
+    file_name: str
+    sha256: str
+    parsed: ParsedReport
+    project: Project
+    project_created: bool = False
+    audit: Audit | None = None
+    duplicate_of: Audit | None = None
+    dry_run: bool = False
+    findings_created: int = 0
+    findings_updated: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> bool:
+        return self.audit is not None and self.duplicate_of is None and not self.dry_run
+
+
+def finding_fingerprint(*, title: str, file_path: str) -> str:
+    """Identity of a finding stated in a report: its title (normalised) and file."""
+    return hashlib.sha256(f"report|{norm(title, numbering=False)}|{file_path}".encode()).hexdigest()
+
+
+def report_read(*, content: bytes) -> tuple[str, ParsedReport, str]:
+    """(repaired text, parsed report, content hash). Raises ReportError on a non-report."""
+    if not content or not content.strip():
+        raise ReportError("The file is empty.")
+    if len(content) > MAX_REPORT_BYTES:
+        raise ReportError(f"The file is {len(content)} bytes; reports are limited to "
+                          f"{MAX_REPORT_BYTES // (1024 * 1024)} MB.")
+    text, notes = decode_report(content)
+    parsed = parse_report(text, domains=MaturityDomain.objects.all())
+    parsed.notes = notes + parsed.notes
+    # Hash of the repaired text: the same report garbled or clean is the same report.
+    sha = hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+    return text, parsed, sha
+
+
+def _find_project(name: str) -> Project | None:
+    if not name:
+        return None
+    candidates = [name, name.split(" - ")[0].split(" — ")[0].strip()]
+    for candidate in candidates:
+        project = (Project.objects.filter(name__iexact=candidate).first()
+                   or Project.objects.filter(slug=slugify(candidate)[:100]).first())
+        if project is not None:
+            return project
+    return None
+
+
+def _resolve_project(parsed: ParsedReport, *, project: Project | None, create_project: bool,
+                     dry_run: bool) -> tuple[Project, bool]:
+    if project is not None:
+        if parsed.project_name and _find_project(parsed.project_name) not in (None, project):
+            parsed.warn(f"The report names the project '{parsed.project_name}'; it was imported "
+                        f"into '{project.name}' as asked.")
+        return project, False
+    if not parsed.project_name:
+        raise ReportError("The report does not name its project (no 'Project:' line and no "
+                          "project in the title); choose the project to import it into.")
+    existing = _find_project(parsed.project_name)
+    if existing is not None:
+        return existing, False
+    if not create_project:
+        raise ReportError(f"The report is about the project '{parsed.project_name}', which does "
+                          "not exist; choose a project or allow creating it.")
+    name, _sep, tagline = parsed.project_name.partition(" - ")
+    name = name.strip()[:200] or parsed.project_name[:200]
+    slug = slugify(name)[:100] or "imported-project"
+    new = Project(name=name, slug=slug, description=tagline.strip())
+    if not dry_run:
+        base, n = slug, 2
+        while Project.objects.filter(slug=new.slug).exists():
+            new.slug = f"{base[:95]}-{n}"
+            n += 1
+        new.save()
+    return new, True
+
+
+def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: str,
+                user) -> Audit:
+    metrics = dict(parsed.metrics)
+    extra = dict(parsed.extra_metrics)
+    if parsed.already_in_production:
+        extra["already_in_production"] = True
+    return Audit(
+        project=project, kind=Audit.Kind.IMPORTED, title=parsed.title[:300] or file_name[:300],
+        version_label=parsed.version[:100], audit_date=parsed.audit_date,
+        status=Audit.Status.COMPLETED, stated_verdict=parsed.verdict, is_self_attested=True,
+        summary=parsed.summary,
+        stated_global_score=parsed.stated_global, source_sha256=sha,
+        warnings=list(parsed.warnings), extra_metrics=extra,
+        scan_details={"report": {
+            "file_name": file_name, "imported_by": getattr(user, "username", "") or "",
+            "verdict_as_written": parsed.verdict_text, "repairs": list(parsed.notes),
+            "weighted_mean_of_stated_scores": (str(parsed.weighted_mean)
+                                               if parsed.weighted_mean is not None else None),
+            "inconsistency": parsed.inconsistency,
+        }},
+        **metrics,
+    )
+
+
+def _save_checklists(parsed: ParsedReport, audit: Audit, user) -> None:
+    now = timezone.now()
+    for parsed_checklist in parsed.checklists:
+        checklist = Checklist.objects.create(project=audit.project, audit=audit,
+                                             title=parsed_checklist.title)
+        ChecklistItem.objects.bulk_create([
+            ChecklistItem(checklist=checklist, order=order, section=item.section, text=item.text,
+                          state=STATE_BY_PARSED[item.state], note=item.note,
+                          checked_at=now if item.state != "todo" else None)
+            for order, item in enumerate(parsed_checklist.items, start=1)
+        ])
+
+
+def _save_findings(parsed: ParsedReport, audit: Audit, result: ReportImportResult) -> None:
+    now = timezone.now()
+    by_fingerprint = {finding_fingerprint(title=f.title, file_path=f.file_path): f
+                      for f in parsed.findings}
+    existing = {f.fingerprint: f for f in Finding.objects.filter(
+        project=audit.project, fingerprint__in=list(by_fingerprint))}
+    to_create, to_update = [], []
+    for fingerprint, pf in by_fingerprint.items():
+        current = existing.get(fingerprint)
+        if current is None:
+            to_create.append(Finding(
+                project=audit.project, first_seen_audit=audit, last_seen_audit=audit,
+                title=pf.title, description=pf.description, severity=pf.severity,
+                status=pf.status, status_changed_at=now, tool=FINDING_TOOL,
+                file_path=pf.file_path, line=pf.line, fingerprint=fingerprint,
+                first_seen_at=now, last_seen_at=now,
+                fixed_at=now if pf.status == Finding.Status.FIXED else None,
+            ))
+            continue
+        current.last_seen_audit, current.last_seen_at = audit, now
+        if current.status != pf.status:
+            current.status, current.status_changed_at = pf.status, now
+            if pf.status == Finding.Status.FIXED:
+                current.fixed_at = now
+        to_update.append(current)
+    Finding.objects.bulk_create(to_create)
+    Finding.objects.bulk_update(to_update, ["last_seen_audit", "last_seen_at", "status",
+                                            "status_changed_at", "fixed_at"])
+    result.findings_created, result.findings_updated = len(to_create), len(to_update)
+
+
+def report_import(*, content: bytes, file_name: str = "", project: Project | None = None,
+                  create_project: bool = False, user=None, dry_run: bool = False
+                  ) -> ReportImportResult:
+    """Import one Markdown report as an audit of kind "imported report" (self-attested).
+
+    The project is `project`, or the one the report names (created when `create_project`).
+    Re-importing the same report into the same project returns the existing audit
+    (`duplicate_of`) and changes nothing. On `dry_run` nothing is written: the result's `audit`
+    is an unsaved preview.
+    """
+    _text, parsed, sha = report_read(content=content)
+    with transaction.atomic():
+        target, project_created = _resolve_project(parsed, project=project,
+                                                   create_project=create_project, dry_run=dry_run)
+        result = ReportImportResult(file_name=file_name, sha256=sha, parsed=parsed,
+                                    project=target, project_created=project_created,
+                                    dry_run=dry_run)
+        if target.pk is not None:
+            duplicate = Audit.objects.filter(project=target, source_sha256=sha).first()
+            if duplicate is not None:
+                result.duplicate_of = result.audit = duplicate
+                result.messages.append(f"Already imported as audit #{duplicate.pk} of "
+                                       f"{target.name}; nothing changed.")
+                return result
+        audit = _audit_from(parsed, project=target, sha=sha, file_name=file_name, user=user)
+        result.audit = audit
+        if dry_run:
+            return result
+        try:
+            with transaction.atomic():
+                audit.save()
+        except IntegrityError as exc:
+            raise ReportError("This report was imported into the project at the same moment by "
+                              "someone else; nothing changed.") from exc
+        DomainScore.objects.bulk_create([
+            DomainScore(audit=audit, domain_id=s.domain_id, score=s.score,
+                        source=DomainScore.Source.IMPORTED,
+                        rationale=f"Stated in the report as '{s.label}: {s.stated}'.")
+            for s in parsed.scores.values()
+        ])
+        _save_checklists(parsed, audit, user)
+        _save_findings(parsed, audit, result)
+
+
+        scoring.audit_refresh_global(audit_id=audit.pk)
+        audit.refresh_from_db(fields=["global_score", "computed_verdict"])
+        scoring.schedule_recompute(project_id=target.pk)
+        result.messages.append(f"Imported as audit #{audit.pk} of {target.name}.")
+    return result

@@ -1,0 +1,130 @@
+"""Re-scan controls in the project admin: the "Re-scan now" action and schedule validation.
+
+Mixed into ProjectAdmin by projects/admin.py (UI composition, see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from projects.models import Audit
+from rescans import schedule, workspace
+from rescans.scanners import REGISTRY
+from rescans.services import project_rescan_request, scan_state
+
+
+class ProjectScanForm(forms.ModelForm):
+    """Checks the repository, branch, schedule and scanners; arms the next due time."""
+
+    def clean_repository_url(self):
+        url = (self.cleaned_data.get("repository_url") or "").strip()
+        if url:
+            try:
+                workspace.validate_repository_url(url)
+            except workspace.RepositoryError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return url
+
+    def clean_branch(self):
+        branch = (self.cleaned_data.get("branch") or "").strip()
+        try:
+            return workspace.validate_branch(branch)
+        except workspace.RepositoryError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_scan_schedule(self):
+        expression = " ".join((self.cleaned_data.get("scan_schedule") or "").split())
+        try:
+            schedule.validate(expression)
+        except schedule.ScheduleError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return expression
+
+    def clean_enabled_scanners(self):
+        names = self.cleaned_data.get("enabled_scanners") or []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise forms.ValidationError('Give a list of scanner names, e.g. ["bandit", "ruff"].')
+        unknown = sorted(set(names) - set(REGISTRY))
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown scanner(s): {', '.join(unknown)}. Available: {', '.join(REGISTRY)}.")
+        return names
+
+    def clean(self):
+        data = super().clean()
+        expression = data.get("scan_schedule")
+        if "scan_schedule" in self.changed_data and "next_scan_at" not in self.changed_data:
+            # A new schedule starts from now; clearing it turns re-scans off.
+            data["next_scan_at"] = schedule.next_run(expression, timezone.now()) if expression else None
+        elif expression and not data.get("next_scan_at"):
+            data["next_scan_at"] = schedule.next_run(expression, timezone.now())
+        return data
+
+
+@admin.action(description="Re-scan now", permissions=["change"])
+def rescan_now(modeladmin, request, queryset):
+    queued, running, no_repo = [], [], []
+    for pk, name, repository_url in queryset.values_list("pk", "name", "repository_url"):
+        if not repository_url:
+            no_repo.append(name)
+            continue
+        try:
+            audit = project_rescan_request(project_id=pk, user=request.user, reason="admin")
+        except BrokerUnavailable:
+            modeladmin.message_user(request, "Re-scan could not be started: the task queue is "
+                                    "unavailable right now. Nothing was queued for the remaining "
+                                    "projects; please try again later.", messages.ERROR)
+            break
+        (queued if audit is not None else running).append(name)
+    if queued:
+        modeladmin.message_user(request, f"Re-scan queued for {len(queued)} project(s): {', '.join(queued)}.",
+                                messages.SUCCESS)
+    if running:
+        modeladmin.message_user(request, f"Already scanning (not started again): {', '.join(running)}.",
+                                messages.WARNING)
+    if no_repo:
+        modeladmin.message_user(request, f"No repository configured: {', '.join(no_repo)}.", messages.ERROR)
+
+
+def _running_subquery():
+    return Audit.objects.filter(project=OuterRef("pk"), kind=Audit.Kind.AUTOMATED,
+                                status=Audit.Status.IN_PROGRESS)
+
+
+@admin.display(description="re-scan")
+def rescan_column(obj) -> str:
+    return "running" if getattr(obj, "_rescan_running", False) else "—"
+
+
+class ProjectRescanAdminMixin:
+    """The re-scan controls of the project admin: the form checks, the "Re-scan now" action,
+    "running" in the list (one EXISTS inside the list query) and the status on the change form.
+
+    Mixed into ProjectAdmin explicitly (projects/admin.py), the listed UI-composition import."""
+
+    form = ProjectScanForm
+    rescan_actions = (rescan_now,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_rescan_running=Exists(_running_subquery()))
+
+    @admin.display(description="re-scan")
+    def rescan_column(self, obj) -> str:
+        return rescan_column(obj)
+
+    @admin.display(description="re-scan status")
+    def rescan_status(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        state = scan_state(project_id=obj.pk)
+        if state["running"] is not None:
+            return f"{state['state']} (audit #{state['running'].pk}); a second one will not start"
+        if state["last"] is not None:
+            change = state["change"] or {}
+            return (f"last: audit #{state['last'].pk}, {change.get('new_count', 0)} new, "
+                    f"{change.get('fixed_count', 0)} fixed finding(s)")
+        return "never scanned"

@@ -1,0 +1,197 @@
+"""Built-in counters and presence checks: read files, never run them.
+
+Counts files and lines of code per language and TODO/FIXME markers, and checks for a README, a
+tests folder, a CI configuration, a Dockerfile that drops root, a lock or pinned requirements
+file, and a committed `.env` holding secrets. Each missing good practice is a finding, so it
+becomes "fixed" when the repository gains it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+from rescans.scanners.base import (
+    NormalisedFinding,
+    RunLimits,
+    Scanner,
+    ScannerError,
+    ScannerOutput,
+)
+
+LANGUAGES = {
+    ".py": "Python", ".pyi": "Python", ".js": "JavaScript", ".mjs": "JavaScript", ".cjs": "JavaScript",
+    ".jsx": "JavaScript", ".ts": "TypeScript", ".tsx": "TypeScript", ".go": "Go", ".rs": "Rust",
+    ".java": "Java", ".kt": "Kotlin", ".rb": "Ruby", ".php": "PHP", ".cs": "C#", ".c": "C",
+    ".h": "C", ".cc": "C++", ".cpp": "C++", ".hpp": "C++", ".swift": "Swift", ".scala": "Scala",
+    ".sh": "Shell", ".bash": "Shell", ".sql": "SQL", ".html": "HTML", ".css": "CSS",
+    ".scss": "CSS", ".vue": "Vue", ".svelte": "Svelte", ".dart": "Dart", ".ex": "Elixir",
+    ".exs": "Elixir", ".lua": "Lua", ".r": "R", ".pl": "Perl",
+}
+SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache",
+             ".ruff_cache", "dist", "build", ".eggs"}
+MAX_FILE_BYTES = 2 * 1024 * 1024
+TODO_RE = re.compile(rb"\b(TODO|FIXME)\b")
+LOCK_FILES = {"poetry.lock", "Pipfile.lock", "uv.lock", "pdm.lock", "package-lock.json", "yarn.lock",
+              "pnpm-lock.yaml", "Cargo.lock", "go.sum", "Gemfile.lock", "composer.lock"}
+CI_PATHS = (".github/workflows", ".gitlab-ci.yml", ".circleci", "Jenkinsfile", "azure-pipelines.yml",
+            ".travis.yml", "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml", ".ci")
+SECRET_KEY_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+SECRET_NAME_RE = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL", re.I)
+PLACEHOLDER_RE = re.compile(r"^(|changeme|change-me|xxx+|<.*>|\$\{.*\}|your[-_].*|example.*)$", re.I)
+PIN_RE = re.compile(r"^[A-Za-z0-9._\-\[\],]+\s*===?\s*[^\s;]+")
+
+
+class ChecksScanner(Scanner):
+    name = "checks"
+    tool = "auditor-checks"
+    domain = "architecture"
+
+    def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
+        started = time.monotonic()
+        files: list[Path] = []
+        for root, dirs, names in os.walk(workspace):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            for name in sorted(names):
+                files.append(Path(root, name))
+            if time.monotonic() - started > limits.timeout_s:
+                raise ScannerError(f"checks: timed out after {limits.timeout_s:g} s", timed_out=True)
+        rel = [f.relative_to(workspace).as_posix() for f in files]
+
+        lines_by_language: Counter[str] = Counter()
+        files_by_language: Counter[str] = Counter()
+        todo_count = 0
+        for path in files:
+            language = LANGUAGES.get(path.suffix.lower())
+            if language is None or path.is_symlink():
+                continue
+            try:
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            files_by_language[language] += 1
+            lines_by_language[language] += sum(1 for line in data.splitlines() if line.strip())
+            todo_count += len(TODO_RE.findall(data))
+
+        findings: list[NormalisedFinding] = []
+        presence = {
+            "readme": any(re.fullmatch(r"readme(\.[a-z]+)?", n, re.I) for n in rel),
+            "tests": _has_tests(rel),
+            "ci": any(n == p or n.startswith(p + "/") for n in rel for p in CI_PATHS),
+            "dockerfile": any(Path(n).name.startswith("Dockerfile") for n in rel),
+            "dockerfile_non_root": False,
+            "lock_file": any(Path(n).name in LOCK_FILES for n in rel),
+            "pinned_requirements": False,
+            "env_file_with_secrets": False,
+        }
+        dockerfiles = [workspace / n for n in rel if Path(n).name.startswith("Dockerfile")]
+        presence["dockerfile_non_root"] = bool(dockerfiles) and all(_drops_root(p) for p in dockerfiles)
+        requirement_files = [n for n in rel if re.fullmatch(r"requirements[\w\-.]*\.txt", Path(n).name)]
+        presence["pinned_requirements"] = bool(requirement_files) and all(
+            _all_pinned(workspace / n) for n in requirement_files
+        )
+        env_files = [n for n in rel if Path(n).name == ".env" or re.fullmatch(
+            r"\.env\.(?!example|sample|template|dist)[\w.-]+", Path(n).name)]
+        secret_env = [(n, key) for n in env_files for key in _secret_keys(workspace / n)]
+        presence["env_file_with_secrets"] = bool(secret_env)
+
+        if not presence["readme"]:
+            findings.append(_finding("no-readme", "No README at the root of the repository", "low",
+                                     "documentation", "Add a README: purpose, set-up, how to run it."))
+        if not presence["tests"]:
+            findings.append(_finding("no-tests", "No tests folder or test files", "high", "testing",
+                                     "No automated test was found (tests/, test_*.py, *_test.go, ...)."))
+        if not presence["ci"]:
+            findings.append(_finding("no-ci", "No CI configuration", "medium", "deployment",
+                                     "No CI pipeline definition was found (GitHub Actions, GitLab CI, ...)."))
+        for path in dockerfiles:
+            if not _drops_root(path):
+                name = path.relative_to(workspace).as_posix()
+                findings.append(_finding("dockerfile-root", f"{name} runs as root", "medium",
+                                         "deployment", "Add a USER instruction with a non-root user.",
+                                         file_path=name))
+        if not presence["lock_file"] and not presence["pinned_requirements"]:
+            findings.append(_finding("no-lock-file", "Dependencies are neither locked nor pinned", "low",
+                                     "deployment", "Commit a lock file or pin every requirement (==)."))
+        for name, key in secret_env:
+            findings.append(_finding("env-file-secret", f"{name} commits a value for {key}", "high",
+                                     "security", "A .env file with secrets is committed; revoke the "
+                                     "values, remove the file and load secrets from the environment.",
+                                     file_path=name))
+
+        metrics = {
+            "files_count": len(files),
+            "lines_of_code": sum(lines_by_language.values()),
+            "languages": {lang: {"files": files_by_language[lang], "lines": lines_by_language[lang]}
+                          for lang in sorted(lines_by_language, key=lambda k: -lines_by_language[k])},
+            "todo_count": todo_count,
+            "presence": presence,
+        }
+        return ScannerOutput(scanner=self.name, tool=self.tool, findings=findings, metrics=metrics,
+                             duration_s=time.monotonic() - started)
+
+
+def _finding(rule_id, title, severity, domain, description, file_path=""):
+    return NormalisedFinding(rule_id=rule_id, title=title, severity=severity, domain=domain,
+                             description=description, file_path=file_path,
+                             stable_id=f"{rule_id}:{file_path}")
+
+
+def _has_tests(rel: list[str]) -> bool:
+    for name in rel:
+        parts = name.split("/")
+        if any(p in {"tests", "test", "__tests__", "spec"} for p in parts[:-1]):
+            return True
+        base = parts[-1]
+        if re.fullmatch(r"(test_.+\.py|.+_test\.(py|go)|.+\.(test|spec)\.[jt]sx?)", base):
+            return True
+    return False
+
+
+def _read_text(path: Path) -> str:
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
+            return ""
+        return path.read_text("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _drops_root(dockerfile: Path) -> bool:
+    user = None
+    for line in _read_text(dockerfile).splitlines():
+        stripped = line.strip()
+        if stripped.upper().startswith("FROM "):
+            user = None  # each stage starts as root
+        elif stripped.upper().startswith("USER "):
+            user = stripped[5:].strip().split(":")[0]
+    return user not in (None, "", "root", "0")
+
+
+def _all_pinned(path: Path) -> bool:
+    seen = False
+    for line in _read_text(path).splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        seen = True
+        if not PIN_RE.match(line):
+            return False
+    return seen
+
+
+def _secret_keys(path: Path) -> list[str]:
+    keys = []
+    for line in _read_text(path).splitlines():
+        match = SECRET_KEY_RE.match(line)
+        if not match or not SECRET_NAME_RE.search(match.group(1)):
+            continue
+        value = match.group(2).strip().strip("'\"")
+        if not PLACEHOLDER_RE.match(value):
+            keys.append(match.group(1))
+    return keys

@@ -1,0 +1,471 @@
+"""The re-scan: one automated audit of a project's repository, from checkout to alert.
+
+Life of a run (an Audit of kind "automated"):
+  queued   status in_progress, started_at NULL (created by `project_rescan_request`)
+  running  status in_progress, started_at set (claimed by `audit_rescan_run`, conditional UPDATE)
+  done     status completed (scanned, or "no change"), or failed (error, or abandoned by a
+           killed worker and swept by `dispatcher.sweep_abandoned`).
+A project has at most one queued or running scan: requests lock the project row and check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from findings.importers.base import ReportError
+from findings.models import Finding, Severity
+from findings.services import scan_import
+from projects.models import Audit, MaturityDomain, Project
+from rescans import workspace
+from rescans.sarif import to_sarif
+from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
+from scoring import services as scoring
+
+logger = logging.getLogger(__name__)
+
+# Bump when scanners or their options change: a scan of the same commit is then not "no change".
+SCANNERS_VERSION = "1"
+REGRESSION_SCORE_DROP = Decimal("1.0")
+CHANGE_LIST_LIMIT = 50
+
+
+def max_scan_seconds() -> int:
+    return int(getattr(settings, "SCAN_MAX_SECONDS", 3600))
+
+
+def run_limits() -> RunLimits:
+    return RunLimits(
+        timeout_s=float(getattr(settings, "SCAN_SCANNER_TIMEOUT_SECONDS", 600)),
+        max_output_bytes=int(getattr(settings, "SCAN_MAX_OUTPUT_BYTES", 50 * 1024 * 1024)),
+    )
+
+
+class RescanError(Exception):
+    """A re-scan could not be requested (e.g. one is already running)."""
+
+
+# --- Reads --------------------------------------------------------------------------------------
+
+def running_scan(*, project_id: int) -> Audit | None:
+    """The project's queued or running automated audit, if any."""
+    return (Audit.objects.filter(project_id=project_id, kind=Audit.Kind.AUTOMATED,
+                                 status=Audit.Status.IN_PROGRESS).order_by("-id").first())
+
+
+def previous_automated_audit(*, project_id: int, before_id: int | None = None) -> Audit | None:
+    qs = Audit.objects.filter(project_id=project_id, kind=Audit.Kind.AUTOMATED,
+                              status=Audit.Status.COMPLETED)
+    if before_id is not None:
+        qs = qs.filter(pk__lt=before_id)
+    return qs.order_by("-id").first()
+
+
+def scan_config_hash(project: Project) -> str:
+    config = {
+        "repository": project.repository_url, "branch": project.branch or "main",
+        "scanners": sorted(project.enabled_scanners or []), "version": SCANNERS_VERSION,
+        "artifacts": list(getattr(settings, "SCAN_ARTIFACT_PATHS", [])),
+    }
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+# --- Requests -----------------------------------------------------------------------------------
+
+def project_rescan_request(*, project_id: int, force: bool = False, reason: str = "manual",
+                           user=None, enqueue: bool = True) -> Audit | None:
+    """Queue a re-scan of the project: creates the automated audit (queued) and, after commit,
+    sends the Celery task its id. Returns None, doing nothing, when a scan is already queued or
+    running for the project."""
+    with transaction.atomic():
+        # The project row lock serialises concurrent requests for the same project.
+        project = Project.objects.select_for_update().get(pk=project_id)
+        if running_scan(project_id=project.pk) is not None:
+            return None
+        now = timezone.now()
+        audit = Audit.objects.create(
+            project=project, kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS,
+            title=f"Automated re-scan {timezone.localtime(now):%Y-%m-%d %H:%M}",
+            audit_date=timezone.localdate(now), auditor=None,
+            scan_details={"state": "queued", "reason": reason, "force": bool(force),
+                          "requested_at": now.isoformat(),
+                          "requested_by": getattr(user, "username", "") or ""},
+        )
+        if enqueue:
+            audit_id = audit.pk
+            transaction.on_commit(lambda: _enqueue(audit_id))
+    return audit
+
+
+QUEUE_UNAVAILABLE = "the task queue was unavailable; nothing ran"
+
+
+def _enqueue(audit_id: int) -> None:
+    """Send the task (after commit). If the broker is down, the queued audit is closed at once
+    (so it neither shows as running nor blocks the next request) and the error is raised."""
+    from kombu.exceptions import OperationalError
+
+    from rescans.tasks import rescan
+
+    try:
+        rescan.delay(audit_id)
+    except OperationalError:
+        details = Audit.objects.filter(pk=audit_id).values_list("scan_details", flat=True).first()
+        _finish_failed(audit_id, details or {}, QUEUE_UNAVAILABLE)
+        raise
+
+
+# --- The run ------------------------------------------------------------------------------------
+
+@dataclass
+class ScanResult:
+    outputs: list[ScannerOutput] = field(default_factory=list)
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def audit_rescan_run(*, audit_id: int) -> Audit | None:
+    """Run one queued re-scan to its end. Idempotent: a run already claimed, finished or swept
+    is left alone (returns None)."""
+    now = timezone.now()
+    claimed = Audit.objects.filter(
+        pk=audit_id, kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS,
+        started_at__isnull=True,
+    ).update(started_at=now)
+    if not claimed:
+        logger.info("re-scan %s: already claimed or finished; nothing to do", audit_id)
+        return None
+    audit = Audit.objects.select_related("project").get(pk=audit_id)
+    project = audit.project
+    details = dict(audit.scan_details or {})
+    details.update(state="running", config_hash=scan_config_hash(project))
+    Audit.objects.filter(pk=audit_id).update(scan_details=details)
+    started = time.monotonic()
+    try:
+        scanners = enabled_scanners(project.enabled_scanners)
+        sha = workspace.remote_head(url=project.repository_url, branch=project.branch)
+        previous = previous_automated_audit(project_id=project.pk, before_id=audit.pk)
+        if (not details.get("force") and previous is not None and previous.commit_sha == sha
+                and (previous.scan_details or {}).get("config_hash") == details["config_hash"]):
+            return _finish_no_change(audit, previous, sha, details)
+        with workspace.checkout(url=project.repository_url, branch=project.branch) as co:
+            result = run_scanners(scanners, co.path, co.home)
+            return _finish_scanned(audit, co.commit_sha, co.path, scanners, result, details,
+                                   time.monotonic() - started)
+    except (workspace.RepositoryError, ValueError) as exc:
+        return _finish_failed(audit_id, details, workspace.redact(str(exc)))
+    except Audit.DoesNotExist:
+        logger.info("re-scan %s: the audit (or its project) was deleted during the scan", audit_id)
+        return None
+    except Exception as exc:
+        _finish_failed(audit_id, details, f"internal error: {type(exc).__name__}")
+        raise
+
+
+def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
+    """Run the scanners in parallel (they are subprocesses); a failure only fails its part."""
+    limits = run_limits()
+    result = ScanResult()
+    workers = max(1, min(len(scanners), int(getattr(settings, "SCAN_PARALLELISM", 3))))
+
+    def one(scanner: Scanner):
+        t0 = time.monotonic()
+        try:
+            return scanner, scanner.run(path, limits, home), None, time.monotonic() - t0
+        except ScannerError as exc:
+            return scanner, None, exc, time.monotonic() - t0
+        except Exception as exc:  # noqa: BLE001 - one scanner's bug never stops the others
+            logger.exception("scanner %s crashed", scanner.name)
+            return scanner, None, ScannerError(f"{scanner.name}: crashed ({type(exc).__name__})"), \
+                time.monotonic() - t0
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for scanner, output, error, duration in pool.map(one, scanners):
+            part: dict[str, Any] = {"domain": scanner.domain, "duration_s": round(duration, 2)}
+            if error is None:
+                part.update(status="ok", findings=len(output.findings))
+                result.outputs.append(output)
+            else:
+                part.update(status="timeout" if error.timed_out else "failed", error=str(error),
+                            stderr_tail=workspace.redact(error.stderr_tail)[-2000:])
+            result.parts[scanner.name] = part
+    return result
+
+
+def _import_content(scanner: Scanner, output: ScannerOutput, path: Path) -> list[tuple[str, str, bytes]]:
+    """(file name, importer format, content) of what one scanner produced."""
+    if output.raw and output.raw_format == "bandit":
+        return [("bandit.json", "bandit", output.raw)]
+    reports = []
+    if scanner.name != "artifacts":  # artifacts are imported as the files they are
+        reports.append((f"{scanner.name}.sarif", "sarif",
+                        to_sarif(output, workspace=path, default_domain=scanner.domain)))
+    for artifact in output.metrics.get("artifacts", []):
+        try:
+            content = (path / artifact["path"]).read_bytes()
+        except OSError:
+            continue
+        reports.append((artifact["path"], artifact["kind"], content))
+    return reports
+
+
+def _finish_scanned(audit: Audit, sha: str, path: Path, scanners: list[Scanner], result: ScanResult,
+                    details: dict, duration_s: float) -> Audit | None:
+    by_name = {s.name: s for s in scanners}
+    with transaction.atomic():
+        audit = Audit.objects.select_for_update().select_related("project").get(pk=audit.pk)
+        if audit.status != Audit.Status.IN_PROGRESS:
+            logger.warning("re-scan %s was swept while running; its results are discarded", audit.pk)
+            return None
+        project = audit.project
+        for output in result.outputs:
+            scanner = by_name[output.scanner]
+            try:
+                for file_name, fmt, content in _import_content(scanner, output, path):
+                    scan_import(project=project, content=content, file_name=file_name, format=fmt,
+                                audit=audit)
+            except ReportError as exc:
+                result.parts[scanner.name].update(status="failed", error=f"import: {exc}")
+                continue
+            _set_domains(project, output)
+        _store_metrics(audit, result)
+        missing = sorted(name for name, part in result.parts.items() if part["status"] != "ok")
+        details.update(
+            state="completed", outcome="scanned", commit=sha, parts=result.parts, missing=missing,
+            not_measured=_not_measured(result.parts),
+            duration_s=round(duration_s, 2),
+        )
+        _complete(audit, sha=sha, summary=_summary_line(project, result), details=details)
+    return audit
+
+
+def _finish_no_change(audit: Audit, previous: Audit, sha: str, details: dict) -> Audit | None:
+    with transaction.atomic():
+        audit = Audit.objects.select_for_update().get(pk=audit.pk)
+        if audit.status != Audit.Status.IN_PROGRESS:
+            return None
+        for name in ("tests_passed", "tests_failed", "tests_errors", "tests_skipped",
+                     "tests_duration_seconds", "coverage_percent", "branch_coverage_percent",
+                     "security_critical", "security_high", "security_medium", "security_low",
+                     "files_count", "lines_of_code", "warnings_count", "extra_metrics"):
+            setattr(audit, name, getattr(previous, name))
+        prev_details = previous.scan_details or {}
+        details.update(state="completed", outcome="no_change", commit=sha, same_as_audit=previous.pk,
+                       parts=prev_details.get("parts", {}), missing=prev_details.get("missing", []),
+                       not_measured=prev_details.get("not_measured", {}))
+        _complete(audit, sha=sha, details=details,
+                  summary=f"No change since audit #{previous.pk}: same commit {sha[:12]}, "
+                          "same configuration.")
+    return audit
+
+
+def _complete(audit: Audit, *, sha: str, summary: str, details: dict) -> None:
+    """Mark a run completed, score it (domains in details["not_measured"] stay not measured:
+    the scoring module reads them), store the change since the previous re-scan, and send
+    the regression alert once the transaction commits."""
+    audit.commit_sha = sha
+    audit.status = Audit.Status.COMPLETED
+    audit.finished_at = timezone.now()
+    audit.summary = summary
+    audit.scan_details = details
+    audit.save()
+    scoring.audit_recompute(audit=audit)
+    audit.refresh_from_db()
+    details["change"] = compute_change(audit)
+    Audit.objects.filter(pk=audit.pk).update(scan_details=details)
+    audit.scan_details = details
+    audit_id = audit.pk
+    transaction.on_commit(lambda: _after_commit(audit_id))
+
+
+def _finish_failed(audit_id: int, details: dict, message: str) -> Audit | None:
+    details = {**details, "state": "failed", "outcome": "failed", "error": message}
+    updated = Audit.objects.filter(pk=audit_id, status=Audit.Status.IN_PROGRESS).update(
+        status=Audit.Status.FAILED, finished_at=timezone.now(), scan_details=details,
+        summary=f"Re-scan failed: {message}"[:1000],
+    )
+    logger.warning("re-scan %s failed: %s", audit_id, message)
+    return Audit.objects.get(pk=audit_id) if updated else None
+
+
+def _set_domains(project: Project, output: ScannerOutput) -> None:
+    """Findings whose domain the importer cannot know (built-in checks) get it from the scanner."""
+    wanted: dict[str, str] = {}
+    for finding in output.findings:
+        if finding.domain:
+            wanted[finding.rule_id] = finding.domain
+    if not wanted:
+        return
+    domains = dict(MaturityDomain.objects.filter(slug__in=set(wanted.values())).values_list("slug", "pk"))
+    for rule_id, slug in wanted.items():
+        if slug in domains:
+            Finding.objects.filter(project=project, tool=output.tool, rule_id=rule_id).exclude(
+                domain_id=domains[slug]).update(domain_id=domains[slug])
+
+
+def _store_metrics(audit: Audit, result: ScanResult) -> None:
+    outputs = {o.scanner: o for o in result.outputs}
+    extra = dict(audit.extra_metrics or {})
+    if "checks" in outputs:
+        m = outputs["checks"].metrics
+        audit.files_count = m["files_count"]
+        audit.lines_of_code = m["lines_of_code"]
+        extra.update(languages=m["languages"], todo_count=m["todo_count"], presence=m["presence"])
+    if "ruff" in outputs:
+        audit.warnings_count = len(outputs["ruff"].findings)
+    if "detect-secrets" in outputs:
+        extra["secrets_found"] = len(outputs["detect-secrets"].findings)
+    security_parts = [n for n, p in result.parts.items() if p["domain"] == "security"]
+    if security_parts and all(result.parts[n]["status"] == "ok" for n in security_parts):
+        counts = dict(Finding.objects.filter(
+            project=audit.project_id, domain__slug="security", status__in=Finding.ACTIVE_STATUSES,
+        ).values_list("severity").annotate(n=Count("id")).values_list("severity", "n"))
+        audit.security_critical = counts.get(Severity.CRITICAL, 0)
+        audit.security_high = counts.get(Severity.HIGH, 0)
+        audit.security_medium = counts.get(Severity.MEDIUM, 0)
+        audit.security_low = counts.get(Severity.LOW, 0)
+    audit.extra_metrics = extra
+
+
+def _not_measured(parts: dict[str, dict]) -> dict[str, str]:
+    """Domains none of whose scanners succeeded: {domain slug: why}."""
+    by_domain: dict[str, list[tuple[str, dict]]] = {}
+    for name, part in parts.items():
+        by_domain.setdefault(part["domain"], []).append((name, part))
+    return {
+        domain: "; ".join(f"{name} {part['status']}" for name, part in items)
+        for domain, items in by_domain.items()
+        if all(part["status"] != "ok" for _name, part in items)
+    }
+
+
+def _summary_line(project: Project, result: ScanResult) -> str:
+    ok = [n for n, p in result.parts.items() if p["status"] == "ok"]
+    failed = [n for n, p in result.parts.items() if p["status"] != "ok"]
+    text = f"Automated re-scan of {project.repository_url and workspace.redact(project.repository_url)}"
+    text += f": {', '.join(ok) or 'no scanner'} ran"
+    if failed:
+        text += f"; {', '.join(failed)} could not run (not measured)"
+    return text + "."
+
+
+# --- Change since the previous automated audit -------------------------------------------------
+
+def _finding_row(f: Finding) -> dict:
+    return {"id": f.pk, "title": f.title[:200], "severity": Severity(f.severity).label.lower(),
+            "tool": f.tool, "file_path": f.file_path, "line": f.line}
+
+
+def compute_change(audit: Audit) -> dict:
+    previous = previous_automated_audit(project_id=audit.project_id, before_id=audit.pk)
+    new_q = Q(first_seen_audit=audit)
+    if audit.started_at:
+        new_q |= Q(last_seen_audit=audit, reopened_at__gte=audit.started_at)
+    new = list(Finding.objects.filter(new_q, project_id=audit.project_id)
+               .only("title", "severity", "tool", "file_path", "line").order_by("-severity", "id"))
+    fixed = list(Finding.objects.filter(resolved_by_import__audit=audit)
+                 .only("title", "severity", "tool", "file_path", "line").order_by("-severity", "id"))
+    scores = dict(audit.domain_scores.values_list("domain__slug", "score"))
+    prev_scores = dict(previous.domain_scores.values_list("domain__slug", "score")) if previous else {}
+    domains = {}
+    for slug in sorted(set(scores) | set(prev_scores)):
+        now_s, before = scores.get(slug), prev_scores.get(slug)
+        domains[slug] = {
+            "before": str(before) if before is not None else None,
+            "after": str(now_s) if now_s is not None else None,
+            "delta": str(now_s - before) if now_s is not None and before is not None else None,
+        }
+    g_before = previous.global_score if previous else None
+    g_delta = None
+    if audit.global_score is not None and g_before is not None:
+        g_delta = audit.global_score - g_before
+    new_serious = [f for f in new if f.severity >= Severity.HIGH]
+    return {
+        "previous_audit": previous.pk if previous else None,
+        "new_count": len(new), "fixed_count": len(fixed),
+        "new": [_finding_row(f) for f in new[:CHANGE_LIST_LIMIT]],
+        "fixed": [_finding_row(f) for f in fixed[:CHANGE_LIST_LIMIT]],
+        "new_critical_or_high": len(new_serious),
+        "domains": domains,
+        "global": {"before": str(g_before) if g_before is not None else None,
+                   "after": str(audit.global_score) if audit.global_score is not None else None,
+                   "delta": str(g_delta) if g_delta is not None else None},
+        # The first automated audit is the baseline: nothing to regress from.
+        "regression": previous is not None and (
+            bool(new_serious) or (g_delta is not None and g_delta <= -REGRESSION_SCORE_DROP)),
+    }
+
+
+# --- Regression alert ---------------------------------------------------------------------------
+
+def _after_commit(audit_id: int) -> None:
+    try:
+        audit_notify_regression(audit_id=audit_id)
+    except Exception:  # the audit is committed; a mail problem is logged, never fatal
+        logger.exception("re-scan %s: regression e-mail failed", audit_id)
+
+
+def audit_notify_regression(*, audit_id: int) -> bool:
+    """E-mail the tech lead and members when the audit shows a regression. At most once per
+    audit: the audit is claimed with a conditional UPDATE on its scan details."""
+    audit = Audit.objects.select_related("project__tech_lead").get(pk=audit_id)
+    details = audit.scan_details or {}
+    change = details.get("change") or {}
+    if not change.get("regression") or "regression_notified_at" in details:
+        return False
+    claimed = Audit.objects.filter(pk=audit_id).exclude(
+        scan_details__has_key="regression_notified_at"
+    ).update(scan_details={**details, "regression_notified_at": timezone.now().isoformat()})
+    if not claimed:
+        return False
+    project = audit.project
+    recipients = sorted({u.email for u in [project.tech_lead, *project.members.all()]
+                         if u is not None and u.email and u.is_active})
+    if not recipients:
+        return False
+    reasons = []
+    if change.get("new_critical_or_high"):
+        reasons.append(f"{change['new_critical_or_high']} new critical or high finding(s)")
+    delta = change.get("global", {}).get("delta")
+    if delta is not None and Decimal(delta) <= -REGRESSION_SCORE_DROP:
+        reasons.append(f"global score {change['global']['before']} → {change['global']['after']}")
+    url = settings.SITE_URL + audit.get_absolute_url() if hasattr(audit, "get_absolute_url") else ""
+    lines = [f"The automated re-scan of {project.name} (commit {audit.commit_sha[:12]}) found a regression:",
+             *[f"- {r}" for r in reasons], ""]
+    serious = [f for f in change.get("new", []) if f["severity"] in ("critical", "high")]
+    for f in serious[:20]:
+        where = f"{f['file_path']}:{f['line']}" if f.get("line") else f.get("file_path", "")
+        lines.append(f"  [{f['severity']}] {f['title']} ({where})")
+    if url:
+        lines += ["", url]
+    send_mail(
+        subject=f"[auditor] Regression in {project.name}: {'; '.join(reasons)}"[:200],
+        message="\n".join(lines), from_email=None, recipient_list=recipients,
+    )
+    return True
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+def scan_state(*, project_id: int) -> dict:
+    """What pages show about re-scans: the running one, and the last automated audit's change."""
+    running = running_scan(project_id=project_id)
+    last = previous_automated_audit(project_id=project_id)
+    return {
+        "running": running,
+        "state": ((running.scan_details or {}).get("state", "queued") if running else None),
+        "last": last,
+        "change": (last.scan_details or {}).get("change") if last else None,
+    }

@@ -1,0 +1,24 @@
+"""Re-scan tasks. Their names keep the "projects." prefix they were scheduled under.
+
+acks_late + reject_on_worker_lost: a worker killed mid-scan puts the message back; the run
+itself is claimed once (conditional UPDATE), so a redelivery never scans twice, and the sweep
+marks the abandoned run failed and retries it.
+"""
+
+from celery import shared_task
+
+
+@shared_task(name="projects.rescan", acks_late=True, reject_on_worker_lost=True)
+def rescan(audit_id: int) -> int | None:
+    from rescans.services import audit_rescan_run
+
+    audit = audit_rescan_run(audit_id=audit_id)
+    return audit.pk if audit is not None else None
+
+
+@shared_task(name="projects.rescan_dispatch", acks_late=True)
+def rescan_dispatch() -> dict:
+    """Run by beat every minute: queue due projects, sweep abandoned runs."""
+    from rescans.dispatcher import dispatch_due, sweep_abandoned
+
+    return {"dispatched": dispatch_due(), "swept": sweep_abandoned()}

@@ -1,0 +1,50 @@
+"""What recomputes scores: evidence announced by lower apps, and edits made one row at a time.
+
+Services that change many rows (imports, checklist answers) announce `evidence_changed` once per
+transaction; admin edits of single rows arrive as model signals.
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+
+from findings.models import Finding
+from projects.events import evidence_changed, once_after_commit
+from projects.models import Audit, DomainScore, MaturityDomain
+from scoring.services import enqueue_global_refresh, schedule_audit_refresh, schedule_recompute
+
+
+def _evidence_changed(sender, project_id: int, **kwargs) -> None:
+    schedule_recompute(project_id=project_id)
+
+
+def _domain_score_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        schedule_audit_refresh(audit_id=instance.audit_id)
+
+
+def _audit_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and instance.status == Audit.Status.COMPLETED:
+        schedule_audit_refresh(audit_id=instance.pk)
+
+
+def _finding_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        schedule_recompute(project_id=instance.project_id)
+
+
+def _domain_changed(sender, instance, raw=False, created=False, **kwargs) -> None:
+    if not raw and not created:
+        once_after_commit(("domain", instance.pk), lambda: enqueue_global_refresh(instance.pk))
+
+
+def connect() -> None:
+    """Called from ScoringConfig.ready()."""
+    evidence_changed.connect(_evidence_changed, dispatch_uid="scoring-evidence")
+    post_save.connect(_domain_score_changed, sender=DomainScore, dispatch_uid="scoring-ds-save")
+    post_delete.connect(_domain_score_changed, sender=DomainScore, dispatch_uid="scoring-ds-del")
+    post_save.connect(_audit_changed, sender=Audit, dispatch_uid="scoring-audit-save")
+    post_save.connect(_domain_changed, sender=MaturityDomain, dispatch_uid="scoring-domain-save")
+    post_save.connect(_finding_changed, sender=Finding, dispatch_uid="scoring-finding-save")
+    # No post_delete receiver on Finding: it would turn the cascade delete of a project's
+    # findings into one signal per row.

@@ -1,0 +1,483 @@
+"""Maturity scores that explain themselves: the one place the scoring formula lives.
+
+See docs/scoring.md for the formula in prose with a worked example. In short, for one audit and
+one maturity domain:
+
+- A score entered by an auditor (source "manual") or stated in an imported report (source
+  "imported") is kept as it is. Only the other domains are computed from evidence.
+- Evidence of a domain: the checklist items mapped to it (done / applicable; "not applicable"
+  leaves the denominator), the open findings mapped to it (a penalty per finding, weighted by
+  severity) and, for Testing, the audit's metrics (line coverage and the test pass rate).
+- base = mean of the positive components (checklist completion x 10, coverage / 10,
+  pass rate x 10); 10 when the domain's only evidence is findings.
+  score = clamp(base - findings penalty, 0, 10), then capped: an open critical finding caps the
+  domain at CRITICAL_FINDING_CAP, a critical checklist item still to do at CRITICAL_ITEM_CAP.
+- No evidence at all: the domain is not measured (score NULL), never 0.
+- Global score: weighted mean (domain weights from the admin) of the measured domains.
+- Readiness gate: see `readiness_verdict`.
+
+Every computed score stores its "why": the evidence that moved it, each entry linked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from checklists.models import ChecklistItem, ItemState
+from findings.models import Finding, Severity
+from projects.events import once_after_commit
+from projects.models import Audit, DomainScore, MaturityDomain, Project
+from scoring import summaries
+
+FORMULA_VERSION = "1.0"
+
+# Penalty per open finding of a domain, by severity (Info, Low, Medium, High, Critical).
+SEVERITY_PENALTY = {0: Decimal("0"), 1: Decimal("0.1"), 2: Decimal("0.5"), 3: Decimal("1.5"),
+                    4: Decimal("3.0")}
+CRITICAL_FINDING_CAP = Decimal("3.0")
+CRITICAL_ITEM_CAP = Decimal("5.0")
+# Domain whose score also uses the audit's test metrics.
+TESTING_DOMAIN_SLUG = "testing"
+# How many findings a domain's "why" lists one by one (the rest are summed in one line).
+EVIDENCE_FINDINGS_LISTED = 25
+
+TEN = Decimal("10")
+ZERO = Decimal("0")
+ONE_DECIMAL = Decimal("0.1")
+
+# Level bands on the 0-10 scale, best first: (lower bound, name, css slug). Configurable with
+# the AUDITOR_SCORE_LEVELS setting (same shape).
+DEFAULT_LEVELS = (
+    (Decimal("8.5"), "Excellent", "excellent"),
+    (Decimal("7.0"), "Good", "good"),
+    (Decimal("5.5"), "Average", "average"),
+    (Decimal("4.0"), "Insufficient", "insufficient"),
+    (Decimal("0.0"), "Critical", "critical"),
+)
+GATE_READY_MIN = Decimal("7.0")
+GATE_RESERVATIONS_MIN = Decimal("5.5")
+
+VERDICT_RANK = {
+    Audit.Verdict.NOT_READY: 0,
+    Audit.Verdict.WITH_RESERVATIONS: 1,
+    Audit.Verdict.PRODUCTION_READY: 2,
+}
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    slug: str
+
+
+NOT_MEASURED = Level("Not measured", "none")
+
+
+def levels() -> tuple[tuple[Decimal, str, str], ...]:
+    configured = getattr(settings, "AUDITOR_SCORE_LEVELS", None)
+    if not configured:
+        return DEFAULT_LEVELS
+    return tuple(sorted(((Decimal(str(b)), n, s) for b, n, s in configured), reverse=True))
+
+
+def level_for(score) -> Level:
+    """The level band of a 0-10 score; "Not measured" for None."""
+    if score is None:
+        return NOT_MEASURED
+    score = Decimal(str(score))
+    for bound, name, slug in levels():
+        if score >= bound:
+            return Level(name, slug)
+    bound, name, slug = levels()[-1]
+    return Level(name, slug)
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def _clamp(value: Decimal) -> Decimal:
+    return max(ZERO, min(TEN, value))
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+
+def _finding_url(finding_id: int) -> str:
+    return reverse("admin:findings_finding_change", args=[finding_id])
+
+
+def _checklist_url(checklist_id: int) -> str:
+    return reverse("admin:checklists_checklist_change", args=[checklist_id])
+
+
+def _audit_url(audit: Audit) -> str:
+    return reverse("audit-detail", args=[audit.pk])
+
+
+def _audit_checklist_q(audit: Audit, prefix: str = "") -> Q:
+    """Checklists that count for an audit: those attached to it, and the project's unattached ones."""
+    return Q(**{f"{prefix}project_id": audit.project_id}) & (
+        Q(**{f"{prefix}audit_id": audit.pk}) | Q(**{f"{prefix}audit__isnull": True})
+    )
+
+
+def _evidence_by_domain(audit: Audit) -> dict[int, dict]:
+    """Everything that counts for each domain of an audit, in a constant number of queries."""
+    evidence: dict[int, dict] = defaultdict(lambda: {
+        "done": 0, "applicable": 0, "critical_todo": [], "items": [],
+        "finding_counts": defaultdict(int), "findings": [],
+    })
+
+    items = (
+        ChecklistItem.objects.filter(_audit_checklist_q(audit, "checklist__"), domain__isnull=False)
+        .values("id", "checklist_id", "checklist__title", "domain_id", "text", "state", "is_critical")
+        .order_by("checklist_id", "order", "id")
+    )
+    for item in items:
+        ev = evidence[item["domain_id"]]
+        if item["state"] == ItemState.NOT_APPLICABLE:
+            continue
+        ev["applicable"] += 1
+        if item["state"] == ItemState.DONE:
+            ev["done"] += 1
+        elif item["is_critical"]:
+            ev["critical_todo"].append(item)
+        ev["items"].append(item)
+
+    open_findings = Finding.objects.filter(
+        project_id=audit.project_id, status__in=Finding.ACTIVE_STATUSES, domain__isnull=False
+    )
+    for row in open_findings.values("domain_id", "severity").annotate(n=Count("id")).order_by():
+        evidence[row["domain_id"]]["finding_counts"][row["severity"]] += row["n"]
+    # The worst findings of each domain, listed one by one in the "why" (bounded query).
+    listed = (
+        open_findings.filter(severity__gte=1)
+        .order_by("-severity", "-id")
+        .values("id", "domain_id", "title", "severity")[: EVIDENCE_FINDINGS_LISTED * 10]
+    )
+    for finding in listed:
+        ev = evidence[finding["domain_id"]]
+        if len(ev["findings"]) < EVIDENCE_FINDINGS_LISTED:
+            ev["findings"].append(finding)
+    return evidence
+
+
+def _testing_components(audit: Audit) -> list[tuple[Decimal, dict]]:
+    components = []
+    url = _audit_url(audit) + "#metrics"
+    if audit.coverage_percent is not None:
+        value = _clamp(Decimal(audit.coverage_percent) / TEN)
+        components.append((value, {
+            "kind": "metric", "label": f"Line coverage {audit.coverage_percent:g}%",
+            "url": url, "effect": f"component {_round(value)}",
+        }))
+    passed = audit.tests_passed or 0
+    failing = (audit.tests_failed or 0) + (audit.tests_errors or 0)
+    if audit.tests_passed is not None or failing:
+        total = passed + failing
+        if total:
+            value = _clamp(TEN * passed / total)
+            components.append((value, {
+                "kind": "metric",
+                "label": f"Tests: {passed} passed, {failing} failing or in error",
+                "url": url, "effect": f"component {_round(value)}",
+            }))
+    return components
+
+
+def compute_domain_score(audit: Audit, domain: MaturityDomain, ev: dict | None
+                         ) -> tuple[Decimal | None, list[dict], str]:
+    """(score or None when not measured, evidence list, rationale) for one domain of one audit."""
+    components: list[Decimal] = []
+    why: list[dict] = []
+    ev = ev or {"done": 0, "applicable": 0, "critical_todo": [], "items": [],
+                "finding_counts": {}, "findings": []}
+
+    if ev["applicable"]:
+        value = TEN * ev["done"] / ev["applicable"]
+        components.append(value)
+        why.append({"kind": "checklist",
+                    "label": f"Checklist items done: {ev['done']} of {ev['applicable']} applicable",
+                    "url": _checklist_url(ev["items"][0]["checklist_id"]),
+                    "effect": f"component {_round(value)}"})
+        for item in ev["items"]:
+            state = "done" if item["state"] == "done" else "to do"
+            why.append({"kind": "checklist_item",
+                        "label": f"{item['text']} ({state}{', critical' if item['is_critical'] else ''})",
+                        "url": _checklist_url(item["checklist_id"]), "effect": ""})
+
+    if domain.slug == TESTING_DOMAIN_SLUG:
+        for value, entry in _testing_components(audit):
+            components.append(value)
+            why.append(entry)
+
+    counts = ev["finding_counts"]
+    has_findings = any(counts.values()) if counts else False
+    if not components and not has_findings:
+        return None, [], "Not measured: no checklist item, open finding or metric for this domain."
+
+    base = sum(components, ZERO) / len(components) if components else TEN
+    penalty = sum((SEVERITY_PENALTY[sev] * n for sev, n in counts.items()), ZERO)
+    score = _clamp(base - penalty)
+    if penalty:
+        summary = ", ".join(f"{n} {Severity(sev).label.lower()}"
+                            for sev, n in sorted(counts.items(), reverse=True) if n)
+        why.append({"kind": "findings", "label": f"Open findings: {summary}", "url": "",
+                    "effect": f"-{_round(penalty)}"})
+    for finding in ev["findings"]:
+        why.append({"kind": "finding",
+                    "label": f"[{Severity(finding['severity']).label}] {finding['title']}",
+                    "url": _finding_url(finding["id"]),
+                    "effect": f"-{SEVERITY_PENALTY[finding['severity']]}"})
+
+    caps = []
+    if counts.get(Severity.CRITICAL):
+        caps.append((CRITICAL_FINDING_CAP, "an open critical finding"))
+    if ev["critical_todo"]:
+        caps.append((CRITICAL_ITEM_CAP, "a critical checklist item still to do"))
+        for item in ev["critical_todo"]:
+            why.append({"kind": "cap", "label": f"Critical item to do: {item['text']}",
+                        "url": _checklist_url(item["checklist_id"]),
+                        "effect": f"caps at {CRITICAL_ITEM_CAP}"})
+    for cap, reason in caps:
+        if score > cap:
+            score = cap
+            why.insert(0, {"kind": "cap", "label": f"Capped at {cap} by {reason}", "url": "",
+                           "effect": f"cap {cap}"})
+    score = _round(score)
+    rationale = (f"Computed (formula {FORMULA_VERSION}): base {_round(base)}"
+                 f" from {len(components)} component(s), findings penalty {_round(penalty)}"
+                 + (f", capped at {min(c for c, _ in caps)}" if caps else "") + f" = {score}.")
+    return score, why, rationale
+
+
+def global_score(scores: list[tuple[Decimal | None, Decimal]]) -> Decimal | None:
+    """Weighted mean of measured (score, weight) pairs; None when nothing is measured."""
+    measured = [(s, w) for s, w in scores if s is not None and w > 0]
+    total_weight = sum((w for _, w in measured), ZERO)
+    if not total_weight:
+        return None
+    return _round(sum((Decimal(s) * w for s, w in measured), ZERO) / total_weight)
+
+
+def readiness_verdict(*, global_score: Decimal | None, open_critical: int, open_high: int,
+                      critical_items_todo: int) -> str:
+    """The readiness gate.
+
+    production ready: no open critical or high finding, every critical item done, global >= 7;
+    ready with reservations: no open critical finding and global >= 5.5;
+    not production ready: otherwise. Unknown when nothing is measured and no critical is open.
+    """
+    if global_score is None:
+        return Audit.Verdict.NOT_READY if open_critical else Audit.Verdict.UNKNOWN
+    if not open_critical and not open_high and not critical_items_todo and global_score >= GATE_READY_MIN:
+        return Audit.Verdict.PRODUCTION_READY
+    if not open_critical and global_score >= GATE_RESERVATIONS_MIN:
+        return Audit.Verdict.WITH_RESERVATIONS
+    return Audit.Verdict.NOT_READY
+
+
+def verdict_mismatch(audit: Audit) -> str:
+    """'' when consistent; 'overstated' when the stated verdict is better than the gate's;
+    'understated' when it is worse. Unknown on either side is never a mismatch."""
+    stated = VERDICT_RANK.get(audit.stated_verdict)
+    computed = VERDICT_RANK.get(audit.computed_verdict)
+    if stated is None or computed is None or stated == computed:
+        return ""
+    return "overstated" if stated > computed else "understated"
+
+
+def gate_inputs(audit: Audit) -> dict[str, int]:
+    counts = Finding.objects.filter(
+        project_id=audit.project_id, status__in=Finding.ACTIVE_STATUSES,
+        severity__gte=Severity.HIGH,
+    ).aggregate(
+        critical=Count("id", filter=Q(severity=Severity.CRITICAL)),
+        high=Count("id", filter=Q(severity=Severity.HIGH)),
+    )
+    critical_todo = ChecklistItem.objects.filter(
+        _audit_checklist_q(audit, "checklist__"), is_critical=True, state=ItemState.TODO
+    ).count()
+    return {"open_critical": counts["critical"], "open_high": counts["high"],
+            "critical_items_todo": critical_todo}
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def audit_recompute(*, audit: Audit) -> None:
+    """Recompute the computed domain scores, the global score and the computed verdict of one
+    audit from the current evidence, and save them. Manual and imported scores are kept."""
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    domains = list(MaturityDomain.objects.all())
+    existing = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
+    evidence = _evidence_by_domain(audit)
+    # Domains an automated scan could not measure (its scanners failed): {slug: why}. Their
+    # old findings are stale evidence, so these domains stay "not measured" for this audit.
+    not_measured = (audit.scan_details or {}).get("not_measured") or {}
+
+    to_create, to_update, to_delete, stated = [], [], [], []
+    for domain in domains:
+        current = existing.get(domain.pk)
+        if domain.slug in not_measured:
+            score, why, rationale = None, [], f"Not measured: {not_measured[domain.slug]}."
+        else:
+            score, why, rationale = compute_domain_score(audit, domain, evidence.get(domain.pk))
+        if current is not None and current.source != DomainScore.Source.COMPUTED:
+            # A stated score is kept; its "why" shows what the evidence alone would give, so a
+            # reader can compare the two.
+            shown = "not measured (no evidence)" if score is None else str(score)
+            current.evidence = [{"kind": "check", "url": "", "effect": "",
+                                 "value": None if score is None else str(score),
+                                 "label": f"From the evidence alone, formula {FORMULA_VERSION} "
+                                          f"would give {shown}"}, *why]
+            stated.append(current)
+            continue
+        if score is None:
+            if current is not None:
+                to_delete.append(current.pk)
+            continue
+        if current is None:
+            to_create.append(DomainScore(audit=audit, domain=domain, score=score,
+                                         source=DomainScore.Source.COMPUTED, rationale=rationale,
+                                         evidence=why, formula_version=FORMULA_VERSION))
+        else:
+            current.score, current.rationale, current.evidence = score, rationale, why
+            current.formula_version = FORMULA_VERSION
+            current.updated_at = timezone.now()
+            to_update.append(current)
+            existing[domain.pk] = current
+    if to_delete:
+        DomainScore.objects.filter(pk__in=to_delete).delete()
+    if to_create:
+        DomainScore.objects.bulk_create(to_create)
+    if to_update:
+        DomainScore.objects.bulk_update(
+            to_update, ["score", "rationale", "evidence", "formula_version", "updated_at"]
+        )
+    if stated:
+        DomainScore.objects.bulk_update(stated, ["evidence"])
+    _save_global_and_verdict(audit, domains)
+    project_refresh_summary(project_id=audit.project_id)
+
+
+def _save_global_and_verdict(audit: Audit, domains: list[MaturityDomain] | None = None) -> None:
+    weights = {d.pk: d.weight for d in (domains or MaturityDomain.objects.all())}
+    pairs = [(score, weights.get(domain_id, ZERO))
+             for domain_id, score in DomainScore.objects.filter(audit=audit)
+             .values_list("domain_id", "score")]
+    audit.global_score = global_score(pairs)
+    audit.computed_verdict = readiness_verdict(global_score=audit.global_score, **gate_inputs(audit))
+    Audit.objects.filter(pk=audit.pk).update(
+        global_score=audit.global_score, computed_verdict=audit.computed_verdict,
+        updated_at=timezone.now(),
+    )
+
+
+def audit_refresh_global(*, audit_id: int) -> None:
+    """Recompute only the global score and verdict from the stored domain scores (used when an
+    auditor edits a score by hand; computed scores of past audits stay as they were)."""
+    audit = Audit.objects.filter(pk=audit_id).first()
+    if audit is None:
+        return
+    _save_global_and_verdict(audit)
+    project_refresh_summary(project_id=audit.project_id)
+
+
+def global_scores_refresh_all(*, reason_domain_id: int | None = None) -> int:
+    """Recompute every audit's global score from its stored domain scores (one UPDATE), then the
+    verdict and portfolio row of each project's latest completed audit. Run after a domain
+    weight changes; returns the number of projects refreshed."""
+    from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
+    from django.db.models.functions import Round
+
+
+    measured = DomainScore.objects.filter(audit=OuterRef("pk"), score__isnull=False,
+                                          domain__weight__gt=0)
+    weighted = (measured.values("audit").annotate(
+        mean=ExpressionWrapper(Sum(F("score") * F("domain__weight")) / Sum("domain__weight"),
+                               output_field=DecimalField(max_digits=6, decimal_places=3)),
+    ).values("mean"))
+    Audit.objects.update(global_score=Round(Subquery(weighted), 1))
+    count = 0
+    for project_id in Project.objects.values_list("pk", flat=True).iterator():
+        latest = latest_completed_audit(project_id)
+        if latest is not None:
+            _save_global_and_verdict(latest)
+        project_refresh_summary(project_id=project_id)
+        count += 1
+    return count
+
+
+def enqueue_global_refresh(domain_id: int) -> None:
+    import logging
+
+    from scoring.tasks import recompute_global_scores
+
+    try:
+        recompute_global_scores.delay(domain_id)
+    except Exception:  # broker down: the weights are saved; recompute_scores can catch up
+        logging.getLogger(__name__).exception(
+            "Could not queue the global score refresh after domain %s changed; run "
+            "`manage.py recompute_scores` once the broker is back.", domain_id)
+
+
+def latest_completed_audit(project_id: int) -> Audit | None:
+    return (Audit.objects.filter(project_id=project_id, status=Audit.Status.COMPLETED)
+            .order_by("-audit_date", "-id").first())
+
+
+def project_recompute(*, project_id: int) -> None:
+    """Recompute the project's latest completed audit (and refresh its portfolio row)."""
+    if not Project.objects.filter(pk=project_id).exists():
+        return  # deleted in the meantime
+    audit = latest_completed_audit(project_id)
+    if audit is None:
+        project_refresh_summary(project_id=project_id)
+        return
+    audit_recompute(audit=audit)
+
+
+def schedule_recompute(*, project_id: int) -> None:
+    """Recompute the project's latest completed audit once the current transaction commits
+    (at once outside a transaction). Several calls in one transaction recompute once."""
+    once_after_commit(("project", project_id),
+                       lambda: project_recompute(project_id=project_id))
+
+
+def schedule_audit_refresh(*, audit_id: int) -> None:
+    """After commit: recompute the audit if it is its project's latest completed audit,
+    otherwise only its global score and verdict (its computed scores are a snapshot)."""
+
+    def run() -> None:
+        audit = Audit.objects.filter(pk=audit_id).only("pk", "project_id").first()
+        if audit is None:
+            return
+        latest = latest_completed_audit(audit.project_id)
+        if latest is not None and latest.pk == audit.pk:
+            audit_recompute(audit=latest)
+        else:
+            audit_refresh_global(audit_id=audit_id)
+
+    once_after_commit(("audit", audit_id), run)
+
+
+def project_refresh_summary(*, project_id: int) -> None:
+    """Refresh the project's portfolio row."""
+    summaries.project_summary_refresh(project_id=project_id)
+
+
+def is_stale(valid_until: dt.date | None, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return valid_until is not None and valid_until < today
