@@ -11,7 +11,10 @@ PASSWORD = "correct-horse-battery-staple"  # noqa: S105  # pragma: allowlist sec
 
 def make_user(username: str, role: str | None = None, **extra) -> User:
     user = User.objects.create_user(
-        username=username, email=f"{username}@example.com", password=PASSWORD, is_staff=True,
+        username=username,
+        email=f"{username}@example.com",
+        password=PASSWORD,
+        is_staff=True,
         **extra,
     )
     if role:

@@ -20,8 +20,7 @@ def metrics(request):
     expected = f"Bearer {settings.METRICS_TOKEN}"
     given = request.headers.get("Authorization", "")
     if not settings.METRICS_TOKEN or not hmac.compare_digest(given.encode(), expected.encode()):
-        response = HttpResponse("A valid bearer token is required.\n", status=401,
-                                content_type="text/plain")
+        response = HttpResponse("A valid bearer token is required.\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     from django_prometheus.exports import ExportToDjangoView

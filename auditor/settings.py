@@ -142,8 +142,10 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -223,10 +225,19 @@ SCAN_PARALLELISM = env.int("SCAN_PARALLELISM", default=3)
 SCAN_SSH_KEY_FILE = env.str("SCAN_SSH_KEY_FILE", default="")
 SCAN_SSH_KNOWN_HOSTS_FILE = env.str("SCAN_SSH_KNOWN_HOSTS_FILE", default="")
 # CI artifacts read from the checkout when present (Cobertura coverage, JUnit results).
-SCAN_ARTIFACT_PATHS = env.list("SCAN_ARTIFACT_PATHS", default=[
-    "coverage.xml", "cobertura.xml", "reports/coverage.xml", "build/coverage.xml",
-    "junit.xml", "test-results.xml", "reports/junit.xml", "build/test-results/junit.xml",
-])
+SCAN_ARTIFACT_PATHS = env.list(
+    "SCAN_ARTIFACT_PATHS",
+    default=[
+        "coverage.xml",
+        "cobertura.xml",
+        "reports/coverage.xml",
+        "build/coverage.xml",
+        "junit.xml",
+        "test-results.xml",
+        "reports/junit.xml",
+        "build/test-results/junit.xml",
+    ],
+)
 
 # Logging: one line per record on stderr, plain or JSON (LOG_FORMAT=json), each with the
 # request id of the request it belongs to (auditor/observability.py).
@@ -243,7 +254,9 @@ LOGGING = {
     },
     "handlers": {
         "console": {
-            "class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"],
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

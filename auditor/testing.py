@@ -75,17 +75,31 @@ def running_celery_worker(*, queues: str | None = None, concurrency: int = 1, ex
     """
     from django.conf import settings
 
-    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(),
-           "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, **(extra_env or {})}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **(extra_env or {}),
+    }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-    command = [sys.executable, "-m", "celery", "-A", "auditor", "worker", "--loglevel=INFO",
-               f"--concurrency={concurrency}", "--pool=prefork", "--without-gossip",
-               "--without-mingle", "--without-heartbeat"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "auditor",
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        "--pool=prefork",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     if queues:
         command += ["--queues", queues]
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=settings.BASE_DIR)
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR)
     try:
         yield proc
     finally:

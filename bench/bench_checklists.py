@@ -53,8 +53,9 @@ def seed(*, checklists: int, items: int, owners: int, projects: int) -> None:
     rng = random.Random(4)
     ReminderDelivery.objects.all().delete()
     with connection.cursor() as cursor:  # quick reset between sizes
-        cursor.execute("TRUNCATE checklists_checklistitemhistory, checklists_checklistitem, "
-                       "checklists_checklist CASCADE")
+        cursor.execute(
+            "TRUNCATE checklists_checklistitemhistory, checklists_checklistitem, checklists_checklist CASCADE"
+        )
     lead_group = Group.objects.get(name=access.TECH_LEAD)
     people = list(User.objects.filter(username__startswith="bench-owner-"))
     for i in range(len(people), owners):
@@ -63,15 +64,20 @@ def seed(*, checklists: int, items: int, owners: int, projects: int) -> None:
         people.append(user)
     portfolio = list(Project.objects.filter(slug__startswith="bench-"))
     for i in range(len(portfolio), projects):
-        portfolio.append(Project.objects.create(name=f"Bench {i}", slug=f"bench-{i}",
-                                                tech_lead=people[i % owners]))
+        portfolio.append(
+            Project.objects.create(name=f"Bench {i}", slug=f"bench-{i}", tech_lead=people[i % owners])
+        )
     domains = list(MaturityDomain.objects.all())
     today = dt.date.today()
     created = []
     for start in range(0, checklists, 2000):
         created += Checklist.objects.bulk_create(
-            Checklist(project=portfolio[i % projects], owner=people[i % owners],
-                      title=f"Checklist {i}", due_date=today + dt.timedelta(days=rng.randint(-10, 30)))
+            Checklist(
+                project=portfolio[i % projects],
+                owner=people[i % owners],
+                title=f"Checklist {i}",
+                due_date=today + dt.timedelta(days=rng.randint(-10, 30)),
+            )
             for i in range(start, min(start + 2000, checklists))
         )
     states = [ItemState.DONE, ItemState.TODO, ItemState.TODO, ItemState.NOT_APPLICABLE]
@@ -81,10 +87,18 @@ def seed(*, checklists: int, items: int, owners: int, projects: int) -> None:
         finished = rng.random() < 0.25
         for order in range(items):
             state = ItemState.DONE if finished else rng.choice(states)
-            batch.append(ChecklistItem(
-                checklist=checklist, order=order, section=f"Section {order // 5}",
-                text=f"Item {order}", is_critical=order % 7 == 0, domain=domains[order % len(domains)],
-                state=state, note="n/a here" if state == ItemState.NOT_APPLICABLE else ""))
+            batch.append(
+                ChecklistItem(
+                    checklist=checklist,
+                    order=order,
+                    section=f"Section {order // 5}",
+                    text=f"Item {order}",
+                    is_critical=order % 7 == 0,
+                    domain=domains[order % len(domains)],
+                    state=state,
+                    note="n/a here" if state == ItemState.NOT_APPLICABLE else "",
+                )
+            )
         if len(batch) >= 20000:
             ChecklistItem.objects.bulk_create(batch, batch_size=5000)
             batch = []
@@ -105,8 +119,11 @@ def run_size(*, checklists: int, items: int, owners: int) -> None:
 
     started = time.perf_counter()
     seed(checklists=checklists, items=items, owners=owners, projects=100)
-    print(f"{checklists:,} checklists, {ChecklistItem.objects.count():,} items, {owners} owners "
-          f"(seeded in {time.perf_counter() - started:.1f} s)", flush=True)
+    print(
+        f"{checklists:,} checklists, {ChecklistItem.objects.count():,} items, {owners} owners "
+        f"(seeded in {time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
@@ -114,13 +131,17 @@ def run_size(*, checklists: int, items: int, owners: int) -> None:
     plan = measure("reminders, dry run", lambda: services.reminders_send(today=day, dry_run=True))
     run = measure("reminders, real run", lambda: services.reminders_send(today=day))
     listed = sum(len(c) for c in plan.planned.values())
-    print(f"    -> {len(run.sent)} digests sent listing {listed:,} checklists; "
-          f"{len(mail.outbox)} e-mails in the outbox", flush=True)
+    print(
+        f"    -> {len(run.sent)} digests sent listing {listed:,} checklists; "
+        f"{len(mail.outbox)} e-mails in the outbox",
+        flush=True,
+    )
     again = measure("reminders, second run same day", lambda: services.reminders_send(today=day))
     print(f"    -> {len(again.sent)} sent, {len(again.skipped)} already handled", flush=True)
 
     admin = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
-        "bench-admin", "admin@example.com", None)
+        "bench-admin", "admin@example.com", None
+    )
     lead = User.objects.get(username="bench-owner-0")
     url = reverse("admin:checklists_checklist_changelist")
     for who, user in (("admin", admin), ("tech lead", lead)):
@@ -150,12 +171,15 @@ def main() -> None:
         sys.exit("bench_checklists needs PostgreSQL: set DATABASE_URL=postgres://...")
     setup_test_environment()
     # Pages render without collected static files: plain storage instead of the manifest.
-    override_settings(STORAGES={
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }).enable()
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
-        f"test_{settings.DATABASES['default']['NAME']}_checklists")
+        f"test_{settings.DATABASES['default']['NAME']}_checklists"
+    )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         for size in args.checklists:

@@ -31,14 +31,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditor.settings")
 
 
 def _code_line(i: int) -> str:
-    kinds = ("result_{i} = eval(payload_{i})", "subprocess.call(cmd_{i}, shell=True)",
-             "digest_{i} = hashlib.md5(data_{i})", "obj_{i} = pickle.loads(blob_{i})")
+    kinds = (
+        "result_{i} = eval(payload_{i})",
+        "subprocess.call(cmd_{i}, shell=True)",
+        "digest_{i} = hashlib.md5(data_{i})",
+        "obj_{i} = pickle.loads(blob_{i})",
+    )
     return kinds[i % 4].format(i=i)
 
 
 def _rule(i: int) -> tuple[str, str]:
-    return (("B307", "blacklist"), ("B602", "subprocess_popen_with_shell_equals_true"),
-            ("B324", "hashlib"), ("B301", "blacklist"))[i % 4]
+    return (
+        ("B307", "blacklist"),
+        ("B602", "subprocess_popen_with_shell_equals_true"),
+        ("B324", "hashlib"),
+        ("B301", "blacklist"),
+    )[i % 4]
 
 
 def bandit_report(ids: list[int], files: int) -> bytes:
@@ -46,39 +54,79 @@ def bandit_report(ids: list[int], files: int) -> bytes:
     for i in ids:
         test_id, test_name = _rule(i)
         line = 10 + (i // files) * 3
-        results.append({
-            "code": f"{line - 1} # context\n{line} {_code_line(i)}\n{line + 1} \n",
-            "col_offset": 4, "end_col_offset": 40, "filename": f"./pkg{i % 50}/module_{i % files}.py",
-            "issue_confidence": "HIGH", "issue_cwe": {"id": 78, "link": "https://cwe.mitre.org/"},
-            "issue_severity": ("LOW", "MEDIUM", "HIGH")[i % 3],
-            "issue_text": f"Possible security issue number {i}.", "line_number": line,
-            "line_range": [line], "more_info": "https://bandit.readthedocs.io/",
-            "test_id": test_id, "test_name": test_name,
-        })
+        results.append(
+            {
+                "code": f"{line - 1} # context\n{line} {_code_line(i)}\n{line + 1} \n",
+                "col_offset": 4,
+                "end_col_offset": 40,
+                "filename": f"./pkg{i % 50}/module_{i % files}.py",
+                "issue_confidence": "HIGH",
+                "issue_cwe": {"id": 78, "link": "https://cwe.mitre.org/"},
+                "issue_severity": ("LOW", "MEDIUM", "HIGH")[i % 3],
+                "issue_text": f"Possible security issue number {i}.",
+                "line_number": line,
+                "line_range": [line],
+                "more_info": "https://bandit.readthedocs.io/",
+                "test_id": test_id,
+                "test_name": test_name,
+            }
+        )
     totals = {"loc": len(ids) * 20, "SEVERITY.HIGH": 0, "SEVERITY.MEDIUM": 0, "SEVERITY.LOW": 0}
-    return json.dumps({"errors": [], "generated_at": "2026-01-01T00:00:00Z",
-                       "metrics": {"_totals": totals}, "results": results}).encode()
+    return json.dumps(
+        {
+            "errors": [],
+            "generated_at": "2026-01-01T00:00:00Z",
+            "metrics": {"_totals": totals},
+            "results": results,
+        }
+    ).encode()
 
 
 def sarif_report(ids: list[int], files: int) -> bytes:
-    rules = [{"id": f"S{n}", "shortDescription": {"text": f"Rule {n}"},
-              "defaultConfiguration": {"level": "warning"},
-              "properties": {"tags": ["security"]}} for n in range(20)]
+    rules = [
+        {
+            "id": f"S{n}",
+            "shortDescription": {"text": f"Rule {n}"},
+            "defaultConfiguration": {"level": "warning"},
+            "properties": {"tags": ["security"]},
+        }
+        for n in range(20)
+    ]
     results = []
     for i in ids:
         line = 10 + (i // files) * 3
-        results.append({
-            "ruleId": f"S{i % 20}", "ruleIndex": i % 20, "level": ("error", "warning", "note")[i % 3],
-            "message": {"text": f"Possible security issue number {i}."},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": f"pkg{i % 50}/module_{i % files}.py",
-                                     "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": line, "snippet": {"text": _code_line(i)}}}}],
-        })
-    return json.dumps({"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-                       "runs": [{"tool": {"driver": {"name": "BenchScanner", "rules": rules}},
-                                 "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///src/"}},
-                                 "results": results}]}).encode()
+        results.append(
+            {
+                "ruleId": f"S{i % 20}",
+                "ruleIndex": i % 20,
+                "level": ("error", "warning", "note")[i % 3],
+                "message": {"text": f"Possible security issue number {i}."},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {
+                                "uri": f"pkg{i % 50}/module_{i % files}.py",
+                                "uriBaseId": "%SRCROOT%",
+                            },
+                            "region": {"startLine": line, "snippet": {"text": _code_line(i)}},
+                        }
+                    }
+                ],
+            }
+        )
+    return json.dumps(
+        {
+            "version": "2.1.0",
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "runs": [
+                {
+                    "tool": {"driver": {"name": "BenchScanner", "rules": rules}},
+                    "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///src/"}},
+                    "results": results,
+                }
+            ],
+        }
+    ).encode()
 
 
 def peak_rss_mb() -> float:
@@ -119,22 +167,33 @@ def child(fmt: str, results: int, files: int) -> dict:
     changed_ids = first_ids[tenth:] + list(range(results, results + tenth))
     project = Project.objects.create(name=f"bench {fmt}", slug=f"bench-{fmt}-{os.getpid()}")
     out = {"format": fmt, "steps": []}
-    for label, ids in (("first import", first_ids), ("re-import, identical", first_ids),
-                       ("re-import, 10% gone 10% new", changed_ids)):
+    for label, ids in (
+        ("first import", first_ids),
+        ("re-import, identical", first_ids),
+        ("re-import, 10% gone 10% new", changed_ids),
+    ):
         content = make(ids, files)
         statements["n"] = 0
         cpu_started = time.process_time()
         started = time.perf_counter()
         with connection.execute_wrapper(count):
-            run = services.scan_import(project=project, content=content,
-                                       file_name=f"bench.{fmt}", format="auto")
+            run = services.scan_import(
+                project=project, content=content, file_name=f"bench.{fmt}", format="auto"
+            )
         elapsed = time.perf_counter() - started
-        out["steps"].append({
-            "step": label, "seconds": elapsed, "cpu": time.process_time() - cpu_started,
-            "findings": len(ids), "queries": statements["n"],
-            "created": run.created_count, "still_open": run.still_open_count,
-            "resolved": run.resolved_count, "mb": len(content) / 1e6,
-        })
+        out["steps"].append(
+            {
+                "step": label,
+                "seconds": elapsed,
+                "cpu": time.process_time() - cpu_started,
+                "findings": len(ids),
+                "queries": statements["n"],
+                "created": run.created_count,
+                "still_open": run.still_open_count,
+                "resolved": run.resolved_count,
+                "mb": len(content) / 1e6,
+            }
+        )
         del content
 
     # Floor: COPY the same rows (as the importer builds them) into a bare scratch table.
@@ -144,8 +203,9 @@ def child(fmt: str, results: int, files: int) -> dict:
     now = timezone.now()
     columns = ", ".join(services._COPY_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE bench_copy_floor "
-                       "(LIKE findings_finding INCLUDING DEFAULTS INCLUDING IDENTITY)")
+        cursor.execute(
+            "CREATE TEMP TABLE bench_copy_floor (LIKE findings_finding INCLUDING DEFAULTS INCLUDING IDENTITY)"
+        )
         started = time.perf_counter()
         with cursor.cursor.copy(f"COPY bench_copy_floor ({columns}) FROM STDIN") as copy:
             for chunk in services._copy_chunks(run, report.findings, {}, now):
@@ -185,29 +245,49 @@ def main() -> None:
         reports = []
         for fmt in args.formats.split(","):
             result = subprocess.run(
-                [sys.executable, __file__, "--child", fmt, "--results", str(args.results),
-                 "--files", str(args.files)],
-                env=env, capture_output=True, text=True, check=False)
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    fmt,
+                    "--results",
+                    str(args.results),
+                    "--files",
+                    str(args.files),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if result.returncode:
                 raise SystemExit(result.stderr)
             reports.append(json.loads(result.stdout.strip().splitlines()[-1]))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"Findings import benchmark: {args.results:,} results over {args.files:,} files, "
-          f"PostgreSQL, {os.cpu_count()} CPUs (load average at the end: {load})")
+    print(
+        f"Findings import benchmark: {args.results:,} results over {args.files:,} files, "
+        f"PostgreSQL, {os.cpu_count()} CPUs (load average at the end: {load})"
+    )
     for report in reports:
         copy_seconds = report["copy_seconds"]
-        print(f"\n{report['format']} ({report['steps'][0]['mb']:.1f} MB report); COPY floor: "
-              f"{args.results:,} rows in {copy_seconds:.2f} s = "
-              f"{args.results / copy_seconds:,.0f} rows/s; peak RSS {report['peak_rss_mb']:.0f} MB")
-        print(f"  {'step':<30} {'seconds':>8} {'findings/s':>11} {'x COPY':>7} {'queries':>8}"
-              f" {'app CPU s':>9}  created/still open/resolved")
+        print(
+            f"\n{report['format']} ({report['steps'][0]['mb']:.1f} MB report); COPY floor: "
+            f"{args.results:,} rows in {copy_seconds:.2f} s = "
+            f"{args.results / copy_seconds:,.0f} rows/s; peak RSS {report['peak_rss_mb']:.0f} MB"
+        )
+        print(
+            f"  {'step':<30} {'seconds':>8} {'findings/s':>11} {'x COPY':>7} {'queries':>8}"
+            f" {'app CPU s':>9}  created/still open/resolved"
+        )
         for step in report["steps"]:
             rate = step["findings"] / step["seconds"]
-            print(f"  {step['step']:<30} {step['seconds']:>8.2f} {rate:>11,.0f} "
-                  f"{step['seconds'] / copy_seconds:>7.1f} {step['queries']:>8} {step['cpu']:>9.2f}  "
-                  f"{step['created']}/{step['still_open']}/{step['resolved']}")
+            print(
+                f"  {step['step']:<30} {step['seconds']:>8.2f} {rate:>11,.0f} "
+                f"{step['seconds'] / copy_seconds:>7.1f} {step['queries']:>8} {step['cpu']:>9.2f}  "
+                f"{step['created']}/{step['still_open']}/{step['resolved']}"
+            )
 
 
 def _url_for(database: str) -> str:

@@ -41,8 +41,10 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def report(label: str, timings: list[float], queries: int | None = None) -> None:
-    line = (f"{label:<46} n={len(timings):<4} p50={statistics.median(timings) * 1000:7.1f} ms  "
-            f"p95={percentile(timings, 95) * 1000:7.1f} ms")
+    line = (
+        f"{label:<46} n={len(timings):<4} p50={statistics.median(timings) * 1000:7.1f} ms  "
+        f"p95={percentile(timings, 95) * 1000:7.1f} ms"
+    )
     if queries is not None:
         line += f"  queries={queries}"
     print(line, flush=True)
@@ -59,8 +61,10 @@ def bench_database_url() -> str:
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit("The page benchmark needs PostgreSQL: set DATABASE_URL (or "
-                         "BENCH_DATABASE_URL) to a postgres:// URL.")
+        raise SystemExit(
+            "The page benchmark needs PostgreSQL: set DATABASE_URL (or "
+            "BENCH_DATABASE_URL) to a postgres:// URL."
+        )
     if not os.environ.get("BENCH_DATABASE_URL"):
         parts = parts._replace(path=parts.path.rstrip("/") + "_bench")
     name = parts.path.lstrip("/")
@@ -77,8 +81,12 @@ def bench_database_url() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed-projects", type=int, default=1000,
-                        help="projects to seed when the database holds no benchmark project")
+    parser.add_argument(
+        "--seed-projects",
+        type=int,
+        default=1000,
+        help="projects to seed when the database holds no benchmark project",
+    )
     parser.add_argument("--requests", type=int, default=30, help="requests per page and mode")
     parser.add_argument("--no-gunicorn", action="store_true")
     args = parser.parse_args()
@@ -86,10 +94,14 @@ def main() -> int:
     os.environ["DATABASE_URL"] = bench_database_url()
     # Production-like: DEBUG off, hashed static files collected into a temporary folder.
     static_root = tempfile.mkdtemp(prefix="bench-static-")
-    os.environ.update({"STATIC_ROOT": static_root, "DEBUG": os.environ.get("DEBUG", "false"),
-                       "SECRET_KEY": os.environ.get("SECRET_KEY", "insecure-key-for-benchmarks")})
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
-                   check=True)
+    os.environ.update(
+        {
+            "STATIC_ROOT": static_root,
+            "DEBUG": os.environ.get("DEBUG", "false"),
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "insecure-key-for-benchmarks"),
+        }
+    )
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True)
 
     import django
 
@@ -107,14 +119,19 @@ def main() -> int:
     if not Project.objects.filter(slug__startswith="bench-").exists():
         print(f"Seeding {args.seed_projects} projects...", flush=True)
         call_command("seed_benchmark", projects=args.seed_projects)
-    print(f"Dataset: {Project.objects.count():,} projects, {Audit.objects.count():,} audits, "
-          f"{Finding.objects.count():,} findings", flush=True)
+    print(
+        f"Dataset: {Project.objects.count():,} projects, {Audit.objects.count():,} audits, "
+        f"{Finding.objects.count():,} findings",
+        flush=True,
+    )
 
-    manager, _ = User.objects.get_or_create(username="bench-manager",
-                                            defaults={"is_staff": True, "is_superuser": True})
+    manager, _ = User.objects.get_or_create(
+        username="bench-manager", defaults={"is_staff": True, "is_superuser": True}
+    )
     rng = random.Random(7)  # noqa: S311
-    slugs = list(Project.objects.filter(slug__startswith="bench-").values_list("slug", flat=True)
-                 .order_by("?")[:200])
+    slugs = list(
+        Project.objects.filter(slug__startswith="bench-").values_list("slug", flat=True).order_by("?")[:200]
+    )
     audits = list(Audit.objects.filter(project__slug__in=slugs[:50]).values_list("pk", flat=True))
     pages = [
         ("portfolio /maturity/", lambda: "/maturity/"),
@@ -123,8 +140,10 @@ def main() -> int:
         ("project /projects/<slug>/", lambda: f"/projects/{rng.choice(slugs)}/"),
         ("audit report /audits/<id>/", lambda: f"/audits/{rng.choice(audits)}/"),
         ("findings admin changelist", lambda: "/admin/findings/finding/"),
-        ("findings admin, open + critical filter",
-         lambda: "/admin/findings/finding/?status__exact=open&severity__exact=4"),
+        (
+            "findings admin, open + critical filter",
+            lambda: "/admin/findings/finding/?status__exact=open&severity__exact=4",
+        ),
     ]
 
     setup_test_environment()
@@ -150,9 +169,22 @@ def main() -> int:
     env = {**os.environ, "SECURE_SSL_REDIRECT": "false"}
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "auditor.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "auditor.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}"

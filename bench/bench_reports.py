@@ -42,28 +42,55 @@ def measure(label: str, func) -> object:
 
 
 def large_report(*, items: int, findings: int) -> str:
-    lines = ["# Load Test Platform — Audit Report", "", "**Project:** Load Test Platform",
-             "**Date:** 2025-05-04", "**Verdict:** Ready with reservations", "",
-             "## Metrics", "", "| Metric | Value |", "|---|---|",
-             "| Tests | 1520 passed, 3 failed, 12 skipped |", "| Coverage | 83.5% |",
-             "| Security issues | 0 critical, 2 high, 9 medium, 40 low |", "| Files | 2,410 |",
-             "| Lines of code | ~310,000 |", "", "## Maturity scores", "", "| Domain | Score |",
-             "|---|---|"]
-    for name, score in (("Code quality", 7), ("Sécurité", 6), ("Tests", 8), ("Docs", 5),
-                        ("Architecture", 7), ("Déploiement", 8), ("Monitoring", 4),
-                        ("Performance", 6), ("Fiabilité", 7)):
+    lines = [
+        "# Load Test Platform — Audit Report",
+        "",
+        "**Project:** Load Test Platform",
+        "**Date:** 2025-05-04",
+        "**Verdict:** Ready with reservations",
+        "",
+        "## Metrics",
+        "",
+        "| Metric | Value |",
+        "|---|---|",
+        "| Tests | 1520 passed, 3 failed, 12 skipped |",
+        "| Coverage | 83.5% |",
+        "| Security issues | 0 critical, 2 high, 9 medium, 40 low |",
+        "| Files | 2,410 |",
+        "| Lines of code | ~310,000 |",
+        "",
+        "## Maturity scores",
+        "",
+        "| Domain | Score |",
+        "|---|---|",
+    ]
+    for name, score in (
+        ("Code quality", 7),
+        ("Sécurité", 6),
+        ("Tests", 8),
+        ("Docs", 5),
+        ("Architecture", 7),
+        ("Déploiement", 8),
+        ("Monitoring", 4),
+        ("Performance", 6),
+        ("Fiabilité", 7),
+    ):
         lines.append(f"| {name} | {score}/10 |")
     lines += ["| **Global** | **6.6/10** |", "", "## Findings", ""]
     per_group = max(1, findings // len(SEVERITIES))
     for severity in SEVERITIES:
         lines += [f"### {severity}", ""]
-        lines += [f"- {severity} issue number {n} in the request pipeline — `app/module_{n % 50}.py:{n + 1}`"
-                  f" — {'fixed' if n % 3 == 0 else 'open'}" for n in range(per_group)]
+        lines += [
+            f"- {severity} issue number {n} in the request pipeline — `app/module_{n % 50}.py:{n + 1}`"
+            f" — {'fixed' if n % 3 == 0 else 'open'}"
+            for n in range(per_group)
+        ]
         lines.append("")
     for section in range(20):
         lines += [f"## Checklist: Area {section}", "", "### Before release", ""]
-        lines += [f"- [{'x' if n % 2 else ' '}] Check number {n} of area {section}"
-                  for n in range(items // 20)]
+        lines += [
+            f"- [{'x' if n % 2 else ' '}] Check number {n} of area {section}" for n in range(items // 20)
+        ]
         lines.append("")
     return "\n".join(lines)
 
@@ -86,7 +113,8 @@ def main() -> None:
         sys.exit("bench_reports needs PostgreSQL: set DATABASE_URL=postgres://...")
     setup_test_environment()
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
-        f"test_{settings.DATABASES['default']['NAME']}_reports")
+        f"test_{settings.DATABASES['default']['NAME']}_reports"
+    )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         run(args)
@@ -118,21 +146,29 @@ def run(args) -> None:
         print(f"  {path.name:<46} {elapsed * 1000:9.2f} ms  ({len(content):,} bytes)", flush=True)
 
     content = large_report(items=args.items, findings=args.findings).encode()
-    print(f"large report: {len(content):,} bytes, {args.items:,} checklist items, "
-          f"{args.findings:,} findings, 20 checklists")
+    print(
+        f"large report: {len(content):,} bytes, {args.items:,} checklist items, "
+        f"{args.findings:,} findings, 20 checklists"
+    )
     text, _ = decode_report(content)
     measure("decode + parse", lambda: parse_report(text, domains=domains))
     project = Project.objects.create(name="Load Test Platform", slug="load-test-platform")
     # Includes the scoring recompute that runs right after the import commits.
-    result = measure("import (one transaction + recompute)", lambda: report_import(
-        content=content, file_name="large.md", project=project))
-    measure("re-import (duplicate detected, no writes)", lambda: report_import(
-        content=content, file_name="large.md", project=project))
+    result = measure(
+        "import (one transaction + recompute)",
+        lambda: report_import(content=content, file_name="large.md", project=project),
+    )
+    measure(
+        "re-import (duplicate detected, no writes)",
+        lambda: report_import(content=content, file_name="large.md", project=project),
+    )
     markdown = measure("export audit_to_markdown", lambda: audit_to_markdown(result.audit))
     print(f"    -> exported {len(markdown.encode()):,} bytes", flush=True)
     other = Project.objects.create(name="Copy", slug="copy")
-    measure("import of the export into a new project", lambda: report_import(
-        content=markdown.encode(), file_name="export.md", project=other))
+    measure(
+        "import of the export into a new project",
+        lambda: report_import(content=markdown.encode(), file_name="export.md", project=other),
+    )
 
 
 if __name__ == "__main__":

@@ -60,8 +60,14 @@ def scanners_alone(repo: Path, work: Path) -> tuple[float, dict[str, float]]:
     started = time.perf_counter()
     for scanner in (BanditScanner(), RuffScanner(), DetectSecretsScanner()):
         t0 = time.perf_counter()
-        subprocess.run(scanner.command(checkout), cwd=checkout, env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            scanner.command(checkout),
+            cwd=checkout,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         each[scanner.name] = time.perf_counter() - t0
     return time.perf_counter() - started, each
 
@@ -82,7 +88,8 @@ def main() -> None:
         connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{old_name}_bench_rescan"
     else:
         connection.settings_dict.setdefault("TEST", {})["NAME"] = str(
-            Path(tempfile.gettempdir()) / f"auditor_bench_rescan_{os.getpid()}.sqlite3")
+            Path(tempfile.gettempdir()) / f"auditor_bench_rescan_{os.getpid()}.sqlite3"
+        )
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     work = Path(tempfile.mkdtemp(prefix="auditor-bench-rescan-"))
     try:
@@ -101,8 +108,9 @@ def run(package: str, work: Path, settings) -> None:
     files, lines = build_repository(package, repo)
     settings.SCAN_LOCAL_ROOTS = [str(work)]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    project = Project.objects.create(name=f"{package} benchmark", slug="bench-rescan",
-                                     repository_url=str(repo))
+    project = Project.objects.create(
+        name=f"{package} benchmark", slug="bench-rescan", repository_url=str(repo)
+    )
 
     direct_s, each = scanners_alone(repo, work)
 
@@ -117,17 +125,29 @@ def run(package: str, work: Path, settings) -> None:
     details = audit.scan_details
     findings = {name: part.get("findings") for name, part in details["parts"].items()}
 
-    print(f"Re-scan benchmark: {package} source, {files:,} Python files, {lines:,} lines; "
-          f"{os.cpu_count()} CPUs, {connection_vendor()}, SCAN_PARALLELISM={settings.SCAN_PARALLELISM}")
-    print(f"  scanners alone, one after the other: {direct_s:7.2f} s  ("
-          + ", ".join(f"{k} {v:.2f} s" for k, v in each.items()) + ")")
-    print(f"  whole re-scan (service):             {rescan_s:7.2f} s  ("
-          + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in details["parts"].items()) + ")")
+    print(
+        f"Re-scan benchmark: {package} source, {files:,} Python files, {lines:,} lines; "
+        f"{os.cpu_count()} CPUs, {connection_vendor()}, SCAN_PARALLELISM={settings.SCAN_PARALLELISM}"
+    )
+    print(
+        f"  scanners alone, one after the other: {direct_s:7.2f} s  ("
+        + ", ".join(f"{k} {v:.2f} s" for k, v in each.items())
+        + ")"
+    )
+    print(
+        f"  whole re-scan (service):             {rescan_s:7.2f} s  ("
+        + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in details["parts"].items())
+        + ")"
+    )
     ratio = rescan_s / direct_s
-    print(f"  ratio re-scan / scanners alone:      {ratio:7.2f}   (target <= 1.15: "
-          f"{'met' if ratio <= 1.15 else 'NOT met'})")
-    print(f"  same commit again, no --force:       {no_change_s:7.2f} s  (outcome "
-          f"{unchanged.scan_details['outcome']})")
+    print(
+        f"  ratio re-scan / scanners alone:      {ratio:7.2f}   (target <= 1.15: "
+        f"{'met' if ratio <= 1.15 else 'NOT met'})"
+    )
+    print(
+        f"  same commit again, no --force:       {no_change_s:7.2f} s  (outcome "
+        f"{unchanged.scan_details['outcome']})"
+    )
     print(f"  findings imported: {findings}; status {audit.status}, missing {details['missing']}")
 
 

@@ -86,8 +86,9 @@ def prepare(env: dict, projects: int) -> dict:
     if not Project.objects.filter(slug__startswith="bench-").exists():
         print(f"seeding {projects} projects (seed_benchmark) ...", flush=True)
         call_command("seed_benchmark", projects=projects, verbosity=0)
-    user, _ = User.objects.get_or_create(username="load-bench", defaults={"is_staff": True,
-                                                                          "is_superuser": True})
+    user, _ = User.objects.get_or_create(
+        username="load-bench", defaults={"is_staff": True, "is_superuser": True}
+    )
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
@@ -96,7 +97,8 @@ def prepare(env: dict, projects: int) -> dict:
     project = Project.objects.filter(slug__startswith="bench-").order_by("pk").first()
     audit = Audit.objects.filter(project=project).order_by("-audit_date", "-id").first()
     upload_project = Project.objects.get_or_create(
-        slug="load-bench-uploads", defaults={"name": "Load bench uploads"})[0]
+        slug="load-bench-uploads", defaults={"name": "Load bench uploads"}
+    )[0]
     _token, raw = api_token_create(project=upload_project, name=f"load {uuid.uuid4().hex[:6]}")
     return {
         "cookie": f"sessionid={session.session_key}",
@@ -113,8 +115,10 @@ def prepare(env: dict, projects: int) -> dict:
 def multipart(content: bytes, name: str) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-        f"Content-Type: application/json\r\n\r\n".encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        f"Content-Type: application/json\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
     )
     return body, f"multipart/form-data; boundary={boundary}"
 
@@ -122,14 +126,21 @@ def multipart(content: bytes, name: str) -> tuple[bytes, str]:
 class Gunicorn:
     def __init__(self, env: dict, workers: int):
         self.port = free_port()
-        self.env = {**env, "WEB_CONCURRENCY": str(workers), "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-                    "GUNICORN_MAX_REQUESTS": "0"}
+        self.env = {
+            **env,
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_MAX_REQUESTS": "0",
+        }
 
     def __enter__(self):
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "auditor.wsgi"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -147,8 +158,10 @@ class Gunicorn:
         tick = os.sysconf("SC_CLK_TCK")
         pids = [self.proc.pid]
         try:
-            pids += [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-                     .read_text().split()]
+            pids += [
+                int(p)
+                for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+            ]
         except OSError:
             pass
         total = 0.0
@@ -167,8 +180,11 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.seek(0)
-        errors = [line for line in self.log.read().decode(errors="replace").splitlines()
-                  if "ERROR" in line or "Traceback" in line]
+        errors = [
+            line
+            for line in self.log.read().decode(errors="replace").splitlines()
+            if "ERROR" in line or "Traceback" in line
+        ]
         self.log.close()
         for line in errors[:5]:
             print(f"  gunicorn log: {line[:300]}", flush=True)
@@ -195,8 +211,12 @@ def run_load(server: Gunicorn, setup: dict, mix: dict[str, int], clients: int, d
             body = None
             if method == "POST":
                 body, ctype = multipart(BANDIT_REPORT, "bandit.json")
-                headers = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https",
-                           "Authorization": f"Bearer {setup['token']}", "Content-Type": ctype}
+                headers = {
+                    "Host": "127.0.0.1",
+                    "X-Forwarded-Proto": "https",
+                    "Authorization": f"Bearer {setup['token']}",
+                    "Content-Type": ctype,
+                }
             t0 = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -226,10 +246,15 @@ def run_load(server: Gunicorn, setup: dict, mix: dict[str, int], clients: int, d
     for t in threads:
         t.join()
     wall = time.monotonic() - start
-    return {"results": results, "errors": errors, "wall": wall, "samples": error_samples,
-            "server_cores": (server.cpu_seconds() - server_cpu) / wall,
-            "client_cores": (sum(os.times()[:2]) - client_cpu) / wall,
-            "loadavg": os.getloadavg()[0]}
+    return {
+        "results": results,
+        "errors": errors,
+        "wall": wall,
+        "samples": error_samples,
+        "server_cores": (server.cpu_seconds() - server_cpu) / wall,
+        "client_cores": (sum(os.times()[:2]) - client_cpu) / wall,
+        "loadavg": os.getloadavg()[0],
+    }
 
 
 def print_run(title: str, run: dict) -> None:
@@ -238,15 +263,24 @@ def print_run(title: str, run: dict) -> None:
     total_err = sum(run["errors"].values())
     for name in sorted(set(run["results"]) | set(run["errors"])):
         timings = run["results"][name]
-        print(f"  {name:<14} ok={len(timings):<6} errors={run['errors'][name]:<4} "
-              f"p50={percentile(timings, 50) * 1000:7.1f} ms  p95={percentile(timings, 95) * 1000:7.1f} ms  "
-              f"{len(timings) / run['wall']:6.1f} req/s", flush=True)
-    print(f"  {'all':<14} ok={total_ok:<6} errors={total_err:<4} "
-          f"p95={percentile([t for v in run['results'].values() for t in v], 95) * 1000:7.1f} ms  "
-          f"{total_ok / run['wall']:6.1f} req/s over {run['wall']:.1f} s", flush=True)
-    print(f"  CPU: gunicorn used {run['server_cores']:.2f} cores, the load clients "
-          f"{run['client_cores']:.2f} cores (machine: {os.cpu_count()} CPUs, "
-          f"1-minute load average {run['loadavg']:.1f})", flush=True)
+        print(
+            f"  {name:<14} ok={len(timings):<6} errors={run['errors'][name]:<4} "
+            f"p50={percentile(timings, 50) * 1000:7.1f} ms  p95={percentile(timings, 95) * 1000:7.1f} ms  "
+            f"{len(timings) / run['wall']:6.1f} req/s",
+            flush=True,
+        )
+    print(
+        f"  {'all':<14} ok={total_ok:<6} errors={total_err:<4} "
+        f"p95={percentile([t for v in run['results'].values() for t in v], 95) * 1000:7.1f} ms  "
+        f"{total_ok / run['wall']:6.1f} req/s over {run['wall']:.1f} s",
+        flush=True,
+    )
+    print(
+        f"  CPU: gunicorn used {run['server_cores']:.2f} cores, the load clients "
+        f"{run['client_cores']:.2f} cores (machine: {os.cpu_count()} CPUs, "
+        f"1-minute load average {run['loadavg']:.1f})",
+        flush=True,
+    )
     for sample in run["samples"]:
         print(f"  error sample: {sample}", flush=True)
 
@@ -256,30 +290,45 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--scaling-duration", type=float, default=20,
-                        help="seconds of portfolio-only load with 1 and with 4 workers (0 = skip)")
+    parser.add_argument(
+        "--scaling-duration",
+        type=float,
+        default=20,
+        help="seconds of portfolio-only load with 1 and with 4 workers (0 = skip)",
+    )
     parser.add_argument("--projects", type=int, default=100, help="projects to seed on first use")
     args = parser.parse_args()
 
     db_url = bench_database_url()
     create_database(db_url)
     env = {
-        **os.environ, "DATABASE_URL": db_url, "DEBUG": "false",
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1", "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15"),
-        "DJANGO_SETTINGS_MODULE": "auditor.settings", "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "auditor.settings",
+        "LOG_LEVEL": "WARNING",
         "AUDITOR_MAX_UPLOAD_BYTES": str(10 * 1024 * 1024),
     }
     env.pop("SECURE_SSL_REDIRECT", None)
     # As in the image: static files collected (hashed, compressed) before gunicorn starts.
     static_root = tempfile.mkdtemp(prefix="auditor-load-static-")
     env["STATIC_ROOT"] = static_root
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     setup = prepare(env, args.projects)
-    print(f"load: {args.clients} clients, {args.duration:.0f} s, gunicorn {args.workers} workers "
-          f"(gunicorn.conf.py), PostgreSQL, {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"load: {args.clients} clients, {args.duration:.0f} s, gunicorn {args.workers} workers "
+        f"(gunicorn.conf.py), PostgreSQL, {os.cpu_count()} CPUs",
+        flush=True,
+    )
 
     with Gunicorn(env, args.workers) as server:
         mix = {"portfolio": 3, "project page": 3, "audit report": 3, "CI upload": 1}
@@ -296,8 +345,11 @@ def main() -> int:
             throughput[workers] = len(scaling["results"]["portfolio"]) / scaling["wall"]
             failed = failed or sum(scaling["errors"].values()) > 0
         ratio = throughput[4] / throughput[1] if throughput[1] else float("nan")
-        print(f"portfolio throughput 4 workers / 1 worker: {ratio:.2f}x "
-              f"({throughput[1]:.1f} -> {throughput[4]:.1f} req/s)", flush=True)
+        print(
+            f"portfolio throughput 4 workers / 1 worker: {ratio:.2f}x "
+            f"({throughput[1]:.1f} -> {throughput[4]:.1f} req/s)",
+            flush=True,
+        )
     shutil.rmtree(static_root, ignore_errors=True)
     print("errors: none" if not failed else "errors: SOME REQUESTS FAILED", flush=True)
     return 1 if failed else 0

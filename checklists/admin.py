@@ -113,8 +113,11 @@ class ChecklistTemplateItemAdmin(ImportExportPermissionsMixin, ImportExportModel
         with transaction.atomic():
             previous = None
             if change:
-                previous = ChecklistTemplateItem.objects.filter(pk=obj.pk).values_list(
-                    "template_id", flat=True).first()
+                previous = (
+                    ChecklistTemplateItem.objects.filter(pk=obj.pk)
+                    .values_list("template_id", flat=True)
+                    .first()
+                )
             super().save_model(request, obj, form, change)
             services.template_bump_version(template_ids={obj.template_id, previous} - {None})
 
@@ -138,8 +141,10 @@ class ChecklistItemForm(forms.ModelForm):
     class Meta:
         model = ChecklistItem
         fields = ("state", "note", "evidence_url")
-        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 36}),
-                   "evidence_url": forms.URLInput(attrs={"size": 28, "placeholder": "https://"})}
+        widgets = {
+            "note": forms.Textarea(attrs={"rows": 2, "cols": 36}),
+            "evidence_url": forms.URLInput(attrs={"size": 28, "placeholder": "https://"}),
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -166,12 +171,15 @@ class ChecklistItemInline(admin.TabularInline):
 
     @admin.display(description="item")
     def item(self, obj):
-        badge = mark_safe('<span class="checklist-critical">CRITICAL</span> ') \
-            if obj.is_critical else ""  # noqa: S308 (constant markup)
-        domain = format_html(' <span class="checklist-domain">[{}]</span>', obj.domain.name) \
-            if obj.domain_id else ""
-        guidance = format_html('<small class="checklist-guidance">{}</small>', obj.guidance) \
-            if obj.guidance else ""
+        badge = mark_safe('<span class="checklist-critical">CRITICAL</span> ') if obj.is_critical else ""  # noqa: S308 (constant markup)
+        domain = (
+            format_html(' <span class="checklist-domain">[{}]</span>', obj.domain.name)
+            if obj.domain_id
+            else ""
+        )
+        guidance = (
+            format_html('<small class="checklist-guidance">{}</small>', obj.guidance) if obj.guidance else ""
+        )
         return format_html("{}{}{}{}", badge, obj.text, domain, guidance)
 
 
@@ -189,8 +197,12 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "due"
 
     def lookups(self, request, model_admin):
-        return (("overdue", "Overdue (open items)"), ("week", "Due within 7 days"),
-                ("complete", "Complete"), ("open", "Not complete"))
+        return (
+            ("overdue", "Overdue (open items)"),
+            ("week", "Due within 7 days"),
+            ("complete", "Complete"),
+            ("open", "Not complete"),
+        )
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
@@ -198,8 +210,9 @@ class OverdueFilter(admin.SimpleListFilter):
         if value == "overdue":
             return queryset.filter(selectors.overdue_q(today))
         if value == "week":
-            return queryset.filter(selectors.open_items_exist(), due_date__gte=today,
-                                   due_date__lte=today + dt.timedelta(days=7))
+            return queryset.filter(
+                selectors.open_items_exist(), due_date__gte=today, due_date__lte=today + dt.timedelta(days=7)
+            )
         if value == "complete":
             return queryset.exclude(selectors.open_items_exist())
         if value == "open":
@@ -216,19 +229,23 @@ class ReassignForm(forms.Form):
 
 
 class ExtendDueForm(forms.Form):
-    days = forms.IntegerField(min_value=1, max_value=365, initial=7, label="Extend by (days)",
-                              help_text="Checklists without a due date get today plus this.")
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=365,
+        initial=7,
+        label="Extend by (days)",
+        help_text="Checklists without a due date get today plus this.",
+    )
 
 
 class StartChecklistForm(forms.Form):
-    projects = forms.ModelMultipleChoiceField(queryset=None, label="Project(s)",
-                                              widget=forms.SelectMultiple(attrs={"size": 8}))
+    projects = forms.ModelMultipleChoiceField(
+        queryset=None, label="Project(s)", widget=forms.SelectMultiple(attrs={"size": 8})
+    )
     template = forms.ModelChoiceField(queryset=ChecklistTemplate.objects.filter(is_active=True))
-    owner = forms.ModelChoiceField(queryset=None, required=False,
-                                   help_text="Empty: the project's tech lead.")
+    owner = forms.ModelChoiceField(queryset=None, required=False, help_text="Empty: the project's tech lead.")
     due_date = forms.DateField(required=False, widget=AdminDateWidget)
-    title = forms.CharField(max_length=300, required=False,
-                            help_text="Empty: the template's name.")
+    title = forms.CharField(max_length=300, required=False, help_text="Empty: the template's name.")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,10 +263,23 @@ class StartChecklistForm(forms.Form):
 @admin.register(Checklist)
 class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     form = ChecklistForm
-    list_display = ("title", "project", "owner", "due_date", "progress", "critical_open_display",
-                    "overdue", "complete", "template_display")
-    list_filter = (OverdueFilter, ("owner", admin.RelatedOnlyFieldListFilter),
-                   ("project", admin.RelatedOnlyFieldListFilter), "template")
+    list_display = (
+        "title",
+        "project",
+        "owner",
+        "due_date",
+        "progress",
+        "critical_open_display",
+        "overdue",
+        "complete",
+        "template_display",
+    )
+    list_filter = (
+        OverdueFilter,
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("project", admin.RelatedOnlyFieldListFilter),
+        "template",
+    )
     search_fields = ("title", "project__name", "=project__slug")
     list_select_related = ("project", "owner", "template")
     autocomplete_fields = ("project", "audit")
@@ -258,13 +288,17 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     inlines = (ChecklistItemInline,)
-    readonly_fields = ("template", "template_version", "progress", "status", "created_at",
-                       "updated_at")
+    readonly_fields = ("template", "template_version", "progress", "status", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("title", "project", "audit", "owner", "due_date")}),
         ("Progress", {"fields": ("progress", "status")}),
-        ("Origin", {"classes": ("collapse",),
-                    "fields": ("template", "template_version", "created_at", "updated_at")}),
+        (
+            "Origin",
+            {
+                "classes": ("collapse",),
+                "fields": ("template", "template_version", "created_at", "updated_at"),
+            },
+        ),
     )
     actions = ("reassign", "extend_due_dates")
 
@@ -283,8 +317,7 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if db_field.name == "owner":
             kwargs["queryset"] = owner_choices()
         if db_field.name == "audit":
-            kwargs["queryset"] = Audit.objects.filter(
-                access.project_scope_q(request.user, "project"))
+            kwargs["queryset"] = Audit.objects.filter(access.project_scope_q(request.user, "project"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="progress")
@@ -296,15 +329,21 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         return format_html(
             '<span class="checklist-progress" title="{}% — {} done of {} applicable, {} not '
             'applicable"><progress value="{}" max="{}">{}%</progress> {} / {}</span>',
-            percent, obj.done_count, applicable, obj.na_count, obj.done_count, max(applicable, 1),
-            percent, obj.done_count, applicable,
+            percent,
+            obj.done_count,
+            applicable,
+            obj.na_count,
+            obj.done_count,
+            max(applicable, 1),
+            percent,
+            obj.done_count,
+            applicable,
         )
 
     @admin.display(description="critical open", ordering="critical_open")
     def critical_open_display(self, obj):
         if obj.critical_open:
-            return format_html('<span class="checklist-critical-count">{}</span>',
-                               obj.critical_open)
+            return format_html('<span class="checklist-critical-count">{}</span>', obj.critical_open)
         return 0
 
     @admin.display(description="overdue", boolean=True)
@@ -363,7 +402,10 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def _action_page(self, request, queryset, *, action, title, form):
         context = {
             **self.admin_site.each_context(request),
-            "title": title, "opts": self.opts, "form": form, "action": action,
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+            "action": action,
             "checklists": queryset.select_related("project", "owner")[:200],
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
@@ -372,18 +414,17 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "checklists/admin/action_form.html", context)
 
-    @admin.action(description="Reassign selected checklists to another owner",
-                  permissions=["change"])
+    @admin.action(description="Reassign selected checklists to another owner", permissions=["change"])
     def reassign(self, request, queryset):
         form = ReassignForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             owner = form.cleaned_data["owner"]
             count = services.checklists_reassign(checklists=queryset, owner=owner)
-            self.message_user(request, f"{count} checklist(s) now owned by {owner.get_username()}.",
-                              messages.SUCCESS)
+            self.message_user(
+                request, f"{count} checklist(s) now owned by {owner.get_username()}.", messages.SUCCESS
+            )
             return None
-        return self._action_page(request, queryset, action="reassign",
-                                 title="Reassign checklists", form=form)
+        return self._action_page(request, queryset, action="reassign", title="Reassign checklists", form=form)
 
     @admin.action(description="Extend due dates of selected checklists", permissions=["change"])
     def extend_due_dates(self, request, queryset):
@@ -391,18 +432,19 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             days = form.cleaned_data["days"]
             count = services.checklists_extend_due(checklists=queryset, days=days)
-            self.message_user(request, f"Due date of {count} checklist(s) extended by {days} day(s).",
-                              messages.SUCCESS)
+            self.message_user(
+                request, f"Due date of {count} checklist(s) extended by {days} day(s).", messages.SUCCESS
+            )
             return None
-        return self._action_page(request, queryset, action="extend_due_dates",
-                                 title="Extend due dates", form=form)
+        return self._action_page(
+            request, queryset, action="extend_due_dates", title="Extend due dates", form=form
+        )
 
     # Start a checklist from a template --------------------------------------------------
 
     def get_urls(self):
         return [
-            path("start/", self.admin_site.admin_view(self.start_view),
-                 name="checklists_checklist_start"),
+            path("start/", self.admin_site.admin_view(self.start_view), name="checklists_checklist_start"),
             *super().get_urls(),
         ]
 
@@ -418,8 +460,11 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             visible = access.visible_projects(request.user)
             if wanted and visible.filter(pk__in=wanted).count() != len(set(wanted)):
                 raise PermissionDenied  # a project the user may not see
-            initial = {"projects": wanted, "due_date": timezone.localdate()
-                       + dt.timedelta(days=14), "template": request.GET.get("template")}
+            initial = {
+                "projects": wanted,
+                "due_date": timezone.localdate() + dt.timedelta(days=14),
+                "template": request.GET.get("template"),
+            }
             if len(wanted) == 1:
                 lead_id = visible.filter(pk=wanted[0]).values_list("tech_lead_id", flat=True).first()
                 initial["owner"] = lead_id
@@ -429,25 +474,31 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             with transaction.atomic():
                 started = [
                     services.checklist_start(
-                        project=project, template=data["template"],
-                        owner=data["owner"] or project.tech_lead, due_date=data["due_date"],
+                        project=project,
+                        template=data["template"],
+                        owner=data["owner"] or project.tech_lead,
+                        due_date=data["due_date"],
                         title=data["title"],
                     )
                     for project in data["projects"]
                 ]
             self.message_user(
-                request, f"Started {len(started)} checklist(s) from {data['template']}.",
+                request,
+                f"Started {len(started)} checklist(s) from {data['template']}.",
                 messages.SUCCESS,
             )
             if len(started) == 1:
                 return HttpResponseRedirect(started[0].get_admin_url())
             return HttpResponseRedirect(
-                reverse("admin:checklists_checklist_changelist") + "?"
+                reverse("admin:checklists_checklist_changelist")
+                + "?"
                 + urlencode({"template__id__exact": data["template"].pk})
             )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Start a checklist", "opts": self.opts, "form": form,
+            "title": "Start a checklist",
+            "opts": self.opts,
+            "form": form,
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "checklists/admin/start_checklist.html", context)
@@ -479,24 +530,41 @@ class ChecklistItemHistoryAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReminderDelivery)
 class ReminderDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("day", "owner", "status", "attempts", "checklist_count", "last_attempt_at",
-                    "sent_at", "short_error")
+    list_display = (
+        "day",
+        "owner",
+        "status",
+        "attempts",
+        "checklist_count",
+        "last_attempt_at",
+        "sent_at",
+        "short_error",
+    )
     list_filter = ("status", "day")
     search_fields = ("owner__username", "owner__email", "error")
     list_select_related = ("owner",)
     date_hierarchy = "day"
     show_full_result_count = False
-    readonly_fields = ("owner", "day", "status", "attempts", "checklist_count", "error",
-                       "attempts_table", "claim_token", "claimed_at", "last_attempt_at", "sent_at")
+    readonly_fields = (
+        "owner",
+        "day",
+        "status",
+        "attempts",
+        "checklist_count",
+        "error",
+        "attempts_table",
+        "claim_token",
+        "claimed_at",
+        "last_attempt_at",
+        "sent_at",
+    )
 
     actions = ("release_for_retry",)
 
-    @admin.action(description="Release stuck or failed deliveries for the next run",
-                  permissions=["release"])
+    @admin.action(description="Release stuck or failed deliveries for the next run", permissions=["release"])
     def release_for_retry(self, request, queryset):
         count = services.reminder_deliveries_release(deliveries=queryset, user=request.user)
-        self.message_user(request, f"{count} delivery(ies) will be sent by the next run.",
-                          messages.SUCCESS)
+        self.message_user(request, f"{count} delivery(ies) will be sent by the next run.", messages.SUCCESS)
 
     def has_release_permission(self, request):
         # Re-sending may send a digest twice when a stuck one had in fact left: admins decide.
@@ -504,11 +572,21 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
 
     @admin.display(description="attempts log")
     def attempts_table(self, obj):
-        return format_html_join(
-            mark_safe("<br>"), "{} — {}{}",  # noqa: S308 (constant markup)
-            ((entry.get("at", "?"), entry.get("outcome", "?"),
-              f": {entry['error']}" if entry.get("error") else "") for entry in obj.attempt_log),
-        ) or "-"
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} — {}{}",  # noqa: S308 (constant markup)
+                (
+                    (
+                        entry.get("at", "?"),
+                        entry.get("outcome", "?"),
+                        f": {entry['error']}" if entry.get("error") else "",
+                    )
+                    for entry in obj.attempt_log
+                ),
+            )
+            or "-"
+        )
 
     @admin.display(description="error")
     def short_error(self, obj):

@@ -22,7 +22,9 @@ class ChecklistTemplate(models.Model):
         default=1, help_text="Raised on every edit; checklists keep the version they started from."
     )
     library_version = models.PositiveIntegerField(
-        null=True, blank=True, editable=False,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="Version of the shipped library entry last loaded; empty for templates made here.",
     )
     is_active = models.BooleanField("active", default=True)
@@ -47,7 +49,10 @@ class ChecklistTemplateItem(models.Model):
     guidance = models.TextField(blank=True)
     is_critical = models.BooleanField("critical", default=False)
     domain = models.ForeignKey(
-        "projects.MaturityDomain", null=True, blank=True, on_delete=models.SET_NULL,
+        "projects.MaturityDomain",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -59,21 +64,28 @@ class ChecklistTemplateItem(models.Model):
 
 
 class Checklist(models.Model):
-    project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="checklists"
-    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="checklists")
     audit = models.ForeignKey(
-        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL,
+        "projects.Audit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="checklists",
     )
     template = models.ForeignKey(
-        ChecklistTemplate, null=True, blank=True, on_delete=models.SET_NULL,
+        ChecklistTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="checklists",
     )
     template_version = models.PositiveIntegerField(null=True, blank=True)
     title = models.CharField(max_length=300)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_checklists",
     )
     due_date = models.DateField(null=True, blank=True)
@@ -104,14 +116,20 @@ class ChecklistItem(models.Model):
     guidance = models.TextField(blank=True)
     is_critical = models.BooleanField("critical", default=False)
     domain = models.ForeignKey(
-        "projects.MaturityDomain", null=True, blank=True, on_delete=models.SET_NULL,
+        "projects.MaturityDomain",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     state = models.CharField(max_length=4, choices=ItemState.choices, default=ItemState.TODO)
     note = models.TextField("note or evidence", blank=True)
     evidence_url = models.URLField(max_length=500, blank=True)
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     checked_at = models.DateTimeField(null=True, blank=True)
@@ -119,15 +137,12 @@ class ChecklistItem(models.Model):
     class Meta:
         ordering = ["checklist", "order", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(state__in=ItemState.values), name="checklistitem_state_valid"
-            ),
+            models.CheckConstraint(condition=Q(state__in=ItemState.values), name="checklistitem_state_valid"),
             # "Not applicable" needs a justification, enforced where the data lives.
             models.CheckConstraint(
                 condition=~Q(state=ItemState.NOT_APPLICABLE) | ~Q(note=""),
                 name="checklistitem_na_needs_note",
-                violation_error_message="An item marked not applicable needs a justification "
-                "in its note.",
+                violation_error_message="An item marked not applicable needs a justification in its note.",
             ),
         ]
         indexes = [
@@ -144,7 +159,10 @@ class ChecklistItemHistory(models.Model):
 
     item = models.ForeignKey(ChecklistItem, on_delete=models.CASCADE, related_name="history")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     changed_at = models.DateTimeField(auto_now_add=True)
@@ -192,7 +210,9 @@ class ReminderDelivery(models.Model):
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(auto_now_add=True)
     attempt_log = models.JSONField(
-        default=list, blank=True, editable=False,
+        default=list,
+        blank=True,
+        editable=False,
         help_text="Every attempt: when, outcome (sent / failed) and the error if any.",
     )
     last_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -57,11 +57,25 @@ class _AllOrNothing:
     admin's confirm step and when called from code alike. After a real import, the version of
     every template the file changed is raised."""
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors,
-                                   use_transactions=True, collect_failed_rows=collect_failed_rows,
-                                   rollback_on_validation_errors=True, **kwargs)
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=True,
+        **kwargs,
+    ):
+        return super().import_data(
+            dataset,
+            dry_run=dry_run,
+            raise_errors=raise_errors,
+            use_transactions=True,
+            collect_failed_rows=collect_failed_rows,
+            rollback_on_validation_errors=True,
+            **kwargs,
+        )
 
     def before_import(self, dataset, **kwargs):
         self._touched_templates: set[int] = set()
@@ -69,20 +83,25 @@ class _AllOrNothing:
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
-        if not kwargs.get("dry_run") and not result.has_errors() \
-                and not result.has_validation_errors() and self._touched_templates:
+        if (
+            not kwargs.get("dry_run")
+            and not result.has_errors()
+            and not result.has_validation_errors()
+            and self._touched_templates
+        ):
             services.template_bump_version(template_ids=self._touched_templates)
 
 
 class ChecklistTemplateResource(_AllOrNothing, resources.ModelResource):
-    is_active = fields.Field(attribute="is_active", column_name="is_active",
-                             widget=StrictBooleanWidget())
+    is_active = fields.Field(attribute="is_active", column_name="is_active", widget=StrictBooleanWidget())
     name = fields.Field(attribute="name", column_name="name", widget=widgets.CharWidget())
-    description = fields.Field(attribute="description", column_name="description",
-                               widget=widgets.CharWidget())
+    description = fields.Field(
+        attribute="description", column_name="description", widget=widgets.CharWidget()
+    )
     # The version is the system's: exported for information, never taken from a file.
-    version = fields.Field(attribute="version", column_name="version", readonly=True,
-                           widget=widgets.IntegerWidget())
+    version = fields.Field(
+        attribute="version", column_name="version", readonly=True, widget=widgets.IntegerWidget()
+    )
 
     class Meta:
         model = ChecklistTemplate
@@ -100,22 +119,25 @@ class ChecklistTemplateResource(_AllOrNothing, resources.ModelResource):
 
 
 class ChecklistTemplateItemResource(_AllOrNothing, resources.ModelResource):
-    template = fields.Field(attribute="template", column_name="template",
-                            widget=SlugWidget(ChecklistTemplate, "checklist template"))
-    domain = fields.Field(attribute="domain", column_name="domain",
-                          widget=SlugWidget(MaturityDomain, "maturity domain"))
-    is_critical = fields.Field(attribute="is_critical", column_name="is_critical",
-                               widget=StrictBooleanWidget())
+    template = fields.Field(
+        attribute="template",
+        column_name="template",
+        widget=SlugWidget(ChecklistTemplate, "checklist template"),
+    )
+    domain = fields.Field(
+        attribute="domain", column_name="domain", widget=SlugWidget(MaturityDomain, "maturity domain")
+    )
+    is_critical = fields.Field(
+        attribute="is_critical", column_name="is_critical", widget=StrictBooleanWidget()
+    )
     # Empty spreadsheet cells arrive as None: text columns store "" instead.
     section = fields.Field(attribute="section", column_name="section", widget=widgets.CharWidget())
     text = fields.Field(attribute="text", column_name="text", widget=widgets.CharWidget())
-    guidance = fields.Field(attribute="guidance", column_name="guidance",
-                            widget=widgets.CharWidget())
+    guidance = fields.Field(attribute="guidance", column_name="guidance", widget=widgets.CharWidget())
 
     class Meta:
         model = ChecklistTemplateItem
-        fields = ("id", "template", "order", "section", "text", "guidance", "is_critical",
-                  "domain")
+        fields = ("id", "template", "order", "section", "text", "guidance", "is_critical", "domain")
         export_order = fields
         clean_model_instances = True
         skip_unchanged = True

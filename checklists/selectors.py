@@ -68,7 +68,9 @@ def reminder_due_checklists(*, today: dt.date) -> dict[int, list[Checklist]]:
     horizon = today + dt.timedelta(days=REMINDER_HORIZON_DAYS)
     checklists = with_progress(
         Checklist.objects.filter(
-            owner__isnull=False, owner__is_active=True, due_date__lte=horizon,
+            owner__isnull=False,
+            owner__is_active=True,
+            due_date__lte=horizon,
         )
         .exclude(owner__email="")
         .filter(open_items_exist())

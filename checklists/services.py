@@ -39,8 +39,15 @@ def schedule_project_recompute(*, project_id: int) -> None:
 # --- Starting checklists -------------------------------------------------------------------
 
 
-def checklist_start(*, project, template: ChecklistTemplate, owner=None,
-                    due_date: dt.date | None = None, title: str = "", audit=None) -> Checklist:
+def checklist_start(
+    *,
+    project,
+    template: ChecklistTemplate,
+    owner=None,
+    due_date: dt.date | None = None,
+    title: str = "",
+    audit=None,
+) -> Checklist:
     """Start a checklist for a project from a template: its items are copied, so later edits
     of the template never change this checklist."""
     if audit is not None and audit.project_id != project.pk:
@@ -49,13 +56,24 @@ def checklist_start(*, project, template: ChecklistTemplate, owner=None,
         # Lock the template row so the version and the items copied belong together.
         template = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
         checklist = Checklist.objects.create(
-            project=project, audit=audit, template=template, template_version=template.version,
-            title=title.strip() or template.name, owner=owner, due_date=due_date,
+            project=project,
+            audit=audit,
+            template=template,
+            template_version=template.version,
+            title=title.strip() or template.name,
+            owner=owner,
+            due_date=due_date,
         )
         ChecklistItem.objects.bulk_create(
-            ChecklistItem(checklist=checklist, order=item.order, section=item.section,
-                          text=item.text, guidance=item.guidance, is_critical=item.is_critical,
-                          domain_id=item.domain_id)
+            ChecklistItem(
+                checklist=checklist,
+                order=item.order,
+                section=item.section,
+                text=item.text,
+                guidance=item.guidance,
+                is_critical=item.is_critical,
+                domain_id=item.domain_id,
+            )
             for item in template.items.order_by("order", "id")
         )
     return checklist
@@ -107,7 +125,10 @@ def checklist_item_record_change(*, item: ChecklistItem, previous_state: str, us
     item.checked_by = user if user is not None and user.is_authenticated else None
     item.checked_at = timezone.now()
     item._pending_history = ChecklistItemHistory(
-        item=item, user=item.checked_by, from_state=previous_state, to_state=item.state,
+        item=item,
+        user=item.checked_by,
+        from_state=previous_state,
+        to_state=item.state,
         note=item.note,
     )
 
@@ -123,9 +144,9 @@ def checklist_item_save(*, item: ChecklistItem, recompute: bool = True) -> None:
             pending.save()
             del item._pending_history
             if recompute:
-                project_id = Checklist.objects.filter(pk=item.checklist_id).values_list(
-                    "project_id", flat=True
-                ).get()
+                project_id = (
+                    Checklist.objects.filter(pk=item.checklist_id).values_list("project_id", flat=True).get()
+                )
                 schedule_project_recompute(project_id=project_id)
 
 
@@ -143,7 +164,8 @@ def checklist_items_update(*, checklist: Checklist, items: list[ChecklistItem], 
     with transaction.atomic():
         current = dict(
             ChecklistItem.objects.select_for_update()
-            .filter(pk__in=[item.pk for item in items]).values_list("pk", "state")
+            .filter(pk__in=[item.pk for item in items])
+            .values_list("pk", "state")
         )
         for item in items:
             previous = current.get(item.pk, item.state)
@@ -155,8 +177,9 @@ def checklist_items_update(*, checklist: Checklist, items: list[ChecklistItem], 
     return changed
 
 
-def checklist_item_set_state(*, item: ChecklistItem, state: str, user, note: str | None = None
-                             ) -> ChecklistItem:
+def checklist_item_set_state(
+    *, item: ChecklistItem, state: str, user, note: str | None = None
+) -> ChecklistItem:
     """Change one item's state (and note); writes the history row. One transaction."""
     if state not in ItemState.values:
         raise ValidationError(f"Unknown state {state!r}; expected one of {', '.join(ItemState.values)}.")
@@ -184,10 +207,14 @@ class ReminderRun:
     def summary(self) -> str:
         if self.dry_run:
             count = sum(len(c) for c in self.planned.values())
-            return (f"{self.day}: dry run, would send {len(self.planned)} digest(s) listing "
-                    f"{count} checklist(s); {len(self.skipped)} owner(s) already handled today.")
-        return (f"{self.day}: sent {len(self.sent)}, failed {len(self.failed)}, "
-                f"already handled {len(self.skipped)}.")
+            return (
+                f"{self.day}: dry run, would send {len(self.planned)} digest(s) listing "
+                f"{count} checklist(s); {len(self.skipped)} owner(s) already handled today."
+            )
+        return (
+            f"{self.day}: sent {len(self.sent)}, failed {len(self.failed)}, "
+            f"already handled {len(self.skipped)}."
+        )
 
 
 def reminder_deliveries_release(*, deliveries, user) -> int:
@@ -196,13 +223,19 @@ def reminder_deliveries_release(*, deliveries, user) -> int:
     who = user.get_username() if user is not None else "system"
     return deliveries.filter(
         status__in=[ReminderDelivery.Status.CLAIMED, ReminderDelivery.Status.FAILED]
-    ).update(status=ReminderDelivery.Status.FAILED, claim_token=None,
-             error=f"Released for retry by {who} at {timezone.now():%Y-%m-%d %H:%M}.")
+    ).update(
+        status=ReminderDelivery.Status.FAILED,
+        claim_token=None,
+        error=f"Released for retry by {who} at {timezone.now():%Y-%m-%d %H:%M}.",
+    )
 
 
 def reminder_render(*, owner, checklists: list[Checklist], day: dt.date) -> EmailMultiAlternatives:
     context = {
-        "owner": owner, "checklists": checklists, "day": day, "site_url": settings.SITE_URL,
+        "owner": owner,
+        "checklists": checklists,
+        "day": day,
+        "site_url": settings.SITE_URL,
         "overdue": [c for c in checklists if c.is_overdue],
         "upcoming": [c for c in checklists if not c.is_overdue],
         "horizon_days": selectors.REMINDER_HORIZON_DAYS,
@@ -216,8 +249,7 @@ def reminder_render(*, owner, checklists: list[Checklist], day: dt.date) -> Emai
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[owner.email],
     )
-    message.attach_alternative(render_to_string("checklists/email/reminder.html", context),
-                               "text/html")
+    message.attach_alternative(render_to_string("checklists/email/reminder.html", context), "text/html")
     return message
 
 
@@ -247,8 +279,9 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
     if dry_run:
         handled = set(
             ReminderDelivery.objects.filter(
-                day=today, owner_id__in=due, status__in=[ReminderDelivery.Status.CLAIMED,
-                                                         ReminderDelivery.Status.SENT],
+                day=today,
+                owner_id__in=due,
+                status__in=[ReminderDelivery.Status.CLAIMED, ReminderDelivery.Status.SENT],
             ).values_list("owner_id", flat=True)
         )
         run.skipped = sorted(handled)
@@ -259,21 +292,30 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
     now = timezone.now()
     with transaction.atomic():
         ReminderDelivery.objects.bulk_create(
-            [ReminderDelivery(owner_id=owner_id, day=today, checklist_count=len(checklists))
-             for owner_id, checklists in due.items()],
+            [
+                ReminderDelivery(owner_id=owner_id, day=today, checklist_count=len(checklists))
+                for owner_id, checklists in due.items()
+            ],
             ignore_conflicts=True,
         )
     # The claim: committed on its own, before sending.
     with transaction.atomic():
         ReminderDelivery.objects.filter(
-            day=today, owner_id__in=list(due),
+            day=today,
+            owner_id__in=list(due),
             status__in=[ReminderDelivery.Status.PENDING, ReminderDelivery.Status.FAILED],
-        ).update(status=ReminderDelivery.Status.CLAIMED, claim_token=token,
-                 attempts=F("attempts") + 1, last_attempt_at=now, error="")
+        ).update(
+            status=ReminderDelivery.Status.CLAIMED,
+            claim_token=token,
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+            error="",
+        )
     claimed = {
         owner_id: (pk, log)
         for owner_id, pk, log in ReminderDelivery.objects.filter(claim_token=token).values_list(
-            "owner_id", "pk", "attempt_log")
+            "owner_id", "pk", "attempt_log"
+        )
     }
     run.skipped = sorted(set(due) - set(claimed))
     if not claimed:
@@ -292,19 +334,26 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
                 error = f"{type(exc).__name__}: {exc}"
                 logger.warning("Checklist reminder to user %s failed: %s", owner_id, error)
                 ReminderDelivery.objects.filter(pk=delivery_id, claim_token=token).update(
-                    status=ReminderDelivery.Status.FAILED, error=error[:2000],
+                    status=ReminderDelivery.Status.FAILED,
+                    error=error[:2000],
                     checklist_count=len(checklists),
-                    attempt_log=[*log, {"at": timezone.now().isoformat(), "outcome": "failed",
-                                        "error": error[:500]}],
+                    attempt_log=[
+                        *log,
+                        {"at": timezone.now().isoformat(), "outcome": "failed", "error": error[:500]},
+                    ],
                 )
                 run.failed[owner_id] = error
             else:
                 sent_at = timezone.now()
                 ReminderDelivery.objects.filter(pk=delivery_id, claim_token=token).update(
-                    status=ReminderDelivery.Status.SENT, sent_at=sent_at,
-                    checklist_count=len(checklists), error="",
-                    attempt_log=[*log, {"at": sent_at.isoformat(), "outcome": "sent",
-                                        "checklists": len(checklists)}],
+                    status=ReminderDelivery.Status.SENT,
+                    sent_at=sent_at,
+                    checklist_count=len(checklists),
+                    error="",
+                    attempt_log=[
+                        *log,
+                        {"at": sent_at.isoformat(), "outcome": "sent", "checklists": len(checklists)},
+                    ],
                 )
                 run.sent.append(owner_id)
     finally:

@@ -37,10 +37,12 @@ def sparkline(values: Sequence, *, width: int = 110, height: int = 26, label: st
     measured = [(i, v) for i, v in points if v is not None]
     title = escape(label or "Global score over the last audits")
     if not measured:
-        return _safe(f'<svg class="spark" width="{width}" height="{height}" role="img" '
-                         f'aria-label="{title}"><title>{title}</title>'
-                         f'<line class="spark-empty" x1="2" y1="{height / 2}" x2="{width - 2}" '
-                         f'y2="{height / 2}"/></svg>')
+        return _safe(
+            f'<svg class="spark" width="{width}" height="{height}" role="img" '
+            f'aria-label="{title}"><title>{title}</title>'
+            f'<line class="spark-empty" x1="2" y1="{height / 2}" x2="{width - 2}" '
+            f'y2="{height / 2}"/></svg>'
+        )
     pad = 3
     n = max(len(points) - 1, 1)
     # Scale to the values' own range (at least 2 points of score), so changes are visible.
@@ -71,9 +73,15 @@ def sparkline(values: Sequence, *, width: int = 110, height: int = 26, label: st
     )
 
 
-def radar(labels: Sequence[str], current: Sequence, previous: Sequence | None = None, *,
-          size: int = 380, current_label: str = "Latest audit",
-          previous_label: str = "Previous audit") -> SafeString:
+def radar(
+    labels: Sequence[str],
+    current: Sequence,
+    previous: Sequence | None = None,
+    *,
+    size: int = 380,
+    current_label: str = "Latest audit",
+    previous_label: str = "Previous audit",
+) -> SafeString:
     """Radar of domain scores (0-10) for the latest audit against the previous one."""
     n = len(labels)
     if n < 3:
@@ -82,10 +90,12 @@ def radar(labels: Sequence[str], current: Sequence, previous: Sequence | None = 
     width = size + 2 * margin
     cx, cy = width / 2, size / 2
     radius = size / 2 - 50
-    parts = [f'<svg class="radar" viewBox="0 0 {width} {size}" width="{width}" height="{size}" '
-             f'role="img" aria-label="Radar of domain scores">'
-             f'<title>Domain scores: {escape(current_label)} against {escape(previous_label)}'
-             f'</title>']
+    parts = [
+        f'<svg class="radar" viewBox="0 0 {width} {size}" width="{width}" height="{size}" '
+        f'role="img" aria-label="Radar of domain scores">'
+        f"<title>Domain scores: {escape(current_label)} against {escape(previous_label)}"
+        f"</title>"
+    ]
 
     def point(i, value):
         angle = -math.pi / 2 + 2 * math.pi * i / n
@@ -104,9 +114,11 @@ def radar(labels: Sequence[str], current: Sequence, previous: Sequence | None = 
         anchor = "middle" if abs(lx - cx) < 10 else ("start" if lx > cx else "end")
         value = _f(current[i])
         shown = _num(value) if value is not None else "n/m"
-        parts.append(f'<text class="radar-label" x="{lx:.1f}" y="{ly:.1f}" '
-                     f'text-anchor="{anchor}">{escape(label)}'
-                     f'<tspan class="radar-value" x="{lx:.1f}" dy="14">{shown}</tspan></text>')
+        parts.append(
+            f'<text class="radar-label" x="{lx:.1f}" y="{ly:.1f}" '
+            f'text-anchor="{anchor}">{escape(label)}'
+            f'<tspan class="radar-value" x="{lx:.1f}" dy="14">{shown}</tspan></text>'
+        )
 
     def polygon(values, css):
         pts = [(i, _f(v)) for i, v in enumerate(values)]
@@ -125,9 +137,14 @@ def radar(labels: Sequence[str], current: Sequence, previous: Sequence | None = 
     return _safe("".join(parts))
 
 
-def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence, str]], *,
-               width: int = 560, height: int = 300, title: str = "Scores over audits"
-               ) -> SafeString:
+def line_chart(
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence, str]],
+    *,
+    width: int = 560,
+    height: int = 300,
+    title: str = "Scores over audits",
+) -> SafeString:
     """Scores (0-10) over audits: one line per series (name, values oldest first, css class),
     on top of the level bands."""
     left, right, top, bottom = 34, 40, 12, 34
@@ -140,30 +157,38 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence, st
     def y_at(v):
         return top + plot_h * (1 - v / SCALE)
 
-    parts = [f'<svg class="linechart" viewBox="0 0 {width} {height}" width="{width}" '
-             f'height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}'
-             f'</title>']
+    parts = [
+        f'<svg class="linechart" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}'
+        f"</title>"
+    ]
     bands = scoring.levels()
     upper = SCALE
     for bound, name, slug in bands:
         low = float(bound)
-        parts.append(f'<rect class="band band-{slug}" x="{left}" y="{y_at(upper):.1f}" '
-                     f'width="{plot_w}" height="{y_at(low) - y_at(upper):.1f}">'
-                     f'<title>{escape(name)}</title></rect>')
+        parts.append(
+            f'<rect class="band band-{slug}" x="{left}" y="{y_at(upper):.1f}" '
+            f'width="{plot_w}" height="{y_at(low) - y_at(upper):.1f}">'
+            f"<title>{escape(name)}</title></rect>"
+        )
         upper = low
     for tick in (0, 2, 4, 6, 8, 10):
         y = y_at(tick)
-        parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
-                     f'y2="{y:.1f}"/><text class="tick" x="{left - 6}" y="{y + 4:.1f}" '
-                     f'text-anchor="end">{tick}</text>')
+        parts.append(
+            f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" '
+            f'y2="{y:.1f}"/><text class="tick" x="{left - 6}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{tick}</text>'
+        )
     # As many date labels as fit (about 80 px each); the last one always, the one before it
     # dropped when the two would overlap.
     step = max(1, math.ceil(n / max(1, plot_w // 80)))
     for i, label in enumerate(x_labels):
         last = i == n - 1
         if (i % step == 0 and (last or n - 1 - i >= step)) or last:
-            parts.append(f'<text class="tick" x="{x_at(i):.1f}" y="{height - 12}" '
-                         f'text-anchor="middle">{escape(label)}</text>')
+            parts.append(
+                f'<text class="tick" x="{x_at(i):.1f}" y="{height - 12}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
     for name, values, css in series:
         pts = [(x_at(i), y_at(float(v)), float(v)) for i, v in enumerate(values) if v is not None]
         if not pts:
@@ -172,7 +197,9 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence, st
             coords = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in pts)
             parts.append(f'<polyline class="series {css}" points="{coords}"/>')
         for x, y, v in pts:
-            parts.append(f'<circle class="series-dot {css}" cx="{x:.1f}" cy="{y:.1f}" r="3.5">'
-                         f'<title>{escape(name)}: {_num(v)}</title></circle>')
+            parts.append(
+                f'<circle class="series-dot {css}" cx="{x:.1f}" cy="{y:.1f}" r="3.5">'
+                f"<title>{escape(name)}: {_num(v)}</title></circle>"
+            )
     parts.append("</svg>")
     return _safe("".join(parts))

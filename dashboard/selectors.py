@@ -69,8 +69,14 @@ class PortfolioFilters:
         except ValueError:
             lead = None
         stale = params.get("stale", "")
-        return cls(level=level, lead=lead, stale=stale if stale in ("yes", "no") else "",
-                   q=params.get("q", "").strip()[:100], sort=sort, descending=descending)
+        return cls(
+            level=level,
+            lead=lead,
+            stale=stale if stale in ("yes", "no") else "",
+            q=params.get("q", "").strip()[:100],
+            sort=sort,
+            descending=descending,
+        )
 
 
 def _level_q(level_slug: str) -> Q:
@@ -88,10 +94,13 @@ def _level_q(level_slug: str) -> Q:
 
 def portfolio_rows(user, filters: PortfolioFilters) -> QuerySet:
     """The portfolio rows the user may see, filtered and sorted (one query when evaluated)."""
-    rows = ProjectSummary.objects.filter(
-        project__is_active=True, project__in=access.visible_projects(user).values("pk")
-    ) if not access.sees_all_projects(user) else ProjectSummary.objects.filter(
-        project__is_active=True)
+    rows = (
+        ProjectSummary.objects.filter(
+            project__is_active=True, project__in=access.visible_projects(user).values("pk")
+        )
+        if not access.sees_all_projects(user)
+        else ProjectSummary.objects.filter(project__is_active=True)
+    )
     if filters.level:
         rows = rows.filter(_level_q(filters.level))
     if filters.lead:
@@ -102,8 +111,7 @@ def portfolio_rows(user, filters: PortfolioFilters) -> QuerySet:
     elif filters.stale == "no":
         rows = rows.exclude(valid_until__lt=today)
     if filters.q:
-        rows = rows.filter(Q(project__name__icontains=filters.q)
-                           | Q(project__slug__icontains=filters.q))
+        rows = rows.filter(Q(project__name__icontains=filters.q) | Q(project__slug__icontains=filters.q))
     if filters.sort.startswith("d:"):
         expr = Cast(KeyTextTransform(filters.sort[2:], "domain_scores"), FloatField())
     else:
@@ -134,8 +142,13 @@ def portfolio_totals(rows: QuerySet) -> dict:
 
 def portfolio_leads() -> QuerySet:
     """Tech leads of active projects, for the filter."""
-    return (get_user_model().objects.filter(led_projects__is_active=True).distinct()
-            .order_by("username").only("id", "username", "first_name", "last_name"))
+    return (
+        get_user_model()
+        .objects.filter(led_projects__is_active=True)
+        .distinct()
+        .order_by("username")
+        .only("id", "username", "first_name", "last_name")
+    )
 
 
 def domains() -> list[MaturityDomain]:
@@ -195,9 +208,13 @@ def scores_by_audit(audit_ids: list[int]) -> dict[int, dict[int, DomainScore]]:
     return result
 
 
-def domain_rows(all_domains: list[MaturityDomain], audits_oldest_first: list[Audit],
-                scores: dict[int, dict[int, DomainScore]], latest: Audit | None,
-                previous: Audit | None) -> list[DomainRow]:
+def domain_rows(
+    all_domains: list[MaturityDomain],
+    audits_oldest_first: list[Audit],
+    scores: dict[int, dict[int, DomainScore]],
+    latest: Audit | None,
+    previous: Audit | None,
+) -> list[DomainRow]:
     rows = []
     for domain in all_domains:
         current = scores.get(latest.pk, {}).get(domain.pk) if latest else None
@@ -206,8 +223,9 @@ def domain_rows(all_domains: list[MaturityDomain], audits_oldest_first: list[Aud
         for audit in audits_oldest_first:
             s = scores.get(audit.pk, {}).get(domain.pk)
             trend.append((audit.audit_date, s.score if s else None))
-        rows.append(DomainRow(domain=domain, score=current,
-                              previous=before.score if before else None, trend=trend))
+        rows.append(
+            DomainRow(domain=domain, score=current, previous=before.score if before else None, trend=trend)
+        )
     return rows
 
 
@@ -215,14 +233,15 @@ def open_findings_breakdown(project_id: int) -> dict:
     """Open findings of a project by severity and by domain (one grouped query)."""
     by_severity = {s.value: 0 for s in Severity}
     by_domain: dict[int | None, dict[int, int]] = defaultdict(lambda: {s.value: 0 for s in Severity})
-    for domain_id, severity, n in (Finding.objects.filter(project_id=project_id,
-                                                          status__in=Finding.ACTIVE_STATUSES)
-                                   .values_list("domain_id", "severity").annotate(n=Count("id"))
-                                   .order_by()):
+    for domain_id, severity, n in (
+        Finding.objects.filter(project_id=project_id, status__in=Finding.ACTIVE_STATUSES)
+        .values_list("domain_id", "severity")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
         by_severity[severity] += n
         by_domain[domain_id][severity] += n
-    return {"by_severity": by_severity, "by_domain": dict(by_domain),
-            "total": sum(by_severity.values())}
+    return {"by_severity": by_severity, "by_domain": dict(by_domain), "total": sum(by_severity.values())}
 
 
 def checklists_with_progress(project_id: int, audit: Audit | None = None) -> list:
@@ -230,15 +249,19 @@ def checklists_with_progress(project_id: int, audit: Audit | None = None) -> lis
     qs = Checklist.objects.filter(project_id=project_id)
     if audit is not None:
         qs = qs.filter(Q(audit=audit) | Q(audit__isnull=True))
-    checklists = list(qs.select_related("owner").annotate(
-        done=Count("items", filter=Q(items__state=ItemState.DONE)),
-        applicable=Count("items", filter=~Q(items__state=ItemState.NOT_APPLICABLE)),
-        critical_todo=Count("items", filter=Q(items__state=ItemState.TODO,
-                                              items__is_critical=True)),
-    ).order_by("due_date", "id"))
+    checklists = list(
+        qs.select_related("owner")
+        .annotate(
+            done=Count("items", filter=Q(items__state=ItemState.DONE)),
+            applicable=Count("items", filter=~Q(items__state=ItemState.NOT_APPLICABLE)),
+            critical_todo=Count("items", filter=Q(items__state=ItemState.TODO, items__is_critical=True)),
+        )
+        .order_by("due_date", "id")
+    )
     for checklist in checklists:
-        checklist.percent = (round(100 * checklist.done / checklist.applicable)
-                             if checklist.applicable else None)
+        checklist.percent = (
+            round(100 * checklist.done / checklist.applicable) if checklist.applicable else None
+        )
     return checklists
 
 
@@ -254,25 +277,42 @@ def audit_findings(audit: Audit, *, is_latest: bool) -> tuple[list, dict[int, in
     findings first or last seen by it.
     """
     if is_latest:
-        qs = Finding.objects.filter(project_id=audit.project_id,
-                                    status__in=Finding.ACTIVE_STATUSES)
+        qs = Finding.objects.filter(project_id=audit.project_id, status__in=Finding.ACTIVE_STATUSES)
     else:
-        qs = Finding.objects.filter(Q(first_seen_audit=audit) | Q(last_seen_audit=audit),
-                                    project_id=audit.project_id)
+        qs = Finding.objects.filter(
+            Q(first_seen_audit=audit) | Q(last_seen_audit=audit), project_id=audit.project_id
+        )
     counts = {s.value: 0 for s in Severity}
     for severity, n in qs.values_list("severity").annotate(n=Count("id")).order_by():
         counts[severity] += n
-    listed = list(qs.select_related("domain").order_by("-severity", "-id")
-                  .only("id", "title", "severity", "status", "tool", "rule_id", "file_path",
-                        "line", "recommendation", "effort", "domain__name", "domain__slug")
-                  [:AUDIT_FINDINGS_LISTED])
+    listed = list(
+        qs.select_related("domain")
+        .order_by("-severity", "-id")
+        .only(
+            "id",
+            "title",
+            "severity",
+            "status",
+            "tool",
+            "rule_id",
+            "file_path",
+            "line",
+            "recommendation",
+            "effort",
+            "domain__name",
+            "domain__slug",
+        )[:AUDIT_FINDINGS_LISTED]
+    )
     return listed, counts, sum(counts.values())
 
 
 def checklist_items(checklist_ids: list[int]) -> dict[int, list]:
     """Items of the given checklists, grouped by checklist (one query)."""
     result: dict[int, list] = defaultdict(list)
-    for item in (ChecklistItem.objects.filter(checklist_id__in=checklist_ids)
-                 .select_related("domain").order_by("checklist_id", "order", "id")):
+    for item in (
+        ChecklistItem.objects.filter(checklist_id__in=checklist_ids)
+        .select_related("domain")
+        .order_by("checklist_id", "order", "id")
+    ):
         result[item.checklist_id].append(item)
     return result

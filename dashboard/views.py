@@ -39,7 +39,8 @@ def _check_project(user, project: Project) -> None:
 def _admin_link(user, model, pk) -> str:
     opts = model._meta
     if user.has_perm(f"{opts.app_label}.view_{opts.model_name}") or user.has_perm(
-            f"{opts.app_label}.change_{opts.model_name}"):
+        f"{opts.app_label}.change_{opts.model_name}"
+    ):
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
     return ""
 
@@ -60,8 +61,7 @@ class PortfolioRow:
             value = summary.domain_scores.get(domain.slug)
             self.cells.append((domain, value, scoring.level_for(value)))
         history = summary.history or []
-        self.sparkline = charts.sparkline([h[2] for h in history],
-                                          label=f"{self.project.name}: global score")
+        self.sparkline = charts.sparkline([h[2] for h in history], label=f"{self.project.name}: global score")
         self.audit_count = len(history)
 
 
@@ -88,36 +88,48 @@ def render_portfolio_rows(rows: list[PortfolioRow], domain_list) -> SafeString:
         lead = project.tech_lead
         lead_name = escape(lead.get_full_name() or lead.username) if lead else "no tech lead"
         if s.global_score is not None:
-            score = (f'<span class="badge lvl-{row.level.slug}" title="{row.level.name}">'
-                     f'{_fmt_score(s.global_score)}</span>')
+            score = (
+                f'<span class="badge lvl-{row.level.slug}" title="{row.level.name}">'
+                f"{_fmt_score(s.global_score)}</span>"
+            )
         else:
             score = '<span class="badge lvl-none">n/m</span>'
         if row.is_stale:
-            score += (f' <span class="flag stale" title="Evidence older than the audit\'s '
-                      f'valid-until date ({s.valid_until:%Y-%m-%d})">stale</span>')
+            score += (
+                f' <span class="flag stale" title="Evidence older than the audit\'s '
+                f'valid-until date ({s.valid_until:%Y-%m-%d})">stale</span>'
+            )
         change = s.score_change
         trend = "flat" if change is None or change == 0 else ("up" if change > 0 else "down")
         change_text = "" if change is None else ("±0.0" if change == 0 else f"{change:+.1f}")
         cells = []
         for domain, value, level in row.cells:
             if value is None:
-                cells.append(f'<td class="heat lvl-none" title="{escape(domain.name)}: '
-                             f'not measured">·</td>')
+                cells.append(f'<td class="heat lvl-none" title="{escape(domain.name)}: not measured">·</td>')
             else:
-                cells.append(f'<td class="heat lvl-{level.slug}" title="{escape(domain.name)}: '
-                             f'{value:.1f} ({level.name})">{value:.1f}</td>')
+                cells.append(
+                    f'<td class="heat lvl-{level.slug}" title="{escape(domain.name)}: '
+                    f'{value:.1f} ({level.name})">{value:.1f}</td>'
+                )
         if s.checklist_percent is not None:
-            checklists = (f'<span class="pct">{s.checklist_percent}%</span> <span class="muted '
-                          f'small">{s.checklist_done}/{s.checklist_applicable}</span>')
+            checklists = (
+                f'<span class="pct">{s.checklist_percent}%</span> <span class="muted '
+                f'small">{s.checklist_done}/{s.checklist_applicable}</span>'
+            )
         else:
             checklists = '<span class="muted">—</span>'
         if s.latest_audit_id:
-            last = (f'<a href="{audit_url.replace("__id__", str(s.latest_audit_id))}">'
-                    f'{s.latest_audit_date:%Y-%m-%d}</a>')
+            last = (
+                f'<a href="{audit_url.replace("__id__", str(s.latest_audit_id))}">'
+                f"{s.latest_audit_date:%Y-%m-%d}</a>"
+            )
         else:
             last = '<span class="muted">never</span>'
-        next_scan = (timezone.localtime(project.next_scan_at).strftime("%Y-%m-%d %H:%M")
-                     if project.next_scan_at else '<span class="muted">off</span>')
+        next_scan = (
+            timezone.localtime(project.next_scan_at).strftime("%Y-%m-%d %H:%M")
+            if project.next_scan_at
+            else '<span class="muted">off</span>'
+        )
         out.append(
             f'<tr class="{"is-stale" if row.is_stale else ""}">'
             f'<td class="col-project"><a class="project-link" '
@@ -125,8 +137,8 @@ def render_portfolio_rows(rows: list[PortfolioRow], domain_list) -> SafeString:
             f'{escape(project.name)}</a><span class="muted small">{lead_name}</span></td>'
             f'<td class="num score-cell">{score}</td>'
             f'<td class="num"><span class="delta {trend}">{change_text}</span></td>'
-            f'<td>{row.sparkline}</td>{"".join(cells)}'
-            f'{_count_cell(s.open_critical, "critical")}{_count_cell(s.open_high, "high")}'
+            f"<td>{row.sparkline}</td>{''.join(cells)}"
+            f"{_count_cell(s.open_critical, 'critical')}{_count_cell(s.open_high, 'high')}"
             f'<td class="num">{s.open_medium}</td><td class="num">{s.open_low}</td>'
             f'<td class="num">{checklists}</td><td>{last}</td><td>{next_scan}</td></tr>'
         )
@@ -170,13 +182,19 @@ def portfolio(request):
             return ""
         return "desc" if filters.descending else "asc"
 
-    columns = {key: {"url": sort_link(key, key in ("score", "change", "critical", "high",
-                                                    "medium", "low", "checklists",
-                                                    "last_audit")),
-                     "state": sort_state(key)}
-               for key in selectors.PORTFOLIO_SORTS}
-    domain_columns = [(d, {"url": sort_link(f"d:{d.slug}", True),
-                           "state": sort_state(f"d:{d.slug}")}) for d in domain_list]
+    columns = {
+        key: {
+            "url": sort_link(
+                key,
+                key in ("score", "change", "critical", "high", "medium", "low", "checklists", "last_audit"),
+            ),
+            "state": sort_state(key),
+        }
+        for key in selectors.PORTFOLIO_SORTS
+    }
+    domain_columns = [
+        (d, {"url": sort_link(f"d:{d.slug}", True), "state": sort_state(f"d:{d.slug}")}) for d in domain_list
+    ]
     page_query = urlencode({**base, "o": current})
     totals = selectors.portfolio_totals(rows)
     context = {
@@ -189,8 +207,9 @@ def portfolio(request):
         "domain_columns": domain_columns,
         "domains": domain_list,
         "totals": totals,
-        "level_counts": [(bound, name, slug, totals[f"level_{slug}"])
-                         for bound, name, slug in scoring.levels()],
+        "level_counts": [
+            (bound, name, slug, totals[f"level_{slug}"]) for bound, name, slug in scoring.levels()
+        ],
         "leads": selectors.portfolio_leads(),
         "levels": scoring.levels(),
         "level_legend": _level_legend(),
@@ -234,27 +253,54 @@ def portfolio_csv(request):
 
     def lines():
         yield writer.writerow(
-            ["project", "slug", "tech lead", "global score", "level", "change", "computed verdict",
-             *[d.name for d in domain_list], "open critical", "open high", "open medium",
-             "open low", "open info", "checklists done %", "last audit", "valid until", "stale",
-             "next re-scan"])
+            [
+                "project",
+                "slug",
+                "tech lead",
+                "global score",
+                "level",
+                "change",
+                "computed verdict",
+                *[d.name for d in domain_list],
+                "open critical",
+                "open high",
+                "open medium",
+                "open low",
+                "open info",
+                "checklists done %",
+                "last audit",
+                "valid until",
+                "stale",
+                "next re-scan",
+            ]
+        )
         for s in rows.iterator(chunk_size=500):
             project = s.project
-            yield writer.writerow([
-                _csv_text(project.name), project.slug,
-                _csv_text(project.tech_lead.username) if project.tech_lead else "",
-                "" if s.global_score is None else s.global_score,
-                scoring.level_for(s.global_score).name,
-                "" if s.score_change is None else s.score_change,
-                s.get_computed_verdict_display(),
-                *["" if s.domain_scores.get(d.slug) is None else s.domain_scores[d.slug]
-                  for d in domain_list],
-                s.open_critical, s.open_high, s.open_medium, s.open_low, s.open_info,
-                "" if s.checklist_percent is None else s.checklist_percent,
-                s.latest_audit_date or "", s.valid_until or "",
-                "yes" if scoring.is_stale(s.valid_until, today) else "no",
-                project.next_scan_at.isoformat() if project.next_scan_at else "",
-            ])
+            yield writer.writerow(
+                [
+                    _csv_text(project.name),
+                    project.slug,
+                    _csv_text(project.tech_lead.username) if project.tech_lead else "",
+                    "" if s.global_score is None else s.global_score,
+                    scoring.level_for(s.global_score).name,
+                    "" if s.score_change is None else s.score_change,
+                    s.get_computed_verdict_display(),
+                    *[
+                        "" if s.domain_scores.get(d.slug) is None else s.domain_scores[d.slug]
+                        for d in domain_list
+                    ],
+                    s.open_critical,
+                    s.open_high,
+                    s.open_medium,
+                    s.open_low,
+                    s.open_info,
+                    "" if s.checklist_percent is None else s.checklist_percent,
+                    s.latest_audit_date or "",
+                    s.valid_until or "",
+                    "yes" if scoring.is_stale(s.valid_until, today) else "no",
+                    project.next_scan_at.isoformat() if project.next_scan_at else "",
+                ]
+            )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="portfolio-{today.isoformat()}.csv"'
@@ -277,13 +323,11 @@ def project_detail(request, slug):
     previous = completed[1] if len(completed) > 1 else None
     rows = selectors.domain_rows(domain_list, oldest_first, scores, latest, previous)
     for row in rows:
-        row.sparkline = charts.sparkline([v for _, v in row.trend],
-                                         label=f"{row.domain.name} over audits")
+        row.sparkline = charts.sparkline([v for _, v in row.trend], label=f"{row.domain.name} over audits")
     findings = selectors.open_findings_breakdown(project.pk)
     domain_by_id = {d.pk: d for d in domain_list}
     findings_by_domain = sorted(
-        ((domain_by_id.get(domain_id), counts) for domain_id, counts
-         in findings["by_domain"].items()),
+        ((domain_by_id.get(domain_id), counts) for domain_id, counts in findings["by_domain"].items()),
         key=lambda pair: (pair[0] is None, pair[0].display_order if pair[0] else 0),
     )
     x_labels = [a.audit_date.strftime("%Y-%m-%d") if a.audit_date else "?" for a in oldest_first]
@@ -293,27 +337,42 @@ def project_detail(request, slug):
         "latest": latest,
         "previous": previous,
         "latest_level": scoring.level_for(latest.global_score if latest else None),
-        "global_change": (latest.global_score - previous.global_score
-                          if latest and previous and latest.global_score is not None
-                          and previous.global_score is not None else None),
+        "global_change": (
+            latest.global_score - previous.global_score
+            if latest and previous and latest.global_score is not None and previous.global_score is not None
+            else None
+        ),
         "domain_rows": rows,
         "radar": charts.radar(
-            [d.name for d in domain_list], [r.value for r in rows],
+            [d.name for d in domain_list],
+            [r.value for r in rows],
             [r.previous for r in rows] if previous else None,
             current_label=latest.title if latest else "",
             previous_label=previous.title if previous else "",
-        ) if latest else "",
+        )
+        if latest
+        else "",
         "global_chart": charts.line_chart(
-            x_labels, [("Global score", [a.global_score for a in oldest_first], "s-global")],
+            x_labels,
+            [("Global score", [a.global_score for a in oldest_first], "s-global")],
             title="Global score over audits",
-        ) if oldest_first else "",
+        )
+        if oldest_first
+        else "",
         "domains_chart": charts.line_chart(
-            x_labels, [(r.domain.name, [v for _, v in r.trend], f"s-d{i % 9 + 1}")
-                       for i, r in enumerate(rows)],
-            title="Domain scores over audits", width=1160, height=280,
-        ) if oldest_first else "",
-        "domain_keys": [(r.domain.name, f"s-d{i % 9 + 1}") for i, r in enumerate(rows)
-                        if any(v is not None for _, v in r.trend)],
+            x_labels,
+            [(r.domain.name, [v for _, v in r.trend], f"s-d{i % 9 + 1}") for i, r in enumerate(rows)],
+            title="Domain scores over audits",
+            width=1160,
+            height=280,
+        )
+        if oldest_first
+        else "",
+        "domain_keys": [
+            (r.domain.name, f"s-d{i % 9 + 1}")
+            for i, r in enumerate(rows)
+            if any(v is not None for _, v in r.trend)
+        ],
         "findings": findings,
         "findings_by_domain": findings_by_domain,
         "severities": _severities(),
@@ -322,11 +381,14 @@ def project_detail(request, slug):
         "mismatch": scoring.verdict_mismatch(latest) if latest else "",
         "admin_url": _admin_link(request.user, Project, project.pk),
         # The change the latest re-scan found (projects/scanning stores it on the audit).
-        "latest_scan": next((a for a in completed if a.kind == Audit.Kind.AUTOMATED
-                             and (a.scan_details or {}).get("change")), None),
+        "latest_scan": next(
+            (a for a in completed if a.kind == Audit.Kind.AUTOMATED and (a.scan_details or {}).get("change")),
+            None,
+        ),
         "start_checklist_url": (
             reverse("admin:checklists_checklist_start") + f"?project={project.pk}"
-            if request.user.has_perm("checklists.add_checklist") else ""
+            if request.user.has_perm("checklists.add_checklist")
+            else ""
         ),
         "formula_version": scoring.FORMULA_VERSION,
         **_rescan_context(request.user, project),
@@ -355,7 +417,8 @@ def audit_detail(request, pk):
     _check_project(request.user, audit.project)
     completed_ids = list(
         Audit.objects.filter(project_id=audit.project_id, status=Audit.Status.COMPLETED)
-        .order_by("-audit_date", "-id").values_list("pk", flat=True)
+        .order_by("-audit_date", "-id")
+        .values_list("pk", flat=True)
     )
     is_latest = bool(completed_ids) and completed_ids[0] == audit.pk
     previous_id = None
@@ -368,8 +431,9 @@ def audit_detail(request, pk):
     for domain in domain_list:
         current = scores.get(audit.pk, {}).get(domain.pk)
         before = scores.get(previous_id, {}).get(domain.pk) if previous_id else None
-        rows.append(selectors.DomainRow(domain=domain, score=current,
-                                        previous=before.score if before else None))
+        rows.append(
+            selectors.DomainRow(domain=domain, score=current, previous=before.score if before else None)
+        )
     findings, counts, total = selectors.audit_findings(audit, is_latest=is_latest)
     checklists = selectors.checklists_with_progress(audit.project_id, audit=audit)
     items = selectors.checklist_items([c.pk for c in checklists])
@@ -383,9 +447,13 @@ def audit_detail(request, pk):
         "level": scoring.level_for(audit.global_score),
         "domain_rows": rows,
         "measured_count": sum(1 for r in rows if r.value is not None),
-        "radar": charts.radar([d.name for d in domain_list], [r.value for r in rows],
-                              [r.previous for r in rows] if previous_id else None,
-                              current_label="This audit", previous_label="Previous audit"),
+        "radar": charts.radar(
+            [d.name for d in domain_list],
+            [r.value for r in rows],
+            [r.previous for r in rows] if previous_id else None,
+            current_label="This audit",
+            previous_label="Previous audit",
+        ),
         "findings": findings,
         "finding_counts": counts,
         "finding_total": total,
@@ -400,8 +468,9 @@ def audit_detail(request, pk):
         "formula_version": scoring.FORMULA_VERSION,
         "markdown_available": _markdown_exporter() is not None,
         "extra_metrics": _extra_metrics(audit.extra_metrics),
-        "tests_total": sum(v or 0 for v in (audit.tests_passed, audit.tests_failed,
-                                            audit.tests_errors, audit.tests_skipped)),
+        "tests_total": sum(
+            v or 0 for v in (audit.tests_passed, audit.tests_failed, audit.tests_errors, audit.tests_skipped)
+        ),
     }
     return render(request, "dashboard/audit_detail.html", context)
 

@@ -32,15 +32,14 @@ class ToolListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         def distinct_tools(queryset):
-            return list(queryset.exclude(tool="").order_by("tool").values_list("tool", flat=True)
-                        .distinct())
+            return list(queryset.exclude(tool="").order_by("tool").values_list("tool", flat=True).distinct())
 
         if access.sees_all_projects(request.user):
-            tools = cache.get_or_set(self.CACHE_KEY, lambda: distinct_tools(Finding.objects.all()),
-                                     self.CACHE_SECONDS)
+            tools = cache.get_or_set(
+                self.CACHE_KEY, lambda: distinct_tools(Finding.objects.all()), self.CACHE_SECONDS
+            )
         else:
-            tools = distinct_tools(Finding.objects.filter(access.project_scope_q(request.user,
-                                                                                 "project")))
+            tools = distinct_tools(Finding.objects.filter(access.project_scope_q(request.user, "project")))
         return [(tool, tool) for tool in tools]
 
     def queryset(self, request, queryset):
@@ -51,8 +50,19 @@ class ToolListFilter(admin.SimpleListFilter):
 
 @admin.register(Finding)
 class FindingAdmin(ProjectScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
-    list_display = ("title", "project", "severity", "status", "domain", "tool", "rule_id",
-                    "file_path", "line", "assignee", "last_seen_at")
+    list_display = (
+        "title",
+        "project",
+        "severity",
+        "status",
+        "domain",
+        "tool",
+        "rule_id",
+        "file_path",
+        "line",
+        "assignee",
+        "last_seen_at",
+    )
     list_filter = ("severity", "status", ToolListFilter, "domain")
     search_fields = ("title", "rule_id", "file_path", "fingerprint", "=project__slug")
     list_select_related = ("project", "domain", "assignee")
@@ -61,8 +71,17 @@ class FindingAdmin(ProjectScopedAdminMixin, ImportExportMixin, admin.ModelAdmin)
     ordering = ("-severity", "-id")
     show_full_result_count = False
     list_per_page = 50
-    readonly_fields = ("fingerprint", "first_seen_at", "last_seen_at", "fixed_at", "reopened_at",
-                       "status_changed_at", "resolved_by_import", "created_at", "updated_at")
+    readonly_fields = (
+        "fingerprint",
+        "first_seen_at",
+        "last_seen_at",
+        "fixed_at",
+        "reopened_at",
+        "status_changed_at",
+        "resolved_by_import",
+        "created_at",
+        "updated_at",
+    )
     # What a tech lead may change on their own project's findings; the rest is read-only.
     tech_lead_editable = ("status", "assignee")
     # Spreadsheet triage (django-import-export): CSV, XLSX and JSON.
@@ -74,8 +93,11 @@ class FindingAdmin(ProjectScopedAdminMixin, ImportExportMixin, admin.ModelAdmin)
         user = request.user
         if user.is_superuser or access.has_role(user, access.AUDITOR):
             return readonly
-        return [f.name for f in self.model._meta.fields
-                if f.name not in self.tech_lead_editable and f.name != "id"]
+        return [
+            f.name
+            for f in self.model._meta.fields
+            if f.name not in self.tech_lead_editable and f.name != "id"
+        ]
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
@@ -90,8 +112,10 @@ class FindingAdmin(ProjectScopedAdminMixin, ImportExportMixin, admin.ModelAdmin)
 class ScanUploadForm(forms.Form):
     project = forms.ModelChoiceField(queryset=None)
     audit = forms.ModelChoiceField(
-        queryset=None, required=False,
-        help_text="Optional: the audit whose metrics (coverage, tests, LOC) the report feeds.")
+        queryset=None,
+        required=False,
+        help_text="Optional: the audit whose metrics (coverage, tests, LOC) the report feeds.",
+    )
     format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
     file = forms.FileField(help_text="Bandit JSON, SARIF 2.1.0, Cobertura XML or JUnit XML.")
 
@@ -99,8 +123,7 @@ class ScanUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         projects = access.visible_projects(user).order_by("name")
         self.fields["project"].queryset = projects
-        self.fields["audit"].queryset = (Audit.objects.filter(project__in=projects)
-                                         .select_related("project"))
+        self.fields["audit"].queryset = Audit.objects.filter(project__in=projects).select_related("project")
 
     def clean(self):
         data = super().clean()
@@ -112,9 +135,19 @@ class ScanUploadForm(forms.Form):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "project", "format", "tool", "file_name", "status",
-                    "created_count", "still_open_count", "reopened_count", "resolved_count",
-                    "duration_ms")
+    list_display = (
+        "created_at",
+        "project",
+        "format",
+        "tool",
+        "file_name",
+        "status",
+        "created_count",
+        "still_open_count",
+        "reopened_count",
+        "resolved_count",
+        "duration_ms",
+    )
     list_filter = ("status", "format", "tool")
     search_fields = ("file_name", "sha256", "=project__slug", "project__name")
     list_select_related = ("project", "audit", "user", "token")
@@ -131,8 +164,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("upload/", self.admin_site.admin_view(self.upload_view),
-                 name="findings_importrun_upload"),
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="findings_importrun_upload"),
             *super().get_urls(),
         ]
 
@@ -146,27 +178,43 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST" and "confirm" in request.POST:
             return self._confirm(request)
-        form = ScanUploadForm(request.POST or None, request.FILES or None, user=request.user,
-                              initial=self._initial(request))
+        form = ScanUploadForm(
+            request.POST or None, request.FILES or None, user=request.user, initial=self._initial(request)
+        )
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
                 if upload.size > staging.max_bytes():
                     raise ReportError(staging.too_big_message(upload.size), file_name=upload.name)
                 content = upload.read()
-                run = scan_import(project=form.cleaned_data["project"], content=content,
-                                  file_name=upload.name, format=form.cleaned_data["format"],
-                                  audit=form.cleaned_data["audit"], user=request.user,
-                                  dry_run=True)
+                run = scan_import(
+                    project=form.cleaned_data["project"],
+                    content=content,
+                    file_name=upload.name,
+                    format=form.cleaned_data["format"],
+                    audit=form.cleaned_data["audit"],
+                    user=request.user,
+                    dry_run=True,
+                )
             except ReportError as exc:
                 form.add_error("file", str(exc))
             else:
-                key = staging.stage(request, content=content, project=run.project, audit=run.audit,
-                                    format=form.cleaned_data["format"], file_name=upload.name)
-                return self._render(request, "admin/findings/importrun/preview.html",
-                                    {"run": run, "key": key, "title": "Check the import"})
-        return self._render(request, "admin/findings/importrun/upload.html",
-                            {"form": form, "title": "Import scan report"})
+                key = staging.stage(
+                    request,
+                    content=content,
+                    project=run.project,
+                    audit=run.audit,
+                    format=form.cleaned_data["format"],
+                    file_name=upload.name,
+                )
+                return self._render(
+                    request,
+                    "admin/findings/importrun/preview.html",
+                    {"run": run, "key": key, "title": "Check the import"},
+                )
+        return self._render(
+            request, "admin/findings/importrun/upload.html", {"form": form, "title": "Import scan report"}
+        )
 
     def _confirm(self, request):
         try:
@@ -177,16 +225,22 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if not access.can_see_project(request.user, staged.project):
             raise PermissionDenied
         try:
-            run = scan_import(project=staged.project, content=staged.content,
-                              file_name=staged.file_name, format=staged.format, audit=staged.audit,
-                              user=request.user)
+            run = scan_import(
+                project=staged.project,
+                content=staged.content,
+                file_name=staged.file_name,
+                format=staged.format,
+                audit=staged.audit,
+                user=request.user,
+            )
         except ReportError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
         messages.success(
             request,
             f"Imported {run.file_name}: {run.created_count} created, {run.still_open_count} still "
-            f"open, {run.reopened_count} reopened, {run.resolved_count} resolved.")
+            f"open, {run.reopened_count} reopened, {run.resolved_count} resolved.",
+        )
         return HttpResponseRedirect(reverse("admin:findings_importrun_change", args=[run.pk]))
 
     def _initial(self, request):
@@ -202,8 +256,9 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         return initial
 
     def _render(self, request, template, context):
-        return TemplateResponse(request, template, {
-            **self.admin_site.each_context(request), "opts": self.model._meta, **context})
+        return TemplateResponse(
+            request, template, {**self.admin_site.each_context(request), "opts": self.model._meta, **context}
+        )
 
 
 def can_import(user) -> bool:
@@ -213,22 +268,19 @@ def can_import(user) -> bool:
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "project", "prefix", "created_by", "created_at", "last_used_at",
-                    "revoked_at")
+    list_display = ("name", "project", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "prefix", "project__name", "=project__slug")
     list_select_related = ("project", "created_by")
     autocomplete_fields = ("project",)
-    readonly_fields = ("prefix", "token_hash", "created_by", "created_at", "last_used_at",
-                       "revoked_at")
+    readonly_fields = ("prefix", "token_hash", "created_by", "created_at", "last_used_at", "revoked_at")
     ordering = ("project__name", "name")
     actions = ["revoke"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("project", "name")
-        return ("project", "name", "prefix", "created_by", "created_at", "last_used_at",
-                "revoked_at")
+        return ("project", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -243,11 +295,18 @@ class ApiTokenAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         # The secret is shown once, in this response only: it is never stored or put in a cookie.
-        return TemplateResponse(request, "admin/findings/apitoken/created.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "token": obj,
-            "secret": obj._raw_secret, "title": "API token created",
-            "upload_path": reverse("findings-scan-upload", args=[obj.project.slug]),
-        })
+        return TemplateResponse(
+            request,
+            "admin/findings/apitoken/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "token": obj,
+                "secret": obj._raw_secret,
+                "title": "API token created",
+                "upload_path": reverse("findings-scan-upload", args=[obj.project.slug]),
+            },
+        )
 
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request, queryset):

@@ -60,12 +60,16 @@ def scan_upload(request, slug: str):
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        return _error(401, "missing bearer token: send \"Authorization: Bearer <token>\"",
-                      WWW_Authenticate='Bearer realm="auditor"')
+        return _error(
+            401,
+            'missing bearer token: send "Authorization: Bearer <token>"',
+            WWW_Authenticate='Bearer realm="auditor"',
+        )
     token = api_token_authenticate(raw=raw.strip())
     if token is None:
-        return _error(401, "invalid or revoked token",
-                      WWW_Authenticate='Bearer realm="auditor", error="invalid_token"')
+        return _error(
+            401, "invalid or revoked token", WWW_Authenticate='Bearer realm="auditor", error="invalid_token"'
+        )
     if token.project.slug != slug:
         return _error(403, f"this token is scoped to another project, not {slug!r}")
     project = token.project
@@ -76,30 +80,39 @@ def scan_upload(request, slug: str):
         declared = 0
     if declared > limit + MULTIPART_OVERHEAD:
         # Refused before the body is read, so a huge upload is never spooled to disk.
-        return _error(400, f"the request is {declared:,} bytes, over the {limit:,}-byte limit "
-                           "(AUDITOR_MAX_UPLOAD_BYTES)")
+        return _error(
+            400,
+            f"the request is {declared:,} bytes, over the {limit:,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)",
+        )
     upload = request.FILES.get("file")
     if upload is None:
-        return _error(400, "no report: send the file as the multipart form field \"file\"")
+        return _error(400, 'no report: send the file as the multipart form field "file"')
     if upload.size > limit:
-        return _error(400, f"{upload.name}: the file is {upload.size:,} bytes, over the "
-                           f"{limit:,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)")
+        return _error(
+            400,
+            f"{upload.name}: the file is {upload.size:,} bytes, over the "
+            f"{limit:,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)",
+        )
     report_format = request.POST.get("format", "auto") or "auto"
     if report_format not in FORMATS:
-        return _error(400, f"unknown format {report_format!r} (expected one of "
-                           f"{', '.join(sorted(FORMATS))})")
+        return _error(400, f"unknown format {report_format!r} (expected one of {', '.join(sorted(FORMATS))})")
     audit = None
     if request.POST.get("audit"):
         audit_id = request.POST["audit"]
-        audit = Audit.objects.filter(pk=audit_id, project=project).first() if audit_id.isdigit() \
-            else None
+        audit = Audit.objects.filter(pk=audit_id, project=project).first() if audit_id.isdigit() else None
         if audit is None:
             return _error(400, f"project {project.slug} has no audit {audit_id!r}")
     dry_run = request.POST.get("dry_run", "").lower() in TRUE
     try:
-        run = scan_import(project=project, content=upload.read(), file_name=upload.name or "",
-                          format=report_format, audit=audit, token=token, dry_run=dry_run)
+        run = scan_import(
+            project=project,
+            content=upload.read(),
+            file_name=upload.name or "",
+            format=report_format,
+            audit=audit,
+            token=token,
+            dry_run=dry_run,
+        )
     except ReportError as exc:
         return _error(400, str(exc))
-    return JsonResponse(import_run_json(run), status=200 if dry_run else 201,
-                        encoder=DjangoJSONEncoder)
+    return JsonResponse(import_run_json(run), status=200 if dry_run else 201, encoder=DjangoJSONEncoder)

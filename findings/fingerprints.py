@@ -40,7 +40,7 @@ def _strip_common_root(findings: list[ParsedFinding]) -> None:
     prefix = root.rstrip("/") + "/"
     for finding in findings:
         if finding.file_path.startswith(prefix):
-            finding.file_path = finding.file_path[len(prefix):]
+            finding.file_path = finding.file_path[len(prefix) :]
 
 
 def _digest(*parts: str) -> str:
@@ -67,8 +67,13 @@ def assign_fingerprints(findings: Iterable[ParsedFinding]) -> list[ParsedFinding
         if finding.tool_fingerprint:
             key = (finding.tool, finding.rule_id, finding.file_path, "fp", finding.tool_fingerprint)
         else:
-            key = (finding.tool, finding.rule_id, finding.file_path, "code",
-                   normalise_snippet(finding.snippet))
+            key = (
+                finding.tool,
+                finding.rule_id,
+                finding.file_path,
+                "code",
+                normalise_snippet(finding.snippet),
+            )
         groups[key].append(finding)
     for key, members in groups.items():
         if len(members) > 1:

@@ -58,9 +58,7 @@ class Finding(models.Model):
     file_path = models.CharField(max_length=1000, blank=True)
     line = models.PositiveIntegerField(null=True, blank=True)
     recommendation = models.TextField(blank=True)
-    effort = models.CharField(
-        max_length=50, blank=True, help_text='Effort estimate, e.g. "2h", "1-2 days".'
-    )
+    effort = models.CharField(max_length=50, blank=True, help_text='Effort estimate, e.g. "2h", "1-2 days".')
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -115,19 +113,26 @@ class ImportRun(models.Model):
         FAILED = "failed", "Failed"
         DRY_RUN = "dry_run", "Dry run"
 
-    project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="import_runs"
-    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="import_runs")
     audit = models.ForeignKey(
-        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL,
+        "projects.Audit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="import_runs",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     token = models.ForeignKey(
-        "findings.ApiToken", null=True, blank=True, on_delete=models.SET_NULL,
+        "findings.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="import_runs",
     )
     format = models.CharField(max_length=20)
@@ -161,14 +166,15 @@ class ImportRun(models.Model):
 class ApiToken(models.Model):
     """A CI upload token scoped to one project. Only a hash of the secret is stored."""
 
-    project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="api_tokens"
-    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
     token_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -28,8 +28,12 @@ def escape_formula(value):
 
 
 def unescape_formula(value):
-    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1:].startswith(
-            FORMULA_STARTS):
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and value[1:2]
+        and value[1:].startswith(FORMULA_STARTS)
+    ):
         return value[1:]
     return value
 
@@ -80,10 +84,14 @@ class UserWidget(widgets.ForeignKeyWidget):
 class FindingResource(resources.ModelResource):
     project = fields.Field(attribute="project__slug", column_name="project", readonly=True)
     domain = fields.Field(attribute="domain__name", column_name="domain", readonly=True)
-    severity = fields.Field(attribute="severity", column_name="severity",
-                            widget=ChoiceWidget(Severity.choices, "severity", integer=True))
-    status = fields.Field(attribute="status", column_name="status",
-                          widget=ChoiceWidget(Finding.Status.choices, "status"))
+    severity = fields.Field(
+        attribute="severity",
+        column_name="severity",
+        widget=ChoiceWidget(Severity.choices, "severity", integer=True),
+    )
+    status = fields.Field(
+        attribute="status", column_name="status", widget=ChoiceWidget(Finding.Status.choices, "status")
+    )
     assignee = fields.Field(attribute="assignee", column_name="assignee", widget=UserWidget())
 
     # Columns a tech lead may change; auditors and admins may also change the others below.
@@ -92,9 +100,25 @@ class FindingResource(resources.ModelResource):
 
     class Meta:
         model = Finding
-        fields = ("id", "project", "title", "severity", "status", "domain", "tool", "rule_id",
-                  "cwe", "file_path", "line", "assignee", "effort", "recommendation",
-                  "first_seen_at", "last_seen_at", "fingerprint")
+        fields = (
+            "id",
+            "project",
+            "title",
+            "severity",
+            "status",
+            "domain",
+            "tool",
+            "rule_id",
+            "cwe",
+            "file_path",
+            "line",
+            "assignee",
+            "effort",
+            "recommendation",
+            "first_seen_at",
+            "last_seen_at",
+            "fingerprint",
+        )
         export_order = fields
         import_id_fields = ("id",)
         skip_unchanged = True
@@ -109,8 +133,11 @@ class FindingResource(resources.ModelResource):
         self.editable = self.TECH_LEAD_FIELDS + (self.AUDITOR_FIELDS if full else ())
 
     def get_import_fields(self):
-        return [field for field in super().get_import_fields()
-                if field.column_name in self.editable or field.column_name == "id"]
+        return [
+            field
+            for field in super().get_import_fields()
+            if field.column_name in self.editable or field.column_name == "id"
+        ]
 
     def get_queryset(self):
         qs = Finding.objects.select_related("project", "domain", "assignee")

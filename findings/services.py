@@ -25,9 +25,20 @@ ACTIVE = tuple(str(s) for s in Finding.ACTIVE_STATUSES)
 CLOSED_BY_HUMAN = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
 FIXED = str(Finding.Status.FIXED)
 AUDIT_METRIC_FIELDS = (
-    "tests_passed", "tests_failed", "tests_errors", "tests_skipped", "tests_duration_seconds",
-    "coverage_percent", "branch_coverage_percent", "security_critical", "security_high",
-    "security_medium", "security_low", "files_count", "lines_of_code", "warnings_count",
+    "tests_passed",
+    "tests_failed",
+    "tests_errors",
+    "tests_skipped",
+    "tests_duration_seconds",
+    "coverage_percent",
+    "branch_coverage_percent",
+    "security_critical",
+    "security_high",
+    "security_medium",
+    "security_low",
+    "files_count",
+    "lines_of_code",
+    "warnings_count",
 )
 # A run recorded as running this long without holding its project's lock is abandoned.
 IMPORT_LOCK_GRACE_SECONDS = 60
@@ -64,19 +75,28 @@ def scan_import(
     started = time.perf_counter()
     limit = settings.AUDITOR_MAX_UPLOAD_BYTES
     if len(content) > limit:
-        raise ReportError(f"the file is {len(content):,} bytes, over the {limit:,}-byte limit "
-                          "(AUDITOR_MAX_UPLOAD_BYTES)", file_name=file_name)
+        raise ReportError(
+            f"the file is {len(content):,} bytes, over the {limit:,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)",
+            file_name=file_name,
+        )
     if token is not None and token.project_id != project.pk:
         raise ValueError("the API token belongs to another project")
     if audit is not None and audit.project_id != project.pk:
-        raise ReportError(f"audit {audit.pk} belongs to another project, not {project.slug}",
-                          file_name=file_name)
+        raise ReportError(
+            f"audit {audit.pk} belongs to another project, not {project.slug}", file_name=file_name
+        )
     report = parse_report(content, file_name=file_name, format=format)
     assign_fingerprints(report.findings)
     run = ImportRun(
-        project=project, audit=audit, user=user if getattr(user, "pk", None) else None,
-        token=token, format=report.format, tool=report.tool[:100], file_name=file_name[:255],
-        sha256=hashlib.sha256(content).hexdigest(), metrics=report.metrics,
+        project=project,
+        audit=audit,
+        user=user if getattr(user, "pk", None) else None,
+        token=token,
+        format=report.format,
+        tool=report.tool[:100],
+        file_name=file_name[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        metrics=report.metrics,
     )
     if dry_run or connection.in_atomic_block:
         # A dry run writes nothing; inside a caller's transaction (a re-scan) the run row
@@ -94,14 +114,23 @@ def scan_import(
         raise
     except Exception as exc:
         ImportRun.objects.filter(pk=run.pk).update(
-            status=ImportRun.Status.FAILED, error_message=f"{type(exc).__name__}: {exc}"[:2000],
+            status=ImportRun.Status.FAILED,
+            error_message=f"{type(exc).__name__}: {exc}"[:2000],
             duration_ms=int((time.perf_counter() - started) * 1000),
         )
         raise
 
 
-def _import(run: ImportRun, project: Project, report: ParsedReport, audit: Audit | None,
-            token: ApiToken | None, *, dry_run: bool, started: float) -> ImportRun:
+def _import(
+    run: ImportRun,
+    project: Project,
+    report: ParsedReport,
+    audit: Audit | None,
+    token: ApiToken | None,
+    *,
+    dry_run: bool,
+    started: float,
+) -> ImportRun:
     now = timezone.now()
     with transaction.atomic():
         if not dry_run and connection.vendor == "postgresql":
@@ -115,8 +144,11 @@ def _import(run: ImportRun, project: Project, report: ParsedReport, audit: Audit
             run.duration_ms = int((time.perf_counter() - started) * 1000)
             return run
         run.save()
-        domains = dict(MaturityDomain.objects.filter(
-            slug__in={f.domain_slug for f in plan.create}).values_list("slug", "pk"))
+        domains = dict(
+            MaturityDomain.objects.filter(slug__in={f.domain_slug for f in plan.create}).values_list(
+                "slug", "pk"
+            )
+        )
         _write(run, plan, domains, now)
         if audit is not None and report.metrics:
             _apply_metrics(audit, report.metrics)
@@ -139,8 +171,7 @@ def import_runs_sweep_abandoned(*, older_than_seconds: int | None = None) -> int
     Elsewhere a run counts as abandoned once older than IMPORT_ABANDONED_AFTER_SECONDS.
     Returns the number of runs marked failed.
     """
-    grace = (settings.IMPORT_ABANDONED_AFTER_SECONDS if older_than_seconds is None
-             else older_than_seconds)
+    grace = settings.IMPORT_ABANDONED_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     if connection.vendor == "postgresql":
         grace = min(grace, IMPORT_LOCK_GRACE_SECONDS)
     cutoff = timezone.now() - datetime.timedelta(seconds=grace)
@@ -149,14 +180,17 @@ def import_runs_sweep_abandoned(*, older_than_seconds: int | None = None) -> int
     for run_id, project_id in candidates.values_list("pk", "project_id")[:500]:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                free = list(Project.objects.select_for_update(skip_locked=True)
-                            .filter(pk=project_id).values_list("pk"))
+                free = list(
+                    Project.objects.select_for_update(skip_locked=True)
+                    .filter(pk=project_id)
+                    .values_list("pk")
+                )
                 if not free:
                     continue  # an import is running for this project right now
             swept += ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.RUNNING).update(
                 status=ImportRun.Status.FAILED,
                 error_message="Abandoned: the importing process stopped before the import "
-                              "finished; nothing of it was written (its transaction rolled back).",
+                "finished; nothing of it was written (its transaction rolled back).",
             )
     return swept
 
@@ -166,7 +200,8 @@ def _plan(project: Project, report: ParsedReport) -> _Plan:
     known = {
         fingerprint: (pk, status, tool)
         for pk, fingerprint, status, tool in Finding.objects.filter(project=project)
-        .values_list("pk", "fingerprint", "status", "tool").iterator(chunk_size=10_000)
+        .values_list("pk", "fingerprint", "status", "tool")
+        .iterator(chunk_size=10_000)
     }
     seen = set()
     for finding in report.findings:
@@ -181,8 +216,11 @@ def _plan(project: Project, report: ParsedReport) -> _Plan:
         else:
             plan.unchanged_closed.append((row[0], finding))
     tools = report.tools
-    plan.resolve = [pk for fingerprint, (pk, status, tool) in known.items()
-                    if status in ACTIVE and tool in tools and fingerprint not in seen]
+    plan.resolve = [
+        pk
+        for fingerprint, (pk, status, tool) in known.items()
+        if status in ACTIVE and tool in tools and fingerprint not in seen
+    ]
     return plan
 
 
@@ -196,16 +234,26 @@ def _count(run: ImportRun, plan: _Plan) -> None:
 
 
 def _row(finding: ParsedFinding) -> dict:
-    return {"title": finding.title, "severity": Severity(finding.severity).label,
-            "tool": finding.tool, "rule_id": finding.rule_id, "file_path": finding.file_path,
-            "line": finding.line}
+    return {
+        "title": finding.title,
+        "severity": Severity(finding.severity).label,
+        "tool": finding.tool,
+        "rule_id": finding.rule_id,
+        "file_path": finding.file_path,
+        "line": finding.line,
+    }
 
 
 def _preview(plan: _Plan) -> dict:
-    resolved = list(
-        Finding.objects.filter(pk__in=plan.resolve[:PREVIEW_ROWS])
-        .order_by("pk").values("title", "severity", "tool", "rule_id", "file_path", "line")
-    ) if plan.resolve else []
+    resolved = (
+        list(
+            Finding.objects.filter(pk__in=plan.resolve[:PREVIEW_ROWS])
+            .order_by("pk")
+            .values("title", "severity", "tool", "rule_id", "file_path", "line")
+        )
+        if plan.resolve
+        else []
+    )
     for row in resolved:
         row["severity"] = Severity(row["severity"]).label
     return {
@@ -221,20 +269,55 @@ def _new_status(finding: ParsedFinding) -> str:
 
 
 _COPY_COLUMNS = (
-    "project_id", "first_seen_audit_id", "last_seen_audit_id", "title", "description", "severity",
-    "confidence", "domain_id", "status", "status_changed_at", "tool", "rule_id", "cwe",
-    "file_path", "line", "recommendation", "effort", "fingerprint", "first_seen_at",
-    "last_seen_at", "created_at", "updated_at",
+    "project_id",
+    "first_seen_audit_id",
+    "last_seen_audit_id",
+    "title",
+    "description",
+    "severity",
+    "confidence",
+    "domain_id",
+    "status",
+    "status_changed_at",
+    "tool",
+    "rule_id",
+    "cwe",
+    "file_path",
+    "line",
+    "recommendation",
+    "effort",
+    "fingerprint",
+    "first_seen_at",
+    "last_seen_at",
+    "created_at",
+    "updated_at",
 )
 
 
 def _values(run: ImportRun, finding: ParsedFinding, domains: dict, now) -> tuple:
     return (
-        run.project_id, run.audit_id, run.audit_id, finding.title[:500], finding.description,
-        int(finding.severity), finding.confidence[:20], domains.get(finding.domain_slug),
-        _new_status(finding), now, finding.tool[:100], finding.rule_id[:200], finding.cwe[:20],
-        finding.file_path[:1000], finding.line, finding.recommendation, "", finding.fingerprint,
-        now, now, now, now,
+        run.project_id,
+        run.audit_id,
+        run.audit_id,
+        finding.title[:500],
+        finding.description,
+        int(finding.severity),
+        finding.confidence[:20],
+        domains.get(finding.domain_slug),
+        _new_status(finding),
+        now,
+        finding.tool[:100],
+        finding.rule_id[:200],
+        finding.cwe[:20],
+        finding.file_path[:1000],
+        finding.line,
+        finding.recommendation,
+        "",
+        finding.fingerprint,
+        now,
+        now,
+        now,
+        now,
     )
 
 
@@ -260,7 +343,7 @@ def _copy_chunks(run: ImportRun, findings: list[ParsedFinding], domains: dict, n
     null = "\\N"
     for start in range(0, len(findings), COPY_CHUNK_ROWS):
         lines = []
-        for f in findings[start:start + COPY_CHUNK_ROWS]:
+        for f in findings[start : start + COPY_CHUNK_ROWS]:
             domain = domains.get(f.domain_slug)
             lines.append(
                 f"{head}{f.title[:500].translate(t)}\t{f.description.translate(t)}\t"
@@ -302,8 +385,16 @@ def _write_postgresql(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
                 "last_seen_audit_id = COALESCE(%s, f.last_seen_audit_id) "
                 "FROM unnest(%s::bigint[], %s::integer[], %s::varchar[]) AS v(id, line, status) "
                 "WHERE f.id = v.id",
-                [now, now, now, now, run.audit_id, [pk for pk, _f in plan.reopen],
-                 [f.line for _pk, f in plan.reopen], [_new_status(f) for _pk, f in plan.reopen]],
+                [
+                    now,
+                    now,
+                    now,
+                    now,
+                    run.audit_id,
+                    [pk for pk, _f in plan.reopen],
+                    [f.line for _pk, f in plan.reopen],
+                    [_new_status(f) for _pk, f in plan.reopen],
+                ],
             )
         if plan.resolve:
             cursor.execute(
@@ -321,28 +412,47 @@ def _clean(value):
 
 def _write_portable(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
     Finding.objects.bulk_create(
-        [Finding(**{column: _clean(value) for column, value in zip(
-            _COPY_COLUMNS, _values(run, f, domains, now), strict=True)})
-         for f in plan.create],
+        [
+            Finding(
+                **{
+                    column: _clean(value)
+                    for column, value in zip(_COPY_COLUMNS, _values(run, f, domains, now), strict=True)
+                }
+            )
+            for f in plan.create
+        ],
         batch_size=BATCH_SIZE,
     )
-    seen = [Finding(pk=pk, line=f.line, last_seen_at=now, updated_at=now,
-                    last_seen_audit_id=run.audit_id)
-            for pk, f in plan.still_open + plan.unchanged_closed]
-    fields = ["line", "last_seen_at", "updated_at"] + (["last_seen_audit_id"] if run.audit_id
-                                                        else [])
+    seen = [
+        Finding(pk=pk, line=f.line, last_seen_at=now, updated_at=now, last_seen_audit_id=run.audit_id)
+        for pk, f in plan.still_open + plan.unchanged_closed
+    ]
+    fields = ["line", "last_seen_at", "updated_at"] + (["last_seen_audit_id"] if run.audit_id else [])
     Finding.objects.bulk_update(seen, fields, batch_size=BATCH_SIZE)
-    reopened = [Finding(pk=pk, line=f.line, status=_new_status(f), reopened_at=now,
-                        status_changed_at=now, fixed_at=None, resolved_by_import=None,
-                        last_seen_at=now, updated_at=now, last_seen_audit_id=run.audit_id)
-                for pk, f in plan.reopen]
+    reopened = [
+        Finding(
+            pk=pk,
+            line=f.line,
+            status=_new_status(f),
+            reopened_at=now,
+            status_changed_at=now,
+            fixed_at=None,
+            resolved_by_import=None,
+            last_seen_at=now,
+            updated_at=now,
+            last_seen_audit_id=run.audit_id,
+        )
+        for pk, f in plan.reopen
+    ]
     Finding.objects.bulk_update(
-        reopened, fields + ["status", "reopened_at", "status_changed_at", "fixed_at",
-                            "resolved_by_import"], batch_size=BATCH_SIZE)
+        reopened,
+        fields + ["status", "reopened_at", "status_changed_at", "fixed_at", "resolved_by_import"],
+        batch_size=BATCH_SIZE,
+    )
     for start in range(0, len(plan.resolve), BATCH_SIZE):
-        Finding.objects.filter(pk__in=plan.resolve[start:start + BATCH_SIZE]).update(
-            status=FIXED, fixed_at=now, status_changed_at=now, resolved_by_import=run,
-            updated_at=now)
+        Finding.objects.filter(pk__in=plan.resolve[start : start + BATCH_SIZE]).update(
+            status=FIXED, fixed_at=now, status_changed_at=now, resolved_by_import=run, updated_at=now
+        )
 
 
 def _apply_metrics(audit: Audit, metrics: dict) -> None:
@@ -378,7 +488,10 @@ def api_token_create(*, project: Project, name: str, created_by=None) -> tuple[A
     """Create a token; returns it with the secret, which is shown once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        project=project, name=name, prefix=raw[:12], token_hash=_hash_token(raw),
+        project=project,
+        name=name,
+        prefix=raw[:12],
+        token_hash=_hash_token(raw),
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )
     return token, raw
@@ -396,8 +509,11 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     """The active token with this secret, or None."""
     if not raw or len(raw) > 200:
         return None
-    return (ApiToken.objects.select_related("project")
-            .filter(token_hash=_hash_token(raw), revoked_at__isnull=True).first())
+    return (
+        ApiToken.objects.select_related("project")
+        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
 
 
 def api_token_revoke(*, token: ApiToken) -> None:

@@ -39,8 +39,7 @@ def max_bytes() -> int:
 
 
 def too_big_message(size: int) -> str:
-    return (f"the file is {size:,} bytes, over the {max_bytes():,}-byte limit "
-            "(AUDITOR_MAX_UPLOAD_BYTES)")
+    return f"the file is {size:,} bytes, over the {max_bytes():,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)"
 
 
 def _folder() -> Path:
@@ -59,15 +58,21 @@ def _purge_old(folder: Path) -> None:
             pass
 
 
-def stage(request, *, content: bytes, project: Project, audit: Audit | None, format: str,
-          file_name: str) -> str:
+def stage(
+    request, *, content: bytes, project: Project, audit: Audit | None, format: str, file_name: str
+) -> str:
     folder = _folder()
     _purge_old(folder)
     key = secrets.token_urlsafe(24)
     (folder / f"{key}.upload").write_bytes(content)
     staged = request.session.get(SESSION_KEY, {})
-    staged[key] = {"project": project.pk, "audit": audit.pk if audit else None, "format": format,
-                   "file_name": file_name, "sha256": hashlib.sha256(content).hexdigest()}
+    staged[key] = {
+        "project": project.pk,
+        "audit": audit.pk if audit else None,
+        "format": format,
+        "file_name": file_name,
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
     request.session[SESSION_KEY] = staged
     return key
 
@@ -80,8 +85,10 @@ def take(request, key: str) -> Staged:
     # Only a key this session staged names a file: nothing from the request reaches the path.
     path = _folder() / f"{key}.upload" if meta is not None else None
     if path is None or not path.is_file():
-        raise StagingError("This upload is no longer available (already imported, or expired). "
-                           "Please upload the report again.")
+        raise StagingError(
+            "This upload is no longer available (already imported, or expired). "
+            "Please upload the report again."
+        )
     content = path.read_bytes()
     path.unlink(missing_ok=True)
     if hashlib.sha256(content).hexdigest() != meta["sha256"]:
@@ -90,5 +97,6 @@ def take(request, key: str) -> Staged:
     audit = Audit.objects.filter(pk=meta["audit"]).first() if meta["audit"] else None
     if project is None:
         raise StagingError("The project of this upload no longer exists.")
-    return Staged(project=project, audit=audit, format=meta["format"],
-                  file_name=meta["file_name"], content=content)
+    return Staged(
+        project=project, audit=audit, format=meta["format"], file_name=meta["file_name"], content=content
+    )

@@ -54,7 +54,6 @@ def beat_age_seconds() -> int | None:
     """Seconds since beat's last heartbeat; None when there has been none yet."""
     from django.utils import timezone
 
-
     beat_at = Heartbeat.objects.filter(name="beat").values_list("beat_at", flat=True).first()
     if beat_at is None:
         return None
@@ -84,4 +83,3 @@ def healthz(request):
         body["beat"] = "unknown"
     body["beat_age_seconds"] = age
     return JsonResponse(body, status=200 if healthy else 503)
-

@@ -15,8 +15,18 @@ from rescans.admin_actions import ProjectRescanAdminMixin  # noqa: E402
 @admin.register(Project)
 class ProjectAdmin(ProjectRescanAdminMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
     project_path = ""
-    list_display = ("name", "slug", "tech_lead", "is_active", "branch", "scan_schedule",
-                    "next_scan_at", "audit_count", "updated_at", "rescan_column")
+    list_display = (
+        "name",
+        "slug",
+        "tech_lead",
+        "is_active",
+        "branch",
+        "scan_schedule",
+        "next_scan_at",
+        "audit_count",
+        "updated_at",
+        "rescan_column",
+    )
     actions = (*ProjectRescanAdminMixin.rescan_actions, start_checklist_for_projects)
     list_filter = ("is_active", ("tech_lead", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "slug", "description", "repository_url")
@@ -28,10 +38,19 @@ class ProjectAdmin(ProjectRescanAdminMixin, ProjectScopedAdminMixin, admin.Model
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "is_active")}),
         ("People", {"fields": ("tech_lead", "members")}),
-        ("Repository and re-scans", {
-            "fields": ("repository_url", "branch", "scan_schedule", "next_scan_at",
-                       "enabled_scanners", "rescan_status"),
-        }),
+        (
+            "Repository and re-scans",
+            {
+                "fields": (
+                    "repository_url",
+                    "branch",
+                    "scan_schedule",
+                    "next_scan_at",
+                    "enabled_scanners",
+                    "rescan_status",
+                ),
+            },
+        ),
         ("History", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
 
@@ -66,34 +85,107 @@ class DomainScoreInline(admin.TabularInline):
 
 @admin.register(Audit)
 class AuditAdmin(ReportImportAdminMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("title", "project", "kind", "audit_date", "status", "stated_verdict",
-                    "computed_verdict", "global_score", "auditor")
-    list_filter = ("kind", "status", "stated_verdict", "computed_verdict", "is_self_attested",
-                   ("project", admin.RelatedOnlyFieldListFilter))
+    list_display = (
+        "title",
+        "project",
+        "kind",
+        "audit_date",
+        "status",
+        "stated_verdict",
+        "computed_verdict",
+        "global_score",
+        "auditor",
+    )
+    list_filter = (
+        "kind",
+        "status",
+        "stated_verdict",
+        "computed_verdict",
+        "is_self_attested",
+        ("project", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("title", "project__name", "project__slug", "version_label", "commit_sha")
     list_select_related = ("project", "auditor")
     autocomplete_fields = ("project", "auditor")
     date_hierarchy = "audit_date"
     ordering = ("-audit_date", "-id")
     inlines = (DomainScoreInline,)
-    readonly_fields = ("global_score", "computed_verdict", "created_at", "updated_at",
-                       "started_at", "finished_at", "source_sha256", "warnings", "scan_details")
+    readonly_fields = (
+        "global_score",
+        "computed_verdict",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "finished_at",
+        "source_sha256",
+        "warnings",
+        "scan_details",
+    )
     fieldsets = (
-        (None, {"fields": ("project", "title", "kind", "version_label", "auditor", "audit_date",
-                           "valid_until", "commit_sha", "status")}),
-        ("Verdict and scores", {"fields": ("stated_verdict", "computed_verdict", "global_score",
-                                           "stated_global_score", "summary",
-                                           "is_self_attested")}),
-        ("Tests and coverage", {"fields": (("tests_passed", "tests_failed", "tests_errors",
-                                            "tests_skipped"), "tests_duration_seconds",
-                                           ("coverage_percent", "branch_coverage_percent"))}),
-        ("Security and size", {"fields": (("security_critical", "security_high",
-                                           "security_medium", "security_low"),
-                                          ("files_count", "lines_of_code", "warnings_count"),
-                                          "extra_metrics")}),
-        ("Provenance", {"classes": ("collapse",),
-                        "fields": ("source_sha256", "warnings", "started_at", "finished_at",
-                                   "scan_details", "created_at", "updated_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    "project",
+                    "title",
+                    "kind",
+                    "version_label",
+                    "auditor",
+                    "audit_date",
+                    "valid_until",
+                    "commit_sha",
+                    "status",
+                )
+            },
+        ),
+        (
+            "Verdict and scores",
+            {
+                "fields": (
+                    "stated_verdict",
+                    "computed_verdict",
+                    "global_score",
+                    "stated_global_score",
+                    "summary",
+                    "is_self_attested",
+                )
+            },
+        ),
+        (
+            "Tests and coverage",
+            {
+                "fields": (
+                    ("tests_passed", "tests_failed", "tests_errors", "tests_skipped"),
+                    "tests_duration_seconds",
+                    ("coverage_percent", "branch_coverage_percent"),
+                )
+            },
+        ),
+        (
+            "Security and size",
+            {
+                "fields": (
+                    ("security_critical", "security_high", "security_medium", "security_low"),
+                    ("files_count", "lines_of_code", "warnings_count"),
+                    "extra_metrics",
+                )
+            },
+        ),
+        (
+            "Provenance",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "source_sha256",
+                    "warnings",
+                    "started_at",
+                    "finished_at",
+                    "scan_details",
+                    "created_at",
+                    "updated_at",
+                ),
+            },
+        ),
     )
 
 

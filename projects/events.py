@@ -45,5 +45,6 @@ evidence_changed = Signal()
 
 def announce_evidence_changed(*, sender: type, project_id: int) -> None:
     """Send evidence_changed once the transaction commits, once per project and transaction."""
-    once_after_commit(("evidence", project_id),
-                      lambda: evidence_changed.send(sender=sender, project_id=project_id))
+    once_after_commit(
+        ("evidence", project_id), lambda: evidence_changed.send(sender=sender, project_id=project_id)
+    )

@@ -28,9 +28,7 @@ class Project(models.Model):
         on_delete=models.SET_NULL,
         related_name="led_projects",
     )
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="member_projects"
-    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="member_projects")
     repository_url = models.CharField(
         "repository",
         max_length=500,
@@ -77,7 +75,9 @@ class MaturityDomain(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     weight = models.DecimalField(
-        max_digits=4, decimal_places=2, default=Decimal("1.00"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     display_order = models.PositiveSmallIntegerField(default=0)
@@ -130,11 +130,15 @@ class Audit(models.Model):
     commit_sha = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     stated_verdict = models.CharField(
-        max_length=20, choices=Verdict.choices, default=Verdict.UNKNOWN,
+        max_length=20,
+        choices=Verdict.choices,
+        default=Verdict.UNKNOWN,
         help_text="The verdict the audit or report states, as written.",
     )
     computed_verdict = models.CharField(
-        max_length=20, choices=Verdict.choices, default=Verdict.UNKNOWN,
+        max_length=20,
+        choices=Verdict.choices,
+        default=Verdict.UNKNOWN,
         help_text="The readiness gate computed from evidence.",
     )
     summary = models.TextField(blank=True)
@@ -169,11 +173,17 @@ class Audit(models.Model):
     )
 
     global_score = models.DecimalField(
-        max_digits=3, decimal_places=1, null=True, blank=True,
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
         help_text="Weighted mean of the measured domains; stored for fast reading.",
     )
     stated_global_score = models.DecimalField(
-        max_digits=3, decimal_places=1, null=True, blank=True,
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
         help_text="The global score an imported report states, kept as stated.",
     )
     # Report import: content hash (re-import detection) and what could not be mapped.
@@ -250,7 +260,10 @@ class DomainScore(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="domain_scores")
     domain = models.ForeignKey(MaturityDomain, on_delete=models.PROTECT, related_name="scores")
     score = models.DecimalField(
-        max_digits=3, decimal_places=1, null=True, blank=True,
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)],
         help_text="0–10, one decimal. Empty means not measured (no evidence).",
     )

@@ -30,11 +30,13 @@ PREVIEW_MAX_AGE = 60 * 60
 class ReportUploadForm(forms.Form):
     report = forms.FileField(help_text="A Markdown audit report (.md or .txt), at most 1 MB.")
     project = forms.ModelChoiceField(
-        queryset=Project.objects.none(), required=False,
+        queryset=Project.objects.none(),
+        required=False,
         help_text="Empty: the project the report names (matched by name).",
     )
     create_project = forms.BooleanField(
-        required=False, help_text="Create the project the report names when it does not exist.",
+        required=False,
+        help_text="Create the project the report names when it does not exist.",
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -46,8 +48,7 @@ class ReportUploadForm(forms.Form):
     def clean_report(self):
         upload = self.cleaned_data["report"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size} bytes; reports are limited to 1 MB.")
+            raise forms.ValidationError(f"The file is {upload.size} bytes; reports are limited to 1 MB.")
         return upload
 
 
@@ -56,8 +57,7 @@ class ReportConfirmForm(forms.Form):
 
     def clean_payload(self):
         try:
-            data = signing.loads(self.cleaned_data["payload"], salt=SIGNING_SALT,
-                                 max_age=PREVIEW_MAX_AGE)
+            data = signing.loads(self.cleaned_data["payload"], salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE)
         except signing.SignatureExpired as exc:
             raise forms.ValidationError("The preview is over an hour old; upload the file again.") from exc
         except signing.BadSignature as exc:
@@ -68,9 +68,14 @@ class ReportConfirmForm(forms.Form):
 
 def _payload(*, content: bytes, file_name: str, project_id, create_project: bool) -> str:
     return signing.dumps(
-        {"content": base64.b64encode(content).decode("ascii"), "file_name": file_name,
-         "project_id": project_id, "create_project": create_project},
-        salt=SIGNING_SALT, compress=True,
+        {
+            "content": base64.b64encode(content).decode("ascii"),
+            "file_name": file_name,
+            "project_id": project_id,
+            "create_project": create_project,
+        },
+        salt=SIGNING_SALT,
+        compress=True,
     )
 
 
@@ -79,11 +84,14 @@ def _check_target(user, result) -> None:
     target = result.project
     if target.pk is None:
         if not user.has_perm("projects.add_project"):
-            raise ReportError(f"The report is about the project '{target.name}', which does not "
-                              "exist, and you may not create projects.")
+            raise ReportError(
+                f"The report is about the project '{target.name}', which does not "
+                "exist, and you may not create projects."
+            )
     elif not access.can_see_project(user, target):
-        raise ReportError("The report names a project you do not have access to; choose one of "
-                          "your projects.")
+        raise ReportError(
+            "The report names a project you do not have access to; choose one of your projects."
+        )
 
 
 def _run(user, *, content: bytes, file_name: str, project_id, create_project: bool, dry_run: bool):
@@ -92,26 +100,48 @@ def _run(user, *, content: bytes, file_name: str, project_id, create_project: bo
         project = access.visible_projects(user).filter(pk=project_id).first()
         if project is None:
             raise ReportError("The chosen project does not exist or you do not have access to it.")
-    preview = report_import(content=content, file_name=file_name, project=project,
-                            create_project=create_project, user=user, dry_run=True)
+    preview = report_import(
+        content=content,
+        file_name=file_name,
+        project=project,
+        create_project=create_project,
+        user=user,
+        dry_run=True,
+    )
     _check_target(user, preview)
     if dry_run:
         return preview
-    return report_import(content=content, file_name=file_name, project=project,
-                         create_project=create_project, user=user, dry_run=False)
+    return report_import(
+        content=content,
+        file_name=file_name,
+        project=project,
+        create_project=create_project,
+        user=user,
+        dry_run=False,
+    )
 
 
 def _preview_context(result) -> dict:
     parsed = result.parsed
     audit = result.audit
-    metrics = [(audit._meta.get_field(name).verbose_name, value)
-               for name, value in parsed.metrics.items()]
+    metrics = [(audit._meta.get_field(name).verbose_name, value) for name, value in parsed.metrics.items()]
     metrics += [(name.replace("_", " "), value) for name, value in parsed.extra_metrics.items()]
-    findings = [{"severity": SEVERITY_LABELS[f.severity], "title": f.title, "status": f.status,
-                 "location": f"{f.file_path}:{f.line}" if f.line else f.file_path}
-                for f in parsed.findings]
-    return {"result": result, "parsed": parsed, "metrics": metrics, "findings": findings,
-            "scores": list(parsed.scores.values())}
+    findings = [
+        {
+            "severity": SEVERITY_LABELS[f.severity],
+            "title": f.title,
+            "status": f.status,
+            "location": f"{f.file_path}:{f.line}" if f.line else f.file_path,
+        }
+        for f in parsed.findings
+    ]
+    return {
+        "result": result,
+        "parsed": parsed,
+        "metrics": metrics,
+        "findings": findings,
+        "scores": list(parsed.scores.values()),
+    }
 
 
 def import_report_view(request, model_admin):
@@ -130,19 +160,26 @@ def import_report_view(request, model_admin):
         if confirm.is_valid():
             data = confirm.cleaned_data["payload"]
             try:
-                result = _run(user, content=data["content"], file_name=data["file_name"],
-                              project_id=data["project_id"],
-                              create_project=data["create_project"], dry_run=False)
+                result = _run(
+                    user,
+                    content=data["content"],
+                    file_name=data["file_name"],
+                    project_id=data["project_id"],
+                    create_project=data["create_project"],
+                    dry_run=False,
+                )
             except ReportError as exc:
                 messages.error(request, str(exc))
             else:
                 if result.duplicate_of is not None:
                     messages.warning(request, result.messages[0])
                 else:
-                    messages.success(request, f"Imported '{result.audit.title}' into "
-                                              f"{result.project.name} as audit #{result.audit.pk}.")
-                return HttpResponseRedirect(
-                    reverse("admin:projects_audit_change", args=[result.audit.pk]))
+                    messages.success(
+                        request,
+                        f"Imported '{result.audit.title}' into "
+                        f"{result.project.name} as audit #{result.audit.pk}.",
+                    )
+                return HttpResponseRedirect(reverse("admin:projects_audit_change", args=[result.audit.pk]))
         else:
             messages.error(request, " ".join(confirm.errors.get("payload", [])))
     elif request.method == "POST":
@@ -153,17 +190,28 @@ def import_report_view(request, model_admin):
             project = upload_form.cleaned_data["project"]
             create_project = bool(upload_form.cleaned_data.get("create_project"))
             try:
-                result = _run(user, content=content, file_name=upload.name,
-                              project_id=project.pk if project else None,
-                              create_project=create_project, dry_run=True)
+                result = _run(
+                    user,
+                    content=content,
+                    file_name=upload.name,
+                    project_id=project.pk if project else None,
+                    create_project=create_project,
+                    dry_run=True,
+                )
             except ReportError as exc:
                 upload_form.add_error("report", str(exc))
             else:
                 context.update(_preview_context(result))
-                context["confirm_form"] = ReportConfirmForm(initial={"payload": _payload(
-                    content=content, file_name=upload.name,
-                    project_id=project.pk if project else None, create_project=create_project,
-                )})
+                context["confirm_form"] = ReportConfirmForm(
+                    initial={
+                        "payload": _payload(
+                            content=content,
+                            file_name=upload.name,
+                            project_id=project.pk if project else None,
+                            create_project=create_project,
+                        )
+                    }
+                )
     context["form"] = upload_form
     return TemplateResponse(request, "reports/admin/import_report.html", context)
 
@@ -174,7 +222,11 @@ class ReportImportAdminMixin:
     change_list_template = "reports/admin/audit_change_list.html"
 
     def get_urls(self):
-        custom = [path("import-report/",
-                       self.admin_site.admin_view(lambda request: import_report_view(request, self)),
-                       name="projects_audit_import_report")]
+        custom = [
+            path(
+                "import-report/",
+                self.admin_site.admin_view(lambda request: import_report_view(request, self)),
+                name="projects_audit_import_report",
+            )
+        ]
         return custom + super().get_urls()

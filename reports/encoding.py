@@ -22,7 +22,9 @@ from reports.errors import ReportError
 # The wrong decodings we undo, most specific first.
 WRONG_ENCODINGS = (("mac_roman", "Mac Roman"), ("sloppy-windows-1252", "Windows-1252"))
 FTFY_CONFIG = ftfy.TextFixerConfig(
-    uncurl_quotes=False, fix_character_width=False, fix_latin_ligatures=False,
+    uncurl_quotes=False,
+    fix_character_width=False,
+    fix_latin_ligatures=False,
     explain=False,
 )
 

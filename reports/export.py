@@ -19,8 +19,13 @@ from findings.models import Finding
 from projects.models import Audit
 
 SEVERITY_LABELS = {4: "Critical", 3: "High", 2: "Medium", 1: "Low", 0: "Info"}
-STATUS_TEXT = {"open": "open", "in_progress": "in progress", "fixed": "fixed",
-               "accepted_risk": "accepted risk", "false_positive": "false positive"}
+STATUS_TEXT = {
+    "open": "open",
+    "in_progress": "in progress",
+    "fixed": "fixed",
+    "accepted_risk": "accepted risk",
+    "false_positive": "false positive",
+}
 
 
 def _one_line(text: str) -> str:
@@ -79,13 +84,19 @@ def audit_to_markdown(audit: Audit) -> str:
     """The audit as a Markdown report (title, header, metrics, scores, findings, checklists, summary)."""
     audit = Audit.objects.select_related("project").get(pk=audit.pk)
     project = audit.project
-    scores = list(audit.domain_scores.select_related("domain")
-                  .order_by("domain__display_order", "domain__name"))
-    findings = list(Finding.objects.filter(project_id=audit.project_id)
-                    .filter(Q(first_seen_audit=audit) | Q(last_seen_audit=audit))
-                    .order_by("-severity", "title", "id"))
-    checklists = list(Checklist.objects.filter(audit=audit).order_by("id").prefetch_related(
-        Prefetch("items", queryset=ChecklistItem.objects.order_by("order", "id"))))
+    scores = list(
+        audit.domain_scores.select_related("domain").order_by("domain__display_order", "domain__name")
+    )
+    findings = list(
+        Finding.objects.filter(project_id=audit.project_id)
+        .filter(Q(first_seen_audit=audit) | Q(last_seen_audit=audit))
+        .order_by("-severity", "title", "id")
+    )
+    checklists = list(
+        Checklist.objects.filter(audit=audit)
+        .order_by("id")
+        .prefetch_related(Prefetch("items", queryset=ChecklistItem.objects.order_by("order", "id")))
+    )
 
     out: list[str] = [f"# {_one_line(audit.title) or 'Audit report'}", ""]
     header = [
@@ -93,10 +104,16 @@ def audit_to_markdown(audit: Audit) -> str:
         ("Date", audit.audit_date.isoformat() if audit.audit_date else "not stated"),
         ("Version", audit.version_label),
         ("Kind", audit.get_kind_display() + (" (self-attested)" if audit.is_self_attested else "")),
-        ("Verdict", "Already in production" if (audit.extra_metrics or {}).get(
-            "already_in_production") else audit.get_stated_verdict_display()),
-        ("Stated global score", _score(audit.stated_global_score)
-         if audit.stated_global_score is not None else ""),
+        (
+            "Verdict",
+            "Already in production"
+            if (audit.extra_metrics or {}).get("already_in_production")
+            else audit.get_stated_verdict_display(),
+        ),
+        (
+            "Stated global score",
+            _score(audit.stated_global_score) if audit.stated_global_score is not None else "",
+        ),
         ("Computed gate", audit.get_computed_verdict_display()),
         ("Valid until", audit.valid_until.isoformat() if audit.valid_until else ""),
         ("Commit", audit.commit_sha),
@@ -113,12 +130,10 @@ def audit_to_markdown(audit: Audit) -> str:
         out.append("")
 
     if scores or audit.global_score is not None or audit.stated_global_score is not None:
-        out += ["## Maturity scores", "", "| Domain | Score | Source |",
-                "|--------|-------|--------|"]
+        out += ["## Maturity scores", "", "| Domain | Score | Source |", "|--------|-------|--------|"]
         for s in scores:
             out.append(f"| {_cell(s.domain.name)} | {_score(s.score)} | {s.get_source_display()} |")
-        shown_global = (audit.global_score if audit.global_score is not None
-                        else audit.stated_global_score)
+        shown_global = audit.global_score if audit.global_score is not None else audit.stated_global_score
         if shown_global is not None:
             out.append(f"| **Global** | **{_score(shown_global)}** | weighted mean |")
         out.append("")
@@ -146,7 +161,7 @@ def audit_to_markdown(audit: Audit) -> str:
         # Items without a section first: a heading cannot be "closed" in Markdown.
         first_seen = {}
         for item in items:
-            first_seen.setdefault(item.section, len(first_seen) + (0 if item.section else -10**6))
+            first_seen.setdefault(item.section, len(first_seen) + (0 if item.section else -(10**6)))
         items.sort(key=lambda item: first_seen[item.section])
         for item in items:
             if item.section != section:

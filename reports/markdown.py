@@ -133,15 +133,19 @@ def read_blocks(text: str) -> list[Block]:
                     continue
                 table_id += 1
                 table_header = []
-            blocks.append(Block("row", stripped, no, list(stack), cells=cells,
-                                header=table_header, table_id=table_id))
+            blocks.append(
+                Block("row", stripped, no, list(stack), cells=cells, header=table_header, table_id=table_id)
+            )
             continue
         table_header = None
         if RULE_RE.match(stripped):
             continue
         underline = lines[no].strip() if no < len(lines) else ""
-        if (SETEXT_RE.match(underline) and not LIST_RE.match(line)
-                and not (underline.startswith("-") and len(underline) < 3)):
+        if (
+            SETEXT_RE.match(underline)
+            and not LIST_RE.match(line)
+            and not (underline.startswith("-") and len(underline) < 3)
+        ):
             # Setext heading: "Title" underlined with === (level 1) or --- (level 2).
             level = 1 if underline.startswith("=") else 2
             while stack and stack[-1].level >= level:
@@ -165,8 +169,16 @@ def read_blocks(text: str) -> list[Block]:
             body = item.group(2).strip()
             box = CHECKBOX_RE.match(body)
             if box:
-                blocks.append(Block("check", box.group(2).strip(), no, list(stack), level=indent,
-                                    checked=box.group(1) != " "))
+                blocks.append(
+                    Block(
+                        "check",
+                        box.group(2).strip(),
+                        no,
+                        list(stack),
+                        level=indent,
+                        checked=box.group(1) != " ",
+                    )
+                )
             else:
                 blocks.append(Block("item", body, no, list(stack), level=indent))
             continue

@@ -34,32 +34,105 @@ MAX_COUNT = 2_147_483_647  # the largest value of a PositiveIntegerField column
 # --- vocabularies (matched on `norm`: lower case, no accents) -------------------------------------
 
 DATE_KEYS = {
-    "date", "audit date", "date of audit", "date of the audit", "report date", "date du rapport",
-    "date de l audit", "date d audit", "date de revue", "date de la revue", "review date",
-    "generated", "generated on", "genere le", "redige le", "written on", "audited on", "audite le",
+    "date",
+    "audit date",
+    "date of audit",
+    "date of the audit",
+    "report date",
+    "date du rapport",
+    "date de l audit",
+    "date d audit",
+    "date de revue",
+    "date de la revue",
+    "review date",
+    "generated",
+    "generated on",
+    "genere le",
+    "redige le",
+    "written on",
+    "audited on",
+    "audite le",
 }
-PROJECT_KEYS = {"project", "projet", "project name", "nom du projet", "application", "product",
-                "produit", "projet audite", "audited project"}
+PROJECT_KEYS = {
+    "project",
+    "projet",
+    "project name",
+    "nom du projet",
+    "application",
+    "product",
+    "produit",
+    "projet audite",
+    "audited project",
+}
 VERSION_KEYS = {"version", "release", "version auditee", "audited version", "tag", "version du code"}
 VERDICT_KEYS = {
-    "status", "statut", "verdict", "decision", "conclusion", "readiness", "production readiness",
-    "avis", "go/no go", "go no go", "statut global", "overall status", "global status",
-    "final verdict", "verdict final", "stated verdict", "verdict annonce", "etat global",
-    "result", "resultat", "outcome", "overall result", "resultat global", "go/no-go",
+    "status",
+    "statut",
+    "verdict",
+    "decision",
+    "conclusion",
+    "readiness",
+    "production readiness",
+    "avis",
+    "go/no go",
+    "go no go",
+    "statut global",
+    "overall status",
+    "global status",
+    "final verdict",
+    "verdict final",
+    "stated verdict",
+    "verdict annonce",
+    "etat global",
+    "result",
+    "resultat",
+    "outcome",
+    "overall result",
+    "resultat global",
+    "go/no-go",
 }
 MONTHS = {
-    "january": 1, "jan": 1, "janvier": 1, "janv": 1,
-    "february": 2, "feb": 2, "fevrier": 2, "fevr": 2, "fev": 2,
-    "march": 3, "mar": 3, "mars": 3,
-    "april": 4, "apr": 4, "avril": 4, "avr": 4,
-    "may": 5, "mai": 5,
-    "june": 6, "jun": 6, "juin": 6,
-    "july": 7, "jul": 7, "juillet": 7, "juil": 7,
-    "august": 8, "aug": 8, "aout": 8,
-    "september": 9, "sep": 9, "sept": 9, "septembre": 9,
-    "october": 10, "oct": 10, "octobre": 10,
-    "november": 11, "nov": 11, "novembre": 11,
-    "december": 12, "dec": 12, "decembre": 12,
+    "january": 1,
+    "jan": 1,
+    "janvier": 1,
+    "janv": 1,
+    "february": 2,
+    "feb": 2,
+    "fevrier": 2,
+    "fevr": 2,
+    "fev": 2,
+    "march": 3,
+    "mar": 3,
+    "mars": 3,
+    "april": 4,
+    "apr": 4,
+    "avril": 4,
+    "avr": 4,
+    "may": 5,
+    "mai": 5,
+    "june": 6,
+    "jun": 6,
+    "juin": 6,
+    "july": 7,
+    "jul": 7,
+    "juillet": 7,
+    "juil": 7,
+    "august": 8,
+    "aug": 8,
+    "aout": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "septembre": 9,
+    "october": 10,
+    "oct": 10,
+    "octobre": 10,
+    "november": 11,
+    "nov": 11,
+    "novembre": 11,
+    "december": 12,
+    "dec": 12,
+    "decembre": 12,
 }
 MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
@@ -76,8 +149,19 @@ PLACEHOLDER_RE = re.compile(
 
 SEVERITY_WORDS = {
     4: ("critical", "critique", "critiques", "blocker", "bloquant", "bloquante", "blocking"),
-    3: ("high", "haute", "hautes", "eleve", "elevee", "elevees", "major", "majeur", "majeure",
-        "majeurs", "severe"),
+    3: (
+        "high",
+        "haute",
+        "hautes",
+        "eleve",
+        "elevee",
+        "elevees",
+        "major",
+        "majeur",
+        "majeure",
+        "majeurs",
+        "severe",
+    ),
     2: ("medium", "moyen", "moyenne", "moyennes", "moderate", "modere", "moderee"),
     1: ("low", "faible", "faibles", "basse", "minor", "mineur", "mineure", "mineurs"),
     0: ("info", "informational", "information", "informative"),
@@ -100,8 +184,19 @@ GLOBAL_RE = re.compile(
     r"\b(global|globale|overall|total|moyenne|average|general|generale|final|finale|synthese|"
     r"aggregate)\b"
 )
-GENERIC_SCORE_LABELS = {"score", "note", "rating", "notation", "maturity", "maturite",
-                        "maturity score", "score de maturite", "evaluation", "niveau", "level"}
+GENERIC_SCORE_LABELS = {
+    "score",
+    "note",
+    "rating",
+    "notation",
+    "maturity",
+    "maturite",
+    "maturity score",
+    "score de maturite",
+    "evaluation",
+    "niveau",
+    "level",
+}
 SCORE_HEADER_RE = re.compile(r"\b(score|note|rating|notation|maturite|maturity)\b|/(?:10|100|20)\b")
 SCORE_RE = re.compile(
     r"(?<![\w.,/])(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:/|\bout of\b|\bsur\b)\s*(100|20|10)(?![\d.,]*\d)(?!\w)",
@@ -113,12 +208,26 @@ NOT_MEASURED_RE = re.compile(r"^\s*(not measured|non mesure|n/a|na|-|—|non eva
 
 FIXED_RE = re.compile(r"\b(fixed|resolved|corrige|corrigee|corriges|resolu|resolue|closed|ferme)\b")
 STATUS_WORDS = {
-    "open": "open", "ouvert": "open", "ouverte": "open", "todo": "open", "a corriger": "open",
-    "fixed": "fixed", "resolved": "fixed", "corrige": "fixed", "corrigee": "fixed",
-    "resolu": "fixed", "resolue": "fixed", "closed": "fixed", "ferme": "fixed",
-    "in progress": "in_progress", "en cours": "in_progress",
-    "accepted risk": "accepted_risk", "risque accepte": "accepted_risk", "accepted": "accepted_risk",
-    "false positive": "false_positive", "faux positif": "false_positive",
+    "open": "open",
+    "ouvert": "open",
+    "ouverte": "open",
+    "todo": "open",
+    "a corriger": "open",
+    "fixed": "fixed",
+    "resolved": "fixed",
+    "corrige": "fixed",
+    "corrigee": "fixed",
+    "resolu": "fixed",
+    "resolue": "fixed",
+    "closed": "fixed",
+    "ferme": "fixed",
+    "in progress": "in_progress",
+    "en cours": "in_progress",
+    "accepted risk": "accepted_risk",
+    "risque accepte": "accepted_risk",
+    "accepted": "accepted_risk",
+    "false positive": "false_positive",
+    "faux positif": "false_positive",
 }
 KNOWN_EXTENSIONS = (
     "py|pyi|js|mjs|cjs|ts|tsx|jsx|java|kt|go|rb|php|cs|c|h|cc|cpp|hpp|rs|swift|scala|sql|yml|yaml|"
@@ -133,10 +242,18 @@ LINE_RE = re.compile(r"\b(?:line|ligne|l\.)\s*(\d+)\b", re.IGNORECASE)
 NA_SUFFIX_RE = re.compile(
     r"\s+[—–-]\s+(?:not applicable|n/a|non applicable|sans objet)\s*:?\s*(.*)$", re.IGNORECASE
 )
-CHECKLIST_PREFIX_RE = re.compile(r"^(?:checklist|check-list|liste de contr[oô]le)\s*[:—–-]\s*",
-                                 re.IGNORECASE)
-SUMMARY_HEADINGS = {"summary", "executive summary", "synthese", "resume", "resume executif",
-                    "synthese executive", "overview", "vue d ensemble", "management summary"}
+CHECKLIST_PREFIX_RE = re.compile(r"^(?:checklist|check-list|liste de contr[oô]le)\s*[:—–-]\s*", re.IGNORECASE)
+SUMMARY_HEADINGS = {
+    "summary",
+    "executive summary",
+    "synthese",
+    "resume",
+    "resume executif",
+    "synthese executive",
+    "overview",
+    "vue d ensemble",
+    "management summary",
+}
 CONCLUSION_HEADINGS = {"conclusion", "conclusions", "verdict", "en resume", "bilan"}
 KV_RE = re.compile(r"^([^:：]{1,60}?)\s*[:：]\s*(.*)$")
 
@@ -210,7 +327,7 @@ class ParsedReport:
 
 
 def singular(key: str) -> str:
-    """"performances" and "performance", "tests" and "test" are the same name."""
+    """ "performances" and "performance", "tests" and "test" are the same name."""
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in key.split())
 
 
@@ -259,8 +376,9 @@ def parse_count(value: str) -> int | None:
     """A count written with thousands separators, "~", "+" or a "k" suffix: "~28,000", "12k"."""
     value = clean(value, numbering=False).lower()
     value = re.sub(r"^(~|≈|about|approx\.?|environ|around|env\.|>|<|>=|<=)\s*", "", value)
-    m = re.match(r"^(\d{1,3}(?:[ ,.\u202f\u00a0']\d{3})+|\d+)(?:[.,](\d+))?\s*(k)?\+?(?:\s+[a-zé]+)?\s*$",
-                 value)
+    m = re.match(
+        r"^(\d{1,3}(?:[ ,.\u202f\u00a0']\d{3})+|\d+)(?:[.,](\d+))?\s*(k)?\+?(?:\s+[a-zé]+)?\s*$", value
+    )
     if not m:
         return None
     number = int(re.sub(r"\D", "", m.group(1)))
@@ -302,15 +420,13 @@ def parse_date(value: str) -> tuple[dt.date | None, str]:
             month = MONTHS[m.group(2)]
             day = m.group(1) or m.group(3)
             if day is None:
-                return (dt.date(int(m.group(4)), month, 1),
-                        "day not stated, the 1st of the month is assumed")
+                return (dt.date(int(m.group(4)), month, 1), "day not stated, the 1st of the month is assumed")
             return dt.date(int(m.group(4)), month, int(day)), ""
     except ValueError:
         return None, f"'{text}' is not a valid date"
     if PLACEHOLDER_RE.search(value):
         return None, f"the date is a placeholder ('{text}')"
-    if re.fullmatch(r"(not stated|non renseignee|non precisee|unknown|inconnue|n/a|na|none|aucune|-)",
-                    plain):
+    if re.fullmatch(r"(not stated|non renseignee|non precisee|unknown|inconnue|n/a|na|none|aucune|-)", plain):
         return None, "no date stated"
     return None, f"'{text}' is not a date the importer understands"
 
@@ -451,8 +567,10 @@ class ReportParser:
         if found:
             self.report.project_name = found[0][:200]
             return
-        report_words = re.compile(r"\b(report|rapport|audit|review|revue|assessment|evaluation|"
-                                  r"complete|backend|frontend|v\d+)\b")
+        report_words = re.compile(
+            r"\b(report|rapport|audit|review|revue|assessment|evaluation|"
+            r"complete|backend|frontend|v\d+)\b"
+        )
         for h in headings[:4]:
             text = clean(h.raw)
             parts = [p.strip() for p in re.split(r"\s+[-—–|:]\s+|:\s+", text) if p.strip()]
@@ -460,18 +578,24 @@ class ReportParser:
             if len(parts) > 1 and named and len(named) < len(parts):
                 self.report.project_name = named[0][:200]
                 return
-            m = re.match(r"^(?:audit|rapport d.audit|rapport|revue|review|assessment|report)"
-                         r"(?:\s+[\w-]+){0,3}?\s+(?:of|de|du|des|for|pour|on|sur|:)\s+"
-                         r"(?:l['’]|la |le |les |the )?(?:application |app |projet |project |"
-                         r"service |système |systeme |system |produit |product )?(.+)$",
-                         text, re.IGNORECASE)
+            m = re.match(
+                r"^(?:audit|rapport d.audit|rapport|revue|review|assessment|report)"
+                r"(?:\s+[\w-]+){0,3}?\s+(?:of|de|du|des|for|pour|on|sur|:)\s+"
+                r"(?:l['’]|la |le |les |the )?(?:application |app |projet |project |"
+                r"service |système |systeme |system |produit |product )?(.+)$",
+                text,
+                re.IGNORECASE,
+            )
             if m:
                 self.report.project_name = m.group(1).strip()[:200]
                 return
-            m = re.match(r"^(.+?)\s+(?:(?:security|code|quality|performance|architecture|"
-                         r"technical|backend|frontend|full stack|readiness|maturity|senior)\s+)*"
-                         r"(?:audit report|audit|report|rapport d.audit|rapport|review|assessment)$",
-                         text, re.IGNORECASE)
+            m = re.match(
+                r"^(.+?)\s+(?:(?:security|code|quality|performance|architecture|"
+                r"technical|backend|frontend|full stack|readiness|maturity|senior)\s+)*"
+                r"(?:audit report|audit|report|rapport d.audit|rapport|review|assessment)$",
+                text,
+                re.IGNORECASE,
+            )
             if m and not report_words.search(norm(m.group(1))):
                 self.report.project_name = m.group(1).strip(" -—–:|")[:200]
                 return
@@ -483,8 +607,9 @@ class ReportParser:
             date, problem = parse_date(value)
             self.report.audit_date = date
             if problem:
-                self.report.warn(f"Date: {problem}." if date else
-                                 f"Date: {problem}; the audit date is left empty.")
+                self.report.warn(
+                    f"Date: {problem}." if date else f"Date: {problem}; the audit date is left empty."
+                )
             return
         for b in self.blocks:
             if b.kind in ("line", "heading"):
@@ -512,7 +637,7 @@ class ReportParser:
         # A heading "Verdict" / "Conclusion" whose verdict is the next line.
         for i, b in enumerate(self.blocks):
             if b.kind == "heading" and norm(b.raw) in VERDICT_KEYS:
-                nxt = next((n for n in self.blocks[i + 1:i + 3] if n.kind in ("line", "item")), None)
+                nxt = next((n for n in self.blocks[i + 1 : i + 3] if n.kind in ("line", "item")), None)
                 if nxt is not None:
                     verdict, in_production = map_verdict(nxt.raw)
                     if verdict is not None and len(norm(nxt.raw).split()) <= 8:
@@ -528,8 +653,7 @@ class ReportParser:
                     self.report.already_in_production = in_production
                     return
         if labelled:
-            self.report.warn(f"Verdict '{labelled[0][0]}' is not a verdict the importer knows; "
-                             "left unknown.")
+            self.report.warn(f"Verdict '{labelled[0][0]}' is not a verdict the importer knows; left unknown.")
         else:
             self.report.warn("No verdict found in the report; left unknown.")
 
@@ -538,17 +662,32 @@ class ReportParser:
         if value is None or name in self.report.metrics:
             return
         if isinstance(value, int) and value > MAX_COUNT:
-            self.report.warn(f"Metric {name.replace('_', ' ')} ({value}) is too large to be "
-                             "true; not imported.")
+            self.report.warn(
+                f"Metric {name.replace('_', ' ')} ({value}) is too large to be true; not imported."
+            )
             return
         self.report.metrics[name] = value
 
     def _metrics(self) -> None:
         metric_tables = set()
         for b in self.blocks:
-            if b.kind == "row" and b.header and norm(b.header[0]) in (
-                    "metric", "metrics", "metrique", "metriques", "indicator", "indicateur",
-                    "indicateurs", "kpi", "mesure", "measure"):
+            if (
+                b.kind == "row"
+                and b.header
+                and norm(b.header[0])
+                in (
+                    "metric",
+                    "metrics",
+                    "metrique",
+                    "metriques",
+                    "indicator",
+                    "indicateur",
+                    "indicateurs",
+                    "kpi",
+                    "mesure",
+                    "measure",
+                )
+            ):
                 metric_tables.add(b.table_id)
         for key, value, block in self.kv:
             mapped = self._metric_from_kv(key, value)
@@ -557,13 +696,18 @@ class ReportParser:
                 if label and label.lower() not in self.report.extra_metrics:
                     number = parse_count(value)
                     self.report.extra_metrics[label] = number if number is not None else value
-                    self.report.warn(f"Metric '{label}' ({value}) is not a known metric; "
-                                     "kept as-is in the extra metrics.")
+                    self.report.warn(
+                        f"Metric '{label}' ({value}) is not a known metric; kept as-is in the extra metrics."
+                    )
         self._prose_metrics()
         # Severity tables: | Severity | Count |
         for b in self.blocks:
-            if b.kind == "row" and b.header and len(b.cells) >= 2 and norm(b.header[0]) in (
-                    "severity", "severite", "gravite", "criticite", "niveau", "level"):
+            if (
+                b.kind == "row"
+                and b.header
+                and len(b.cells) >= 2
+                and norm(b.header[0]) in ("severity", "severite", "gravite", "criticite", "niveau", "level")
+            ):
                 level = severity_in(b.cells[0])
                 count = parse_count(b.cells[1])
                 if level in (1, 2, 3, 4) and count is not None:
@@ -576,17 +720,25 @@ class ReportParser:
             if b.kind not in ("line", "item"):
                 continue
             text = deaccent(clean(b.raw, numbering=False))
-            m = re.search(r"\b(?:coverage|couverture)(?: de code| de tests| des tests)?\s*"
-                          r"(?:[:=]|of|de|is|est|at|a|reaches|atteint)?\s*(\d{1,3}(?:[.,]\d+)?)\s*%",
-                          text)
-            if m and "branch" not in text[max(0, m.start() - 10):m.end()]:
+            m = re.search(
+                r"\b(?:coverage|couverture)(?: de code| de tests| des tests)?\s*"
+                r"(?:[:=]|of|de|is|est|at|a|reaches|atteint)?\s*(\d{1,3}(?:[.,]\d+)?)\s*%",
+                text,
+            )
+            if m and "branch" not in text[max(0, m.start() - 10) : m.end()]:
                 self._set_metric("coverage_percent", parse_percent(m.group(1) + "%"))
-            m = re.search(r"\b(?:latency|latence|response time|temps de reponse)\s*(?:p\d\d\s*)?"
-                          r"(?:[:=]|of|de|is|est|a|under|sous)?\s*(\d+(?:[.,]\d+)?\s*(?:ms|s)\b)", text)
+            m = re.search(
+                r"\b(?:latency|latence|response time|temps de reponse)\s*(?:p\d\d\s*)?"
+                r"(?:[:=]|of|de|is|est|a|under|sous)?\s*(\d+(?:[.,]\d+)?\s*(?:ms|s)\b)",
+                text,
+            )
             if m:
                 self.report.extra_metrics.setdefault("response_time_ms", parse_milliseconds(m.group(1)))
-            m = re.search(r"\b(?:uptime|availability|disponibilite)\s*(?:[:=]|of|de|is|est|a)?\s*"
-                          r"(\d{1,3}(?:[.,]\d+)?)\s*%", text)
+            m = re.search(
+                r"\b(?:uptime|availability|disponibilite)\s*(?:[:=]|of|de|is|est|a)?\s*"
+                r"(\d{1,3}(?:[.,]\d+)?)\s*%",
+                text,
+            )
             if m:
                 percent = parse_percent(m.group(1) + "%")
                 if percent is not None:
@@ -594,8 +746,7 @@ class ReportParser:
 
     @staticmethod
     def _security_field(level: int) -> str:
-        return {4: "security_critical", 3: "security_high", 2: "security_medium",
-                1: "security_low"}[level]
+        return {4: "security_critical", 3: "security_high", 2: "security_medium", 1: "security_low"}[level]
 
     def _metric_from_kv(self, key: str, value: str) -> bool:
         if not key or len(key) > 50:
@@ -639,16 +790,15 @@ class ReportParser:
             lead = re.match(r"^\W{0,3}(\d{1,3}(?:[.,]\d+)?\s*%)", clean(value, numbering=False))
             percent = parse_percent(lead.group(1)) if lead else None
             if percent is not None:
-                name = ("branch_coverage_percent" if re.search(r"\bbranch", key)
-                        else "coverage_percent")
+                name = "branch_coverage_percent" if re.search(r"\bbranch", key) else "coverage_percent"
                 self._set_metric(name, percent)
                 return True
-        if re.search(r"\b(security|securite|vulnerabilit\w*|vulns?|bandit|safety|sast|failles?)\b",
-                     key) or re.search(r"\b(issues|findings|problemes)\b", key):
+        if re.search(
+            r"\b(security|securite|vulnerabilit\w*|vulns?|bandit|safety|sast|failles?)\b", key
+        ) or re.search(r"\b(issues|findings|problemes)\b", key):
             pairs = re.findall(rf"(\d[\d,]*)\s*({SEVERITY_ALT})\b", plain)
             if not pairs:
-                pairs = [(n, w) for w, n in
-                         re.findall(rf"\b({SEVERITY_ALT})\s*[:=]?\s*(\d[\d,]*)", plain)]
+                pairs = [(n, w) for w, n in re.findall(rf"\b({SEVERITY_ALT})\s*[:=]?\s*(\d[\d,]*)", plain)]
             for number, word in pairs:
                 level = SEVERITY_BY_WORD[word]
                 if level:
@@ -672,8 +822,14 @@ class ReportParser:
             if count is not None:
                 self._set_metric("files_count", count)
                 return True
-        if key in ("warnings", "avertissements", "lint warnings", "warnings count",
-                   "nombre de warnings", "compiler warnings"):
+        if key in (
+            "warnings",
+            "avertissements",
+            "lint warnings",
+            "warnings count",
+            "nombre de warnings",
+            "compiler warnings",
+        ):
             count = parse_count(value)
             if count is not None:
                 self._set_metric("warnings_count", count)
@@ -691,8 +847,7 @@ class ReportParser:
         return False
 
     # scores
-    def _add_score(self, label: str, stated: str, number: str, scale: str | None,
-                   block: Block) -> None:
+    def _add_score(self, label: str, stated: str, number: str, scale: str | None, block: Block) -> None:
         score = parse_score(number, scale) if number else None
         if score is not None and not (0 <= score <= TEN):
             self.report.warn(f"Score '{clean(label)}' ({stated}) is outside 0–10; not imported.")
@@ -714,17 +869,18 @@ class ReportParser:
                 self.report.stated_global = score
             return
         if domain is None:
-            self.report.warn(f"Score '{clean(label) or '?'}' ({stated}) does not match any "
-                             "maturity domain; not imported.")
+            self.report.warn(
+                f"Score '{clean(label) or '?'}' ({stated}) does not match any maturity domain; not imported."
+            )
             return
         existing = self.report.scores.get(domain.pk)
         if existing is not None:
             if existing.score != score:
-                self.report.warn(f"{domain.name} is scored twice ({existing.stated} and {stated}); "
-                                 "the first is kept.")
+                self.report.warn(
+                    f"{domain.name} is scored twice ({existing.stated} and {stated}); the first is kept."
+                )
             return
-        self.report.scores[domain.pk] = ParsedScore(domain.pk, domain.name, score, clean(label),
-                                                    stated)
+        self.report.scores[domain.pk] = ParsedScore(domain.pk, domain.name, score, clean(label), stated)
 
     def _scores(self) -> None:
         for b in self.blocks:
@@ -735,9 +891,13 @@ class ReportParser:
                 m = SCORE_RE.search(text)
                 if not m:
                     continue
-                label = text[:m.start()].strip(" :=-—–|(.…")
-                label = re.sub(r"\b(score|note|scored|is|est|de|of|:)\s*$", "", label,
-                               flags=re.IGNORECASE).strip(" :=-—–|(") or label
+                label = text[: m.start()].strip(" :=-—–|(.…")
+                label = (
+                    re.sub(r"\b(score|note|scored|is|est|de|of|:)\s*$", "", label, flags=re.IGNORECASE).strip(
+                        " :=-—–|("
+                    )
+                    or label
+                )
                 if len(label) > 80:
                     continue
                 self._add_score(label, m.group(0), m.group(1), m.group(2), b)
@@ -768,8 +928,9 @@ class ReportParser:
             if NOT_MEASURED_RE.match(norm(cell, numbering=False) or "-"):
                 domain = self.index.match(label)
                 if domain is not None and domain.pk not in self.report.scores:
-                    self.report.scores[domain.pk] = ParsedScore(domain.pk, domain.name, None,
-                                                                clean(label), cell)
+                    self.report.scores[domain.pk] = ParsedScore(
+                        domain.pk, domain.name, None, clean(label), cell
+                    )
                 return
         if score_cols:
             return
@@ -780,8 +941,11 @@ class ReportParser:
                 return
 
     def _weighted_mean(self) -> None:
-        pairs = [(s.score, self.weights.get(s.domain_id, Decimal(0)))
-                 for s in self.report.scores.values() if s.score is not None]
+        pairs = [
+            (s.score, self.weights.get(s.domain_id, Decimal(0)))
+            for s in self.report.scores.values()
+            if s.score is not None
+        ]
         total = sum((w for _, w in pairs), Decimal(0))
         if not total:
             return
@@ -791,9 +955,9 @@ class ReportParser:
         if stated is not None and abs(stated - mean) > INCONSISTENCY_TOLERANCE:
             rounded = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             self.report.inconsistency = {
-                "stated_global": str(stated), "weighted_mean": str(rounded),
-                "difference": str(abs(stated - mean).quantize(Decimal("0.01"),
-                                                               rounding=ROUND_HALF_UP)),
+                "stated_global": str(stated),
+                "weighted_mean": str(rounded),
+                "difference": str(abs(stated - mean).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
             }
             self.report.warn(
                 f"Inconsistency: the report states a global score of {stated}/10 but the weighted "
@@ -826,14 +990,16 @@ class ReportParser:
             text, note, state = b.raw, "", "done" if b.checked else "todo"
             na = NA_SUFFIX_RE.search(text)
             if na:
-                text, note, state = text[:na.start()], na.group(1).strip(), "na"
+                text, note, state = text[: na.start()], na.group(1).strip(), "na"
                 note = note or "Marked not applicable in the imported report."
             text = text.strip()
             if not text:
                 continue
-            by_key[key].items.append(ParsedItem(text=text[:500], state=state,
-                                                section=(deeper[-1].text if deeper else "")[:200],
-                                                note=note))
+            by_key[key].items.append(
+                ParsedItem(
+                    text=text[:500], state=state, section=(deeper[-1].text if deeper else "")[:200], note=note
+                )
+            )
 
     # findings
     def _problem_heading(self, block: Block):
@@ -880,8 +1046,9 @@ class ReportParser:
                 text = clean(b.raw, numbering=False)
                 m = KV_RE.match(text)
                 label = m.group(1) if m and not m.group(2).strip() else (text if len(text) < 80 else "")
-                label_scope = bool(label and PROBLEM_RE.search(norm(label))
-                                   and not GOOD_RE.search(norm(label)))
+                label_scope = bool(
+                    label and PROBLEM_RE.search(norm(label)) and not GOOD_RE.search(norm(label))
+                )
                 item_indent = None
                 continue
             if b.kind not in ("item", "row"):
@@ -910,30 +1077,35 @@ class ReportParser:
             return None
         severity = item_severity(b.raw)
         if severity is None:
-            for nxt in self.blocks[index + 1:index + 8]:
+            for nxt in self.blocks[index + 1 : index + 8]:
                 if nxt.kind == "heading":
                     break
                 m = KV_RE.match(clean(nxt.raw, numbering=False))
-                if m and re.search(r"\b(severity|severite|gravite|criticite|priority|priorite)\b",
-                                   norm(m.group(1))):
+                if m and re.search(
+                    r"\b(severity|severite|gravite|criticite|priority|priorite)\b", norm(m.group(1))
+                ):
                     severity = severity_in(m.group(2))
                     break
         if severity is None:
             return None
         title = clean(b.raw)
-        title = re.sub(rf"^\s*[\[(]?\s*(?:{SEVERITY_ALT})\s*[\])]?\s*[:\-—–]?\s*", "", title,
-                       flags=re.IGNORECASE)
+        title = re.sub(
+            rf"^\s*[\[(]?\s*(?:{SEVERITY_ALT})\s*[\])]?\s*[:\-—–]?\s*", "", title, flags=re.IGNORECASE
+        )
         title = re.sub(r"^[A-Z]{1,6}-?\d{1,4}\s*[:.\-—–]\s*", "", title)  # "F-02: ", "VULN-3 - "
-        title = re.sub(rf"\s*[\[(]\s*(?:{SEVERITY_ALT})\s*[\])]\s*$", "", title,
-                       flags=re.IGNORECASE).strip()
+        title = re.sub(rf"\s*[\[(]\s*(?:{SEVERITY_ALT})\s*[\])]\s*$", "", title, flags=re.IGNORECASE).strip()
         if not title or severity_in(title) is not None and len(norm(title).split()) <= 3:
             return None  # "### High (2)" groups findings, it is not one
-        return ParsedFinding(title=title[:500], severity=severity,
-                             section=b.headings[-1].text if b.headings else "")
+        return ParsedFinding(
+            title=title[:500], severity=severity, section=b.headings[-1].text if b.headings else ""
+        )
 
     def _detail_of_heading_finding(self, finding: ParsedFinding, b: Block) -> None:
-        text = clean(b.raw, numbering=False) if b.kind != "row" else " ".join(
-            clean(c, numbering=False) for c in b.cells)
+        text = (
+            clean(b.raw, numbering=False)
+            if b.kind != "row"
+            else " ".join(clean(c, numbering=False) for c in b.cells)
+        )
         m = KV_RE.match(text)
         key = norm(m.group(1)) if m else ""
         if m and re.search(r"\b(file|fichier|location|emplacement|path|chemin|where)\b", key):
@@ -989,9 +1161,16 @@ class ReportParser:
                 description = (description + " " + clean(part, numbering=False)).strip()
         if status == "open":
             plain = norm(raw, numbering=False)
-            if "~~" in title_raw or "✅" in raw or re.search(r"\((?:fixed|resolved|corrige|corrigee|"
-                                                            r"resolu|resolue)\)", deaccent(raw)) \
-                    or re.search(r"\b(?:status|statut)\s*(fixed|resolved|corrige|resolu)\b", plain):
+            if (
+                "~~" in title_raw
+                or "✅" in raw
+                or re.search(
+                    r"\((?:fixed|resolved|corrige|corrigee|"
+                    r"resolu|resolue)\)",
+                    deaccent(raw),
+                )
+                or re.search(r"\b(?:status|statut)\s*(fixed|resolved|corrige|resolu)\b", plain)
+            ):
                 status = "fixed"
         if not file_path:
             for candidate in re.findall(r"`([^`]+)`", raw) + [raw]:
@@ -1005,18 +1184,30 @@ class ReportParser:
             if m:
                 line = int(m.group(1))
         title = clean(title_raw, numbering=False)
-        title = re.sub(rf"^\s*[\[(]?\s*(?:{SEVERITY_ALT})\s*[\])]?\s*[:\-—–]?\s+", "", title,
-                       flags=re.IGNORECASE) if severity is not None else title
-        title = re.sub(r"\s*\((?:fixed|resolved|corrigée?|résolue?)\)\s*$", "", title,
-                       flags=re.IGNORECASE).strip()
+        title = (
+            re.sub(rf"^\s*[\[(]?\s*(?:{SEVERITY_ALT})\s*[\])]?\s*[:\-—–]?\s+", "", title, flags=re.IGNORECASE)
+            if severity is not None
+            else title
+        )
+        title = re.sub(
+            r"\s*\((?:fixed|resolved|corrigée?|résolue?)\)\s*$", "", title, flags=re.IGNORECASE
+        ).strip()
         # "(severity: high)" and a trailing "in path/file.py line 12" are not part of the title.
-        title = re.sub(rf"\s*[\[(]\s*(?:severity|sévérité|severite|gravité|gravite|priority|"
-                       rf"priorité)?\s*[:=]?\s*(?:{SEVERITY_ALT}|haute|élevée|élevé)\s*[\])]", "",
-                       title, flags=re.IGNORECASE)
+        title = re.sub(
+            rf"\s*[\[(]\s*(?:severity|sévérité|severite|gravité|gravite|priority|"
+            rf"priorité)?\s*[:=]?\s*(?:{SEVERITY_ALT}|haute|élevée|élevé)\s*[\])]",
+            "",
+            title,
+            flags=re.IGNORECASE,
+        )
         if file_path:
-            title = re.sub(rf"\s+(?:in|dans|at|à|from|de)\s+{re.escape(file_path)}"
-                           rf"(?::\d+)?(?:,?\s*(?:line|ligne|l\.)\s*\d+)?\s*\.?$", "", title,
-                           flags=re.IGNORECASE).strip()
+            title = re.sub(
+                rf"\s+(?:in|dans|at|à|from|de)\s+{re.escape(file_path)}"
+                rf"(?::\d+)?(?:,?\s*(?:line|ligne|l\.)\s*\d+)?\s*\.?$",
+                "",
+                title,
+                flags=re.IGNORECASE,
+            ).strip()
         if not title:
             return None
         if severity is None:
@@ -1026,9 +1217,15 @@ class ReportParser:
             self.report.warn(f"Finding '{title[:80]}': no severity stated; medium assumed.")
         if line is not None and not 0 < line <= MAX_COUNT:
             line = None
-        return ParsedFinding(title=title[:500], severity=severity, status=status,
-                             file_path=file_path[:1000], line=line, description=description,
-                             section=b.headings[-1].text if b.headings else "")
+        return ParsedFinding(
+            title=title[:500],
+            severity=severity,
+            status=status,
+            file_path=file_path[:1000],
+            line=line,
+            description=description,
+            section=b.headings[-1].text if b.headings else "",
+        )
 
     def _finding_from_row(self, b: Block) -> ParsedFinding | None:
         header = [norm(h) for h in b.header]
@@ -1038,16 +1235,19 @@ class ReportParser:
         def column(pattern: str) -> int | None:
             return next((i for i, h in enumerate(header) if re.search(pattern, h)), None)
 
-        title_col = column(r"\b(title|titre|issue|problem|probleme|finding|constat|vulnerabilit|"
-                           r"description|faille|risk|risque|bug)")
+        title_col = column(
+            r"\b(title|titre|issue|problem|probleme|finding|constat|vulnerabilit|"
+            r"description|faille|risk|risque|bug)"
+        )
         severity_col = column(r"\b(severity|severite|gravite|criticite|priority|priorite|impact)")
         if title_col is None and severity_col is None:
             return None
         if title_col is None:
             title_col = 0
+
         def cell(i):
-            return (clean(b.cells[i], numbering=False) if i is not None and i < len(b.cells)
-                        else "")
+            return clean(b.cells[i], numbering=False) if i is not None and i < len(b.cells) else ""
+
         title = cell(title_col)
         if not title:
             return None
@@ -1069,11 +1269,19 @@ class ReportParser:
             line = int(cell(line_col))
         if line is not None and not 0 < line <= MAX_COUNT:
             line = None
-        status = STATUS_WORDS.get(norm(cell(status_col), numbering=False), "open") \
-            if status_col is not None else "open"
-        return ParsedFinding(title=title[:500], severity=severity, status=status,
-                             file_path=file_path[:1000], line=line,
-                             section=b.headings[-1].text if b.headings else "")
+        status = (
+            STATUS_WORDS.get(norm(cell(status_col), numbering=False), "open")
+            if status_col is not None
+            else "open"
+        )
+        return ParsedFinding(
+            title=title[:500],
+            severity=severity,
+            status=status,
+            file_path=file_path[:1000],
+            line=line,
+            section=b.headings[-1].text if b.headings else "",
+        )
 
     def _summary(self) -> None:
         """The prose of the report's summary section (else its conclusion), as written."""
@@ -1082,7 +1290,7 @@ class ReportParser:
                 if b.kind != "heading" or norm(b.raw) not in names:
                     continue
                 lines = []
-                for nxt in self.blocks[i + 1:]:
+                for nxt in self.blocks[i + 1 :]:
                     if nxt.kind == "heading" and nxt.level <= b.level:
                         break
                     if nxt.kind == "line":
@@ -1098,8 +1306,13 @@ class ReportParser:
         r = self.report
         # Scores, a verdict or metrics are statements only an audit makes; checkboxes and
         # "issues" lists also appear in READMEs and notes, so they need a date/project/version.
-        strong = (r.verdict_stated or r.verdict != "unknown" or bool(r.scores) or r.stated_global is not None
-                  or bool(r.metrics))
+        strong = (
+            r.verdict_stated
+            or r.verdict != "unknown"
+            or bool(r.scores)
+            or r.stated_global is not None
+            or bool(r.metrics)
+        )
         weak = bool(r.checklists) or bool(r.findings)
         identity = r.audit_date is not None or bool(r.project_name) or bool(r.version)
         if not strong and not (weak and identity):

@@ -56,8 +56,10 @@ def report_read(*, content: bytes) -> tuple[str, ParsedReport, str]:
     if not content or not content.strip():
         raise ReportError("The file is empty.")
     if len(content) > MAX_REPORT_BYTES:
-        raise ReportError(f"The file is {len(content)} bytes; reports are limited to "
-                          f"{MAX_REPORT_BYTES // (1024 * 1024)} MB.")
+        raise ReportError(
+            f"The file is {len(content)} bytes; reports are limited to "
+            f"{MAX_REPORT_BYTES // (1024 * 1024)} MB."
+        )
     text, notes = decode_report(content)
     parsed = parse_report(text, domains=MaturityDomain.objects.all())
     parsed.notes = notes + parsed.notes
@@ -71,29 +73,38 @@ def _find_project(name: str) -> Project | None:
         return None
     candidates = [name, name.split(" - ")[0].split(" — ")[0].strip()]
     for candidate in candidates:
-        project = (Project.objects.filter(name__iexact=candidate).first()
-                   or Project.objects.filter(slug=slugify(candidate)[:100]).first())
+        project = (
+            Project.objects.filter(name__iexact=candidate).first()
+            or Project.objects.filter(slug=slugify(candidate)[:100]).first()
+        )
         if project is not None:
             return project
     return None
 
 
-def _resolve_project(parsed: ParsedReport, *, project: Project | None, create_project: bool,
-                     dry_run: bool) -> tuple[Project, bool]:
+def _resolve_project(
+    parsed: ParsedReport, *, project: Project | None, create_project: bool, dry_run: bool
+) -> tuple[Project, bool]:
     if project is not None:
         if parsed.project_name and _find_project(parsed.project_name) not in (None, project):
-            parsed.warn(f"The report names the project '{parsed.project_name}'; it was imported "
-                        f"into '{project.name}' as asked.")
+            parsed.warn(
+                f"The report names the project '{parsed.project_name}'; it was imported "
+                f"into '{project.name}' as asked."
+            )
         return project, False
     if not parsed.project_name:
-        raise ReportError("The report does not name its project (no 'Project:' line and no "
-                          "project in the title); choose the project to import it into.")
+        raise ReportError(
+            "The report does not name its project (no 'Project:' line and no "
+            "project in the title); choose the project to import it into."
+        )
     existing = _find_project(parsed.project_name)
     if existing is not None:
         return existing, False
     if not create_project:
-        raise ReportError(f"The report is about the project '{parsed.project_name}', which does "
-                          "not exist; choose a project or allow creating it.")
+        raise ReportError(
+            f"The report is about the project '{parsed.project_name}', which does "
+            "not exist; choose a project or allow creating it."
+        )
     name, _sep, tagline = parsed.project_name.partition(" - ")
     name = name.strip()[:200] or parsed.project_name[:200]
     slug = slugify(name)[:100] or "imported-project"
@@ -107,26 +118,37 @@ def _resolve_project(parsed: ParsedReport, *, project: Project | None, create_pr
     return new, True
 
 
-def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: str,
-                user) -> Audit:
+def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: str, user) -> Audit:
     metrics = dict(parsed.metrics)
     extra = dict(parsed.extra_metrics)
     if parsed.already_in_production:
         extra["already_in_production"] = True
     return Audit(
-        project=project, kind=Audit.Kind.IMPORTED, title=parsed.title[:300] or file_name[:300],
-        version_label=parsed.version[:100], audit_date=parsed.audit_date,
-        status=Audit.Status.COMPLETED, stated_verdict=parsed.verdict, is_self_attested=True,
+        project=project,
+        kind=Audit.Kind.IMPORTED,
+        title=parsed.title[:300] or file_name[:300],
+        version_label=parsed.version[:100],
+        audit_date=parsed.audit_date,
+        status=Audit.Status.COMPLETED,
+        stated_verdict=parsed.verdict,
+        is_self_attested=True,
         summary=parsed.summary,
-        stated_global_score=parsed.stated_global, source_sha256=sha,
-        warnings=list(parsed.warnings), extra_metrics=extra,
-        scan_details={"report": {
-            "file_name": file_name, "imported_by": getattr(user, "username", "") or "",
-            "verdict_as_written": parsed.verdict_text, "repairs": list(parsed.notes),
-            "weighted_mean_of_stated_scores": (str(parsed.weighted_mean)
-                                               if parsed.weighted_mean is not None else None),
-            "inconsistency": parsed.inconsistency,
-        }},
+        stated_global_score=parsed.stated_global,
+        source_sha256=sha,
+        warnings=list(parsed.warnings),
+        extra_metrics=extra,
+        scan_details={
+            "report": {
+                "file_name": file_name,
+                "imported_by": getattr(user, "username", "") or "",
+                "verdict_as_written": parsed.verdict_text,
+                "repairs": list(parsed.notes),
+                "weighted_mean_of_stated_scores": (
+                    str(parsed.weighted_mean) if parsed.weighted_mean is not None else None
+                ),
+                "inconsistency": parsed.inconsistency,
+            }
+        },
         **metrics,
     )
 
@@ -134,34 +156,53 @@ def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: 
 def _save_checklists(parsed: ParsedReport, audit: Audit, user) -> None:
     now = timezone.now()
     for parsed_checklist in parsed.checklists:
-        checklist = Checklist.objects.create(project=audit.project, audit=audit,
-                                             title=parsed_checklist.title)
-        ChecklistItem.objects.bulk_create([
-            ChecklistItem(checklist=checklist, order=order, section=item.section, text=item.text,
-                          state=STATE_BY_PARSED[item.state], note=item.note,
-                          checked_at=now if item.state != "todo" else None)
-            for order, item in enumerate(parsed_checklist.items, start=1)
-        ])
+        checklist = Checklist.objects.create(project=audit.project, audit=audit, title=parsed_checklist.title)
+        ChecklistItem.objects.bulk_create(
+            [
+                ChecklistItem(
+                    checklist=checklist,
+                    order=order,
+                    section=item.section,
+                    text=item.text,
+                    state=STATE_BY_PARSED[item.state],
+                    note=item.note,
+                    checked_at=now if item.state != "todo" else None,
+                )
+                for order, item in enumerate(parsed_checklist.items, start=1)
+            ]
+        )
 
 
 def _save_findings(parsed: ParsedReport, audit: Audit, result: ReportImportResult) -> None:
     now = timezone.now()
-    by_fingerprint = {finding_fingerprint(title=f.title, file_path=f.file_path): f
-                      for f in parsed.findings}
-    existing = {f.fingerprint: f for f in Finding.objects.filter(
-        project=audit.project, fingerprint__in=list(by_fingerprint))}
+    by_fingerprint = {finding_fingerprint(title=f.title, file_path=f.file_path): f for f in parsed.findings}
+    existing = {
+        f.fingerprint: f
+        for f in Finding.objects.filter(project=audit.project, fingerprint__in=list(by_fingerprint))
+    }
     to_create, to_update = [], []
     for fingerprint, pf in by_fingerprint.items():
         current = existing.get(fingerprint)
         if current is None:
-            to_create.append(Finding(
-                project=audit.project, first_seen_audit=audit, last_seen_audit=audit,
-                title=pf.title, description=pf.description, severity=pf.severity,
-                status=pf.status, status_changed_at=now, tool=FINDING_TOOL,
-                file_path=pf.file_path, line=pf.line, fingerprint=fingerprint,
-                first_seen_at=now, last_seen_at=now,
-                fixed_at=now if pf.status == Finding.Status.FIXED else None,
-            ))
+            to_create.append(
+                Finding(
+                    project=audit.project,
+                    first_seen_audit=audit,
+                    last_seen_audit=audit,
+                    title=pf.title,
+                    description=pf.description,
+                    severity=pf.severity,
+                    status=pf.status,
+                    status_changed_at=now,
+                    tool=FINDING_TOOL,
+                    file_path=pf.file_path,
+                    line=pf.line,
+                    fingerprint=fingerprint,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    fixed_at=now if pf.status == Finding.Status.FIXED else None,
+                )
+            )
             continue
         current.last_seen_audit, current.last_seen_at = audit, now
         if current.status != pf.status:
@@ -170,14 +211,21 @@ def _save_findings(parsed: ParsedReport, audit: Audit, result: ReportImportResul
                 current.fixed_at = now
         to_update.append(current)
     Finding.objects.bulk_create(to_create)
-    Finding.objects.bulk_update(to_update, ["last_seen_audit", "last_seen_at", "status",
-                                            "status_changed_at", "fixed_at"])
+    Finding.objects.bulk_update(
+        to_update, ["last_seen_audit", "last_seen_at", "status", "status_changed_at", "fixed_at"]
+    )
     result.findings_created, result.findings_updated = len(to_create), len(to_update)
 
 
-def report_import(*, content: bytes, file_name: str = "", project: Project | None = None,
-                  create_project: bool = False, user=None, dry_run: bool = False
-                  ) -> ReportImportResult:
+def report_import(
+    *,
+    content: bytes,
+    file_name: str = "",
+    project: Project | None = None,
+    create_project: bool = False,
+    user=None,
+    dry_run: bool = False,
+) -> ReportImportResult:
     """Import one Markdown report as an audit of kind "imported report" (self-attested).
 
     The project is `project`, or the one the report names (created when `create_project`).
@@ -187,17 +235,24 @@ def report_import(*, content: bytes, file_name: str = "", project: Project | Non
     """
     _text, parsed, sha = report_read(content=content)
     with transaction.atomic():
-        target, project_created = _resolve_project(parsed, project=project,
-                                                   create_project=create_project, dry_run=dry_run)
-        result = ReportImportResult(file_name=file_name, sha256=sha, parsed=parsed,
-                                    project=target, project_created=project_created,
-                                    dry_run=dry_run)
+        target, project_created = _resolve_project(
+            parsed, project=project, create_project=create_project, dry_run=dry_run
+        )
+        result = ReportImportResult(
+            file_name=file_name,
+            sha256=sha,
+            parsed=parsed,
+            project=target,
+            project_created=project_created,
+            dry_run=dry_run,
+        )
         if target.pk is not None:
             duplicate = Audit.objects.filter(project=target, source_sha256=sha).first()
             if duplicate is not None:
                 result.duplicate_of = result.audit = duplicate
-                result.messages.append(f"Already imported as audit #{duplicate.pk} of "
-                                       f"{target.name}; nothing changed.")
+                result.messages.append(
+                    f"Already imported as audit #{duplicate.pk} of {target.name}; nothing changed."
+                )
                 return result
         audit = _audit_from(parsed, project=target, sha=sha, file_name=file_name, user=user)
         result.audit = audit
@@ -207,17 +262,24 @@ def report_import(*, content: bytes, file_name: str = "", project: Project | Non
             with transaction.atomic():
                 audit.save()
         except IntegrityError as exc:
-            raise ReportError("This report was imported into the project at the same moment by "
-                              "someone else; nothing changed.") from exc
-        DomainScore.objects.bulk_create([
-            DomainScore(audit=audit, domain_id=s.domain_id, score=s.score,
-                        source=DomainScore.Source.IMPORTED,
-                        rationale=f"Stated in the report as '{s.label}: {s.stated}'.")
-            for s in parsed.scores.values()
-        ])
+            raise ReportError(
+                "This report was imported into the project at the same moment by "
+                "someone else; nothing changed."
+            ) from exc
+        DomainScore.objects.bulk_create(
+            [
+                DomainScore(
+                    audit=audit,
+                    domain_id=s.domain_id,
+                    score=s.score,
+                    source=DomainScore.Source.IMPORTED,
+                    rationale=f"Stated in the report as '{s.label}: {s.stated}'.",
+                )
+                for s in parsed.scores.values()
+            ]
+        )
         _save_checklists(parsed, audit, user)
         _save_findings(parsed, audit, result)
-
 
         scoring.audit_refresh_global(audit_id=audit.pk)
         audit.refresh_from_db(fields=["global_score", "computed_verdict"])

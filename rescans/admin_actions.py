@@ -51,7 +51,8 @@ class ProjectScanForm(forms.ModelForm):
         unknown = sorted(set(names) - set(REGISTRY))
         if unknown:
             raise forms.ValidationError(
-                f"Unknown scanner(s): {', '.join(unknown)}. Available: {', '.join(REGISTRY)}.")
+                f"Unknown scanner(s): {', '.join(unknown)}. Available: {', '.join(REGISTRY)}."
+            )
         return names
 
     def clean(self):
@@ -75,24 +76,31 @@ def rescan_now(modeladmin, request, queryset):
         try:
             audit = project_rescan_request(project_id=pk, user=request.user, reason="admin")
         except BrokerUnavailable:
-            modeladmin.message_user(request, "Re-scan could not be started: the task queue is "
-                                    "unavailable right now. Nothing was queued for the remaining "
-                                    "projects; please try again later.", messages.ERROR)
+            modeladmin.message_user(
+                request,
+                "Re-scan could not be started: the task queue is "
+                "unavailable right now. Nothing was queued for the remaining "
+                "projects; please try again later.",
+                messages.ERROR,
+            )
             break
         (queued if audit is not None else running).append(name)
     if queued:
-        modeladmin.message_user(request, f"Re-scan queued for {len(queued)} project(s): {', '.join(queued)}.",
-                                messages.SUCCESS)
+        modeladmin.message_user(
+            request, f"Re-scan queued for {len(queued)} project(s): {', '.join(queued)}.", messages.SUCCESS
+        )
     if running:
-        modeladmin.message_user(request, f"Already scanning (not started again): {', '.join(running)}.",
-                                messages.WARNING)
+        modeladmin.message_user(
+            request, f"Already scanning (not started again): {', '.join(running)}.", messages.WARNING
+        )
     if no_repo:
         modeladmin.message_user(request, f"No repository configured: {', '.join(no_repo)}.", messages.ERROR)
 
 
 def _running_subquery():
-    return Audit.objects.filter(project=OuterRef("pk"), kind=Audit.Kind.AUTOMATED,
-                                status=Audit.Status.IN_PROGRESS)
+    return Audit.objects.filter(
+        project=OuterRef("pk"), kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS
+    )
 
 
 @admin.display(description="re-scan")
@@ -125,6 +133,8 @@ class ProjectRescanAdminMixin:
             return f"{state['state']} (audit #{state['running'].pk}); a second one will not start"
         if state["last"] is not None:
             change = state["change"] or {}
-            return (f"last: audit #{state['last'].pk}, {change.get('new_count', 0)} new, "
-                    f"{change.get('fixed_count', 0)} fixed finding(s)")
+            return (
+                f"last: audit #{state['last'].pk}, {change.get('new_count', 0)} new, "
+                f"{change.get('fixed_count', 0)} fixed finding(s)"
+            )
         return "never scanned"

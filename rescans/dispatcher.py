@@ -31,8 +31,11 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH)
     """Queue a re-scan of each due project; returns the ids of the projects this call claimed."""
     now = now or timezone.now()
     # Served by the partial index project_scan_due_idx (active projects with a due time).
-    due = list(Project.objects.filter(is_active=True, next_scan_at__isnull=False, next_scan_at__lte=now)
-               .order_by("next_scan_at").values_list("pk", "next_scan_at", "scan_schedule")[:limit])
+    due = list(
+        Project.objects.filter(is_active=True, next_scan_at__isnull=False, next_scan_at__lte=now)
+        .order_by("next_scan_at")
+        .values_list("pk", "next_scan_at", "scan_schedule")[:limit]
+    )
     claimed_ids = []
     for pk, due_at, expression in due:
         try:
@@ -60,26 +63,34 @@ def sweep_abandoned(*, now: dt.datetime | None = None) -> list[int]:
     """Mark automated runs older than SCAN_MAX_SECONDS failed (abandoned); retry each once."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=max_scan_seconds())
-    stale = list(Audit.objects.filter(kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS)
-                 .filter(created_at__lt=cutoff)
-                 .values_list("pk", "project_id", "started_at", "created_at", "scan_details"))
+    stale = list(
+        Audit.objects.filter(kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS)
+        .filter(created_at__lt=cutoff)
+        .values_list("pk", "project_id", "started_at", "created_at", "scan_details")
+    )
     swept = []
     for pk, project_id, started_at, created_at, details in stale:
         if (started_at or created_at) >= cutoff:
             continue
-        details = {**(details or {}), "state": "failed", "outcome": "abandoned",
-                   "error": f"abandoned: still running after {max_scan_seconds()} s "
-                            "(worker killed or lost)"}
+        details = {
+            **(details or {}),
+            "state": "failed",
+            "outcome": "abandoned",
+            "error": f"abandoned: still running after {max_scan_seconds()} s (worker killed or lost)",
+        }
         updated = Audit.objects.filter(pk=pk, status=Audit.Status.IN_PROGRESS, started_at=started_at).update(
-            status=Audit.Status.FAILED, finished_at=now, scan_details=details,
+            status=Audit.Status.FAILED,
+            finished_at=now,
+            scan_details=details,
             summary="Re-scan abandoned: the worker running it stopped before it finished.",
         )
         if not updated:
             continue
         swept.append(pk)
         if details.get("reason") != "retry":
-            retry = project_rescan_request(project_id=project_id, force=bool(details.get("force")),
-                                           reason="retry")
+            retry = project_rescan_request(
+                project_id=project_id, force=bool(details.get("force")), reason="retry"
+            )
             if retry is not None:
                 logger.warning("re-scan %s abandoned; retried as %s", pk, retry.pk)
     remove_stale_workspaces()

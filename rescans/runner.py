@@ -66,7 +66,11 @@ def run_command(
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
-            args, cwd=str(cwd), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+            args,
+            cwd=str(cwd),
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
             env=env if env is not None else safe_env(tempfile.gettempdir()),
             start_new_session=True,
         )
@@ -92,9 +96,13 @@ def run_command(
     if len(stdout) > max_output_bytes:
         too_large = True
     return CommandResult(
-        args=list(args), returncode=None if (timed_out or too_large) else proc.returncode,
-        stdout=stdout, stderr=stderr, duration_s=time.monotonic() - started,
-        timed_out=timed_out, output_too_large=too_large,
+        args=list(args),
+        returncode=None if (timed_out or too_large) else proc.returncode,
+        stdout=stdout,
+        stderr=stderr,
+        duration_s=time.monotonic() - started,
+        timed_out=timed_out,
+        output_too_large=too_large,
     )
 
 

@@ -22,7 +22,7 @@ def _snippet(workspace: Path, finding: NormalisedFinding, cache: dict[str, list[
     if not finding.file_path or not finding.line:
         return ""
     if finding.file_path not in cache:
-        path = (workspace / finding.file_path)
+        path = workspace / finding.file_path
         try:
             if path.resolve().is_relative_to(workspace.resolve()) and path.stat().st_size < 2_000_000:
                 cache[finding.file_path] = path.read_text("utf-8", "replace").splitlines()
@@ -40,11 +40,14 @@ def to_sarif(output: ScannerOutput, *, workspace: Path, default_domain: str) -> 
     cache: dict[str, list[str]] = {}
     for finding in output.findings:
         security = (finding.domain or default_domain) == "security"
-        rule = rules.setdefault(finding.rule_id, {
-            "id": finding.rule_id,
-            "shortDescription": {"text": finding.title[:200]},
-            "properties": {"tags": ["security"] if security else []},
-        })
+        rule = rules.setdefault(
+            finding.rule_id,
+            {
+                "id": finding.rule_id,
+                "shortDescription": {"text": finding.title[:200]},
+                "properties": {"tags": ["security"] if security else []},
+            },
+        )
         if finding.help_url:
             rule["helpUri"] = finding.help_url
         if finding.cwe:
@@ -73,7 +76,8 @@ def to_sarif(output: ScannerOutput, *, workspace: Path, default_domain: str) -> 
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": output.tool, "rules": list(rules.values())}},
-                  "results": results}],
+        "runs": [
+            {"tool": {"driver": {"name": output.tool, "rules": list(rules.values())}}, "results": results}
+        ],
     }
     return json.dumps(doc).encode()

@@ -12,8 +12,13 @@ import zoneinfo
 from celery.schedules import crontab
 from django.conf import settings
 
-SHORTCUTS = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
-             "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *"}
+SHORTCUTS = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+}
 EVERY_RE = re.compile(r"^@every\s+(\d+)\s*([mhd])$")
 UNIT = {"m": "minutes", "h": "hours", "d": "days"}
 MIN_INTERVAL = dt.timedelta(minutes=5)
@@ -40,8 +45,13 @@ def _parse(expression: str):
             "nor an interval like '@every 6h'."
         )
     try:
-        cron = crontab(minute=fields[0], hour=fields[1], day_of_month=fields[2],
-                       month_of_year=fields[3], day_of_week=fields[4])
+        cron = crontab(
+            minute=fields[0],
+            hour=fields[1],
+            day_of_month=fields[2],
+            month_of_year=fields[3],
+            day_of_week=fields[4],
+        )
     except (ValueError, TypeError) as exc:
         raise ScheduleError(f"Schedule {text!r} is not a valid cron expression: {exc}") from None
     return cron, fields

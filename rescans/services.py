@@ -60,15 +60,20 @@ class RescanError(Exception):
 
 # --- Reads --------------------------------------------------------------------------------------
 
+
 def running_scan(*, project_id: int) -> Audit | None:
     """The project's queued or running automated audit, if any."""
-    return (Audit.objects.filter(project_id=project_id, kind=Audit.Kind.AUTOMATED,
-                                 status=Audit.Status.IN_PROGRESS).order_by("-id").first())
+    return (
+        Audit.objects.filter(
+            project_id=project_id, kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS
+        )
+        .order_by("-id")
+        .first()
+    )
 
 
 def previous_automated_audit(*, project_id: int, before_id: int | None = None) -> Audit | None:
-    qs = Audit.objects.filter(project_id=project_id, kind=Audit.Kind.AUTOMATED,
-                              status=Audit.Status.COMPLETED)
+    qs = Audit.objects.filter(project_id=project_id, kind=Audit.Kind.AUTOMATED, status=Audit.Status.COMPLETED)
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)
     return qs.order_by("-id").first()
@@ -76,8 +81,10 @@ def previous_automated_audit(*, project_id: int, before_id: int | None = None) -
 
 def scan_config_hash(project: Project) -> str:
     config = {
-        "repository": project.repository_url, "branch": project.branch or "main",
-        "scanners": sorted(project.enabled_scanners or []), "version": SCANNERS_VERSION,
+        "repository": project.repository_url,
+        "branch": project.branch or "main",
+        "scanners": sorted(project.enabled_scanners or []),
+        "version": SCANNERS_VERSION,
         "artifacts": list(getattr(settings, "SCAN_ARTIFACT_PATHS", [])),
     }
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
@@ -85,8 +92,10 @@ def scan_config_hash(project: Project) -> str:
 
 # --- Requests -----------------------------------------------------------------------------------
 
-def project_rescan_request(*, project_id: int, force: bool = False, reason: str = "manual",
-                           user=None, enqueue: bool = True) -> Audit | None:
+
+def project_rescan_request(
+    *, project_id: int, force: bool = False, reason: str = "manual", user=None, enqueue: bool = True
+) -> Audit | None:
     """Queue a re-scan of the project: creates the automated audit (queued) and, after commit,
     sends the Celery task its id. Returns None, doing nothing, when a scan is already queued or
     running for the project."""
@@ -97,12 +106,19 @@ def project_rescan_request(*, project_id: int, force: bool = False, reason: str 
             return None
         now = timezone.now()
         audit = Audit.objects.create(
-            project=project, kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS,
+            project=project,
+            kind=Audit.Kind.AUTOMATED,
+            status=Audit.Status.IN_PROGRESS,
             title=f"Automated re-scan {timezone.localtime(now):%Y-%m-%d %H:%M}",
-            audit_date=timezone.localdate(now), auditor=None,
-            scan_details={"state": "queued", "reason": reason, "force": bool(force),
-                          "requested_at": now.isoformat(),
-                          "requested_by": getattr(user, "username", "") or ""},
+            audit_date=timezone.localdate(now),
+            auditor=None,
+            scan_details={
+                "state": "queued",
+                "reason": reason,
+                "force": bool(force),
+                "requested_at": now.isoformat(),
+                "requested_by": getattr(user, "username", "") or "",
+            },
         )
         if enqueue:
             audit_id = audit.pk
@@ -130,6 +146,7 @@ def _enqueue(audit_id: int) -> None:
 
 # --- The run ------------------------------------------------------------------------------------
 
+
 @dataclass
 class ScanResult:
     outputs: list[ScannerOutput] = field(default_factory=list)
@@ -141,7 +158,9 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
     is left alone (returns None)."""
     now = timezone.now()
     claimed = Audit.objects.filter(
-        pk=audit_id, kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS,
+        pk=audit_id,
+        kind=Audit.Kind.AUTOMATED,
+        status=Audit.Status.IN_PROGRESS,
         started_at__isnull=True,
     ).update(started_at=now)
     if not claimed:
@@ -157,13 +176,18 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
         scanners = enabled_scanners(project.enabled_scanners)
         sha = workspace.remote_head(url=project.repository_url, branch=project.branch)
         previous = previous_automated_audit(project_id=project.pk, before_id=audit.pk)
-        if (not details.get("force") and previous is not None and previous.commit_sha == sha
-                and (previous.scan_details or {}).get("config_hash") == details["config_hash"]):
+        if (
+            not details.get("force")
+            and previous is not None
+            and previous.commit_sha == sha
+            and (previous.scan_details or {}).get("config_hash") == details["config_hash"]
+        ):
             return _finish_no_change(audit, previous, sha, details)
         with workspace.checkout(url=project.repository_url, branch=project.branch) as co:
             result = run_scanners(scanners, co.path, co.home)
-            return _finish_scanned(audit, co.commit_sha, co.path, scanners, result, details,
-                                   time.monotonic() - started)
+            return _finish_scanned(
+                audit, co.commit_sha, co.path, scanners, result, details, time.monotonic() - started
+            )
     except (workspace.RepositoryError, ValueError) as exc:
         return _finish_failed(audit_id, details, workspace.redact(str(exc)))
     except Audit.DoesNotExist:
@@ -188,8 +212,12 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
             return scanner, None, exc, time.monotonic() - t0
         except Exception as exc:  # noqa: BLE001 - one scanner's bug never stops the others
             logger.exception("scanner %s crashed", scanner.name)
-            return scanner, None, ScannerError(f"{scanner.name}: crashed ({type(exc).__name__})"), \
-                time.monotonic() - t0
+            return (
+                scanner,
+                None,
+                ScannerError(f"{scanner.name}: crashed ({type(exc).__name__})"),
+                time.monotonic() - t0,
+            )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for scanner, output, error, duration in pool.map(one, scanners):
@@ -198,8 +226,11 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
                 part.update(status="ok", findings=len(output.findings))
                 result.outputs.append(output)
             else:
-                part.update(status="timeout" if error.timed_out else "failed", error=str(error),
-                            stderr_tail=workspace.redact(error.stderr_tail)[-2000:])
+                part.update(
+                    status="timeout" if error.timed_out else "failed",
+                    error=str(error),
+                    stderr_tail=workspace.redact(error.stderr_tail)[-2000:],
+                )
             result.parts[scanner.name] = part
     return result
 
@@ -210,8 +241,13 @@ def _import_content(scanner: Scanner, output: ScannerOutput, path: Path) -> list
         return [("bandit.json", "bandit", output.raw)]
     reports = []
     if scanner.name != "artifacts":  # artifacts are imported as the files they are
-        reports.append((f"{scanner.name}.sarif", "sarif",
-                        to_sarif(output, workspace=path, default_domain=scanner.domain)))
+        reports.append(
+            (
+                f"{scanner.name}.sarif",
+                "sarif",
+                to_sarif(output, workspace=path, default_domain=scanner.domain),
+            )
+        )
     for artifact in output.metrics.get("artifacts", []):
         try:
             content = (path / artifact["path"]).read_bytes()
@@ -221,8 +257,15 @@ def _import_content(scanner: Scanner, output: ScannerOutput, path: Path) -> list
     return reports
 
 
-def _finish_scanned(audit: Audit, sha: str, path: Path, scanners: list[Scanner], result: ScanResult,
-                    details: dict, duration_s: float) -> Audit | None:
+def _finish_scanned(
+    audit: Audit,
+    sha: str,
+    path: Path,
+    scanners: list[Scanner],
+    result: ScanResult,
+    details: dict,
+    duration_s: float,
+) -> Audit | None:
     by_name = {s.name: s for s in scanners}
     with transaction.atomic():
         audit = Audit.objects.select_for_update().select_related("project").get(pk=audit.pk)
@@ -234,8 +277,9 @@ def _finish_scanned(audit: Audit, sha: str, path: Path, scanners: list[Scanner],
             scanner = by_name[output.scanner]
             try:
                 for file_name, fmt, content in _import_content(scanner, output, path):
-                    scan_import(project=project, content=content, file_name=file_name, format=fmt,
-                                audit=audit)
+                    scan_import(
+                        project=project, content=content, file_name=file_name, format=fmt, audit=audit
+                    )
             except ReportError as exc:
                 result.parts[scanner.name].update(status="failed", error=f"import: {exc}")
                 continue
@@ -243,7 +287,11 @@ def _finish_scanned(audit: Audit, sha: str, path: Path, scanners: list[Scanner],
         _store_metrics(audit, result)
         missing = sorted(name for name, part in result.parts.items() if part["status"] != "ok")
         details.update(
-            state="completed", outcome="scanned", commit=sha, parts=result.parts, missing=missing,
+            state="completed",
+            outcome="scanned",
+            commit=sha,
+            parts=result.parts,
+            missing=missing,
             not_measured=_not_measured(result.parts),
             duration_s=round(duration_s, 2),
         )
@@ -256,18 +304,40 @@ def _finish_no_change(audit: Audit, previous: Audit, sha: str, details: dict) ->
         audit = Audit.objects.select_for_update().get(pk=audit.pk)
         if audit.status != Audit.Status.IN_PROGRESS:
             return None
-        for name in ("tests_passed", "tests_failed", "tests_errors", "tests_skipped",
-                     "tests_duration_seconds", "coverage_percent", "branch_coverage_percent",
-                     "security_critical", "security_high", "security_medium", "security_low",
-                     "files_count", "lines_of_code", "warnings_count", "extra_metrics"):
+        for name in (
+            "tests_passed",
+            "tests_failed",
+            "tests_errors",
+            "tests_skipped",
+            "tests_duration_seconds",
+            "coverage_percent",
+            "branch_coverage_percent",
+            "security_critical",
+            "security_high",
+            "security_medium",
+            "security_low",
+            "files_count",
+            "lines_of_code",
+            "warnings_count",
+            "extra_metrics",
+        ):
             setattr(audit, name, getattr(previous, name))
         prev_details = previous.scan_details or {}
-        details.update(state="completed", outcome="no_change", commit=sha, same_as_audit=previous.pk,
-                       parts=prev_details.get("parts", {}), missing=prev_details.get("missing", []),
-                       not_measured=prev_details.get("not_measured", {}))
-        _complete(audit, sha=sha, details=details,
-                  summary=f"No change since audit #{previous.pk}: same commit {sha[:12]}, "
-                          "same configuration.")
+        details.update(
+            state="completed",
+            outcome="no_change",
+            commit=sha,
+            same_as_audit=previous.pk,
+            parts=prev_details.get("parts", {}),
+            missing=prev_details.get("missing", []),
+            not_measured=prev_details.get("not_measured", {}),
+        )
+        _complete(
+            audit,
+            sha=sha,
+            details=details,
+            summary=f"No change since audit #{previous.pk}: same commit {sha[:12]}, same configuration.",
+        )
     return audit
 
 
@@ -293,7 +363,9 @@ def _complete(audit: Audit, *, sha: str, summary: str, details: dict) -> None:
 def _finish_failed(audit_id: int, details: dict, message: str) -> Audit | None:
     details = {**details, "state": "failed", "outcome": "failed", "error": message}
     updated = Audit.objects.filter(pk=audit_id, status=Audit.Status.IN_PROGRESS).update(
-        status=Audit.Status.FAILED, finished_at=timezone.now(), scan_details=details,
+        status=Audit.Status.FAILED,
+        finished_at=timezone.now(),
+        scan_details=details,
         summary=f"Re-scan failed: {message}"[:1000],
     )
     logger.warning("re-scan %s failed: %s", audit_id, message)
@@ -312,7 +384,8 @@ def _set_domains(project: Project, output: ScannerOutput) -> None:
     for rule_id, slug in wanted.items():
         if slug in domains:
             Finding.objects.filter(project=project, tool=output.tool, rule_id=rule_id).exclude(
-                domain_id=domains[slug]).update(domain_id=domains[slug])
+                domain_id=domains[slug]
+            ).update(domain_id=domains[slug])
 
 
 def _store_metrics(audit: Audit, result: ScanResult) -> None:
@@ -329,9 +402,16 @@ def _store_metrics(audit: Audit, result: ScanResult) -> None:
         extra["secrets_found"] = len(outputs["detect-secrets"].findings)
     security_parts = [n for n, p in result.parts.items() if p["domain"] == "security"]
     if security_parts and all(result.parts[n]["status"] == "ok" for n in security_parts):
-        counts = dict(Finding.objects.filter(
-            project=audit.project_id, domain__slug="security", status__in=Finding.ACTIVE_STATUSES,
-        ).values_list("severity").annotate(n=Count("id")).values_list("severity", "n"))
+        counts = dict(
+            Finding.objects.filter(
+                project=audit.project_id,
+                domain__slug="security",
+                status__in=Finding.ACTIVE_STATUSES,
+            )
+            .values_list("severity")
+            .annotate(n=Count("id"))
+            .values_list("severity", "n")
+        )
         audit.security_critical = counts.get(Severity.CRITICAL, 0)
         audit.security_high = counts.get(Severity.HIGH, 0)
         audit.security_medium = counts.get(Severity.MEDIUM, 0)
@@ -363,9 +443,16 @@ def _summary_line(project: Project, result: ScanResult) -> str:
 
 # --- Change since the previous automated audit -------------------------------------------------
 
+
 def _finding_row(f: Finding) -> dict:
-    return {"id": f.pk, "title": f.title[:200], "severity": Severity(f.severity).label.lower(),
-            "tool": f.tool, "file_path": f.file_path, "line": f.line}
+    return {
+        "id": f.pk,
+        "title": f.title[:200],
+        "severity": Severity(f.severity).label.lower(),
+        "tool": f.tool,
+        "file_path": f.file_path,
+        "line": f.line,
+    }
 
 
 def compute_change(audit: Audit) -> dict:
@@ -373,10 +460,16 @@ def compute_change(audit: Audit) -> dict:
     new_q = Q(first_seen_audit=audit)
     if audit.started_at:
         new_q |= Q(last_seen_audit=audit, reopened_at__gte=audit.started_at)
-    new = list(Finding.objects.filter(new_q, project_id=audit.project_id)
-               .only("title", "severity", "tool", "file_path", "line").order_by("-severity", "id"))
-    fixed = list(Finding.objects.filter(resolved_by_import__audit=audit)
-                 .only("title", "severity", "tool", "file_path", "line").order_by("-severity", "id"))
+    new = list(
+        Finding.objects.filter(new_q, project_id=audit.project_id)
+        .only("title", "severity", "tool", "file_path", "line")
+        .order_by("-severity", "id")
+    )
+    fixed = list(
+        Finding.objects.filter(resolved_by_import__audit=audit)
+        .only("title", "severity", "tool", "file_path", "line")
+        .order_by("-severity", "id")
+    )
     scores = dict(audit.domain_scores.values_list("domain__slug", "score"))
     prev_scores = dict(previous.domain_scores.values_list("domain__slug", "score")) if previous else {}
     domains = {}
@@ -394,21 +487,25 @@ def compute_change(audit: Audit) -> dict:
     new_serious = [f for f in new if f.severity >= Severity.HIGH]
     return {
         "previous_audit": previous.pk if previous else None,
-        "new_count": len(new), "fixed_count": len(fixed),
+        "new_count": len(new),
+        "fixed_count": len(fixed),
         "new": [_finding_row(f) for f in new[:CHANGE_LIST_LIMIT]],
         "fixed": [_finding_row(f) for f in fixed[:CHANGE_LIST_LIMIT]],
         "new_critical_or_high": len(new_serious),
         "domains": domains,
-        "global": {"before": str(g_before) if g_before is not None else None,
-                   "after": str(audit.global_score) if audit.global_score is not None else None,
-                   "delta": str(g_delta) if g_delta is not None else None},
+        "global": {
+            "before": str(g_before) if g_before is not None else None,
+            "after": str(audit.global_score) if audit.global_score is not None else None,
+            "delta": str(g_delta) if g_delta is not None else None,
+        },
         # The first automated audit is the baseline: nothing to regress from.
-        "regression": previous is not None and (
-            bool(new_serious) or (g_delta is not None and g_delta <= -REGRESSION_SCORE_DROP)),
+        "regression": previous is not None
+        and (bool(new_serious) or (g_delta is not None and g_delta <= -REGRESSION_SCORE_DROP)),
     }
 
 
 # --- Regression alert ---------------------------------------------------------------------------
+
 
 def _after_commit(audit_id: int) -> None:
     try:
@@ -425,14 +522,21 @@ def audit_notify_regression(*, audit_id: int) -> bool:
     change = details.get("change") or {}
     if not change.get("regression") or "regression_notified_at" in details:
         return False
-    claimed = Audit.objects.filter(pk=audit_id).exclude(
-        scan_details__has_key="regression_notified_at"
-    ).update(scan_details={**details, "regression_notified_at": timezone.now().isoformat()})
+    claimed = (
+        Audit.objects.filter(pk=audit_id)
+        .exclude(scan_details__has_key="regression_notified_at")
+        .update(scan_details={**details, "regression_notified_at": timezone.now().isoformat()})
+    )
     if not claimed:
         return False
     project = audit.project
-    recipients = sorted({u.email for u in [project.tech_lead, *project.members.all()]
-                         if u is not None and u.email and u.is_active})
+    recipients = sorted(
+        {
+            u.email
+            for u in [project.tech_lead, *project.members.all()]
+            if u is not None and u.email and u.is_active
+        }
+    )
     if not recipients:
         return False
     reasons = []
@@ -442,8 +546,11 @@ def audit_notify_regression(*, audit_id: int) -> bool:
     if delta is not None and Decimal(delta) <= -REGRESSION_SCORE_DROP:
         reasons.append(f"global score {change['global']['before']} → {change['global']['after']}")
     url = settings.SITE_URL + audit.get_absolute_url() if hasattr(audit, "get_absolute_url") else ""
-    lines = [f"The automated re-scan of {project.name} (commit {audit.commit_sha[:12]}) found a regression:",
-             *[f"- {r}" for r in reasons], ""]
+    lines = [
+        f"The automated re-scan of {project.name} (commit {audit.commit_sha[:12]}) found a regression:",
+        *[f"- {r}" for r in reasons],
+        "",
+    ]
     serious = [f for f in change.get("new", []) if f["severity"] in ("critical", "high")]
     for f in serious[:20]:
         where = f"{f['file_path']}:{f['line']}" if f.get("line") else f.get("file_path", "")
@@ -452,12 +559,15 @@ def audit_notify_regression(*, audit_id: int) -> bool:
         lines += ["", url]
     send_mail(
         subject=f"[auditor] Regression in {project.name}: {'; '.join(reasons)}"[:200],
-        message="\n".join(lines), from_email=None, recipient_list=recipients,
+        message="\n".join(lines),
+        from_email=None,
+        recipient_list=recipients,
     )
     return True
 
 
 # --- Pages --------------------------------------------------------------------------------------
+
 
 def scan_state(*, project_id: int) -> dict:
     """What pages show about re-scans: the running one, and the last automated audit's change."""

@@ -30,12 +30,16 @@ def project_rescan_now(request, slug: str):
     except BrokerUnavailable:
         # The service has already closed the audit it could not queue.
         logger.warning("re-scan of %s not queued: the broker is unavailable", project.slug)
-        messages.error(request, "Re-scan could not be started: the task queue is unavailable right "
-                                "now. Nothing was queued; please try again in a few minutes.")
+        messages.error(
+            request,
+            "Re-scan could not be started: the task queue is unavailable right "
+            "now. Nothing was queued; please try again in a few minutes.",
+        )
     else:
         if queued is None:
-            messages.warning(request, "A re-scan of this project is already running; it was not "
-                                      "started again.")
+            messages.warning(
+                request, "A re-scan of this project is already running; it was not started again."
+            )
         else:
             messages.success(request, "Re-scan queued. This page shows it as running until it finishes.")
     return redirect("project-detail", slug=project.slug)

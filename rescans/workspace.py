@@ -91,8 +91,15 @@ def _local_url(path: str) -> str:
 
 def validate_branch(branch: str) -> str:
     branch = (branch or "").strip() or "main"
-    if (not BRANCH_RE.match(branch) or ".." in branch or "//" in branch or "/." in branch
-            or branch.endswith(("/", ".", ".lock")) or "@{" in branch or len(branch) > 200):
+    if (
+        not BRANCH_RE.match(branch)
+        or ".." in branch
+        or "//" in branch
+        or "/." in branch
+        or branch.endswith(("/", ".", ".lock"))
+        or "@{" in branch
+        or len(branch) > 200
+    ):
         raise RepositoryError(f"Branch name {branch[:60]!r} is not a valid git branch name.")
     return branch
 
@@ -104,9 +111,15 @@ def redact(text: str) -> str:
 
 def git_command(repo: Repository, *args: str) -> list[str]:
     config = [
-        "core.hooksPath=/dev/null", "core.fsmonitor=false", "credential.helper=",
-        "protocol.allow=never", "protocol.https.allow=always", "protocol.ssh.allow=always",
-        "submodule.recurse=false", "transfer.fsckObjects=true", "advice.detachedHead=false",
+        "core.hooksPath=/dev/null",
+        "core.fsmonitor=false",
+        "credential.helper=",
+        "protocol.allow=never",
+        "protocol.https.allow=always",
+        "protocol.ssh.allow=always",
+        "submodule.recurse=false",
+        "transfer.fsckObjects=true",
+        "advice.detachedHead=false",
     ]
     if repo.kind == "local":
         config += ["protocol.file.allow=always", "safe.directory=*"]
@@ -134,21 +147,28 @@ def ssh_command() -> str:
 
 def git_env(home: str) -> dict[str, str]:
     env = safe_env(home)
-    env.update({
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_ASKPASS": "/bin/false",
-        "SSH_ASKPASS": "/bin/false",
-        "GIT_SSH_COMMAND": ssh_command(),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": "/dev/null",
-        "GIT_PROTOCOL_FROM_USER": "0",
-    })
+    env.update(
+        {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "/bin/false",
+            "SSH_ASKPASS": "/bin/false",
+            "GIT_SSH_COMMAND": ssh_command(),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_PROTOCOL_FROM_USER": "0",
+        }
+    )
     return env
 
 
 def _git(repo: Repository, args: list[str], cwd: str, home: str) -> str:
-    result = run_command(git_command(repo, *args), cwd=cwd, timeout_s=GIT_TIMEOUT_S,
-                         max_output_bytes=GIT_MAX_OUTPUT, env=git_env(home))
+    result = run_command(
+        git_command(repo, *args),
+        cwd=cwd,
+        timeout_s=GIT_TIMEOUT_S,
+        max_output_bytes=GIT_MAX_OUTPUT,
+        env=git_env(home),
+    )
     if result.returncode != 0:
         reason = "timed out" if result.timed_out else f"failed ({redact(result.stderr_tail.strip())[-500:]})"
         raise RepositoryError(f"git {args[0]} {reason}")
@@ -185,8 +205,24 @@ def checkout(*, url: str, branch: str) -> Iterator[Checkout]:
         home = os.path.join(base, "home")
         os.mkdir(home)
         target = os.path.join(base, "repo")
-        _git(repo, ["clone", "--quiet", "--depth", "1", "--single-branch", "--no-tags",
-                    "--branch", branch, "--", repo.url, target], base, home)
+        _git(
+            repo,
+            [
+                "clone",
+                "--quiet",
+                "--depth",
+                "1",
+                "--single-branch",
+                "--no-tags",
+                "--branch",
+                branch,
+                "--",
+                repo.url,
+                target,
+            ],
+            base,
+            home,
+        )
         sha = _git(repo, ["rev-parse", "HEAD"], target, home).strip()
         if not SHA_RE.match(sha):
             raise RepositoryError("git rev-parse did not print a commit SHA.")

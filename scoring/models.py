@@ -25,9 +25,7 @@ class ProjectSummary(models.Model):
     latest_audit_date = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
     global_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
-    previous_global_score = models.DecimalField(
-        max_digits=3, decimal_places=1, null=True, blank=True
-    )
+    previous_global_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     score_change = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     computed_verdict = models.CharField(
         max_length=20, choices=Audit.Verdict.choices, default=Audit.Verdict.UNKNOWN

@@ -41,8 +41,13 @@ from scoring import summaries
 FORMULA_VERSION = "1.0"
 
 # Penalty per open finding of a domain, by severity (Info, Low, Medium, High, Critical).
-SEVERITY_PENALTY = {0: Decimal("0"), 1: Decimal("0.1"), 2: Decimal("0.5"), 3: Decimal("1.5"),
-                    4: Decimal("3.0")}
+SEVERITY_PENALTY = {
+    0: Decimal("0"),
+    1: Decimal("0.1"),
+    2: Decimal("0.5"),
+    3: Decimal("1.5"),
+    4: Decimal("3.0"),
+}
 CRITICAL_FINDING_CAP = Decimal("3.0")
 CRITICAL_ITEM_CAP = Decimal("5.0")
 # Domain whose score also uses the audit's test metrics.
@@ -133,10 +138,16 @@ def _audit_checklist_q(audit: Audit, prefix: str = "") -> Q:
 
 def _evidence_by_domain(audit: Audit) -> dict[int, dict]:
     """Everything that counts for each domain of an audit, in a constant number of queries."""
-    evidence: dict[int, dict] = defaultdict(lambda: {
-        "done": 0, "applicable": 0, "critical_todo": [], "items": [],
-        "finding_counts": defaultdict(int), "findings": [],
-    })
+    evidence: dict[int, dict] = defaultdict(
+        lambda: {
+            "done": 0,
+            "applicable": 0,
+            "critical_todo": [],
+            "items": [],
+            "finding_counts": defaultdict(int),
+            "findings": [],
+        }
+    )
 
     items = (
         ChecklistItem.objects.filter(_audit_checklist_q(audit, "checklist__"), domain__isnull=False)
@@ -177,44 +188,73 @@ def _testing_components(audit: Audit) -> list[tuple[Decimal, dict]]:
     url = _audit_url(audit) + "#metrics"
     if audit.coverage_percent is not None:
         value = _clamp(Decimal(audit.coverage_percent) / TEN)
-        components.append((value, {
-            "kind": "metric", "label": f"Line coverage {audit.coverage_percent:g}%",
-            "url": url, "effect": f"component {_round(value)}",
-        }))
+        components.append(
+            (
+                value,
+                {
+                    "kind": "metric",
+                    "label": f"Line coverage {audit.coverage_percent:g}%",
+                    "url": url,
+                    "effect": f"component {_round(value)}",
+                },
+            )
+        )
     passed = audit.tests_passed or 0
     failing = (audit.tests_failed or 0) + (audit.tests_errors or 0)
     if audit.tests_passed is not None or failing:
         total = passed + failing
         if total:
             value = _clamp(TEN * passed / total)
-            components.append((value, {
-                "kind": "metric",
-                "label": f"Tests: {passed} passed, {failing} failing or in error",
-                "url": url, "effect": f"component {_round(value)}",
-            }))
+            components.append(
+                (
+                    value,
+                    {
+                        "kind": "metric",
+                        "label": f"Tests: {passed} passed, {failing} failing or in error",
+                        "url": url,
+                        "effect": f"component {_round(value)}",
+                    },
+                )
+            )
     return components
 
 
-def compute_domain_score(audit: Audit, domain: MaturityDomain, ev: dict | None
-                         ) -> tuple[Decimal | None, list[dict], str]:
+def compute_domain_score(
+    audit: Audit, domain: MaturityDomain, ev: dict | None
+) -> tuple[Decimal | None, list[dict], str]:
     """(score or None when not measured, evidence list, rationale) for one domain of one audit."""
     components: list[Decimal] = []
     why: list[dict] = []
-    ev = ev or {"done": 0, "applicable": 0, "critical_todo": [], "items": [],
-                "finding_counts": {}, "findings": []}
+    ev = ev or {
+        "done": 0,
+        "applicable": 0,
+        "critical_todo": [],
+        "items": [],
+        "finding_counts": {},
+        "findings": [],
+    }
 
     if ev["applicable"]:
         value = TEN * ev["done"] / ev["applicable"]
         components.append(value)
-        why.append({"kind": "checklist",
-                    "label": f"Checklist items done: {ev['done']} of {ev['applicable']} applicable",
-                    "url": _checklist_url(ev["items"][0]["checklist_id"]),
-                    "effect": f"component {_round(value)}"})
+        why.append(
+            {
+                "kind": "checklist",
+                "label": f"Checklist items done: {ev['done']} of {ev['applicable']} applicable",
+                "url": _checklist_url(ev["items"][0]["checklist_id"]),
+                "effect": f"component {_round(value)}",
+            }
+        )
         for item in ev["items"]:
             state = "done" if item["state"] == "done" else "to do"
-            why.append({"kind": "checklist_item",
-                        "label": f"{item['text']} ({state}{', critical' if item['is_critical'] else ''})",
-                        "url": _checklist_url(item["checklist_id"]), "effect": ""})
+            why.append(
+                {
+                    "kind": "checklist_item",
+                    "label": f"{item['text']} ({state}{', critical' if item['is_critical'] else ''})",
+                    "url": _checklist_url(item["checklist_id"]),
+                    "effect": "",
+                }
+            )
 
     if domain.slug == TESTING_DOMAIN_SLUG:
         for value, entry in _testing_components(audit):
@@ -230,15 +270,26 @@ def compute_domain_score(audit: Audit, domain: MaturityDomain, ev: dict | None
     penalty = sum((SEVERITY_PENALTY[sev] * n for sev, n in counts.items()), ZERO)
     score = _clamp(base - penalty)
     if penalty:
-        summary = ", ".join(f"{n} {Severity(sev).label.lower()}"
-                            for sev, n in sorted(counts.items(), reverse=True) if n)
-        why.append({"kind": "findings", "label": f"Open findings: {summary}", "url": "",
-                    "effect": f"-{_round(penalty)}"})
+        summary = ", ".join(
+            f"{n} {Severity(sev).label.lower()}" for sev, n in sorted(counts.items(), reverse=True) if n
+        )
+        why.append(
+            {
+                "kind": "findings",
+                "label": f"Open findings: {summary}",
+                "url": "",
+                "effect": f"-{_round(penalty)}",
+            }
+        )
     for finding in ev["findings"]:
-        why.append({"kind": "finding",
-                    "label": f"[{Severity(finding['severity']).label}] {finding['title']}",
-                    "url": _finding_url(finding["id"]),
-                    "effect": f"-{SEVERITY_PENALTY[finding['severity']]}"})
+        why.append(
+            {
+                "kind": "finding",
+                "label": f"[{Severity(finding['severity']).label}] {finding['title']}",
+                "url": _finding_url(finding["id"]),
+                "effect": f"-{SEVERITY_PENALTY[finding['severity']]}",
+            }
+        )
 
     caps = []
     if counts.get(Severity.CRITICAL):
@@ -246,18 +297,27 @@ def compute_domain_score(audit: Audit, domain: MaturityDomain, ev: dict | None
     if ev["critical_todo"]:
         caps.append((CRITICAL_ITEM_CAP, "a critical checklist item still to do"))
         for item in ev["critical_todo"]:
-            why.append({"kind": "cap", "label": f"Critical item to do: {item['text']}",
-                        "url": _checklist_url(item["checklist_id"]),
-                        "effect": f"caps at {CRITICAL_ITEM_CAP}"})
+            why.append(
+                {
+                    "kind": "cap",
+                    "label": f"Critical item to do: {item['text']}",
+                    "url": _checklist_url(item["checklist_id"]),
+                    "effect": f"caps at {CRITICAL_ITEM_CAP}",
+                }
+            )
     for cap, reason in caps:
         if score > cap:
             score = cap
-            why.insert(0, {"kind": "cap", "label": f"Capped at {cap} by {reason}", "url": "",
-                           "effect": f"cap {cap}"})
+            why.insert(
+                0, {"kind": "cap", "label": f"Capped at {cap} by {reason}", "url": "", "effect": f"cap {cap}"}
+            )
     score = _round(score)
-    rationale = (f"Computed (formula {FORMULA_VERSION}): base {_round(base)}"
-                 f" from {len(components)} component(s), findings penalty {_round(penalty)}"
-                 + (f", capped at {min(c for c, _ in caps)}" if caps else "") + f" = {score}.")
+    rationale = (
+        f"Computed (formula {FORMULA_VERSION}): base {_round(base)}"
+        f" from {len(components)} component(s), findings penalty {_round(penalty)}"
+        + (f", capped at {min(c for c, _ in caps)}" if caps else "")
+        + f" = {score}."
+    )
     return score, why, rationale
 
 
@@ -270,8 +330,9 @@ def global_score(scores: list[tuple[Decimal | None, Decimal]]) -> Decimal | None
     return _round(sum((Decimal(s) * w for s, w in measured), ZERO) / total_weight)
 
 
-def readiness_verdict(*, global_score: Decimal | None, open_critical: int, open_high: int,
-                      critical_items_todo: int) -> str:
+def readiness_verdict(
+    *, global_score: Decimal | None, open_critical: int, open_high: int, critical_items_todo: int
+) -> str:
     """The readiness gate.
 
     production ready: no open critical or high finding, every critical item done, global >= 7;
@@ -299,7 +360,8 @@ def verdict_mismatch(audit: Audit) -> str:
 
 def gate_inputs(audit: Audit) -> dict[str, int]:
     counts = Finding.objects.filter(
-        project_id=audit.project_id, status__in=Finding.ACTIVE_STATUSES,
+        project_id=audit.project_id,
+        status__in=Finding.ACTIVE_STATUSES,
         severity__gte=Severity.HIGH,
     ).aggregate(
         critical=Count("id", filter=Q(severity=Severity.CRITICAL)),
@@ -308,8 +370,11 @@ def gate_inputs(audit: Audit) -> dict[str, int]:
     critical_todo = ChecklistItem.objects.filter(
         _audit_checklist_q(audit, "checklist__"), is_critical=True, state=ItemState.TODO
     ).count()
-    return {"open_critical": counts["critical"], "open_high": counts["high"],
-            "critical_items_todo": critical_todo}
+    return {
+        "open_critical": counts["critical"],
+        "open_high": counts["high"],
+        "critical_items_todo": critical_todo,
+    }
 
 
 # --- services -------------------------------------------------------------------------------
@@ -338,10 +403,16 @@ def audit_recompute(*, audit: Audit) -> None:
             # A stated score is kept; its "why" shows what the evidence alone would give, so a
             # reader can compare the two.
             shown = "not measured (no evidence)" if score is None else str(score)
-            current.evidence = [{"kind": "check", "url": "", "effect": "",
-                                 "value": None if score is None else str(score),
-                                 "label": f"From the evidence alone, formula {FORMULA_VERSION} "
-                                          f"would give {shown}"}, *why]
+            current.evidence = [
+                {
+                    "kind": "check",
+                    "url": "",
+                    "effect": "",
+                    "value": None if score is None else str(score),
+                    "label": f"From the evidence alone, formula {FORMULA_VERSION} would give {shown}",
+                },
+                *why,
+            ]
             stated.append(current)
             continue
         if score is None:
@@ -349,9 +420,17 @@ def audit_recompute(*, audit: Audit) -> None:
                 to_delete.append(current.pk)
             continue
         if current is None:
-            to_create.append(DomainScore(audit=audit, domain=domain, score=score,
-                                         source=DomainScore.Source.COMPUTED, rationale=rationale,
-                                         evidence=why, formula_version=FORMULA_VERSION))
+            to_create.append(
+                DomainScore(
+                    audit=audit,
+                    domain=domain,
+                    score=score,
+                    source=DomainScore.Source.COMPUTED,
+                    rationale=rationale,
+                    evidence=why,
+                    formula_version=FORMULA_VERSION,
+                )
+            )
         else:
             current.score, current.rationale, current.evidence = score, rationale, why
             current.formula_version = FORMULA_VERSION
@@ -374,13 +453,15 @@ def audit_recompute(*, audit: Audit) -> None:
 
 def _save_global_and_verdict(audit: Audit, domains: list[MaturityDomain] | None = None) -> None:
     weights = {d.pk: d.weight for d in (domains or MaturityDomain.objects.all())}
-    pairs = [(score, weights.get(domain_id, ZERO))
-             for domain_id, score in DomainScore.objects.filter(audit=audit)
-             .values_list("domain_id", "score")]
+    pairs = [
+        (score, weights.get(domain_id, ZERO))
+        for domain_id, score in DomainScore.objects.filter(audit=audit).values_list("domain_id", "score")
+    ]
     audit.global_score = global_score(pairs)
     audit.computed_verdict = readiness_verdict(global_score=audit.global_score, **gate_inputs(audit))
     Audit.objects.filter(pk=audit.pk).update(
-        global_score=audit.global_score, computed_verdict=audit.computed_verdict,
+        global_score=audit.global_score,
+        computed_verdict=audit.computed_verdict,
         updated_at=timezone.now(),
     )
 
@@ -402,13 +483,17 @@ def global_scores_refresh_all(*, reason_domain_id: int | None = None) -> int:
     from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
     from django.db.models.functions import Round
 
-
-    measured = DomainScore.objects.filter(audit=OuterRef("pk"), score__isnull=False,
-                                          domain__weight__gt=0)
-    weighted = (measured.values("audit").annotate(
-        mean=ExpressionWrapper(Sum(F("score") * F("domain__weight")) / Sum("domain__weight"),
-                               output_field=DecimalField(max_digits=6, decimal_places=3)),
-    ).values("mean"))
+    measured = DomainScore.objects.filter(audit=OuterRef("pk"), score__isnull=False, domain__weight__gt=0)
+    weighted = (
+        measured.values("audit")
+        .annotate(
+            mean=ExpressionWrapper(
+                Sum(F("score") * F("domain__weight")) / Sum("domain__weight"),
+                output_field=DecimalField(max_digits=6, decimal_places=3),
+            ),
+        )
+        .values("mean")
+    )
     Audit.objects.update(global_score=Round(Subquery(weighted), 1))
     count = 0
     for project_id in Project.objects.values_list("pk", flat=True).iterator():
@@ -430,12 +515,17 @@ def enqueue_global_refresh(domain_id: int) -> None:
     except Exception:  # broker down: the weights are saved; recompute_scores can catch up
         logging.getLogger(__name__).exception(
             "Could not queue the global score refresh after domain %s changed; run "
-            "`manage.py recompute_scores` once the broker is back.", domain_id)
+            "`manage.py recompute_scores` once the broker is back.",
+            domain_id,
+        )
 
 
 def latest_completed_audit(project_id: int) -> Audit | None:
-    return (Audit.objects.filter(project_id=project_id, status=Audit.Status.COMPLETED)
-            .order_by("-audit_date", "-id").first())
+    return (
+        Audit.objects.filter(project_id=project_id, status=Audit.Status.COMPLETED)
+        .order_by("-audit_date", "-id")
+        .first()
+    )
 
 
 def project_recompute(*, project_id: int) -> None:
@@ -452,8 +542,7 @@ def project_recompute(*, project_id: int) -> None:
 def schedule_recompute(*, project_id: int) -> None:
     """Recompute the project's latest completed audit once the current transaction commits
     (at once outside a transaction). Several calls in one transaction recompute once."""
-    once_after_commit(("project", project_id),
-                       lambda: project_recompute(project_id=project_id))
+    once_after_commit(("project", project_id), lambda: project_recompute(project_id=project_id))
 
 
 def schedule_audit_refresh(*, audit_id: int) -> None:

@@ -38,7 +38,9 @@ def _reference_data_for_transactional_tests(request):
     for role, perms in roles.items():
         group, created = Group.objects.get_or_create(name=role)
         if created:
-            group.permissions.add(*[
-                Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
-                for action, app_label, model in perms
-            ])
+            group.permissions.add(
+                *[
+                    Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
+                    for action, app_label, model in perms
+                ]
+            )

@@ -35,15 +35,26 @@ def live_database_url(host: str | None = None, port: int | None = None) -> str:
     s = connection.settings_dict
     user = quote(s["USER"] or "")
     password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
-    return (f"postgres://{user}{password}@{host or s['HOST'] or '127.0.0.1'}:"
-            f"{port or s['PORT'] or 5432}/{s['NAME']}")
+    return (
+        f"postgres://{user}{password}@{host or s['HOST'] or '127.0.0.1'}:"
+        f"{port or s['PORT'] or 5432}/{s['NAME']}"
+    )
 
 
 def collect_static(target: Path) -> None:
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
-           "STATIC_ROOT": str(target)}
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-                   cwd=ROOT, env=env, check=True, timeout=300)
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "STATIC_ROOT": str(target),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
 
 
 class Response:
@@ -56,19 +67,27 @@ class Response:
 
 
 class LiveServer:
-    def __init__(self, *, static_root: Path, database_url: str, broker_url: str, workers: int = 1,
-                 **extra_env: str):
+    def __init__(
+        self, *, static_root: Path, database_url: str, broker_url: str, workers: int = 1, **extra_env: str
+    ):
         self.port = free_port()
         self.log = tempfile.TemporaryFile()
         self.env = {
             **os.environ,
             # The same key as the test process: it signs the sessions login_as() creates.
-            "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-            "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
-            "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url,
-            "STATIC_ROOT": str(static_root), "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "WEB_CONCURRENCY": str(workers), "GUNICORN_MAX_REQUESTS": "0", "LOG_LEVEL": "WARNING",
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": broker_url,
+            "STATIC_ROOT": str(static_root),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_MAX_REQUESTS": "0",
+            "LOG_LEVEL": "WARNING",
             **extra_env,
         }
         self.cookies: dict[str, str] = {}
@@ -76,7 +95,10 @@ class LiveServer:
     def __enter__(self) -> LiveServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "auditor.wsgi"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -102,8 +124,9 @@ class LiveServer:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
 
-    def request(self, method: str, path: str, data: dict | None = None, timeout: float = 30,
-                anonymous: bool = False) -> Response:
+    def request(
+        self, method: str, path: str, data: dict | None = None, timeout: float = 30, anonymous: bool = False
+    ) -> Response:
         headers = {"Host": "127.0.0.1"}
         if self.cookies and not anonymous:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -121,8 +144,9 @@ class LiveServer:
                 if header.lower() == "set-cookie":
                     name, _, rest = value.partition("=")
                     self.cookies[name] = rest.split(";", 1)[0]
-            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, payload,
-                            time.monotonic() - started)
+            return Response(
+                raw.status, {k.lower(): v for k, v in raw.getheaders()}, payload, time.monotonic() - started
+            )
         finally:
             conn.close()
 

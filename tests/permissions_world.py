@@ -30,18 +30,26 @@ def build_side(project: Project, tag: str) -> Side:
     project.repository_url = "https://example.com/repo.git"
     project.save()
     audit = Audit.objects.create(project=project, title=f"Audit {tag}", status="completed")
-    score = DomainScore.objects.create(audit=audit, domain=MaturityDomain.objects.get(slug="security"),
-                                       score="5.0")
-    finding = Finding.objects.create(project=project, title=f"Finding {tag}", fingerprint=f"fp-{tag}",
-                                     last_seen_audit=audit)
+    score = DomainScore.objects.create(
+        audit=audit, domain=MaturityDomain.objects.get(slug="security"), score="5.0"
+    )
+    finding = Finding.objects.create(
+        project=project, title=f"Finding {tag}", fingerprint=f"fp-{tag}", last_seen_audit=audit
+    )
     run = ImportRun.objects.create(project=project, audit=audit, format="sarif", status="succeeded")
     token, raw = api_token_create(project=project, name=f"CI {tag}")
     checklist = Checklist.objects.create(project=project, title=f"Checklist {tag}")
     project_refresh_summary(project_id=project.pk)
     side = Side(project, audit, score, finding, run, token, raw, checklist)
     side.ids = {
-        "slug": project.slug, "project": project.pk, "audit": audit.pk, "score": score.pk,
-        "finding": finding.pk, "run": run.pk, "token": token.pk, "checklist": checklist.pk,
+        "slug": project.slug,
+        "project": project.pk,
+        "audit": audit.pk,
+        "score": score.pk,
+        "finding": finding.pk,
+        "run": run.pk,
+        "token": token.pk,
+        "checklist": checklist.pk,
     }
     return side
 

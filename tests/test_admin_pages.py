@@ -29,15 +29,29 @@ def make_rows(project, owner, domain, suffix=""):
     """One row of every model of ours, belonging to `project`."""
     audit = Audit.objects.create(project=project, title=f"Audit{suffix}", global_score=Decimal("6.5"))
     DomainScore.objects.create(audit=audit, domain=domain, score=Decimal("5"))
-    finding = Finding.objects.create(project=project, title=f"Finding{suffix}",
-                                     fingerprint=f"fp{suffix}", domain=domain, first_seen_audit=audit)
+    finding = Finding.objects.create(
+        project=project,
+        title=f"Finding{suffix}",
+        fingerprint=f"fp{suffix}",
+        domain=domain,
+        first_seen_audit=audit,
+    )
     ImportRun.objects.create(project=project, audit=audit, format="bandit", status="succeeded")
-    ApiToken.objects.create(project=project, name=f"CI{suffix}", prefix="abc",
-                            token_hash=hashlib.sha256(f"{project.pk}{suffix}".encode()).hexdigest())
+    ApiToken.objects.create(
+        project=project,
+        name=f"CI{suffix}",
+        prefix="abc",
+        token_hash=hashlib.sha256(f"{project.pk}{suffix}".encode()).hexdigest(),
+    )
     template = ChecklistTemplate.objects.create(name=f"Deploy{suffix}", slug=f"deploy{suffix}")
     ChecklistTemplateItem.objects.create(template=template, text="Enable HTTPS", domain=domain)
-    checklist = Checklist.objects.create(project=project, title=f"Checklist{suffix}", owner=owner,
-                                         template=template, due_date=dt.date(2030, 1, 1))
+    checklist = Checklist.objects.create(
+        project=project,
+        title=f"Checklist{suffix}",
+        owner=owner,
+        template=template,
+        due_date=dt.date(2030, 1, 1),
+    )
     item = ChecklistItem.objects.create(checklist=checklist, text="Enable HTTPS", domain=domain)
     ChecklistItemHistory.objects.create(item=item, user=owner, from_state="todo", to_state="done")
     ReminderDelivery.objects.get_or_create(owner=owner, day=dt.date(2030, 1, 1))
@@ -86,9 +100,12 @@ def request_for(user):
 def test_a_tech_lead_sees_every_page_of_their_own_project(client, tech_lead, world, project):
     client.force_login(tech_lead)
     ours = world["ours"]
-    for model, obj in [("projects.project", project), ("projects.audit", ours["audit"]),
-                       ("findings.finding", ours["finding"]),
-                       ("checklists.checklist", ours["checklist"])]:
+    for model, obj in [
+        ("projects.project", project),
+        ("projects.audit", ours["audit"]),
+        ("findings.finding", ours["finding"]),
+        ("checklists.checklist", ours["checklist"]),
+    ]:
         app_label, model_name = model.split(".")
         changelist = reverse(f"admin:{app_label}_{model_name}_changelist")
         response = client.get(changelist)
@@ -101,10 +118,12 @@ def test_a_tech_lead_sees_every_page_of_their_own_project(client, tech_lead, wor
 
 def test_a_tech_lead_does_not_see_other_projects_in_lists(client, tech_lead, world):
     client.force_login(tech_lead)
-    for url_name, hidden in [("admin:projects_project_changelist", "AetherFlow"),
-                             ("admin:findings_finding_changelist", "Finding-other"),
-                             ("admin:checklists_checklist_changelist", "Checklist-other"),
-                             ("admin:projects_audit_changelist", "Audit-other")]:
+    for url_name, hidden in [
+        ("admin:projects_project_changelist", "AetherFlow"),
+        ("admin:findings_finding_changelist", "Finding-other"),
+        ("admin:checklists_checklist_changelist", "Checklist-other"),
+        ("admin:projects_audit_changelist", "Audit-other"),
+    ]:
         content = client.get(reverse(url_name)).content.decode()
         assert hidden not in content, url_name
 
@@ -117,20 +136,25 @@ def test_a_tech_lead_gets_403_on_another_projects_checklist(client, tech_lead, w
     assert client.get(url).status_code == 403
 
 
-def test_a_tech_lead_cannot_tick_an_item_of_another_projects_checklist_by_post(
-    client, tech_lead, world
-):
+def test_a_tech_lead_cannot_tick_an_item_of_another_projects_checklist_by_post(client, tech_lead, world):
     client.force_login(tech_lead)
     theirs = world["theirs"]["checklist"]
     item = world["theirs"]["item"]
     url = reverse("admin:checklists_checklist_change", args=[theirs.pk])
     data = {
-        "project": theirs.project_id, "title": theirs.title, "owner": tech_lead.pk,
+        "project": theirs.project_id,
+        "title": theirs.title,
+        "owner": tech_lead.pk,
         "due_date": "2030-01-01",
-        "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "1",
-        "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "1000",
-        "items-0-id": item.pk, "items-0-checklist": theirs.pk, "items-0-state": "done",
-        "items-0-note": "", "items-0-evidence_url": "",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "1",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-id": item.pk,
+        "items-0-checklist": theirs.pk,
+        "items-0-state": "done",
+        "items-0-note": "",
+        "items-0-evidence_url": "",
     }
 
     assert client.post(url, data).status_code == 403
@@ -142,14 +166,14 @@ def test_a_tech_lead_cannot_tick_an_item_of_another_projects_checklist_by_post(
 def test_a_tech_lead_gets_403_on_another_projects_finding_and_audit(client, tech_lead, world):
     client.force_login(tech_lead)
     theirs = world["theirs"]
-    for url in [reverse("admin:findings_finding_change", args=[theirs["finding"].pk]),
-                reverse("admin:projects_audit_change", args=[theirs["audit"].pk])]:
+    for url in [
+        reverse("admin:findings_finding_change", args=[theirs["finding"].pk]),
+        reverse("admin:projects_audit_change", args=[theirs["audit"].pk]),
+    ]:
         assert client.get(url).status_code == 403, url
 
 
-def test_a_tech_lead_can_change_the_status_of_their_findings_but_nothing_else(
-    client, tech_lead, world
-):
+def test_a_tech_lead_can_change_the_status_of_their_findings_but_nothing_else(client, tech_lead, world):
     client.force_login(tech_lead)
     finding = world["ours"]["finding"]
     url = reverse("admin:findings_finding_change", args=[finding.pk])
@@ -164,9 +188,11 @@ def test_a_tech_lead_can_change_the_status_of_their_findings_but_nothing_else(
 
 def test_a_manager_sees_everything(client, manager, world):
     client.force_login(manager)
-    for obj, url_name in [(world["theirs"]["checklist"], "admin:checklists_checklist_change"),
-                          (world["ours"]["finding"], "admin:findings_finding_change"),
-                          (world["theirs"]["audit"], "admin:projects_audit_change")]:
+    for obj, url_name in [
+        (world["theirs"]["checklist"], "admin:checklists_checklist_change"),
+        (world["ours"]["finding"], "admin:findings_finding_change"),
+        (world["theirs"]["audit"], "admin:projects_audit_change"),
+    ]:
         assert client.get(reverse(url_name, args=[obj.pk])).status_code == 200
 
 
@@ -174,15 +200,23 @@ def test_a_manager_cannot_save_anything(client, manager, world, project, securit
     client.force_login(manager)
     checklist = world["ours"]["checklist"]
     attempts = [
-        (reverse("admin:projects_project_change", args=[project.pk]),
-         {"name": "Hijacked", "slug": project.slug}),
+        (
+            reverse("admin:projects_project_change", args=[project.pk]),
+            {"name": "Hijacked", "slug": project.slug},
+        ),
         (reverse("admin:projects_project_add"), {"name": "New", "slug": "new"}),
-        (reverse("admin:findings_finding_change", args=[world["ours"]["finding"].pk]),
-         {"status": "false_positive"}),
-        (reverse("admin:checklists_checklist_change", args=[checklist.pk]),
-         {"title": "Hijacked", "project": project.pk}),
-        (reverse("admin:projects_maturitydomain_change", args=[security.pk]),
-         {"name": "Security", "slug": "security", "weight": "9"}),
+        (
+            reverse("admin:findings_finding_change", args=[world["ours"]["finding"].pk]),
+            {"status": "false_positive"},
+        ),
+        (
+            reverse("admin:checklists_checklist_change", args=[checklist.pk]),
+            {"title": "Hijacked", "project": project.pk},
+        ),
+        (
+            reverse("admin:projects_maturitydomain_change", args=[security.pk]),
+            {"name": "Security", "slug": "security", "weight": "9"},
+        ),
         (reverse("admin:projects_audit_delete", args=[world["ours"]["audit"].pk]), {"post": "yes"}),
     ]
     for url, data in attempts:
@@ -196,11 +230,17 @@ def test_a_manager_cannot_save_anything(client, manager, world, project, securit
 def test_an_auditor_can_create_an_audit(client, auditor_user, project):
     client.force_login(auditor_user)
     data = {
-        "project": project.pk, "title": "Security review", "kind": "manual",
-        "audit_date": "2026-01-15", "status": "draft", "stated_verdict": "unknown",
+        "project": project.pk,
+        "title": "Security review",
+        "kind": "manual",
+        "audit_date": "2026-01-15",
+        "status": "draft",
+        "stated_verdict": "unknown",
         "extra_metrics": "{}",
-        "domain_scores-TOTAL_FORMS": "0", "domain_scores-INITIAL_FORMS": "0",
-        "domain_scores-MIN_NUM_FORMS": "0", "domain_scores-MAX_NUM_FORMS": "1000",
+        "domain_scores-TOTAL_FORMS": "0",
+        "domain_scores-INITIAL_FORMS": "0",
+        "domain_scores-MIN_NUM_FORMS": "0",
+        "domain_scores-MAX_NUM_FORMS": "1000",
     }
     response = client.post(reverse("admin:projects_audit_add"), data)
 
@@ -208,14 +248,18 @@ def test_an_auditor_can_create_an_audit(client, auditor_user, project):
     assert Audit.objects.get(title="Security review").valid_until == dt.date(2026, 4, 15)
 
 
-@pytest.mark.parametrize("url_name", [
-    "admin:findings_finding_changelist",
-    "admin:projects_audit_changelist",
-    "admin:checklists_checklist_changelist",
-    "admin:projects_project_changelist",
-])
-def test_changelist_query_count_does_not_grow_with_rows(client, admin, tech_lead, security,
-                                                        project, url_name):
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:findings_finding_changelist",
+        "admin:projects_audit_changelist",
+        "admin:checklists_checklist_changelist",
+        "admin:projects_project_changelist",
+    ],
+)
+def test_changelist_query_count_does_not_grow_with_rows(
+    client, admin, tech_lead, security, project, url_name
+):
     client.force_login(admin)
     make_rows(project, tech_lead, security, suffix="-1")
     cache.clear()  # both measured requests fill the same caches (the findings tool filter)

@@ -19,10 +19,20 @@ def test_changing_an_audit_in_the_admin_records_the_user_and_before_and_after(cl
     url = reverse("admin:projects_audit_change", args=[audit.pk])
     form = client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"project": audit.project_id, "title": "Backend audit V3", "kind": "manual",
-                 "status": "completed", "stated_verdict": "unknown", "computed_verdict": "unknown",
-                 "audit_date": "2026-01-10", "extra_metrics": "{}", "warnings": "[]",
-                 "scan_details": "{}"})
+    data.update(
+        {
+            "project": audit.project_id,
+            "title": "Backend audit V3",
+            "kind": "manual",
+            "status": "completed",
+            "stated_verdict": "unknown",
+            "computed_verdict": "unknown",
+            "audit_date": "2026-01-10",
+            "extra_metrics": "{}",
+            "warnings": "[]",
+            "scan_details": "{}",
+        }
+    )
     for prefix in ("domain_scores",):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
 
@@ -132,8 +142,10 @@ def test_nobody_can_edit_or_delete_the_trail_through_the_admin(client, admin, pr
 
     change = client.post(reverse("admin:auditlog_logentry_change", args=[entry.pk]), {"changes": "{}"})
     delete = client.post(reverse("admin:auditlog_logentry_delete", args=[entry.pk]), {"post": "yes"})
-    bulk = client.post(reverse("admin:auditlog_logentry_changelist"),
-                       {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"})
+    bulk = client.post(
+        reverse("admin:auditlog_logentry_changelist"),
+        {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
+    )
 
     assert change.status_code == 403
     assert delete.status_code == 403

@@ -17,8 +17,9 @@ def test_pages_render_and_rescan_now_explains_when_the_broker_is_down(
     project.save()
     audit = Audit.objects.create(project=project, title="Backend audit", status="completed")
 
-    with LiveServer(static_root=collected_static, database_url=live_database_url(),
-                    broker_url=DEAD_BROKER) as server:
+    with LiveServer(
+        static_root=collected_static, database_url=live_database_url(), broker_url=DEAD_BROKER
+    ) as server:
         health = server.get("/healthz")
         assert health.status == 503
         assert '"broker": "unavailable"' in health.text
@@ -29,8 +30,9 @@ def test_pages_render_and_rescan_now_explains_when_the_broker_is_down(
             assert page.status == 200, (path, page.status, server.server_log()[-2000:])
 
         token = server.csrf_token(server.get("/admin/projects/project/").text)
-        response = server.post(f"/projects/{project.slug}/rescan/", {"csrfmiddlewaretoken": token},
-                               timeout=30)
+        response = server.post(
+            f"/projects/{project.slug}/rescan/", {"csrfmiddlewaretoken": token}, timeout=30
+        )
         assert response.status == 302, (response.status, server.server_log()[-3000:])
         assert response.elapsed < 15
         page = server.get(response.headers["location"])

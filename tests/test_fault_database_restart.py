@@ -25,8 +25,12 @@ def test_requests_fail_fast_with_503_during_a_database_outage_and_recover_after_
     stop = threading.Event()
 
     try:
-        with LiveServer(static_root=collected_static, broker_url="redis://127.0.0.1:9/0",
-                        database_url=live_database_url(port=proxy.port), workers=2) as server:
+        with LiveServer(
+            static_root=collected_static,
+            broker_url="redis://127.0.0.1:9/0",
+            database_url=live_database_url(port=proxy.port),
+            workers=2,
+        ) as server:
             server.login_as(manager)
             for path in pages * 2:
                 assert server.get(path).status == 200

@@ -16,18 +16,33 @@ from tests.smtp_server import SmtpServer
 
 def send_reminders(smtp_port: int) -> subprocess.CompletedProcess:
     """The reminder run as production runs it: a separate process configured by EMAIL_URL."""
-    env = {**os.environ, "DATABASE_URL": live_database_url(), "DEBUG": "false",
-           "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "EMAIL_TIMEOUT": "5"}
-    return subprocess.run([sys.executable, "manage.py", "send_checklist_reminders"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DATABASE_URL": live_database_url(),
+        "DEBUG": "false",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "EMAIL_TIMEOUT": "5",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "send_checklist_reminders"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.postgresql  # a live gunicorn on the test database (tests/live.py)
 def test_a_refusing_mail_server_is_recorded_and_the_next_run_delivers(transactional_db, project):
     owner = make_user("owner-of-checklist")
-    checklist = Checklist.objects.create(project=project, owner=owner, title="Go-live checklist",
-                                         due_date=timezone.localdate() - dt.timedelta(days=2))
+    checklist = Checklist.objects.create(
+        project=project,
+        owner=owner,
+        title="Go-live checklist",
+        due_date=timezone.localdate() - dt.timedelta(days=2),
+    )
     ChecklistItem.objects.create(checklist=checklist, text="Backups restored once", state="todo")
 
     refusing = SmtpServer(refuse=True)

@@ -23,25 +23,44 @@ APPLICATION_NAME = "auditor-fault-killed-import"
 
 
 def sarif_report(results: int) -> bytes:
-    return json.dumps({
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "semgrep", "rules": []}},
-            "results": [{
-                "ruleId": f"rule-{i % 50}", "level": "error",
-                "message": {"text": f"Finding number {i}"},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f"src/module_{i}.py"}, "region": {"startLine": i + 1},
-                }}],
-            } for i in range(results)],
-        }],
-    }).encode()
+    return json.dumps(
+        {
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {"driver": {"name": "semgrep", "rules": []}},
+                    "results": [
+                        {
+                            "ruleId": f"rule-{i % 50}",
+                            "level": "error",
+                            "message": {"text": f"Finding number {i}"},
+                            "locations": [
+                                {
+                                    "physicalLocation": {
+                                        "artifactLocation": {"uri": f"src/module_{i}.py"},
+                                        "region": {"startLine": i + 1},
+                                    }
+                                }
+                            ],
+                        }
+                        for i in range(results)
+                    ],
+                }
+            ],
+        }
+    ).encode()
 
 
 def multipart(content: bytes) -> tuple[bytes, str]:
     boundary = "auditorfaulttestboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.sarif\"\r\n"
-            "Content-Type: application/json\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.sarif"\r\n'
+            "Content-Type: application/json\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -55,7 +74,9 @@ def long_import_transaction_backend() -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND xact_start IS NOT NULL"
-            " AND now() - xact_start > interval '300 milliseconds'", [APPLICATION_NAME])
+            " AND now() - xact_start > interval '300 milliseconds'",
+            [APPLICATION_NAME],
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -69,21 +90,35 @@ def backend_alive(pid: int) -> bool:
 @pytest.mark.slow
 @pytest.mark.postgresql  # a live gunicorn on the test database (tests/live.py)
 def test_a_worker_killed_mid_import_leaves_no_partial_import_and_a_failed_run(
-        transactional_db, collected_static, project):
+    transactional_db, collected_static, project
+):
     _token, raw = api_token_create(project=project, name="CI")
     body, content_type = multipart(sarif_report(30000))
     url = live_database_url() + f"?application_name={APPLICATION_NAME}"
 
-    with LiveServer(static_root=collected_static, database_url=url, broker_url="redis://127.0.0.1:9/0",
-                    workers=1, GUNICORN_TIMEOUT="120") as server:
+    with LiveServer(
+        static_root=collected_static,
+        database_url=url,
+        broker_url="redis://127.0.0.1:9/0",
+        workers=1,
+        GUNICORN_TIMEOUT="120",
+    ) as server:
         [worker] = worker_pids(server.proc.pid)
         outcome = {}
 
         def upload():
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
             try:
-                conn.request("POST", f"/api/projects/{project.slug}/scans/", body=body, headers={
-                    "Host": "127.0.0.1", "Authorization": f"Bearer {raw}", "Content-Type": content_type})
+                conn.request(
+                    "POST",
+                    f"/api/projects/{project.slug}/scans/",
+                    body=body,
+                    headers={
+                        "Host": "127.0.0.1",
+                        "Authorization": f"Bearer {raw}",
+                        "Content-Type": content_type,
+                    },
+                )
                 outcome["status"] = conn.getresponse().status
             except (OSError, http.client.HTTPException) as exc:
                 outcome["error"] = type(exc).__name__
@@ -102,8 +137,11 @@ def test_a_worker_killed_mid_import_leaves_no_partial_import_and_a_failed_run(
             while backend is None and time.monotonic() < deadline and sender.is_alive():
                 backend = long_import_transaction_backend()
                 time.sleep(0.05)
-            assert backend is not None, ("the import never reached its write transaction",
-                                         outcome, server.server_log()[-2000:])
+            assert backend is not None, (
+                "the import never reached its write transaction",
+                outcome,
+                server.server_log()[-2000:],
+            )
 
             os.kill(worker, signal.SIGKILL)  # the worker dies with the transaction open
             locker.rollback()  # let the orphaned session run into its dead client
@@ -127,8 +165,16 @@ def test_a_worker_killed_mid_import_leaves_no_partial_import_and_a_failed_run(
         while time.monotonic() < deadline:
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
             try:
-                conn.request("POST", f"/api/projects/{project.slug}/scans/", body=small_body, headers={
-                    "Host": "127.0.0.1", "Authorization": f"Bearer {raw}", "Content-Type": small_type})
+                conn.request(
+                    "POST",
+                    f"/api/projects/{project.slug}/scans/",
+                    body=small_body,
+                    headers={
+                        "Host": "127.0.0.1",
+                        "Authorization": f"Bearer {raw}",
+                        "Content-Type": small_type,
+                    },
+                )
                 status = conn.getresponse().status
                 break
             except OSError:
@@ -139,5 +185,6 @@ def test_a_worker_killed_mid_import_leaves_no_partial_import_and_a_failed_run(
         assert worker_pids(server.proc.pid) != [worker]
 
     assert Finding.objects.filter(project=project).count() == 3
-    assert list(ImportRun.objects.filter(project=project).order_by("pk")
-                .values_list("status", flat=True)) == ["failed", "succeeded"]
+    assert list(
+        ImportRun.objects.filter(project=project).order_by("pk").values_list("status", flat=True)
+    ) == ["failed", "succeeded"]

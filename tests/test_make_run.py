@@ -55,18 +55,33 @@ def fresh_clone(tmp_path) -> Path:
 def test_make_run_serves_the_demo_to_the_manager_and_stops_on_ctrl_c(fresh_clone, tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "EMAIL_URL",
-                        "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV", "AUDITOR_VAR_DIR"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "SECRET_KEY",
+            "DEBUG",
+            "EMAIL_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "VIRTUAL_ENV",
+            "AUDITOR_VAR_DIR",
+        }
+    }
     log_path = tmp_path / "make-run.log"
     with open(log_path, "wb") as log:
-        make = subprocess.Popen(["make", "run", f"ADDR=127.0.0.1:{port}"], cwd=fresh_clone,
-                                env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    try:
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        make = subprocess.Popen(
+            ["make", "run", f"ADDR=127.0.0.1:{port}"],
+            cwd=fresh_clone,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+    try:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         deadline = time.monotonic() + STARTUP_TIMEOUT
         status = None
         while time.monotonic() < deadline and make.poll() is None:
@@ -85,17 +100,31 @@ def test_make_run_serves_the_demo_to_the_manager_and_stops_on_ctrl_c(fresh_clone
 
         status, page = get(opener, f"{base}/admin/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode({"username": "manager", "password": MANAGER_PASSWORD,
-                                       "csrfmiddlewaretoken": token, "next": "/admin/"}).encode()
-        request = urllib.request.Request(f"{base}/admin/login/", data=form,  # noqa: S310 (loopback http)
-                                         headers={"Referer": f"{base}/admin/login/"})
+        form = urllib.parse.urlencode(
+            {
+                "username": "manager",
+                "password": MANAGER_PASSWORD,
+                "csrfmiddlewaretoken": token,
+                "next": "/admin/",
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 (loopback http)
+            f"{base}/admin/login/",
+            data=form,
+            headers={"Referer": f"{base}/admin/login/"},
+        )
         status, page = get(opener, request)
         assert status == 200 and "Log out" in page, page[:2000]
 
         status, page = get(opener, f"{base}/admin/projects/project/")
         assert status == 200
-        for name in ["Champion Clone", "AetherFlow", "Ledger API", "Pulse Notifications",
-                     "Atlas Geo Service"]:
+        for name in [
+            "Champion Clone",
+            "AetherFlow",
+            "Ledger API",
+            "Pulse Notifications",
+            "Atlas Geo Service",
+        ]:
             assert name in page
 
         # The worker and beat came up next to the web server.

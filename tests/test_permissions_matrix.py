@@ -47,8 +47,7 @@ def answer(response) -> str:
 
 
 @pytest.fixture
-def world(db, admin, tech_lead, other_tech_lead, manager, auditor_user, project, other_project,
-          monkeypatch):
+def world(db, admin, tech_lead, other_tech_lead, manager, auditor_user, project, other_project, monkeypatch):
     # "Re-scan now" must not queue real work here: only the permission decision is under test.
     from rescans import views as scanning_views
 
@@ -59,8 +58,11 @@ def world(db, admin, tech_lead, other_tech_lead, manager, auditor_user, project,
         clients[user.pk] = Client()
         clients[user.pk].force_login(user)
     return {
-        "A": build_side(project, "A"), "B": build_side(other_project, "B"), "shared": shared_ids(),
-        "users": users, "clients": clients,
+        "A": build_side(project, "A"),
+        "B": build_side(other_project, "B"),
+        "shared": shared_ids(),
+        "users": users,
+        "clients": clients,
     }
 
 
@@ -84,11 +86,16 @@ def test_the_spec_has_a_row_for_every_url_that_is_not_a_standard_admin_page():
                 yield prefix + str(p.pattern)
 
     documented = {_pattern_regex(row[0].split()[1]) for row in PAGE_ROWS} | {"api/projects/X/scans/"}
-    standard = re.compile(r"^admin/(r/|jsi18n/|login/|logout/|password_change|autocomplete/|\(\?P|\^|"
-                          r"auth/user/X/password/|"
-                          r"[a-z_]+/$|[a-z_]+/[a-z_]+/($|add/|X/($|change/|delete/|history/)))")
-    missing = [p for p in walk(get_resolver().url_patterns)
-               if p and not standard.match(_pattern_regex(p)) and _pattern_regex(p) not in documented]
+    standard = re.compile(
+        r"^admin/(r/|jsi18n/|login/|logout/|password_change|autocomplete/|\(\?P|\^|"
+        r"auth/user/X/password/|"
+        r"[a-z_]+/$|[a-z_]+/[a-z_]+/($|add/|X/($|change/|delete/|history/)))"
+    )
+    missing = [
+        p
+        for p in walk(get_resolver().url_patterns)
+        if p and not standard.match(_pattern_regex(p)) and _pattern_regex(p) not in documented
+    ]
     assert missing == [], "\n".join(missing)
 
 
@@ -174,7 +181,8 @@ def test_upload_cell(world, row):
 
     response = client.post(
         f"/api/projects/{a.project.slug}/scans/",
-        {"file": SimpleUploadedFile("bandit.json", BANDIT_REPORT)}, headers=headers,
+        {"file": SimpleUploadedFile("bandit.json", BANDIT_REPORT)},
+        headers=headers,
     )
 
     assert str(response.status_code) == expected, response.content
@@ -183,8 +191,9 @@ def test_upload_cell(world, row):
 def test_a_token_never_opens_a_page(world):
     a = world["A"]
 
-    response = Client().get(f"/projects/{a.project.slug}/",
-                            headers={"Authorization": f"Bearer {a.raw_token}"})
+    response = Client().get(
+        f"/projects/{a.project.slug}/", headers={"Authorization": f"Bearer {a.raw_token}"}
+    )
 
     assert answer(response) == "login"
 
@@ -220,10 +229,14 @@ def test_an_uploaded_file_name_is_never_used_as_a_path(world, settings, tmp_path
     client.force_login(world["users"]["auditor"])
     hostile = "../../../escaped-report.json"
 
-    response = client.post("/admin/findings/importrun/upload/", {
-        "project": world["A"].project.pk, "format": "auto",
-        "file": SimpleUploadedFile(hostile, BANDIT_REPORT),
-    })
+    response = client.post(
+        "/admin/findings/importrun/upload/",
+        {
+            "project": world["A"].project.pk,
+            "format": "auto",
+            "file": SimpleUploadedFile(hostile, BANDIT_REPORT),
+        },
+    )
 
     assert response.status_code == 200
     written = [p for p in tmp_path.rglob("*") if p.is_file()]

@@ -51,13 +51,21 @@ def test_a_successful_login_resets_the_failure_count(client, tech_lead):
 def test_behind_trusted_proxies_the_forwarded_address_is_the_one_counted(client, tech_lead, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(LOGIN, {"username": "lead", "password": WRONG}, REMOTE_ADDR="10.9.9.9",
-                    HTTP_X_FORWARDED_FOR="203.0.113.7")
+        client.post(
+            LOGIN,
+            {"username": "lead", "password": WRONG},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
 
     assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
     # Another client behind the same proxy is not locked out.
-    response = client.post(LOGIN, {"username": "lead", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9",
-                           HTTP_X_FORWARDED_FOR="203.0.113.8")
+    response = client.post(
+        LOGIN,
+        {"username": "lead", "password": PASSWORD},
+        REMOTE_ADDR="10.9.9.9",
+        HTTP_X_FORWARDED_FOR="203.0.113.8",
+    )
     assert response.status_code == 302
 
 

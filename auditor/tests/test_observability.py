@@ -72,8 +72,13 @@ def test_json_logging_is_chosen_by_an_environment_variable():
 
     env = {**os.environ, "LOG_FORMAT": "json", "DEBUG": "true"}
     code = "import logging; logging.getLogger('auditor.x').warning('json please')"
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert any(e["message"] == "json please" and e["request_id"] == "-" for e in lines), result.stderr

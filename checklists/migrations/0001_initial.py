@@ -6,138 +6,297 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('projects', '0001_initial'),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChecklistTemplate',
+            name="ChecklistTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Checklist',
+            name="Checklist",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('template_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('title', models.CharField(max_length=300)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('audit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='checklists', to='projects.audit')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_checklists', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checklists', to='projects.project')),
-                ('template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='checklists', to='checklists.checklisttemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("template_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("title", models.CharField(max_length=300)),
+                ("due_date", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "audit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="checklists",
+                        to="projects.audit",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_checklists",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checklists",
+                        to="projects.project",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="checklists",
+                        to="checklists.checklisttemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'id'],
+                "ordering": ["due_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ChecklistItem',
+            name="ChecklistItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('section', models.CharField(blank=True, max_length=200)),
-                ('text', models.CharField(max_length=500)),
-                ('guidance', models.TextField(blank=True)),
-                ('is_critical', models.BooleanField(default=False, verbose_name='critical')),
-                ('state', models.CharField(choices=[('todo', 'To do'), ('done', 'Done'), ('na', 'Not applicable')], default='todo', max_length=4)),
-                ('note', models.TextField(blank=True, verbose_name='note or evidence')),
-                ('evidence_url', models.URLField(blank=True, max_length=500)),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('checklist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='checklists.checklist')),
-                ('domain', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='projects.maturitydomain')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("section", models.CharField(blank=True, max_length=200)),
+                ("text", models.CharField(max_length=500)),
+                ("guidance", models.TextField(blank=True)),
+                ("is_critical", models.BooleanField(default=False, verbose_name="critical")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("todo", "To do"), ("done", "Done"), ("na", "Not applicable")],
+                        default="todo",
+                        max_length=4,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note or evidence")),
+                ("evidence_url", models.URLField(blank=True, max_length=500)),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "checklist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="checklists.checklist",
+                    ),
+                ),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="projects.maturitydomain",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['checklist', 'order', 'id'],
+                "ordering": ["checklist", "order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ChecklistItemHistory',
+            name="ChecklistItemHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('from_state', models.CharField(choices=[('todo', 'To do'), ('done', 'Done'), ('na', 'Not applicable')], max_length=4)),
-                ('to_state', models.CharField(choices=[('todo', 'To do'), ('done', 'Done'), ('na', 'Not applicable')], max_length=4)),
-                ('note', models.TextField(blank=True)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='checklists.checklistitem')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "from_state",
+                    models.CharField(
+                        choices=[("todo", "To do"), ("done", "Done"), ("na", "Not applicable")], max_length=4
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[("todo", "To do"), ("done", "Done"), ("na", "Not applicable")], max_length=4
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="checklists.checklistitem",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'checklist item history',
-                'ordering': ['-changed_at', '-id'],
+                "verbose_name_plural": "checklist item history",
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChecklistTemplateItem',
+            name="ChecklistTemplateItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('section', models.CharField(blank=True, max_length=200)),
-                ('text', models.CharField(max_length=500)),
-                ('guidance', models.TextField(blank=True)),
-                ('is_critical', models.BooleanField(default=False, verbose_name='critical')),
-                ('domain', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='projects.maturitydomain')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='checklists.checklisttemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("section", models.CharField(blank=True, max_length=200)),
+                ("text", models.CharField(max_length=500)),
+                ("guidance", models.TextField(blank=True)),
+                ("is_critical", models.BooleanField(default=False, verbose_name="critical")),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="projects.maturitydomain",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="checklists.checklisttemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['template', 'order', 'id'],
+                "ordering": ["template", "order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReminderDelivery',
+            name="ReminderDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('status', models.CharField(choices=[('claimed', 'Claimed (sending)'), ('sent', 'Sent'), ('failed', 'Failed')], default='claimed', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=1)),
-                ('checklist_count', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('claimed_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminder_deliveries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("claimed", "Claimed (sending)"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="claimed",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=1)),
+                ("checklist_count", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("claimed_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminder_deliveries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'reminder deliveries',
-                'ordering': ['-day', 'owner'],
+                "verbose_name_plural": "reminder deliveries",
+                "ordering": ["-day", "owner"],
             },
         ),
         migrations.AddIndex(
-            model_name='checklistitem',
-            index=models.Index(fields=['checklist', 'state'], name='checklistitem_state_idx'),
+            model_name="checklistitem",
+            index=models.Index(fields=["checklist", "state"], name="checklistitem_state_idx"),
         ),
         migrations.AddConstraint(
-            model_name='checklistitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'na'), _negated=True), models.Q(('note', ''), _negated=True), _connector='OR'), name='checklistitem_na_needs_note', violation_error_message='An item marked not applicable needs a justification in its note.'),
+            model_name="checklistitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "na"), _negated=True),
+                    models.Q(("note", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="checklistitem_na_needs_note",
+                violation_error_message="An item marked not applicable needs a justification in its note.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checklist',
-            index=models.Index(fields=['owner', 'due_date'], name='checklist_owner_due_idx'),
+            model_name="checklist",
+            index=models.Index(fields=["owner", "due_date"], name="checklist_owner_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='checklist',
-            index=models.Index(fields=['project', 'due_date'], name='checklist_project_due_idx'),
+            model_name="checklist",
+            index=models.Index(fields=["project", "due_date"], name="checklist_project_due_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reminderdelivery',
-            constraint=models.UniqueConstraint(fields=('owner', 'day'), name='reminder_once_per_owner_day'),
+            model_name="reminderdelivery",
+            constraint=models.UniqueConstraint(fields=("owner", "day"), name="reminder_once_per_owner_day"),
         ),
     ]

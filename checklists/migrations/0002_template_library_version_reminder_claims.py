@@ -5,66 +5,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checklists', '0001_initial'),
-        ('projects', '0005_heartbeat_schedule'),
+        ("checklists", "0001_initial"),
+        ("projects", "0005_heartbeat_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='checklisttemplate',
-            name='library_version',
-            field=models.PositiveIntegerField(blank=True, editable=False, help_text='Version of the shipped library entry last loaded; empty for templates made here.', null=True),
+            model_name="checklisttemplate",
+            name="library_version",
+            field=models.PositiveIntegerField(
+                blank=True,
+                editable=False,
+                help_text="Version of the shipped library entry last loaded; empty for templates made here.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='reminderdelivery',
-            name='claim_token',
+            model_name="reminderdelivery",
+            name="claim_token",
             field=models.UUIDField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='reminderdelivery',
-            name='last_attempt_at',
+            model_name="reminderdelivery",
+            name="last_attempt_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='checklisttemplate',
-            name='version',
-            field=models.PositiveIntegerField(default=1, help_text='Raised on every edit; checklists keep the version they started from.'),
+            model_name="checklisttemplate",
+            name="version",
+            field=models.PositiveIntegerField(
+                default=1, help_text="Raised on every edit; checklists keep the version they started from."
+            ),
         ),
         migrations.AlterField(
-            model_name='reminderdelivery',
-            name='attempts',
+            model_name="reminderdelivery",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='reminderdelivery',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('claimed', 'Claimed (sending)'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10),
+            model_name="reminderdelivery",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("claimed", "Claimed (sending)"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                ],
+                default="pending",
+                max_length=10,
+            ),
         ),
         migrations.AddIndex(
-            model_name='reminderdelivery',
-            index=models.Index(fields=['claim_token'], name='reminder_claim_token_idx'),
+            model_name="reminderdelivery",
+            index=models.Index(fields=["claim_token"], name="reminder_claim_token_idx"),
         ),
         migrations.AddConstraint(
-            model_name='checklistitem',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['todo', 'done', 'na'])), name='checklistitem_state_valid'),
+            model_name="checklistitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["todo", "done", "na"])), name="checklistitem_state_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checklistitemhistory',
-            constraint=models.CheckConstraint(condition=models.Q(('from_state', models.F('to_state')), _negated=True), name='checklistitemhistory_is_change'),
+            model_name="checklistitemhistory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_state", models.F("to_state")), _negated=True),
+                name="checklistitemhistory_is_change",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checklisttemplate',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='checklisttemplate_version_positive'),
+            model_name="checklisttemplate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="checklisttemplate_version_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminderdelivery',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'claimed', 'sent', 'failed'])), name='reminder_status_valid'),
+            model_name="reminderdelivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "claimed", "sent", "failed"])),
+                name="reminder_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminderdelivery',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'sent'), _negated=True), ('sent_at__isnull', False), _connector='OR'), name='reminder_sent_has_sent_at'),
+            model_name="reminderdelivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "sent"), _negated=True), ("sent_at__isnull", False), _connector="OR"
+                ),
+                name="reminder_sent_has_sent_at",
+            ),
         ),
     ]

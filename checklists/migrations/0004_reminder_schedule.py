@@ -10,14 +10,21 @@ def create_schedule(apps, schema_editor):
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     at_eight, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="8", day_of_week="*", day_of_month="*", month_of_year="*",
+        minute="0",
+        hour="8",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
         timezone=settings.TIME_ZONE,
     )
     PeriodicTask.objects.get_or_create(
         name=TASK_NAME,
-        defaults={"task": "checklists.send_reminders", "crontab": at_eight,
-                  "description": "One e-mail per owner listing checklists overdue or due within "
-                                 "7 days (sent at most once per owner and day)."},
+        defaults={
+            "task": "checklists.send_reminders",
+            "crontab": at_eight,
+            "description": "One e-mail per owner listing checklists overdue or due within "
+            "7 days (sent at most once per owner and day).",
+        },
     )
 
 

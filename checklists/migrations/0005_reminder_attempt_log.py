@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checklists', '0004_reminder_schedule'),
+        ("checklists", "0004_reminder_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reminderdelivery',
-            name='attempt_log',
-            field=models.JSONField(blank=True, default=list, editable=False, help_text='Every attempt: when, outcome (sent / failed) and the error if any.'),
+            model_name="reminderdelivery",
+            name="attempt_log",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                editable=False,
+                help_text="Every attempt: when, outcome (sent / failed) and the error if any.",
+            ),
         ),
     ]

@@ -24,13 +24,21 @@ def make_checklist(db):
     def make(project, *, owner=None, due_in_days=3, title=None, items=(("todo", False),) * 2):
         due = None if due_in_days is None else timezone.localdate() + dt.timedelta(days=due_in_days)
         checklist = Checklist.objects.create(
-            project=project, owner=owner, due_date=due,
+            project=project,
+            owner=owner,
+            due_date=due,
             title=title or f"Checklist of {project.name}",
         )
         ChecklistItem.objects.bulk_create(
-            ChecklistItem(checklist=checklist, order=i, section="Main", text=f"Item {i}",
-                          state=state, is_critical=critical,
-                          note="Not relevant here" if state == ItemState.NOT_APPLICABLE else "")
+            ChecklistItem(
+                checklist=checklist,
+                order=i,
+                section="Main",
+                text=f"Item {i}",
+                state=state,
+                is_critical=critical,
+                note="Not relevant here" if state == ItemState.NOT_APPLICABLE else "",
+            )
             for i, (state, critical) in enumerate(items, start=1)
         )
         return checklist

@@ -41,8 +41,7 @@ def test_ticking_an_item_records_who_and_when(client, tech_lead, checklist):
     assert untouched.checked_by is None and untouched.checked_at is None
 
 
-def test_checked_by_and_checked_at_cannot_be_typed_in_the_form(client, tech_lead, other_tech_lead,
-                                                               checklist):
+def test_checked_by_and_checked_at_cannot_be_typed_in_the_form(client, tech_lead, other_tech_lead, checklist):
     client.force_login(tech_lead)
     url = reverse("admin:checklists_checklist_change", args=[checklist.pk])
     data = admin_form_data(client.get(url))

@@ -13,7 +13,8 @@ def count_queries(client, url, django_assert_max_num_queries, limit=40):
 
 
 def test_the_checklist_change_page_with_history_is_constant_in_items(
-        client, tech_lead, project, make_checklist, django_assert_max_num_queries, security):
+    client, tech_lead, project, make_checklist, django_assert_max_num_queries, security
+):
     client.force_login(tech_lead)
     small = make_checklist(project, owner=tech_lead, items=[("todo", False)] * 3)
     large = make_checklist(project, owner=tech_lead, items=[("todo", True)] * 40)
@@ -31,27 +32,38 @@ def test_the_template_pages_are_constant_in_items(client, admin, django_assert_m
     client.force_login(admin)
     changelist = reverse("admin:checklists_checklisttemplate_changelist")
     items = reverse("admin:checklists_checklisttemplateitem_changelist")
-    before = [count_queries(client, changelist, django_assert_max_num_queries),
-              count_queries(client, items, django_assert_max_num_queries)]
+    before = [
+        count_queries(client, changelist, django_assert_max_num_queries),
+        count_queries(client, items, django_assert_max_num_queries),
+    ]
     template = ChecklistTemplate.objects.get(slug="deployment")
     ChecklistTemplateItem.objects.bulk_create(
-        ChecklistTemplateItem(template=template, order=1000 + i, text=f"Extra {i}")
-        for i in range(60))
+        ChecklistTemplateItem(template=template, order=1000 + i, text=f"Extra {i}") for i in range(60)
+    )
     ChecklistTemplate.objects.create(name="Another", slug="another")
-    after = [count_queries(client, changelist, django_assert_max_num_queries),
-             count_queries(client, items, django_assert_max_num_queries)]
+    after = [
+        count_queries(client, changelist, django_assert_max_num_queries),
+        count_queries(client, items, django_assert_max_num_queries),
+    ]
     assert after == before
     shipped = ChecklistTemplate.objects.get(slug="security-review")
     client.get(reverse("admin:checklists_checklisttemplate_change", args=[shipped.pk]))  # warm-up
-    small = count_queries(client, reverse("admin:checklists_checklisttemplate_change",
-                                          args=[shipped.pk]), django_assert_max_num_queries)
-    large = count_queries(client, reverse("admin:checklists_checklisttemplate_change",
-                                          args=[template.pk]), django_assert_max_num_queries)
+    small = count_queries(
+        client,
+        reverse("admin:checklists_checklisttemplate_change", args=[shipped.pk]),
+        django_assert_max_num_queries,
+    )
+    large = count_queries(
+        client,
+        reverse("admin:checklists_checklisttemplate_change", args=[template.pk]),
+        django_assert_max_num_queries,
+    )
     assert large == small
 
 
-def test_the_start_page_is_constant_in_projects(client, admin, project, other_project,
-                                                 django_assert_max_num_queries):
+def test_the_start_page_is_constant_in_projects(
+    client, admin, project, other_project, django_assert_max_num_queries
+):
     from projects.models import Project
 
     client.force_login(admin)

@@ -16,15 +16,17 @@ def rows(response):
 
 
 def test_progress_counts_done_over_applicable_items(make_checklist, project):
-    checklist = make_checklist(project, items=[("done", False), ("done", False), ("na", False),
-                                               ("todo", False)])
+    checklist = make_checklist(
+        project, items=[("done", False), ("done", False), ("na", False), ("todo", False)]
+    )
     annotated = with_progress(Checklist.objects.filter(pk=checklist.pk)).get()
     assert (annotated.done_count, annotated.item_count - annotated.na_count) == (2, 3)
     assert progress_percent(done=2, applicable=3) == 66
 
 
 def test_a_critical_item_still_to_do_keeps_a_checklist_incomplete_whatever_its_percentage(
-        make_checklist, project):
+    make_checklist, project
+):
     items = [("done", False)] * 199 + [("todo", True)]
     checklist = make_checklist(project, items=items)
     annotated = with_progress(Checklist.objects.filter(pk=checklist.pk)).get()
@@ -35,8 +37,7 @@ def test_a_critical_item_still_to_do_keeps_a_checklist_incomplete_whatever_its_p
     assert not is_complete(todo_count=0, critical_open=1)
 
 
-def test_the_changelist_shows_progress_critical_open_and_overdue(client, admin, project,
-                                                                 make_checklist):
+def test_the_changelist_shows_progress_critical_open_and_overdue(client, admin, project, make_checklist):
     make_checklist(project, title="Late", due_in_days=-2, items=[("todo", True), ("done", False)])
     make_checklist(project, title="Finished late", due_in_days=-2, items=[("done", True)])
     make_checklist(project, title="Soon", due_in_days=3, items=[("todo", False)])
@@ -55,8 +56,7 @@ def test_the_changelist_shows_progress_critical_open_and_overdue(client, admin, 
     assert "1 / 2" in html  # progress bar label of "Late"
 
 
-def test_the_overdue_filter_keeps_late_checklists_with_open_items(client, admin, project,
-                                                                  make_checklist):
+def test_the_overdue_filter_keeps_late_checklists_with_open_items(client, admin, project, make_checklist):
     make_checklist(project, title="Late", due_in_days=-1)
     make_checklist(project, title="Late but done", due_in_days=-1, items=[("done", False)])
     make_checklist(project, title="Later", due_in_days=5)
@@ -65,8 +65,9 @@ def test_the_overdue_filter_keeps_late_checklists_with_open_items(client, admin,
     assert set(rows(response)) == {"Late"}
 
 
-def test_filters_by_owner_project_and_template(client, admin, project, other_project, tech_lead,
-                                               make_checklist, deployment_template):
+def test_filters_by_owner_project_and_template(
+    client, admin, project, other_project, tech_lead, make_checklist, deployment_template
+):
     from checklists.services import checklist_start
 
     make_checklist(project, title="Mine", owner=tech_lead)
@@ -75,14 +76,13 @@ def test_filters_by_owner_project_and_template(client, admin, project, other_pro
     client.force_login(admin)
     url = reverse(CHANGELIST)
     assert set(rows(client.get(url, {"owner__id__exact": tech_lead.pk}))) == {"Mine"}
-    assert set(rows(client.get(url, {"project__id__exact": other_project.pk}))) == {
-        "Theirs", "From template"}
-    assert set(rows(client.get(url, {"template__id__exact": deployment_template.pk}))) == {
-        "From template"}
+    assert set(rows(client.get(url, {"project__id__exact": other_project.pk}))) == {"Theirs", "From template"}
+    assert set(rows(client.get(url, {"template__id__exact": deployment_template.pk}))) == {"From template"}
 
 
 def test_the_changelist_query_count_does_not_grow_with_checklists(
-        client, admin, project, make_checklist, django_assert_max_num_queries):
+    client, admin, project, make_checklist, django_assert_max_num_queries
+):
     client.force_login(admin)
     make_checklist(project, title="one")
     with django_assert_max_num_queries(20) as few:
@@ -94,16 +94,18 @@ def test_the_changelist_query_count_does_not_grow_with_checklists(
     assert len(response.context["cl"].result_list) == 31
 
 
-def test_a_tech_lead_lists_only_checklists_of_their_projects(client, tech_lead, project,
-                                                             other_project, make_checklist):
+def test_a_tech_lead_lists_only_checklists_of_their_projects(
+    client, tech_lead, project, other_project, make_checklist
+):
     make_checklist(project, title="Mine")
     make_checklist(other_project, title="Theirs")
     client.force_login(tech_lead)
     assert set(rows(client.get(reverse(CHANGELIST)))) == {"Mine"}
 
 
-def test_the_reassign_action_asks_for_an_owner_then_reassigns(client, tech_lead, other_tech_lead,
-                                                              project, make_checklist):
+def test_the_reassign_action_asks_for_an_owner_then_reassigns(
+    client, tech_lead, other_tech_lead, project, make_checklist
+):
     a = make_checklist(project, title="a", owner=tech_lead)
     b = make_checklist(project, title="b", owner=tech_lead)
     client.force_login(tech_lead)
@@ -124,8 +126,15 @@ def test_the_extend_action_pushes_due_dates_back(client, tech_lead, project, mak
     undated = make_checklist(project, title="undated", due_in_days=None)
     client.force_login(tech_lead)
 
-    client.post(reverse(CHANGELIST), {"action": "extend_due_dates", "apply": "1", "days": "10",
-                                      "_selected_action": [dated.pk, undated.pk]})
+    client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "extend_due_dates",
+            "apply": "1",
+            "days": "10",
+            "_selected_action": [dated.pk, undated.pk],
+        },
+    )
 
     today = timezone.localdate()
     dated.refresh_from_db()
@@ -134,12 +143,13 @@ def test_the_extend_action_pushes_due_dates_back(client, tech_lead, project, mak
     assert undated.due_date == today + dt.timedelta(days=10)
 
 
-def test_the_extend_action_refuses_a_non_positive_extension(client, tech_lead, project,
-                                                            make_checklist):
+def test_the_extend_action_refuses_a_non_positive_extension(client, tech_lead, project, make_checklist):
     checklist = make_checklist(project, due_in_days=1)
     client.force_login(tech_lead)
-    page = client.post(reverse(CHANGELIST), {"action": "extend_due_dates", "apply": "1",
-                                             "days": "0", "_selected_action": [checklist.pk]})
+    page = client.post(
+        reverse(CHANGELIST),
+        {"action": "extend_due_dates", "apply": "1", "days": "0", "_selected_action": [checklist.pk]},
+    )
     assert page.status_code == 200 and page.context["form"].errors
     checklist.refresh_from_db()
     assert checklist.due_date == timezone.localdate() + dt.timedelta(days=1)
@@ -148,9 +158,10 @@ def test_the_extend_action_refuses_a_non_positive_extension(client, tech_lead, p
 def test_a_manager_cannot_use_the_reassign_action(client, manager, project, make_checklist):
     checklist = make_checklist(project)
     client.force_login(manager)
-    response = client.post(reverse(CHANGELIST), {"action": "reassign", "apply": "1",
-                                                 "owner": manager.pk,
-                                                 "_selected_action": [checklist.pk]})
+    response = client.post(
+        reverse(CHANGELIST),
+        {"action": "reassign", "apply": "1", "owner": manager.pk, "_selected_action": [checklist.pk]},
+    )
     assert response.status_code in (200, 302)
     checklist.refresh_from_db()
     assert checklist.owner is None

@@ -41,11 +41,16 @@ def test_every_state_change_writes_one_history_row(checklist, tech_lead, admin):
     checklist_item_set_state(item=item, state="na", user=admin, note="Service has no UI")
     checklist_item_set_state(item=item, state="todo", user=tech_lead)
 
-    rows = list(ChecklistItemHistory.objects.filter(item=item).order_by("id").values_list(
-        "user__username", "from_state", "to_state", "note"))
-    assert rows == [("lead", "todo", "done", "Seen in CI run 42"),
-                    ("root", "done", "na", "Service has no UI"),
-                    ("lead", "na", "todo", "Service has no UI")]
+    rows = list(
+        ChecklistItemHistory.objects.filter(item=item)
+        .order_by("id")
+        .values_list("user__username", "from_state", "to_state", "note")
+    )
+    assert rows == [
+        ("lead", "todo", "done", "Seen in CI run 42"),
+        ("root", "done", "na", "Service has no UI"),
+        ("lead", "na", "todo", "Service has no UI"),
+    ]
     item.refresh_from_db()
     assert item.checked_by == tech_lead
 
@@ -66,8 +71,9 @@ def test_the_admin_form_refuses_not_applicable_without_justification(client, tec
     assert not ChecklistItemHistory.objects.exists()
 
 
-def test_the_admin_form_writes_history_and_shows_it_on_the_page(client, tech_lead, checklist,
-                                                                 django_assert_max_num_queries):
+def test_the_admin_form_writes_history_and_shows_it_on_the_page(
+    client, tech_lead, checklist, django_assert_max_num_queries
+):
     client.force_login(tech_lead)
     url = reverse("admin:checklists_checklist_change", args=[checklist.pk])
     data = admin_form_data(client.get(url))
@@ -79,8 +85,11 @@ def test_the_admin_form_writes_history_and_shows_it_on_the_page(client, tech_lea
 
     assert client.post(url, data).status_code == 302
 
-    history = list(ChecklistItemHistory.objects.order_by("item__order").values_list(
-        "item_id", "user__username", "from_state", "to_state"))
+    history = list(
+        ChecklistItemHistory.objects.order_by("item__order").values_list(
+            "item_id", "user__username", "from_state", "to_state"
+        )
+    )
     assert history == [(first.pk, "lead", "todo", "done"), (second.pk, "lead", "todo", "na")]
     with django_assert_max_num_queries(25):
         page = client.get(url).content.decode()
@@ -88,8 +97,9 @@ def test_the_admin_form_writes_history_and_shows_it_on_the_page(client, tech_lea
     assert "History" in page
 
 
-def test_the_change_page_groups_items_by_section_with_guidance(client, tech_lead, project,
-                                                               deployment_template):
+def test_the_change_page_groups_items_by_section_with_guidance(
+    client, tech_lead, project, deployment_template
+):
     from checklists.services import checklist_start
 
     checklist = checklist_start(project=project, template=deployment_template)
@@ -102,9 +112,9 @@ def test_the_change_page_groups_items_by_section_with_guidance(client, tech_lead
     assert "CRITICAL" in html
 
 
-def test_a_tech_lead_cannot_open_or_post_another_projects_checklist(client, tech_lead,
-                                                                    other_tech_lead,
-                                                                    other_project, make_checklist):
+def test_a_tech_lead_cannot_open_or_post_another_projects_checklist(
+    client, tech_lead, other_tech_lead, other_project, make_checklist
+):
     theirs = make_checklist(other_project, owner=other_tech_lead)
     url = reverse("admin:checklists_checklist_change", args=[theirs.pk])
     client.force_login(other_tech_lead)
@@ -122,7 +132,8 @@ def test_a_tech_lead_cannot_open_or_post_another_projects_checklist(client, tech
 
 
 def test_an_item_of_another_project_smuggled_into_my_checklist_form_is_not_changed(
-        client, tech_lead, checklist, other_project, make_checklist):
+    client, tech_lead, checklist, other_project, make_checklist
+):
     theirs = make_checklist(other_project).items.first()
     client.force_login(tech_lead)
     url = reverse("admin:checklists_checklist_change", args=[checklist.pk])
@@ -147,8 +158,9 @@ def test_only_admins_may_delete_a_checklist(client, tech_lead, admin, checklist)
     assert not ChecklistItem.objects.exists()
 
 
-def test_a_checklist_cannot_be_attached_to_an_audit_of_another_project(client, admin, checklist,
-                                                                       other_project):
+def test_a_checklist_cannot_be_attached_to_an_audit_of_another_project(
+    client, admin, checklist, other_project
+):
     from projects.models import Audit
 
     foreign = Audit.objects.create(project=other_project, title="Their audit")
@@ -165,8 +177,7 @@ def test_a_checklist_cannot_be_attached_to_an_audit_of_another_project(client, a
     assert checklist.audit is None
 
 
-def test_a_tech_lead_cannot_move_a_checklist_to_another_project(client, tech_lead, checklist,
-                                                                other_project):
+def test_a_tech_lead_cannot_move_a_checklist_to_another_project(client, tech_lead, checklist, other_project):
     client.force_login(tech_lead)
     url = reverse("admin:checklists_checklist_change", args=[checklist.pk])
     data = admin_form_data(client.get(url))

@@ -11,17 +11,21 @@ from checklists.models import Checklist, ChecklistTemplateItem
 from checklists.services import checklist_start
 
 
-def test_starting_a_checklist_copies_every_item_of_the_template(project, tech_lead,
-                                                                 deployment_template):
+def test_starting_a_checklist_copies_every_item_of_the_template(project, tech_lead, deployment_template):
     due = timezone.localdate() + dt.timedelta(days=10)
 
-    checklist = checklist_start(project=project, template=deployment_template, owner=tech_lead,
-                                due_date=due)
+    checklist = checklist_start(project=project, template=deployment_template, owner=tech_lead, due_date=due)
 
-    source = list(deployment_template.items.order_by("order").values_list(
-        "order", "section", "text", "guidance", "is_critical", "domain_id"))
-    copied = list(checklist.items.order_by("order").values_list(
-        "order", "section", "text", "guidance", "is_critical", "domain_id"))
+    source = list(
+        deployment_template.items.order_by("order").values_list(
+            "order", "section", "text", "guidance", "is_critical", "domain_id"
+        )
+    )
+    copied = list(
+        checklist.items.order_by("order").values_list(
+            "order", "section", "text", "guidance", "is_critical", "domain_id"
+        )
+    )
     assert copied == source and len(copied) > 10
     assert set(checklist.items.values_list("state", flat=True)) == {"todo"}
     assert checklist.title == "Deployment"
@@ -48,8 +52,7 @@ def test_an_audit_of_another_project_is_refused(project, other_project, deployme
     assert not Checklist.objects.exists()
 
 
-def test_the_start_page_creates_the_checklist_and_opens_it(client, tech_lead, project,
-                                                           deployment_template):
+def test_the_start_page_creates_the_checklist_and_opens_it(client, tech_lead, project, deployment_template):
     client.force_login(tech_lead)
     url = reverse("admin:checklists_checklist_start")
     page = client.get(url, {"project": project.pk})
@@ -57,8 +60,16 @@ def test_the_start_page_creates_the_checklist_and_opens_it(client, tech_lead, pr
     assert page.context["form"].initial["owner"] == tech_lead.pk
 
     due = timezone.localdate() + dt.timedelta(days=5)
-    response = client.post(url, {"projects": [project.pk], "template": deployment_template.pk,
-                                 "owner": tech_lead.pk, "due_date": due.isoformat(), "title": ""})
+    response = client.post(
+        url,
+        {
+            "projects": [project.pk],
+            "template": deployment_template.pk,
+            "owner": tech_lead.pk,
+            "due_date": due.isoformat(),
+            "title": "",
+        },
+    )
 
     checklist = Checklist.objects.get()
     assert response.status_code == 302
@@ -67,14 +78,14 @@ def test_the_start_page_creates_the_checklist_and_opens_it(client, tech_lead, pr
     assert checklist.items.count() == deployment_template.items.count()
 
 
-def test_a_tech_lead_cannot_start_a_checklist_on_another_project(client, tech_lead, other_project,
-                                                                 deployment_template):
+def test_a_tech_lead_cannot_start_a_checklist_on_another_project(
+    client, tech_lead, other_project, deployment_template
+):
     client.force_login(tech_lead)
     url = reverse("admin:checklists_checklist_start")
     assert client.get(url, {"project": other_project.pk}).status_code == 403
 
-    response = client.post(url, {"projects": [other_project.pk],
-                                 "template": deployment_template.pk})
+    response = client.post(url, {"projects": [other_project.pk], "template": deployment_template.pk})
 
     assert response.status_code == 200
     assert "projects" in response.context["form"].errors
@@ -86,35 +97,44 @@ def test_a_manager_may_not_start_checklists(client, manager, project):
     assert client.get(reverse("admin:checklists_checklist_start")).status_code == 403
 
 
-def test_the_project_action_starts_one_checklist_per_selected_project(client, admin, project,
-                                                                      other_project,
-                                                                      deployment_template):
+def test_the_project_action_starts_one_checklist_per_selected_project(
+    client, admin, project, other_project, deployment_template
+):
     client.force_login(admin)
-    response = client.post(reverse("admin:projects_project_changelist"), {
-        "action": "start_checklist_for_projects", "_selected_action": [project.pk, other_project.pk],
-    })
+    response = client.post(
+        reverse("admin:projects_project_changelist"),
+        {
+            "action": "start_checklist_for_projects",
+            "_selected_action": [project.pk, other_project.pk],
+        },
+    )
     assert response.status_code == 302
     start_url = response["Location"]
     assert start_url.startswith(reverse("admin:checklists_checklist_start"))
     page = client.get(start_url)
     assert sorted(int(p) for p in page.context["form"].initial["projects"]) == sorted(
-        [project.pk, other_project.pk])
+        [project.pk, other_project.pk]
+    )
 
-    client.post(reverse("admin:checklists_checklist_start"), {
-        "projects": [project.pk, other_project.pk], "template": deployment_template.pk,
-    })
+    client.post(
+        reverse("admin:checklists_checklist_start"),
+        {
+            "projects": [project.pk, other_project.pk],
+            "template": deployment_template.pk,
+        },
+    )
 
     owners = dict(Checklist.objects.values_list("project__slug", "owner__username"))
     assert owners == {"champion-clone": "lead", "aetherflow": "otherlead"}
 
 
-def test_the_checklist_list_and_the_template_page_link_to_the_start_page(client, tech_lead,
-                                                                         deployment_template):
+def test_the_checklist_list_and_the_template_page_link_to_the_start_page(
+    client, tech_lead, deployment_template
+):
     client.force_login(tech_lead)
     start = reverse("admin:checklists_checklist_start")
     assert start in client.get(reverse("admin:checklists_checklist_changelist")).content.decode()
-    page = client.get(reverse("admin:checklists_checklisttemplate_change",
-                              args=[deployment_template.pk]))
+    page = client.get(reverse("admin:checklists_checklisttemplate_change", args=[deployment_template.pk]))
     assert f"{start}?template={deployment_template.pk}" in page.content.decode()
     form = client.get(start, {"template": deployment_template.pk}).context["form"]
     assert str(form.initial["template"]) == str(deployment_template.pk)

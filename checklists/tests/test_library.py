@@ -40,8 +40,12 @@ def test_a_raised_library_version_refreshes_the_template_but_not_started_checkli
     entry["version"] += 1
     entry["sections"] = [("Only section", [("A new check", "How to verify", True, "security")])]
 
-    outcome = install_library(template_model=ChecklistTemplate, item_model=ChecklistTemplateItem,
-                              domain_model=MaturityDomain, entries=[entry])
+    outcome = install_library(
+        template_model=ChecklistTemplate,
+        item_model=ChecklistTemplateItem,
+        domain_model=MaturityDomain,
+        entries=[entry],
+    )
 
     assert outcome == {"deployment": "updated"}
     template.refresh_from_db()
@@ -53,10 +57,19 @@ def test_a_raised_library_version_refreshes_the_template_but_not_started_checkli
 
 
 def test_a_new_library_entry_is_created_by_the_command_code(db):
-    entry = {"slug": "api-review", "name": "API review", "version": 1, "description": "d",
-             "sections": [("Contract", [("OpenAPI spec published", "Link it", False, "documentation")])]}
-    outcome = install_library(template_model=ChecklistTemplate, item_model=ChecklistTemplateItem,
-                              domain_model=MaturityDomain, entries=[entry])
+    entry = {
+        "slug": "api-review",
+        "name": "API review",
+        "version": 1,
+        "description": "d",
+        "sections": [("Contract", [("OpenAPI spec published", "Link it", False, "documentation")])],
+    }
+    outcome = install_library(
+        template_model=ChecklistTemplate,
+        item_model=ChecklistTemplateItem,
+        domain_model=MaturityDomain,
+        entries=[entry],
+    )
     assert outcome == {"api-review": "created"}
     item = ChecklistTemplate.objects.get(slug="api-review").items.get()
     assert item.domain.slug == "documentation"

@@ -21,12 +21,14 @@ def owners(db):
 def due_checklists(owners, project, other_project, make_checklist):
     alice, bob, carol = owners
     return {
-        "alice-late": make_checklist(project, owner=alice, title="Alice late", due_in_days=-3,
-                                     items=[("todo", True), ("done", False)]),
+        "alice-late": make_checklist(
+            project, owner=alice, title="Alice late", due_in_days=-3, items=[("todo", True), ("done", False)]
+        ),
         "alice-soon": make_checklist(other_project, owner=alice, title="Alice soon", due_in_days=7),
         "alice-later": make_checklist(project, owner=alice, title="Alice later", due_in_days=8),
-        "alice-done": make_checklist(project, owner=alice, title="Alice done", due_in_days=-1,
-                                     items=[("done", False), ("na", False)]),
+        "alice-done": make_checklist(
+            project, owner=alice, title="Alice done", due_in_days=-1, items=[("done", False), ("na", False)]
+        ),
         "bob-today": make_checklist(project, owner=bob, title="Bob today", due_in_days=0),
         "carol-far": make_checklist(project, owner=carol, title="Carol far", due_in_days=30),
         "nobody": make_checklist(project, owner=None, title="Unowned", due_in_days=-5),
@@ -34,7 +36,8 @@ def due_checklists(owners, project, other_project, make_checklist):
 
 
 def test_each_owner_gets_one_digest_listing_their_due_and_overdue_checklists(
-        due_checklists, owners, mailoutbox, settings):
+    due_checklists, owners, mailoutbox, settings
+):
     settings.SITE_URL = "https://auditor.example.com"
     alice, bob, carol = owners
 
@@ -53,9 +56,10 @@ def test_each_owner_gets_one_digest_listing_their_due_and_overdue_checklists(
     html, mimetype = to_alice.alternatives[0]
     assert mimetype == "text/html" and f'href="{link}"' in html
     assert sorted(run.sent) == sorted([alice.pk, bob.pk])
-    assert set(ReminderDelivery.objects.values_list("owner__username", "status",
-                                                    "checklist_count")) == {
-        ("alice", "sent", 2), ("bob", "sent", 1)}
+    assert set(ReminderDelivery.objects.values_list("owner__username", "status", "checklist_count")) == {
+        ("alice", "sent", 2),
+        ("bob", "sent", 1),
+    }
 
 
 def test_nothing_is_sent_to_an_owner_with_nothing_due(owners, project, make_checklist, mailoutbox):
@@ -83,8 +87,7 @@ def test_the_next_day_sends_again(due_checklists, mailoutbox):
     assert ReminderDelivery.objects.filter(status="sent").count() == 4
 
 
-def test_a_failed_send_is_recorded_then_retried_by_the_next_run(due_checklists, owners, settings,
-                                                               mailoutbox):
+def test_a_failed_send_is_recorded_then_retried_by_the_next_run(due_checklists, owners, settings, mailoutbox):
     # A real SMTP backend pointed at a port nobody listens on: the connection is refused.
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
@@ -100,8 +103,7 @@ def test_a_failed_send_is_recorded_then_retried_by_the_next_run(due_checklists, 
     retry = reminders_send()
 
     assert len(retry.sent) == 2 and len(mailoutbox) == 2
-    assert set(ReminderDelivery.objects.values_list("status", "attempts", "error")) == {
-        ("sent", 2, "")}
+    assert set(ReminderDelivery.objects.values_list("status", "attempts", "error")) == {("sent", 2, "")}
     log = ReminderDelivery.objects.get(owner=owners[0]).attempt_log
     assert [entry["outcome"] for entry in log] == ["failed", "sent"]
     assert "Errno" in log[0]["error"] or "Refused" in log[0]["error"]
@@ -126,7 +128,8 @@ def test_a_dry_run_lists_the_plan_and_sends_or_records_nothing(due_checklists, o
 
 
 def test_the_run_uses_a_constant_number_of_queries_plus_one_per_owner(
-        owners, project, make_checklist, mailoutbox, django_assert_max_num_queries):
+    owners, project, make_checklist, mailoutbox, django_assert_max_num_queries
+):
     for _ in range(3):
         make_checklist(project, owner=owners[0], due_in_days=1)
     with django_assert_max_num_queries(10) as small:
@@ -139,12 +142,12 @@ def test_the_run_uses_a_constant_number_of_queries_plus_one_per_owner(
 
 
 def test_a_delivery_stuck_in_claimed_is_sent_again_only_once_an_admin_releases_it(
-        due_checklists, owners, mailoutbox, client, admin, manager):
+    due_checklists, owners, mailoutbox, client, admin, manager
+):
     from django.urls import reverse
 
     alice = owners[0]
-    ReminderDelivery.objects.create(owner=alice, day=timezone.localdate(), status="claimed",
-                                    attempts=1)
+    ReminderDelivery.objects.create(owner=alice, day=timezone.localdate(), status="claimed", attempts=1)
     reminders_send()
     assert [m.to for m in mailoutbox] == [[owners[1].email]], "a stuck claim is not resent"
 

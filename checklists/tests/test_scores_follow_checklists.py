@@ -5,7 +5,8 @@ from projects.models import Audit, DomainScore
 
 
 def test_ticking_a_critical_security_item_recomputes_the_security_score(
-        project, tech_lead, security, make_checklist, django_capture_on_commit_callbacks):
+    project, tech_lead, security, make_checklist, django_capture_on_commit_callbacks
+):
     from checklists.services import checklist_item_set_state
 
     audit = Audit.objects.create(project=project, title="Audit", status=Audit.Status.COMPLETED)

@@ -28,8 +28,7 @@ def test_the_task_sends_the_digest_and_reports_what_it_did(project, make_checkli
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_tasks_on_two_worker_processes_send_each_owner_one_digest(project, make_checklist,
-                                                                      tmp_path):
+def test_two_tasks_on_two_worker_processes_send_each_owner_one_digest(project, make_checklist, tmp_path):
     owners = [make_user(f"w{i}") for i in range(8)]
     for owner in owners:
         make_checklist(project, owner=owner, due_in_days=-1)
@@ -39,8 +38,7 @@ def test_two_tasks_on_two_worker_processes_send_each_owner_one_digest(project, m
     with running_celery_worker(concurrency=2, extra_env={"EMAIL_URL": email_url}) as w:
         for _ in range(2):
             send_reminders.delay()
-        done = wait_until(lambda: ReminderDelivery.objects.filter(status="sent").count() == 8,
-                          timeout=90)
+        done = wait_until(lambda: ReminderDelivery.objects.filter(status="sent").count() == 8, timeout=90)
         assert done, getattr(w, "output", "")
     messages = "".join(p.read_text() for p in outbox.iterdir())
     recipients = sorted(line[4:] for line in messages.splitlines() if line.startswith("To: "))

@@ -10,8 +10,7 @@ EXPORT = "admin:checklists_checklisttemplateitem_export"
 
 def export_csv(client):
     form = client.get(reverse(EXPORT)).context["form"]
-    data = {name: "on" for name, field in form.fields.items()
-            if field.__class__.__name__ == "BooleanField"}
+    data = {name: "on" for name, field in form.fields.items() if field.__class__.__name__ == "BooleanField"}
     data["format"] = next(v for v, label in form.fields["format"].choices if label.lower() == "csv")
     data["resource"] = "0"
     return client.post(reverse(EXPORT), data)
@@ -28,15 +27,14 @@ def test_the_admin_exports_items_as_csv_with_slugs(client, admin):
     assert text.count("\n") == ChecklistTemplateItem.objects.count() + 1
 
 
-def test_the_export_reads_a_constant_number_of_queries(client, admin,
-                                                      django_assert_max_num_queries):
+def test_the_export_reads_a_constant_number_of_queries(client, admin, django_assert_max_num_queries):
     client.force_login(admin)
     export_csv(client)  # warm-up
     with django_assert_max_num_queries(30) as before:
         export_csv(client)
     template = ChecklistTemplate.objects.get(slug="deployment")
     ChecklistTemplateItem.objects.bulk_create(
-        ChecklistTemplateItem(template=template, order=900 + i, text=f"Extra {i}")
-        for i in range(50))
+        ChecklistTemplateItem(template=template, order=900 + i, text=f"Extra {i}") for i in range(50)
+    )
     with django_assert_max_num_queries(len(before.captured_queries)):
         assert "Extra 49" in export_csv(client).content.decode()

@@ -13,8 +13,10 @@ HEADER = "id,template,order,section,text,guidance,is_critical,domain\n"
 
 
 def snapshot():
-    return (list(ChecklistTemplate.objects.order_by("pk").values_list("pk", "name", "version")),
-            list(ChecklistTemplateItem.objects.order_by("pk").values_list()))
+    return (
+        list(ChecklistTemplate.objects.order_by("pk").values_list("pk", "name", "version")),
+        list(ChecklistTemplateItem.objects.order_by("pk").values_list()),
+    )
 
 
 def csv_choice(form):
@@ -23,10 +25,14 @@ def csv_choice(form):
 
 def upload(client, url, text, name="items.csv"):
     form = client.get(reverse(url)).context["form"]
-    return client.post(reverse(url), {
-        "import_file": SimpleUploadedFile(name, text.encode(), content_type="text/csv"),
-        "format": csv_choice(form), "resource": "0",
-    })
+    return client.post(
+        reverse(url),
+        {
+            "import_file": SimpleUploadedFile(name, text.encode(), content_type="text/csv"),
+            "format": csv_choice(form),
+            "resource": "0",
+        },
+    )
 
 
 def test_a_file_with_a_bad_row_imports_nothing_and_names_the_row_and_reason(client, admin):
@@ -67,8 +73,7 @@ def test_the_resource_itself_rolls_back_a_file_with_one_invalid_row(db):
     assert snapshot() == before
 
 
-def test_a_valid_file_is_previewed_then_imported_on_confirmation(client, admin,
-                                                                 deployment_template):
+def test_a_valid_file_is_previewed_then_imported_on_confirmation(client, admin, deployment_template):
     client.force_login(admin)
     text = HEADER + ",deployment,500,Extra,Rotate the JWT secret,Check the rotation log,yes,security\n"
     preview = upload(client, ITEMS_IMPORT, text)
@@ -78,13 +83,11 @@ def test_a_valid_file_is_previewed_then_imported_on_confirmation(client, admin,
     assert not ChecklistTemplateItem.objects.filter(text="Rotate the JWT secret").exists()
     confirm = preview.context["confirm_form"]
 
-    response = client.post(reverse("admin:checklists_checklisttemplateitem_process_import"),
-                           confirm.initial)
+    response = client.post(reverse("admin:checklists_checklisttemplateitem_process_import"), confirm.initial)
 
     assert response.status_code == 302
     item = ChecklistTemplateItem.objects.get(text="Rotate the JWT secret")
-    assert (item.template, item.is_critical, item.domain.slug) == (deployment_template, True,
-                                                                   "security")
+    assert (item.template, item.is_critical, item.domain.slug) == (deployment_template, True, "security")
     deployment_template.refresh_from_db()
     assert deployment_template.version == 2
 
@@ -146,9 +149,14 @@ def test_only_people_who_may_change_templates_may_import_them(client, tech_lead,
     for user in (tech_lead, manager):
         client.force_login(user)
         assert client.get(reverse(ITEMS_IMPORT)).status_code == 403
-        response = client.post(reverse(ITEMS_IMPORT), {
-            "import_file": SimpleUploadedFile("x.csv", (HEADER + ",deployment,1,S,T,,0,\n").encode()),
-            "format": "0", "resource": "0"})
+        response = client.post(
+            reverse(ITEMS_IMPORT),
+            {
+                "import_file": SimpleUploadedFile("x.csv", (HEADER + ",deployment,1,S,T,,0,\n").encode()),
+                "format": "0",
+                "resource": "0",
+            },
+        )
         assert response.status_code == 403
         assert client.get(reverse("admin:checklists_checklisttemplate_import")).status_code == 403
     assert snapshot() == before

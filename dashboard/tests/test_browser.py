@@ -33,8 +33,14 @@ pytestmark = [
 
 CHROMIUM = "/usr/bin/chromium"
 OUR_PAGES = ("/maturity/", "/projects/", "/audits/")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +62,7 @@ def browser_page(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 900},
-                                      accept_downloads=True)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(15000)
         errors: list[str] = []
@@ -67,8 +72,7 @@ def browser_page(monkeypatch):
                 errors.append(f"{page.url}: {message.text}")
 
         def on_response(response):
-            if response.status >= 400 and urlparse(response.url).path.startswith(
-                    OUR_PAGES + ("/static/",)):
+            if response.status >= 400 and urlparse(response.url).path.startswith(OUR_PAGES + ("/static/",)):
                 errors.append(f"{response.status} {response.url}")
 
         page.on("console", on_console)
@@ -88,18 +92,22 @@ def log_in(page, live_server, username, next_url):
     page.wait_for_url(f"**{next_url}")
 
 
-def test_a_tech_lead_ticks_two_checklist_items_and_sees_progress_change(
-        live_server, browser_page, shots):
+def test_a_tech_lead_ticks_two_checklist_items_and_sees_progress_change(live_server, browser_page, shots):
     page = browser_page
     lead = make_user("lead", access.TECH_LEAD)
     project = build_project(1, lead=lead, findings=0, checklist_items=0)
     checklist = Checklist.objects.create(project=project, title="Go-live checklist", owner=lead)
-    deployment = project.audits.first().domain_scores.model._meta.get_field("domain") \
+    deployment = (
+        project.audits.first()
+        .domain_scores.model._meta.get_field("domain")
         .related_model.objects.get(slug="deployment")
-    for i, text in enumerate(["Set DEBUG=false", "Configure PostgreSQL", "Enable HTTPS",
-                              "Back up the database nightly"]):
-        ChecklistItem.objects.create(checklist=checklist, order=i, section="Go-live", text=text,
-                                     domain=deployment, is_critical=i == 2)
+    )
+    for i, text in enumerate(
+        ["Set DEBUG=false", "Configure PostgreSQL", "Enable HTTPS", "Back up the database nightly"]
+    ):
+        ChecklistItem.objects.create(
+            checklist=checklist, order=i, section="Go-live", text=text, domain=deployment, is_critical=i == 2
+        )
     change_url = f"/admin/checklists/checklist/{checklist.pk}/change/"
 
     log_in(page, live_server, "lead", change_url)
@@ -107,8 +115,12 @@ def test_a_tech_lead_ticks_two_checklist_items_and_sees_progress_change(
     assert "0 / 4" in progress.inner_text()
     page.screenshot(path=shots / "1-checklist-before.png", full_page=True)
 
-    for row, (note, url) in enumerate([("Set in the production env file", "https://ci.example.com/1"),
-                                       ("Managed PostgreSQL 16", "https://ci.example.com/2")]):
+    for row, (note, url) in enumerate(
+        [
+            ("Set in the production env file", "https://ci.example.com/1"),
+            ("Managed PostgreSQL 16", "https://ci.example.com/2"),
+        ]
+    ):
         page.select_option(f"#id_items-{row}-state", ItemState.DONE)
         page.fill(f"#id_items-{row}-note", note)
         page.fill(f"#id_items-{row}-evidence_url", url)
@@ -123,11 +135,9 @@ def test_a_tech_lead_ticks_two_checklist_items_and_sees_progress_change(
     assert {item.checked_by_id for item in done} == {lead.pk}
     assert done.get(text="Set DEBUG=false").evidence_url == "https://ci.example.com/1"
     # The change reached the scores: the deployment domain is computed from the checklist.
-    score = DomainScore.objects.get(audit=project.audits.order_by("-audit_date").first(),
-                                    domain=deployment)
+    score = DomainScore.objects.get(audit=project.audits.order_by("-audit_date").first(), domain=deployment)
     assert score.source == DomainScore.Source.COMPUTED
-    assert "done: 2 of 4" in score.evidence[1]["label"] or any(
-        "2 of 4" in e["label"] for e in score.evidence)
+    assert "done: 2 of 4" in score.evidence[1]["label"] or any("2 of 4" in e["label"] for e in score.evidence)
 
     page.goto(f"{live_server.url}{project.get_absolute_url()}")
     page.locator("#domain-deployment summary").click()
@@ -137,7 +147,8 @@ def test_a_tech_lead_ticks_two_checklist_items_and_sees_progress_change(
 
 
 def test_a_manager_reads_the_portfolio_a_project_and_downloads_the_audit_report(
-        live_server, browser_page, shots, tmp_path):
+    live_server, browser_page, shots, tmp_path
+):
     page = browser_page
     make_user("manager", access.MANAGER)
     lead = make_user("lead", access.TECH_LEAD, first_name="Linus")

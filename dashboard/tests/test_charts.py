@@ -26,15 +26,19 @@ def test_the_radar_has_one_axis_per_domain_and_both_polygons():
 
 def test_chart_texts_are_escaped():
     hostile = '<script>alert("x")</script>'
-    for svg in (charts.radar([hostile, "B", "C"], [1, 2, 3]),
-                charts.line_chart([hostile], [(hostile, [5], "s-global")]),
-                charts.sparkline([5], label=hostile)):
+    for svg in (
+        charts.radar([hostile, "B", "C"], [1, 2, 3]),
+        charts.line_chart([hostile], [(hostile, [5], "s-global")]),
+        charts.sparkline([5], label=hostile),
+    ):
         assert "<script>" not in str(svg)
         assert "&lt;script&gt;" in str(svg)
 
 
 def test_no_inline_style_in_any_chart():
-    svgs = [charts.radar(["A", "B", "C"], [1, 2, 3], [3, 2, 1]),
-            charts.line_chart(["2026-01-01", "2026-02-01"], [("G", [4, 6], "s-global")]),
-            charts.sparkline([1, 2, 3])]
+    svgs = [
+        charts.radar(["A", "B", "C"], [1, 2, 3], [3, 2, 1]),
+        charts.line_chart(["2026-01-01", "2026-02-01"], [("G", [4, 6], "s-global")]),
+        charts.sparkline([1, 2, 3]),
+    ]
     assert all("style=" not in str(svg) for svg in svgs)

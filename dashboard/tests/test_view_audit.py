@@ -38,12 +38,21 @@ def test_the_report_shows_summary_gate_metrics_scores_findings_and_checklists(cl
 
 @pytest.mark.django_db
 def test_a_stated_production_ready_with_an_open_critical_finding_is_flagged(client, manager, project):
-    audit = Audit.objects.create(project=project, title="Report", status=Audit.Status.COMPLETED,
-                                 stated_verdict=Audit.Verdict.PRODUCTION_READY)
+    audit = Audit.objects.create(
+        project=project,
+        title="Report",
+        status=Audit.Status.COMPLETED,
+        stated_verdict=Audit.Verdict.PRODUCTION_READY,
+    )
     security = MaturityDomain.objects.get(slug="security")
     DomainScore.objects.create(audit=audit, domain=security, score=9, source=DomainScore.Source.IMPORTED)
-    Finding.objects.create(project=project, title="Secrets in logs", severity=Severity.CRITICAL,
-                           domain=security, fingerprint="crit")
+    Finding.objects.create(
+        project=project,
+        title="Secrets in logs",
+        severity=Severity.CRITICAL,
+        domain=security,
+        fingerprint="crit",
+    )
     scoring.audit_recompute(audit=audit)
     client.force_login(manager)
     response = client.get(audit.get_absolute_url())
@@ -57,9 +66,15 @@ def test_a_stated_production_ready_with_an_open_critical_finding_is_flagged(clie
 def test_an_older_audit_lists_the_findings_it_saw(client, manager):
     project = build_project(1, findings=0)
     older = project.audits.order_by("audit_date").first()
-    Finding.objects.create(project=project, title="Seen then", severity=Severity.HIGH,
-                           fingerprint="old", first_seen_audit=older, last_seen_audit=older,
-                           status=Finding.Status.FIXED)
+    Finding.objects.create(
+        project=project,
+        title="Seen then",
+        severity=Severity.HIGH,
+        fingerprint="old",
+        first_seen_audit=older,
+        last_seen_audit=older,
+        status=Finding.Status.FIXED,
+    )
     Finding.objects.create(project=project, title="Open now", severity=Severity.LOW, fingerprint="new")
     client.force_login(manager)
     response = client.get(older.get_absolute_url())
@@ -115,13 +130,21 @@ def test_the_query_count_does_not_grow_with_findings_or_checklist_items(client, 
 
 @pytest.mark.django_db
 def test_other_metrics_are_shown_with_readable_labels_and_units(client, manager, project):
-    audit = Audit.objects.create(project=project, title="Report", status=Audit.Status.COMPLETED,
-                                 extra_metrics={"response_time_ms": 180.0,
-                                                "availability_percent": 99.95,
-                                                "already_in_production": True,
-                                                "dette technique": "12 jours"})
+    audit = Audit.objects.create(
+        project=project,
+        title="Report",
+        status=Audit.Status.COMPLETED,
+        extra_metrics={
+            "response_time_ms": 180.0,
+            "availability_percent": 99.95,
+            "already_in_production": True,
+            "dette technique": "12 jours",
+        },
+    )
     client.force_login(manager)
     assert client.get(audit.get_absolute_url()).context["extra_metrics"] == [
-        ("Already in production", "yes"), ("Availability", "99.95%"),
-        ("Dette technique", "12 jours"), ("Response time", "180 ms"),
+        ("Already in production", "yes"),
+        ("Availability", "99.95%"),
+        ("Dette technique", "12 jours"),
+        ("Response time", "180 ms"),
     ]

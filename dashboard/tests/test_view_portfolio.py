@@ -42,8 +42,10 @@ def test_a_manager_sees_one_row_per_active_project_with_its_latest_score(client,
     assert summary.global_score == latest.global_score
     assert summary.latest_audit_id == latest.pk
     assert len(summary.history) == 3
-    assert summary.open_critical + summary.open_high + summary.open_medium + summary.open_low \
-        + summary.open_info == 5
+    assert (
+        summary.open_critical + summary.open_high + summary.open_medium + summary.open_low + summary.open_info
+        == 5
+    )
     html = response.content.decode()
     assert 'class="spark"' in html and 'class="heat lvl-' in html
     assert reverse("project-detail", args=["project-0001"]) in html
@@ -66,8 +68,7 @@ def test_rows_sort_by_score_both_ways_with_unmeasured_projects_last(client, mana
     scores = {s.project.slug: s.global_score for s in ProjectSummary.objects.select_related("project")}
     descending = rows_of(client.get(URL, {"o": "-score"}))
     ascending = rows_of(client.get(URL, {"o": "score"}))
-    measured = sorted((s for s in scores if scores[s] is not None),
-                      key=lambda s: (scores[s], s))
+    measured = sorted((s for s in scores if scores[s] is not None), key=lambda s: (scores[s], s))
     assert [scores[s] for s in descending[:3]] == sorted((scores[s] for s in measured), reverse=True)
     assert [scores[s] for s in ascending[:3]] == sorted(scores[s] for s in measured)
     assert descending[-1] == ascending[-1] == "project-0004"
@@ -187,12 +188,12 @@ def test_a_project_created_without_scoring_still_gets_its_row(client, manager):
 def test_a_project_name_that_looks_like_a_formula_is_defused_in_the_csv(client, manager):
     from projects.models import Project
 
-    Project.objects.create(name="=HYPERLINK(\"http://evil\")", slug="evil")
+    Project.objects.create(name='=HYPERLINK("http://evil")', slug="evil")
     client.force_login(manager)
     client.get(URL)  # creates the portfolio row
     response = client.get(reverse("portfolio-csv"))
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert lines[1][0] == "'=HYPERLINK(\"http://evil\")"
+    assert lines[1][0] == '\'=HYPERLINK("http://evil")'
 
 
 @pytest.mark.django_db

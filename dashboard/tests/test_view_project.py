@@ -36,16 +36,24 @@ def test_the_page_shows_radar_charts_domain_table_audits_findings_and_checklists
 def test_the_why_of_a_computed_domain_lists_the_findings_that_moved_it(client, manager):
     project = build_project(1, findings=0)
     observability = MaturityDomain.objects.get(slug="observability")
-    finding = Finding.objects.create(project=project, title="No request tracing", domain=observability,
-                                     severity=Severity.MEDIUM, fingerprint="obs-1")
+    finding = Finding.objects.create(
+        project=project,
+        title="No request tracing",
+        domain=observability,
+        severity=Severity.MEDIUM,
+        fingerprint="obs-1",
+    )
     scoring.project_recompute(project_id=project.pk)
     client.force_login(manager)
     html = client.get(project.get_absolute_url()).content.decode()
     assert 'id="why-observability"' in html
     assert "No request tracing" in html
     assert reverse("admin:findings_finding_change", args=[finding.pk]) in html
-    row = next(r for r in client.get(project.get_absolute_url()).context["domain_rows"]
-               if r.domain.slug == "observability")
+    row = next(
+        r
+        for r in client.get(project.get_absolute_url()).context["domain_rows"]
+        if r.domain.slug == "observability"
+    )
     assert row.value == scoring.TEN - scoring.SEVERITY_PENALTY[Severity.MEDIUM]
     assert row.score.source == DomainScore.Source.COMPUTED
 
@@ -116,8 +124,7 @@ def test_the_admin_change_pages_link_to_the_public_pages(client, admin):
     for obj, model in ((project, "project"), (audit, "audit")):
         html = client.get(reverse(f"admin:projects_{model}_change", args=[obj.pk])).content.decode()
         assert "View on site" in html
-        shortcut = reverse("admin:view_on_site",
-                           args=[ContentType.objects.get_for_model(obj).pk, obj.pk])
+        shortcut = reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(obj).pk, obj.pk])
         assert shortcut in html
         response = client.get(shortcut)
         assert response.status_code == 302
@@ -131,8 +138,13 @@ def test_a_stated_score_far_from_the_evidence_is_flagged(client, manager):
     stated = latest.domain_scores.select_related("domain").first()
     stated.score = 9
     stated.save()
-    Finding.objects.create(project=project, title="Remote code execution", domain=stated.domain,
-                           severity=Severity.CRITICAL, fingerprint="rce")
+    Finding.objects.create(
+        project=project,
+        title="Remote code execution",
+        domain=stated.domain,
+        severity=Severity.CRITICAL,
+        fingerprint="rce",
+    )
     scoring.project_recompute(project_id=project.pk)
     client.force_login(manager)
     response = client.get(project.get_absolute_url())
@@ -190,23 +202,48 @@ def test_a_manager_gets_no_start_checklist_button(client, manager):
 
 
 @pytest.mark.django_db
-def test_the_change_found_by_the_latest_rescan_is_shown_on_the_project_and_audit_pages(
-    client, manager
-):
+def test_the_change_found_by_the_latest_rescan_is_shown_on_the_project_and_audit_pages(client, manager):
     project = build_project(1)
-    baseline = Audit.objects.create(project=project, title="Re-scan 1", kind=Audit.Kind.AUTOMATED,
-                                    status=Audit.Status.COMPLETED)
+    baseline = Audit.objects.create(
+        project=project, title="Re-scan 1", kind=Audit.Kind.AUTOMATED, status=Audit.Status.COMPLETED
+    )
     rescan = Audit.objects.create(
-        project=project, title="Re-scan 2", kind=Audit.Kind.AUTOMATED,
+        project=project,
+        title="Re-scan 2",
+        kind=Audit.Kind.AUTOMATED,
         status=Audit.Status.COMPLETED,
-        scan_details={"missing": ["ruff"], "change": {
-            "previous_audit": baseline.pk, "new_count": 2, "fixed_count": 1,
-            "new_critical_or_high": 1, "regression": True,
-            "new": [{"id": 1, "title": "eval() on user input", "severity": "high",
-                     "tool": "bandit", "file_path": "app/views.py", "line": 12}],
-            "fixed": [{"id": 2, "title": "MD5 used for passwords", "severity": "medium",
-                       "tool": "bandit", "file_path": "app/auth.py", "line": 3}],
-            "domains": {}, "global": {"before": "6.0", "after": "4.5", "delta": "-1.5"}}},
+        scan_details={
+            "missing": ["ruff"],
+            "change": {
+                "previous_audit": baseline.pk,
+                "new_count": 2,
+                "fixed_count": 1,
+                "new_critical_or_high": 1,
+                "regression": True,
+                "new": [
+                    {
+                        "id": 1,
+                        "title": "eval() on user input",
+                        "severity": "high",
+                        "tool": "bandit",
+                        "file_path": "app/views.py",
+                        "line": 12,
+                    }
+                ],
+                "fixed": [
+                    {
+                        "id": 2,
+                        "title": "MD5 used for passwords",
+                        "severity": "medium",
+                        "tool": "bandit",
+                        "file_path": "app/auth.py",
+                        "line": 3,
+                    }
+                ],
+                "domains": {},
+                "global": {"before": "6.0", "after": "4.5", "delta": "-1.5"},
+            },
+        },
     )
     client.force_login(manager)
 

@@ -6,14 +6,17 @@ from findings.importers import bandit, cobertura, junit, sarif
 from findings.importers.base import ParsedFinding, ParsedReport, ReportError, decode_utf8, load_json, load_xml
 
 FORMATS = ("bandit", "sarif", "cobertura", "junit")
-FORMAT_CHOICES = [("auto", "Detect from content"), ("bandit", "Bandit JSON"),
-                  ("sarif", "SARIF 2.1.0"), ("cobertura", "Cobertura XML (coverage)"),
-                  ("junit", "JUnit XML (tests)")]
+FORMAT_CHOICES = [
+    ("auto", "Detect from content"),
+    ("bandit", "Bandit JSON"),
+    ("sarif", "SARIF 2.1.0"),
+    ("cobertura", "Cobertura XML (coverage)"),
+    ("junit", "JUnit XML (tests)"),
+]
 _JSON_FORMATS = {"bandit": bandit, "sarif": sarif}
 _XML_FORMATS = {"cobertura": cobertura, "junit": junit}
 
-__all__ = ["FORMATS", "FORMAT_CHOICES", "ParsedFinding", "ParsedReport", "ReportError",
-           "parse_report"]
+__all__ = ["FORMATS", "FORMAT_CHOICES", "ParsedFinding", "ParsedReport", "ReportError", "parse_report"]
 
 
 def parse_report(content: bytes, *, file_name: str = "", format: str = "auto") -> ParsedReport:
@@ -38,22 +41,25 @@ def _parse(content: bytes, format: str) -> ParsedReport:
             raise ReportError(f"expected {format} XML, but the file is JSON")
         doc = load_json(text)
         if format == "auto":
-            format = next((name for name, module in _JSON_FORMATS.items()
-                           if module.looks_like(doc)), "")
+            format = next((name for name, module in _JSON_FORMATS.items() if module.looks_like(doc)), "")
             if not format:
-                raise ReportError("JSON that is neither a Bandit report (\"results\" and "
-                                  "\"metrics\") nor a SARIF log (\"version\" and \"runs\")")
+                raise ReportError(
+                    'JSON that is neither a Bandit report ("results" and '
+                    '"metrics") nor a SARIF log ("version" and "runs")'
+                )
         return _JSON_FORMATS[format].parse(doc)
     if head == "<":
         if format in _JSON_FORMATS:
             raise ReportError(f"expected {format} JSON, but the file is XML")
         root = load_xml(content)
         if format == "auto":
-            format = next((name for name, module in _XML_FORMATS.items()
-                           if module.looks_like(root)), "")
+            format = next((name for name, module in _XML_FORMATS.items() if module.looks_like(root)), "")
             if not format:
-                raise ReportError(f"XML root element <{root.tag}> is neither Cobertura "
-                                  "(<coverage>) nor JUnit (<testsuites> or <testsuite>)")
+                raise ReportError(
+                    f"XML root element <{root.tag}> is neither Cobertura "
+                    "(<coverage>) nor JUnit (<testsuites> or <testsuite>)"
+                )
         return _XML_FORMATS[format].parse(root)
-    raise ReportError("not a JSON or XML document (supported: Bandit JSON, SARIF 2.1.0, "
-                      "Cobertura XML, JUnit XML)")
+    raise ReportError(
+        "not a JSON or XML document (supported: Bandit JSON, SARIF 2.1.0, Cobertura XML, JUnit XML)"
+    )

@@ -7,14 +7,20 @@ from typing import Any
 from findings.importers.base import ParsedFinding, ParsedReport, ReportError, as_int, as_str, expect
 from findings.models import Severity
 
-SEVERITIES = {"HIGH": int(Severity.HIGH), "MEDIUM": int(Severity.MEDIUM),
-              "LOW": int(Severity.LOW), "UNDEFINED": int(Severity.INFO)}
+SEVERITIES = {
+    "HIGH": int(Severity.HIGH),
+    "MEDIUM": int(Severity.MEDIUM),
+    "LOW": int(Severity.LOW),
+    "UNDEFINED": int(Severity.INFO),
+}
 TOOL = "bandit"
 
 
 def looks_like(doc: Any) -> bool:
-    return isinstance(doc, dict) and isinstance(doc.get("results"), list) and (
-        "metrics" in doc or "generated_at" in doc
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("results"), list)
+        and ("metrics" in doc or "generated_at" in doc)
     )
 
 
@@ -24,7 +30,7 @@ def _source_line(code: str, line: int | None) -> str:
         prefix = f"{line} "
         for raw in code.split("\n"):
             if raw.startswith(prefix):
-                return raw[len(prefix):]
+                return raw[len(prefix) :]
     for raw in code.split("\n"):
         _number, _, text = raw.partition(" ")
         if text.strip():
@@ -40,7 +46,7 @@ def _text(result: dict, key: str, index: int) -> str:
 
 
 def parse(doc: Any) -> ParsedReport:
-    expect(looks_like(doc), "not a Bandit JSON report (no \"results\" list with \"metrics\")")
+    expect(looks_like(doc), 'not a Bandit JSON report (no "results" list with "metrics")')
     report = ParsedReport(format="bandit", tool=TOOL, tools={TOOL})
     append = report.findings.append
     for index, result in enumerate(doc["results"]):
@@ -56,8 +62,10 @@ def parse(doc: Any) -> ParsedReport:
             line = as_int(line, f"results[{index}].line_number")
         severity = SEVERITIES.get(_text(result, "issue_severity", index).upper())
         if severity is None:
-            raise ReportError(f"unknown issue_severity {result.get('issue_severity')!r} "
-                              "(expected HIGH, MEDIUM or LOW)", where=f"results[{index}]")
+            raise ReportError(
+                f"unknown issue_severity {result.get('issue_severity')!r} (expected HIGH, MEDIUM or LOW)",
+                where=f"results[{index}]",
+            )
         cwe = result.get("issue_cwe")
         cwe_id = ""
         if isinstance(cwe, dict) and cwe.get("id"):
@@ -65,28 +73,29 @@ def parse(doc: Any) -> ParsedReport:
         title = _text(result, "issue_text", index) or test_id
         test_name = _text(result, "test_name", index)
         more_info = _text(result, "more_info", index)
-        append(ParsedFinding(
-            tool=TOOL,
-            rule_id=test_id,
-            title=f"{test_id} {test_name}: {title}" if test_name else f"{test_id}: {title}",
-            severity=severity,
-            confidence=_text(result, "issue_confidence", index).lower(),
-            domain_slug="security",
-            file_path=file_path,
-            line=line,
-            snippet=_source_line(_text(result, "code", index), line),
-            description=title,
-            cwe=cwe_id,
-            recommendation=f"See {more_info}" if more_info else "",
-        ))
+        append(
+            ParsedFinding(
+                tool=TOOL,
+                rule_id=test_id,
+                title=f"{test_id} {test_name}: {title}" if test_name else f"{test_id}: {title}",
+                severity=severity,
+                confidence=_text(result, "issue_confidence", index).lower(),
+                domain_slug="security",
+                file_path=file_path,
+                line=line,
+                snippet=_source_line(_text(result, "code", index), line),
+                description=title,
+                cwe=cwe_id,
+                recommendation=f"See {more_info}" if more_info else "",
+            )
+        )
     metrics = doc.get("metrics")
     totals = metrics.get("_totals") if isinstance(metrics, dict) else None
     if isinstance(totals, dict):
         report.metrics = {
             "lines_of_code": as_int(totals.get("loc"), "metrics._totals.loc"),
             "security_high": as_int(totals.get("SEVERITY.HIGH"), "metrics._totals.SEVERITY.HIGH"),
-            "security_medium": as_int(totals.get("SEVERITY.MEDIUM"),
-                                      "metrics._totals.SEVERITY.MEDIUM"),
+            "security_medium": as_int(totals.get("SEVERITY.MEDIUM"), "metrics._totals.SEVERITY.MEDIUM"),
             "security_low": as_int(totals.get("SEVERITY.LOW"), "metrics._totals.SEVERITY.LOW"),
             "files_count": sum(1 for name in metrics if name != "_totals"),
         }

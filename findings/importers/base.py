@@ -96,8 +96,7 @@ def load_xml(content: bytes):
         return SafeET.fromstring(content, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise ReportError(
-            f"XML with a DTD or entities is refused ({type(exc).__name__}); "
-            "scanner reports never need them"
+            f"XML with a DTD or entities is refused ({type(exc).__name__}); scanner reports never need them"
         ) from None
     except SafeET.ParseError as exc:
         line, column = getattr(exc, "position", (None, None))

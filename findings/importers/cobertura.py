@@ -20,8 +20,7 @@ def _percent(rate: float | None, where: str) -> Decimal | None:
 
 
 def parse(root) -> ParsedReport:
-    expect(looks_like(root), f"not a Cobertura report (root element <{root.tag}>, expected "
-           "<coverage>)")
+    expect(looks_like(root), f"not a Cobertura report (root element <{root.tag}>, expected <coverage>)")
     line_rate = as_float(root.get("line-rate"), "<coverage line-rate>")
     expect(line_rate is not None, "missing line-rate attribute", "<coverage>")
     branch_rate = as_float(root.get("branch-rate"), "<coverage branch-rate>")
@@ -32,8 +31,10 @@ def parse(root) -> ParsedReport:
         metrics["branch_coverage_percent"] = _percent(branch_rate, "<coverage branch-rate>")
     lines_valid = as_int(root.get("lines-valid"), "<coverage lines-valid>")
     files = {cls.get("filename") for cls in root.iter("class") if cls.get("filename")}
-    extra = {"coverage_lines_valid": lines_valid,
-             "coverage_lines_covered": as_int(root.get("lines-covered"), "<coverage lines-covered>")}
+    extra = {
+        "coverage_lines_valid": lines_valid,
+        "coverage_lines_covered": as_int(root.get("lines-covered"), "<coverage lines-covered>"),
+    }
     metrics["extra"] = {k: v for k, v in extra.items() if v is not None}
     if files:
         metrics["extra"]["coverage_files"] = len(files)

@@ -20,8 +20,10 @@ def _suites(root):
 
 
 def parse(root) -> ParsedReport:
-    expect(looks_like(root), f"not a JUnit report (root element <{root.tag}>, expected "
-           "<testsuites> or <testsuite>)")
+    expect(
+        looks_like(root),
+        f"not a JUnit report (root element <{root.tag}>, expected <testsuites> or <testsuite>)",
+    )
     report = ParsedReport(format="junit", tool=TOOL, tools={TOOL})
     passed = failed = errors = skipped = 0
     suite_time = 0.0
@@ -55,20 +57,21 @@ def parse(root) -> ParsedReport:
                 message = (problem.get("message") or "").strip()
                 first = message.splitlines()[0] if message else ""
                 kind = "failed" if failure is not None else "error"
-                file_path = case.get("file") or (classname.replace(".", "/") + ".py"
-                                                 if classname else "")
-                report.findings.append(ParsedFinding(
-                    tool=TOOL,
-                    rule_id=f"test-{kind}",
-                    title=f"Test {kind}: {test_id}"[:500],
-                    severity=Severity.MEDIUM if failure is not None else Severity.HIGH,
-                    domain_slug="testing",
-                    file_path=file_path,
-                    line=as_int(case.get("line"), f"{where} line"),
-                    # The test's identity is its name: that is what stays stable across runs.
-                    snippet=test_id,
-                    description="\n\n".join(x for x in (first, (problem.text or "").strip()) if x),
-                ))
+                file_path = case.get("file") or (classname.replace(".", "/") + ".py" if classname else "")
+                report.findings.append(
+                    ParsedFinding(
+                        tool=TOOL,
+                        rule_id=f"test-{kind}",
+                        title=f"Test {kind}: {test_id}"[:500],
+                        severity=Severity.MEDIUM if failure is not None else Severity.HIGH,
+                        domain_slug="testing",
+                        file_path=file_path,
+                        line=as_int(case.get("line"), f"{where} line"),
+                        # The test's identity is its name: that is what stays stable across runs.
+                        snippet=test_id,
+                        description="\n\n".join(x for x in (first, (problem.text or "").strip()) if x),
+                    )
+                )
     report.metrics = {
         "tests_passed": passed,
         "tests_failed": failed,

@@ -17,19 +17,43 @@ from findings.importers.base import (
 )
 from findings.models import Severity
 
-LEVELS = {"error": int(Severity.HIGH), "warning": int(Severity.MEDIUM),
-          "note": int(Severity.LOW), "none": int(Severity.INFO)}
+LEVELS = {
+    "error": int(Severity.HIGH),
+    "warning": int(Severity.MEDIUM),
+    "note": int(Severity.LOW),
+    "none": int(Severity.INFO),
+}
 # Tools whose every result is a security matter; other tools are Code quality unless the rule
 # carries a security-severity or a "security" tag.
-SECURITY_TOOLS = {"codeql", "semgrep", "semgrep oss", "gitleaks", "trivy", "checkov", "flawfinder",
-                  "bandit", "detect-secrets", "grype", "snyk", "tfsec", "kics", "brakeman",
-                  "gosec", "njsscan", "horusec", "osv-scanner", "dependency-check"}
+SECURITY_TOOLS = {
+    "codeql",
+    "semgrep",
+    "semgrep oss",
+    "gitleaks",
+    "trivy",
+    "checkov",
+    "flawfinder",
+    "bandit",
+    "detect-secrets",
+    "grype",
+    "snyk",
+    "tfsec",
+    "kics",
+    "brakeman",
+    "gosec",
+    "njsscan",
+    "horusec",
+    "osv-scanner",
+    "dependency-check",
+}
 CWE_RE = re.compile(r"cwe[-/_ ]?0*(\d+)", re.IGNORECASE)
 
 
 def looks_like(doc: Any) -> bool:
-    return isinstance(doc, dict) and "runs" in doc and (
-        "sarif" in str(doc.get("$schema", "")).lower() or "version" in doc
+    return (
+        isinstance(doc, dict)
+        and "runs" in doc
+        and ("sarif" in str(doc.get("$schema", "")).lower() or "version" in doc)
     )
 
 
@@ -68,8 +92,9 @@ class _Run:
     def __init__(self, run: dict, where: str):
         self.where = where
         tool = run.get("tool")
-        expect(isinstance(tool, dict) and isinstance(tool.get("driver"), dict),
-               "run has no tool.driver", where)
+        expect(
+            isinstance(tool, dict) and isinstance(tool.get("driver"), dict), "run has no tool.driver", where
+        )
         driver = tool["driver"]
         self.name = as_str(driver.get("name"), f"{where}.tool.driver.name").strip()
         expect(bool(self.name), "run has no tool.driver.name", where)
@@ -108,8 +133,9 @@ class _Run:
             properties = properties if isinstance(properties, dict) else {}
             tags, kind = properties.get("tags"), properties.get("kind")
             # ruff files its flake8-bandit rules (S...) under that "kind".
-            security = ((isinstance(tags, list) and "security" in tags)
-                        or (isinstance(kind, str) and "bandit" in kind))
+            security = (isinstance(tags, list) and "security" in tags) or (
+                isinstance(kind, str) and "bandit" in kind
+            )
             help_text = _text(rule.get("help")) or as_str(rule.get("helpUri"), f"{where}.helpUri")
             facts = self._facts[id(rule)] = (security, _cwe(rule), help_text)
         return facts
@@ -121,8 +147,7 @@ class _Run:
             rule_id = as_str(rule_id, f"{where}.ruleId")
         rule = self._empty_rule  # rules are dicts of the document: alive, so ids are stable
         index = result.get("ruleIndex", rule_ref.get("index"))
-        component = rule_ref.get("toolComponent") if isinstance(rule_ref.get("toolComponent"),
-                                                                dict) else None
+        component = rule_ref.get("toolComponent") if isinstance(rule_ref.get("toolComponent"), dict) else None
         rules = self.driver_rules
         if component is not None and isinstance(component.get("index"), int):
             if 0 <= component["index"] < len(self.extension_rules):
@@ -144,8 +169,7 @@ class _Run:
                     physical = location["physicalLocation"]
                     break
         if physical is None:
-            raise ReportError("result has no physical location (locations[].physicalLocation)",
-                              where=where)
+            raise ReportError("result has no physical location (locations[].physicalLocation)", where=where)
         artifact = physical.get("artifactLocation")
         expect(isinstance(artifact, dict), "physical location has no artifactLocation", where)
         uri = artifact.get("uri")
@@ -181,7 +205,7 @@ class _Run:
             if isinstance(base_uri, str) and base_uri:
                 base_path = _uri_path(base_uri).rstrip("/") + "/"
                 if path.startswith(base_path):
-                    return path[len(base_path):]
+                    return path[len(base_path) :]
         return path
 
 
@@ -198,8 +222,7 @@ def _is_accepted(result: dict) -> bool:
     if not isinstance(suppressions, list):
         return False
     # A suppression without a status counts as accepted (SARIF 2.1.0 §3.35.3).
-    return any(isinstance(s, dict) and s.get("status", "accepted") == "accepted"
-               for s in suppressions)
+    return any(isinstance(s, dict) and s.get("status", "accepted") == "accepted" for s in suppressions)
 
 
 def _cwe(holder: dict) -> str:
@@ -214,8 +237,10 @@ def _cwe(holder: dict) -> str:
 
 def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
     """(severity, has_security_severity)."""
-    for holder, label in ((result.get("properties"), "properties"),
-                          (rule.get("properties"), "rule.properties")):
+    for holder, label in (
+        (result.get("properties"), "properties"),
+        (rule.get("properties"), "rule.properties"),
+    ):
         if isinstance(holder, dict) and holder.get("security-severity") not in (None, ""):
             score = as_float(holder["security-severity"], f"{where}.{label}.security-severity")
             return cvss_band(score), True
@@ -223,21 +248,20 @@ def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
     if level is None:
         config = rule.get("defaultConfiguration")
         level = config.get("level") if isinstance(config, dict) else None
-    severity = LEVELS.get(level if level.__class__ is str else as_str(
-        level, f"{where}.level", default="warning"))
+    severity = LEVELS.get(
+        level if level.__class__ is str else as_str(level, f"{where}.level", default="warning")
+    )
     if severity is None:
-        raise ReportError(f"unknown level {level!r} (expected error, warning, note or none)",
-                          where=where)
+        raise ReportError(f"unknown level {level!r} (expected error, warning, note or none)", where=where)
     return severity, False
 
 
 def parse(doc: Any) -> ParsedReport:
     expect(isinstance(doc, dict), "not a SARIF log (top level is not an object)")
     version = doc.get("version")
-    expect(version == "2.1.0", f"unsupported SARIF version {version!r} (expected \"2.1.0\")",
-           "version")
+    expect(version == "2.1.0", f'unsupported SARIF version {version!r} (expected "2.1.0")', "version")
     runs = doc.get("runs")
-    expect(isinstance(runs, list), "\"runs\" is not a list", "runs")
+    expect(isinstance(runs, list), '"runs" is not a list', "runs")
     expect(len(runs) > 0, "the SARIF log has no runs (nothing to import)", "runs")
     report = ParsedReport(format="sarif", tool="")
     tool_names = []
@@ -266,20 +290,22 @@ def parse(doc: Any) -> ParsedReport:
             rule_security, rule_cwe, help_text = run.rule_facts(rule, where)
             is_security = has_security_severity or rule_security or tool in SECURITY_TOOLS
             first_line = message.strip().splitlines()[0] if message.strip() else rule_id
-            report.findings.append(ParsedFinding(
-                tool=tool,
-                rule_id=rule_id[:200],
-                title=(f"{rule_id}: {first_line}" if rule_id else first_line)[:500],
-                severity=severity,
-                domain_slug="security" if is_security else "code-quality",
-                file_path=path,
-                line=line,
-                snippet=snippet,
-                description=message,
-                cwe=_cwe(result) or rule_cwe,
-                recommendation=help_text,
-                tool_fingerprint=_fingerprint(result),
-                suppressed=_is_accepted(result),
-            ))
+            report.findings.append(
+                ParsedFinding(
+                    tool=tool,
+                    rule_id=rule_id[:200],
+                    title=(f"{rule_id}: {first_line}" if rule_id else first_line)[:500],
+                    severity=severity,
+                    domain_slug="security" if is_security else "code-quality",
+                    file_path=path,
+                    line=line,
+                    snippet=snippet,
+                    description=message,
+                    cwe=_cwe(result) or rule_cwe,
+                    recommendation=help_text,
+                    tool_fingerprint=_fingerprint(result),
+                    suppressed=_is_accepted(result),
+                )
+            )
     report.tool = ", ".join(tool_names)[:100]
     return report

@@ -6,117 +6,280 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('projects', '0001_initial'),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('prefix', models.CharField(help_text='First characters, to recognise a token.', max_length=12)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "prefix",
+                    models.CharField(help_text="First characters, to recognise a token.", max_length=12),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'ordering': ['project', 'name'],
+                "verbose_name": "API token",
+                "ordering": ["project", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(max_length=20)),
-                ('tool', models.CharField(blank=True, max_length=100)),
-                ('file_name', models.CharField(blank=True, max_length=255)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('created_count', models.PositiveIntegerField(default=0, verbose_name='created')),
-                ('still_open_count', models.PositiveIntegerField(default=0, verbose_name='still open')),
-                ('reopened_count', models.PositiveIntegerField(default=0, verbose_name='reopened')),
-                ('resolved_count', models.PositiveIntegerField(default=0, verbose_name='resolved')),
-                ('unchanged_closed_count', models.PositiveIntegerField(default=0, verbose_name='unchanged closed')),
-                ('error_count', models.PositiveIntegerField(default=0, verbose_name='errors')),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('dry_run', 'Dry run')], default='running', max_length=20)),
-                ('error_message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('audit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='import_runs', to='projects.audit')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_runs', to='projects.project')),
-                ('token', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='import_runs', to='findings.apitoken')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("format", models.CharField(max_length=20)),
+                ("tool", models.CharField(blank=True, max_length=100)),
+                ("file_name", models.CharField(blank=True, max_length=255)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("created_count", models.PositiveIntegerField(default=0, verbose_name="created")),
+                ("still_open_count", models.PositiveIntegerField(default=0, verbose_name="still open")),
+                ("reopened_count", models.PositiveIntegerField(default=0, verbose_name="reopened")),
+                ("resolved_count", models.PositiveIntegerField(default=0, verbose_name="resolved")),
+                (
+                    "unchanged_closed_count",
+                    models.PositiveIntegerField(default=0, verbose_name="unchanged closed"),
+                ),
+                ("error_count", models.PositiveIntegerField(default=0, verbose_name="errors")),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("dry_run", "Dry run"),
+                        ],
+                        default="running",
+                        max_length=20,
+                    ),
+                ),
+                ("error_message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "audit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="import_runs",
+                        to="projects.audit",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_runs",
+                        to="projects.project",
+                    ),
+                ),
+                (
+                    "token",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="import_runs",
+                        to="findings.apitoken",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=500)),
-                ('description', models.TextField(blank=True)),
-                ('severity', models.PositiveSmallIntegerField(choices=[(0, 'Info'), (1, 'Low'), (2, 'Medium'), (3, 'High'), (4, 'Critical')], default=2)),
-                ('confidence', models.CharField(blank=True, max_length=20)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('fixed', 'Fixed'), ('accepted_risk', 'Accepted risk'), ('false_positive', 'False positive')], default='open', max_length=20)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('tool', models.CharField(blank=True, max_length=100)),
-                ('rule_id', models.CharField(blank=True, max_length=200)),
-                ('cwe', models.CharField(blank=True, max_length=20, verbose_name='CWE')),
-                ('file_path', models.CharField(blank=True, max_length=1000)),
-                ('line', models.PositiveIntegerField(blank=True, null=True)),
-                ('recommendation', models.TextField(blank=True)),
-                ('effort', models.CharField(blank=True, help_text='Effort estimate, e.g. "2h", "1-2 days".', max_length=50)),
-                ('fingerprint', models.CharField(help_text='Stable identity for de-duplication.', max_length=64)),
-                ('first_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('last_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('fixed_at', models.DateTimeField(blank=True, null=True)),
-                ('reopened_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_findings', to=settings.AUTH_USER_MODEL)),
-                ('domain', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='findings', to='projects.maturitydomain')),
-                ('first_seen_audit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='projects.audit')),
-                ('last_seen_audit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='projects.audit')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='projects.project')),
-                ('resolved_by_import', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resolved_findings', to='findings.importrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "severity",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "Info"), (1, "Low"), (2, "Medium"), (3, "High"), (4, "Critical")],
+                        default=2,
+                    ),
+                ),
+                ("confidence", models.CharField(blank=True, max_length=20)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("fixed", "Fixed"),
+                            ("accepted_risk", "Accepted risk"),
+                            ("false_positive", "False positive"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("tool", models.CharField(blank=True, max_length=100)),
+                ("rule_id", models.CharField(blank=True, max_length=200)),
+                ("cwe", models.CharField(blank=True, max_length=20, verbose_name="CWE")),
+                ("file_path", models.CharField(blank=True, max_length=1000)),
+                ("line", models.PositiveIntegerField(blank=True, null=True)),
+                ("recommendation", models.TextField(blank=True)),
+                (
+                    "effort",
+                    models.CharField(
+                        blank=True, help_text='Effort estimate, e.g. "2h", "1-2 days".', max_length=50
+                    ),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(help_text="Stable identity for de-duplication.", max_length=64),
+                ),
+                ("first_seen_at", models.DateTimeField(blank=True, null=True)),
+                ("last_seen_at", models.DateTimeField(blank=True, null=True)),
+                ("fixed_at", models.DateTimeField(blank=True, null=True)),
+                ("reopened_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_findings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="findings",
+                        to="projects.maturitydomain",
+                    ),
+                ),
+                (
+                    "first_seen_audit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="projects.audit",
+                    ),
+                ),
+                (
+                    "last_seen_audit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="projects.audit",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="projects.project",
+                    ),
+                ),
+                (
+                    "resolved_by_import",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="resolved_findings",
+                        to="findings.importrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-severity', '-id'],
+                "ordering": ["-severity", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='importrun',
-            index=models.Index(fields=['project', '-created_at'], name='importrun_project_idx'),
+            model_name="importrun",
+            index=models.Index(fields=["project", "-created_at"], name="importrun_project_idx"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['project', 'status', 'severity'], name='finding_project_status_idx'),
+            model_name="finding",
+            index=models.Index(fields=["project", "status", "severity"], name="finding_project_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['project', 'tool', 'status'], name='finding_project_tool_idx'),
+            model_name="finding",
+            index=models.Index(fields=["project", "tool", "status"], name="finding_project_tool_idx"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['-severity', '-id'], name='finding_severity_id_idx'),
+            model_name="finding",
+            index=models.Index(fields=["-severity", "-id"], name="finding_severity_id_idx"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['domain', 'status'], name='finding_domain_status_idx'),
+            model_name="finding",
+            index=models.Index(fields=["domain", "status"], name="finding_domain_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.UniqueConstraint(fields=('project', 'fingerprint'), name='finding_unique_fingerprint_per_project'),
+            model_name="finding",
+            constraint=models.UniqueConstraint(
+                fields=("project", "fingerprint"), name="finding_unique_fingerprint_per_project"
+            ),
         ),
     ]

@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('findings', '0001_initial'),
+        ("findings", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='metrics',
-            field=models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder),
+            model_name="importrun",
+            name="metrics",
+            field=models.JSONField(
+                blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder
+            ),
         ),
     ]

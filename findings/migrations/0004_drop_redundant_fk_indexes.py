@@ -5,21 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('findings', '0003_finding_fillfactor'),
-        ('projects', '0008_report_domain_aliases'),
+        ("findings", "0003_finding_fillfactor"),
+        ("projects", "0008_report_domain_aliases"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='finding',
-            name='domain',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='findings', to='projects.maturitydomain'),
+            model_name="finding",
+            name="domain",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="findings",
+                to="projects.maturitydomain",
+            ),
         ),
         migrations.AlterField(
-            model_name='finding',
-            name='project',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='projects.project'),
+            model_name="finding",
+            name="project",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="findings",
+                to="projects.project",
+            ),
         ),
     ]

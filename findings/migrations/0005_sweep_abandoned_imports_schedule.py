@@ -7,8 +7,11 @@ def create_schedule(apps, schema_editor):
     every_5_minutes, _ = IntervalSchedule.objects.get_or_create(every=5, period="minutes")
     PeriodicTask.objects.get_or_create(
         name="sweep-abandoned-scan-imports",
-        defaults={"task": "findings.sweep_abandoned_imports", "interval": every_5_minutes,
-                  "description": "Marks failed the scan imports whose process died mid-import."},
+        defaults={
+            "task": "findings.sweep_abandoned_imports",
+            "interval": every_5_minutes,
+            "description": "Marks failed the scan imports whose process died mid-import.",
+        },
     )
 
 

@@ -14,14 +14,18 @@ UPLOAD = "/admin/findings/importrun/upload/"
 
 
 def _post_file(client, project, name="bandit_v2.json", content=None, **extra):
-    data = {"project": project.pk, "format": "auto",
-            "file": SimpleUploadedFile(name, fixture(name) if content is None else content),
-            **extra}
+    data = {
+        "project": project.pk,
+        "format": "auto",
+        "file": SimpleUploadedFile(name, fixture(name) if content is None else content),
+        **extra,
+    }
     return client.post(UPLOAD, data)
 
 
-def test_an_auditor_sees_the_preview_then_confirms_the_import(client, auditor_user, project,
-                                                              audit, settings, tmp_path):
+def test_an_auditor_sees_the_preview_then_confirms_the_import(
+    client, auditor_user, project, audit, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(auditor_user)
     response = _post_file(client, project, name="bandit_v1.json", audit=audit.pk)
@@ -49,20 +53,19 @@ def test_an_auditor_sees_the_preview_then_confirms_the_import(client, auditor_us
     assert ImportRun.objects.count() == 1
 
 
-def test_the_preview_lists_what_would_be_resolved(client, auditor_user, project, settings,
-                                                  tmp_path):
+def test_the_preview_lists_what_would_be_resolved(client, auditor_user, project, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(auditor_user)
-    key = re.search(r'name="key" value="([^"]+)"',
-                    _post_file(client, project, "bandit_v1.json").content.decode()).group(1)
+    key = re.search(
+        r'name="key" value="([^"]+)"', _post_file(client, project, "bandit_v1.json").content.decode()
+    ).group(1)
     client.post(UPLOAD, {"confirm": "1", "key": key})
     html = _post_file(client, project, "bandit_v2.json").content.decode()
     assert re.search(r"<th>Resolved</th><td>1</td>", html)
     assert "First resolved" in html and "B324" in html
 
 
-def test_a_bad_report_is_a_form_error_and_writes_nothing(client, auditor_user, project, settings,
-                                                         tmp_path):
+def test_a_bad_report_is_a_form_error_and_writes_nothing(client, auditor_user, project, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(auditor_user)
     response = _post_file(client, project, name="bandit_v1.json", content=b'{"results": [')
@@ -72,8 +75,9 @@ def test_a_bad_report_is_a_form_error_and_writes_nothing(client, auditor_user, p
     assert not list(tmp_path.glob("scan-staging/*.upload"))
 
 
-def test_an_audit_of_another_project_is_refused(client, auditor_user, project, other_project,
-                                                settings, tmp_path):
+def test_an_audit_of_another_project_is_refused(
+    client, auditor_user, project, other_project, settings, tmp_path
+):
     from projects.models import Audit
 
     settings.MEDIA_ROOT = tmp_path
@@ -91,8 +95,7 @@ def test_the_form_starts_with_the_audit_and_its_project_chosen(client, auditor_u
     assert re.search(rf'<option value="{audit.pk}" selected>', html)
 
 
-def test_tech_leads_and_managers_cannot_import_from_the_admin(client, tech_lead, manager,
-                                                              project):
+def test_tech_leads_and_managers_cannot_import_from_the_admin(client, tech_lead, manager, project):
     for user in (tech_lead, manager):
         client.force_login(user)
         assert client.get(UPLOAD).status_code == 403
@@ -100,22 +103,19 @@ def test_tech_leads_and_managers_cannot_import_from_the_admin(client, tech_lead,
     assert not ImportRun.objects.exists()
 
 
-def test_project_and_audit_pages_link_to_the_import_form(client, auditor_user, tech_lead, project,
-                                                         audit):
+def test_project_and_audit_pages_link_to_the_import_form(client, auditor_user, tech_lead, project, audit):
     client.force_login(auditor_user)
     html = client.get(reverse("admin:projects_project_change", args=[project.pk])).content.decode()
     assert f'href="{UPLOAD}?project={project.pk}"' in html
     html = client.get(reverse("admin:projects_audit_change", args=[audit.pk])).content.decode()
     assert f'href="{UPLOAD}?audit={audit.pk}"' in html
-    assert "Import scan report" in client.get(
-        reverse("admin:findings_importrun_changelist")).content.decode()
+    assert "Import scan report" in client.get(reverse("admin:findings_importrun_changelist")).content.decode()
     client.force_login(tech_lead)
     html = client.get(reverse("admin:projects_project_change", args=[project.pk])).content.decode()
     assert UPLOAD not in html
 
 
-def test_the_import_runs_list_does_not_query_per_row(client, admin, project,
-                                                     django_assert_max_num_queries):
+def test_the_import_runs_list_does_not_query_per_row(client, admin, project, django_assert_max_num_queries):
     from findings.services import scan_import
 
     for name in ("bandit_v1.json", "bandit_v2.json", "coverage.xml", "junit.xml", "ruff_v1.sarif"):

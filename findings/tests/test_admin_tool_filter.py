@@ -5,8 +5,9 @@ from findings.models import Finding
 
 def make_findings(project, *tools):
     for n, tool in enumerate(tools):
-        Finding.objects.create(project=project, title=f"{tool} finding {n}", tool=tool,
-                               fingerprint=f"{project.slug}-{tool}-{n}")
+        Finding.objects.create(
+            project=project, title=f"{tool} finding {n}", tool=tool, fingerprint=f"{project.slug}-{tool}-{n}"
+        )
 
 
 def test_the_tool_filter_lists_each_tool_once_and_filters_by_it(client, admin, project):
@@ -22,8 +23,7 @@ def test_the_tool_filter_lists_each_tool_once_and_filters_by_it(client, admin, p
     assert list(filtered.context["cl"].result_list.values_list("tool", flat=True)) == ["bandit"] * 2
 
 
-def test_a_tech_lead_sees_only_the_tools_of_their_projects(client, tech_lead, project,
-                                                           other_project):
+def test_a_tech_lead_sees_only_the_tools_of_their_projects(client, tech_lead, project, other_project):
     make_findings(project, "bandit")
     make_findings(other_project, "gitleaks")
     client.force_login(tech_lead)

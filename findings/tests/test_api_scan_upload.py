@@ -19,13 +19,11 @@ def token(project, tech_lead):
 
 def upload(client, slug, raw=None, name="bandit_v1.json", content=None, **data):
     headers = {"Authorization": f"Bearer {raw}"} if raw else {}
-    payload = {"file": SimpleUploadedFile(name, fixture(name) if content is None else content),
-               **data}
+    payload = {"file": SimpleUploadedFile(name, fixture(name) if content is None else content), **data}
     return client.post(f"/api/projects/{slug}/scans/", payload, headers=headers)
 
 
-def test_a_valid_token_imports_the_report_and_answers_201_with_the_import_run(
-        client, project, audit, token):
+def test_a_valid_token_imports_the_report_and_answers_201_with_the_import_run(client, project, audit, token):
     obj, raw = token
     response = upload(client, project.slug, raw, audit=str(audit.pk))
     assert response.status_code == 201
@@ -34,8 +32,14 @@ def test_a_valid_token_imports_the_report_and_answers_201_with_the_import_run(
     assert body["id"] == run.pk
     assert body["project"] == project.slug and body["audit"] == audit.pk
     assert body["format"] == "bandit" and body["status"] == "succeeded"
-    assert body["counts"] == {"created": 10, "still_open": 0, "reopened": 0, "resolved": 0,
-                              "unchanged_closed": 0, "errors": 0}
+    assert body["counts"] == {
+        "created": 10,
+        "still_open": 0,
+        "reopened": 0,
+        "resolved": 0,
+        "unchanged_closed": 0,
+        "errors": 0,
+    }
     assert body["sha256"] == hashlib.sha256(fixture("bandit_v1.json")).hexdigest()
     assert run.token == obj and run.user is None
     obj.refresh_from_db()
@@ -70,9 +74,11 @@ def test_metrics_with_decimals_are_returned_as_json(client, project, token):
 @pytest.mark.parametrize("header", [None, "Bearer", "Basic dXNlcjpwYXNz", "Bearer aud_wrong"])
 def test_a_missing_or_wrong_token_answers_401(client, project, token, header):
     headers = {"Authorization": header} if header else {}
-    response = client.post(f"/api/projects/{project.slug}/scans/",
-                           {"file": SimpleUploadedFile("b.json", fixture("bandit_v1.json"))},
-                           headers=headers)
+    response = client.post(
+        f"/api/projects/{project.slug}/scans/",
+        {"file": SimpleUploadedFile("b.json", fixture("bandit_v1.json"))},
+        headers=headers,
+    )
     assert response.status_code == 401
     assert "error" in response.json()
     assert response["WWW-Authenticate"].startswith("Bearer")
@@ -91,14 +97,16 @@ def test_a_token_of_another_project_answers_403(client, project, other_project, 
     assert not Finding.objects.exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "the file is empty"),
-    (b"{\"results\": [", "invalid JSON"),
-    (b"\xff\xfe{}", "not UTF-8"),
-    (b"<!DOCTYPE x [<!ENTITY a 'b'>]><coverage/>", "DTD or entities"),
-])
-def test_bad_reports_answer_400_with_a_json_error_naming_the_file(client, project, token, content,
-                                                                  message):
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "the file is empty"),
+        (b'{"results": [', "invalid JSON"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"<!DOCTYPE x [<!ENTITY a 'b'>]><coverage/>", "DTD or entities"),
+    ],
+)
+def test_bad_reports_answer_400_with_a_json_error_naming_the_file(client, project, token, content, message):
     response = upload(client, project.slug, token[1], name="bandit_v1.json", content=content)
     assert response.status_code == 400
     error = response.json()["error"]
@@ -109,7 +117,7 @@ def test_bad_reports_answer_400_with_a_json_error_naming_the_file(client, projec
 def test_a_request_without_a_file_or_with_a_bad_field_answers_400(client, project, token):
     headers = {"Authorization": f"Bearer {token[1]}"}
     response = client.post(f"/api/projects/{project.slug}/scans/", {}, headers=headers)
-    assert response.status_code == 400 and "\"file\"" in response.json()["error"]
+    assert response.status_code == 400 and '"file"' in response.json()["error"]
     assert upload(client, project.slug, token[1], format="pdf").status_code == 400
     assert "has no audit" in upload(client, project.slug, token[1], audit="42").json()["error"]
 
@@ -122,8 +130,9 @@ def test_a_file_over_the_size_limit_answers_400(client, project, token, settings
 
 
 def test_get_is_not_allowed(client, project, token):
-    response = client.get(f"/api/projects/{project.slug}/scans/",
-                          headers={"Authorization": f"Bearer {token[1]}"})
+    response = client.get(
+        f"/api/projects/{project.slug}/scans/", headers={"Authorization": f"Bearer {token[1]}"}
+    )
     assert response.status_code == 405
 
 
@@ -135,13 +144,16 @@ def test_the_api_needs_no_session_and_no_csrf_token(project, token):
     assert ApiToken.objects.count() == 1
 
 
-def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client, project, token,
-                                                                    settings):
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(client, project, token, settings):
     settings.AUDITOR_MAX_UPLOAD_BYTES = 10
     body = b"x" * (70 * 1024)
-    response = client.generic("POST", f"/api/projects/{project.slug}/scans/", body,
-                              content_type="multipart/form-data; boundary=BoUnDaRy",
-                              headers={"Authorization": f"Bearer {token[1]}"})
+    response = client.generic(
+        "POST",
+        f"/api/projects/{project.slug}/scans/",
+        body,
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        headers={"Authorization": f"Bearer {token[1]}"},
+    )
     assert response.status_code == 400
     assert "over the 10-byte limit" in response.json()["error"]
     assert not ImportRun.objects.exists()

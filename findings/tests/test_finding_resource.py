@@ -29,7 +29,8 @@ def test_cells_that_a_spreadsheet_would_run_are_escaped(value):
 def test_export_escapes_formulas_in_every_text_column(findings):
     finding = findings.first()
     Finding.objects.filter(pk=finding.pk).update(
-        title='=HYPERLINK("http://evil.example","click")', recommendation="@SUM(1)")
+        title='=HYPERLINK("http://evil.example","click")', recommendation="@SUM(1)"
+    )
     dataset = FindingResource().export(Finding.objects.filter(pk=finding.pk))
     row = dict(zip(dataset.headers, dataset[0], strict=True))
     assert row["title"] == '\'=HYPERLINK("http://evil.example","click")'
@@ -38,14 +39,17 @@ def test_export_escapes_formulas_in_every_text_column(findings):
     assert row["severity"] in {"Low", "Medium", "High"}
 
 
-def test_the_admin_exports_csv_of_the_users_projects_only(client, tech_lead, findings,
-                                                          other_project):
+def test_the_admin_exports_csv_of_the_users_projects_only(client, tech_lead, findings, other_project):
     scan_import(project=other_project, content=fixture("junit.xml"), file_name="j.xml")
     client.force_login(tech_lead)
-    response = client.post(reverse("admin:findings_finding_export"),
-                           {"format": "0", "export_items": [], **{
-                               f"findingresource_{name}": "on" for name in (
-                                   "id", "project", "title", "status")}})
+    response = client.post(
+        reverse("admin:findings_finding_export"),
+        {
+            "format": "0",
+            "export_items": [],
+            **{f"findingresource_{name}": "on" for name in ("id", "project", "title", "status")},
+        },
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "champion-clone" in body and "aetherflow" not in body
@@ -55,18 +59,32 @@ def _import(user, rows, dry_run=False):
     dataset = tablib.Dataset(headers=list(rows[0].keys()))
     for row in rows:
         dataset.append(list(row.values()))
-    return FindingResource(user=user).import_data(dataset, dry_run=dry_run, raise_errors=False,
-                                                  use_transactions=True)
+    return FindingResource(user=user).import_data(
+        dataset, dry_run=dry_run, raise_errors=False, use_transactions=True
+    )
 
 
 def test_a_triage_sheet_updates_status_assignee_and_severity(auditor_user, findings):
     one, two = findings.order_by("pk")[:2]
-    result = _import(auditor_user, [
-        {"id": one.pk, "status": "False positive", "assignee": "auditor", "severity": "Critical",
-         "title": "ignored"},
-        {"id": two.pk, "status": "fixed", "assignee": "", "severity": str(two.severity),
-         "title": "ignored"},
-    ])
+    result = _import(
+        auditor_user,
+        [
+            {
+                "id": one.pk,
+                "status": "False positive",
+                "assignee": "auditor",
+                "severity": "Critical",
+                "title": "ignored",
+            },
+            {
+                "id": two.pk,
+                "status": "fixed",
+                "assignee": "",
+                "severity": str(two.severity),
+                "title": "ignored",
+            },
+        ],
+    )
     assert not result.has_errors() and not result.has_validation_errors()
     one.refresh_from_db()
     two.refresh_from_db()
@@ -84,35 +102,39 @@ def test_a_tech_lead_sheet_changes_status_but_not_severity(tech_lead, findings):
     assert one.status == "in_progress" and one.severity != 4
 
 
-def test_a_bad_row_imports_nothing_and_names_the_problem(auditor_user, tech_lead, findings,
-                                                         other_project):
+def test_a_bad_row_imports_nothing_and_names_the_problem(auditor_user, tech_lead, findings, other_project):
     scan_import(project=other_project, content=fixture("junit.xml"), file_name="j.xml")
     theirs = Finding.objects.filter(project=other_project).first()
     one = findings.order_by("pk").first()
     before = list(Finding.objects.order_by("pk").values_list("status", "assignee", "severity"))
-    result = _import(tech_lead, [
-        {"id": one.pk, "status": "fixed", "assignee": ""},
-        {"id": theirs.pk, "status": "fixed", "assignee": ""},
-    ])
+    result = _import(
+        tech_lead,
+        [
+            {"id": one.pk, "status": "fixed", "assignee": ""},
+            {"id": theirs.pk, "status": "fixed", "assignee": ""},
+        ],
+    )
     assert result.has_validation_errors()
     assert "No finding with id" in str(result.invalid_rows[0].error)
-    assert list(Finding.objects.order_by("pk").values_list(
-        "status", "assignee", "severity")) == before
+    assert list(Finding.objects.order_by("pk").values_list("status", "assignee", "severity")) == before
     result = _import(auditor_user, [{"id": one.pk, "status": "solved", "assignee": "nobody"}])
     errors = str(result.invalid_rows[0].error)
     assert "'solved' is not a status" in errors and "No user named 'nobody'" in errors
-    assert list(Finding.objects.order_by("pk").values_list(
-        "status", "assignee", "severity")) == before
+    assert list(Finding.objects.order_by("pk").values_list("status", "assignee", "severity")) == before
 
 
-def test_the_admin_import_page_accepts_a_csv_and_shows_a_confirmation(client, auditor_user,
-                                                                      findings):
+def test_the_admin_import_page_accepts_a_csv_and_shows_a_confirmation(client, auditor_user, findings):
     one = findings.order_by("pk").first()
     client.force_login(auditor_user)
     csv = f"id,status\n{one.pk},accepted_risk\n".encode()
-    response = client.post(reverse("admin:findings_finding_import"), {
-        "format": "0", "resource": "0",
-        "import_file": SimpleUploadedFile("triage.csv", csv, content_type="text/csv")})
+    response = client.post(
+        reverse("admin:findings_finding_import"),
+        {
+            "format": "0",
+            "resource": "0",
+            "import_file": SimpleUploadedFile("triage.csv", csv, content_type="text/csv"),
+        },
+    )
     assert response.status_code == 200
     assert "Confirm import" in response.content.decode()
     one.refresh_from_db()
@@ -138,8 +160,9 @@ def test_the_admin_export_does_not_query_per_finding(client, admin, project, aud
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(admin)
-    fields = {f"findingresource_{name}": "on" for name in (
-        "id", "project", "title", "domain", "assignee", "status")}
+    fields = {
+        f"findingresource_{name}": "on" for name in ("id", "project", "title", "domain", "assignee", "status")
+    }
     counts = []
     # Warm the changelist's cached tool list, so both measured exports do the same work.
     client.post(reverse("admin:findings_finding_export"), {"format": "0", **fields})
@@ -147,8 +170,9 @@ def test_the_admin_export_does_not_query_per_finding(client, admin, project, aud
         scan_import(project=project, content=fixture(name), file_name=name)
         Finding.objects.update(assignee=auditor_user)
         with CaptureQueriesContext(connection) as queries:
-            response = client.post(reverse("admin:findings_finding_export"),
-                                   {"format": "0", "export_items": [], **fields})
+            response = client.post(
+                reverse("admin:findings_finding_export"), {"format": "0", "export_items": [], **fields}
+            )
         assert response.status_code == 200
         counts.append(len(queries))
     assert response.content.decode().count("auditor") >= 12

@@ -8,9 +8,16 @@ from findings.tests.helpers import fixture
 
 
 def _finding(**kwargs):
-    defaults = {"tool": "bandit", "rule_id": "B307", "title": "eval", "severity": 2,
-                "domain_slug": "security", "file_path": "app.py", "line": 10,
-                "snippet": "x = eval(expr)"}
+    defaults = {
+        "tool": "bandit",
+        "rule_id": "B307",
+        "title": "eval",
+        "severity": 2,
+        "domain_slug": "security",
+        "file_path": "app.py",
+        "line": 10,
+        "snippet": "x = eval(expr)",
+    }
     return ParsedFinding(**{**defaults, **kwargs})
 
 
@@ -40,8 +47,11 @@ def test_line_number_alone_does_not_change_the_fingerprint():
 
 def test_message_wording_and_indentation_do_not_change_the_fingerprint():
     a = _finding(title="Use of eval", description="eval is dangerous", snippet="x = eval(expr)")
-    b = _finding(title="Use of possibly insecure eval()", description="Reworded.",
-                 snippet="        x  =  eval(expr)   ")
+    b = _finding(
+        title="Use of possibly insecure eval()",
+        description="Reworded.",
+        snippet="        x  =  eval(expr)   ",
+    )
     assign_fingerprints([a])
     assign_fingerprints([b])
     assert a.fingerprint == b.fingerprint
@@ -53,14 +63,17 @@ def test_identical_code_twice_in_one_file_gives_two_fingerprints_by_order_of_occ
     assert first.fingerprint != second.fingerprint
     moved_first, moved_second = _finding(line=40), _finding(line=41)
     assign_fingerprints([moved_first, moved_second])
-    assert (moved_first.fingerprint, moved_second.fingerprint) == (first.fingerprint,
-                                                                   second.fingerprint)
+    assert (moved_first.fingerprint, moved_second.fingerprint) == (first.fingerprint, second.fingerprint)
 
 
 def test_tool_rule_path_and_code_each_change_the_fingerprint():
     base = _finding()
-    others = [_finding(tool="semgrep"), _finding(rule_id="B102"), _finding(file_path="other.py"),
-              _finding(snippet="y = eval(expr)")]
+    others = [
+        _finding(tool="semgrep"),
+        _finding(rule_id="B102"),
+        _finding(file_path="other.py"),
+        _finding(snippet="y = eval(expr)"),
+    ]
     for finding in [base, *others]:
         assign_fingerprints([finding])
     assert len({f.fingerprint for f in [base, *others]}) == 5
@@ -85,10 +98,14 @@ def test_two_results_with_different_tool_fingerprints_on_the_same_code_stay_two(
 def test_paths_are_normalised_and_absolute_checkouts_become_relative():
     assert normalise_path(".\\src\\app.py") == "src/app.py"
     assert normalise_path("./src/../src/app.py") == "src/app.py"
-    first = [_finding(file_path="/checkouts/run-1/src/app.py"),
-             _finding(file_path="/checkouts/run-1/lib/util.py", snippet="other")]
-    second = [_finding(file_path="/elsewhere/run-2/src/app.py"),
-              _finding(file_path="/elsewhere/run-2/lib/util.py", snippet="other")]
+    first = [
+        _finding(file_path="/checkouts/run-1/src/app.py"),
+        _finding(file_path="/checkouts/run-1/lib/util.py", snippet="other"),
+    ]
+    second = [
+        _finding(file_path="/elsewhere/run-2/src/app.py"),
+        _finding(file_path="/elsewhere/run-2/lib/util.py", snippet="other"),
+    ]
     assign_fingerprints(first)
     assign_fingerprints(second)
     assert [f.file_path for f in first] == ["src/app.py", "lib/util.py"]
@@ -99,5 +116,8 @@ def test_bandit_and_ruff_results_on_the_same_line_are_different_findings():
     bandit = parse_report(fixture("bandit_v1.json")).findings
     ruff = parse_report(fixture("ruff_v1.sarif")).findings
     prints = {f.fingerprint for f in assign_fingerprints(bandit + ruff)}
-    assert len(prints) == len(bandit) + len(ruff) == len(json.loads(fixture("bandit_v1.json"))[
-        "results"]) + len(ruff)
+    assert (
+        len(prints)
+        == len(bandit) + len(ruff)
+        == len(json.loads(fixture("bandit_v1.json"))["results"]) + len(ruff)
+    )

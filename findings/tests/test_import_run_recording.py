@@ -19,8 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_successful_import_leaves_one_succeeded_run(project):
-    run = services.scan_import(project=project, content=fixture("bandit_v1.json"),
-                               file_name="bandit.json")
+    run = services.scan_import(project=project, content=fixture("bandit_v1.json"), file_name="bandit.json")
 
     assert list(ImportRun.objects.values_list("pk", "status")) == [(run.pk, "succeeded")]
     assert Finding.objects.filter(project=project).count() == run.created_count > 0
@@ -41,8 +40,7 @@ def test_an_unexpected_failure_mid_import_is_recorded_and_writes_nothing_else(pr
     monkeypatch.setattr(services, "_write", disk_full)
 
     with pytest.raises(OSError):
-        services.scan_import(project=project, content=fixture("bandit_v1.json"),
-                             file_name="bandit.json")
+        services.scan_import(project=project, content=fixture("bandit_v1.json"), file_name="bandit.json")
 
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.FAILED
@@ -52,8 +50,7 @@ def test_an_unexpected_failure_mid_import_is_recorded_and_writes_nothing_else(pr
 
 def test_the_sweep_fails_a_run_whose_process_died(project):
     # What a killed process leaves behind: the run row, committed, still "running".
-    run = ImportRun.objects.create(project=project, format="bandit",
-                                   status=ImportRun.Status.RUNNING)
+    run = ImportRun.objects.create(project=project, format="bandit", status=ImportRun.Status.RUNNING)
 
     assert services.import_runs_sweep_abandoned(older_than_seconds=0) == 1
 
@@ -71,8 +68,7 @@ def test_the_sweep_keeps_a_recent_run_alone(project):
 
 @pytest.mark.postgresql  # row locks
 def test_the_sweep_leaves_a_run_alone_while_its_import_holds_the_project_lock(project):
-    run = ImportRun.objects.create(project=project, format="bandit",
-                                   status=ImportRun.Status.RUNNING)
+    run = ImportRun.objects.create(project=project, format="bandit", status=ImportRun.Status.RUNNING)
     locked, release = threading.Event(), threading.Event()
 
     def importing():

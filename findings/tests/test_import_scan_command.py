@@ -23,8 +23,7 @@ def run(*args):
 
 
 def test_import_prints_the_counts_and_feeds_the_audit(project, audit):
-    output = run("--project", project.slug, "--audit", str(audit.pk),
-                 str(FIXTURES / "bandit_v1.json"))
+    output = run("--project", project.slug, "--audit", str(audit.pk), str(FIXTURES / "bandit_v1.json"))
     assert "bandit report from bandit into champion-clone" in output
     assert "created: 10" in output
     assert "resolved: 0" in output
@@ -49,11 +48,14 @@ def test_the_format_can_be_forced(project):
     assert error.value.returncode == 2
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--project", "nope", "X"], "no project with slug 'nope'"),
-    (["--project", "champion-clone", "--audit", "999999", "X"], "has no audit 999999"),
-    (["--project", "champion-clone", "missing.json"], "cannot read the file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--project", "nope", "X"], "no project with slug 'nope'"),
+        (["--project", "champion-clone", "--audit", "999999", "X"], "has no audit 999999"),
+        (["--project", "champion-clone", "missing.json"], "cannot read the file"),
+    ],
+)
 def test_bad_arguments_give_a_clear_message_and_exit_code_2(project, args, message):
     args = [str(FIXTURES / "bandit_v1.json") if a == "X" else a for a in args]
     with pytest.raises(CommandError, match=message) as error:
@@ -75,10 +77,18 @@ def test_the_process_exit_status_is_2_on_bad_input(project, tmp_path, settings):
     empty.write_bytes(b"")
     from django.db import connection
 
-    env = {"DATABASE_URL": _database_url(connection.settings_dict), "SECRET_KEY": "test-only",
-           "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, str(MANAGE), "import_scan", "--project", "missing",
-                             str(empty)], capture_output=True, text=True, env=env, check=False)
+    env = {
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "SECRET_KEY": "test-only",
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, str(MANAGE), "import_scan", "--project", "missing", str(empty)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 2
     assert "no project with slug 'missing'" in result.stderr
 

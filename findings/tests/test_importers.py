@@ -26,8 +26,10 @@ def test_bandit_report_gives_one_security_finding_per_result_with_metrics():
     assert shell.snippet.strip() == "return subprocess.call(command, shell=True)"
     totals = doc["metrics"]["_totals"]
     assert report.metrics == {
-        "lines_of_code": totals["loc"], "security_high": totals["SEVERITY.HIGH"],
-        "security_medium": totals["SEVERITY.MEDIUM"], "security_low": totals["SEVERITY.LOW"],
+        "lines_of_code": totals["loc"],
+        "security_high": totals["SEVERITY.HIGH"],
+        "security_medium": totals["SEVERITY.MEDIUM"],
+        "security_low": totals["SEVERITY.LOW"],
         "files_count": 2,
     }
 
@@ -59,7 +61,12 @@ def test_sarif_security_severity_wins_over_level_in_cvss_bands():
 
     report = parse_report(sarif_variant(mutate))
     assert [f.severity for f in report.findings[:5]] == [
-        Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
+        Severity.CRITICAL,
+        Severity.HIGH,
+        Severity.MEDIUM,
+        Severity.LOW,
+        Severity.INFO,
+    ]
     assert report.findings[0].domain_slug == "security"
 
 
@@ -86,8 +93,7 @@ def test_sarif_uri_relative_to_original_uri_base_ids_and_tool_fingerprints():
         run["originalUriBaseIds"] = {"SRCROOT": {"uri": "file:///scratch/v1/"}}
         first = run["results"][0]["locations"][0]["physicalLocation"]
         first["artifactLocation"] = {"uri": "src/app.py", "uriBaseId": "SRCROOT"}
-        run["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"].pop("uriBaseId",
-                                                                                     None)
+        run["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"].pop("uriBaseId", None)
         run["results"][0]["partialFingerprints"] = {"primaryLocationLineHash": "abc:1"}
 
     report = parse_report(sarif_variant(mutate))
@@ -111,17 +117,33 @@ def test_sarif_accepted_suppression_is_marked_and_rejected_is_not():
 def test_sarif_every_run_is_imported_with_its_own_tool_and_extension_rules():
     def mutate(doc):
         second = json.loads(json.dumps(doc["runs"][0]))
-        second["tool"] = {"driver": {"name": "CodeQL", "rules": []},
-                          "extensions": [{"name": "python-queries", "rules": [
-                              {"id": "py/sql-injection",
-                               "properties": {"security-severity": "8.8",
-                                              "tags": ["security", "external/cwe/cwe-089"]}}]}]}
-        second["results"] = [{
-            "ruleId": "py/sql-injection", "rule": {"id": "py/sql-injection", "index": 0,
-                                                   "toolComponent": {"index": 0}},
-            "message": {"text": "This query depends on a user-provided value."},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "db.py"},
-                                                "region": {"startLine": 3}}}]}]
+        second["tool"] = {
+            "driver": {"name": "CodeQL", "rules": []},
+            "extensions": [
+                {
+                    "name": "python-queries",
+                    "rules": [
+                        {
+                            "id": "py/sql-injection",
+                            "properties": {
+                                "security-severity": "8.8",
+                                "tags": ["security", "external/cwe/cwe-089"],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        second["results"] = [
+            {
+                "ruleId": "py/sql-injection",
+                "rule": {"id": "py/sql-injection", "index": 0, "toolComponent": {"index": 0}},
+                "message": {"text": "This query depends on a user-provided value."},
+                "locations": [
+                    {"physicalLocation": {"artifactLocation": {"uri": "db.py"}, "region": {"startLine": 3}}}
+                ],
+            }
+        ]
         doc["runs"].append(second)
 
     report = parse_report(sarif_variant(mutate))
@@ -151,16 +173,20 @@ def test_junit_report_from_pytest_counts_outcomes_and_turns_failures_into_testin
     assert report.metrics["tests_skipped"] == 1
     assert report.metrics["tests_duration_seconds"] > 0
     titles = sorted(f.title for f in report.findings)
-    assert titles == ["Test error: calc_checks::test_with_broken_fixture",
-                      "Test failed: calc_checks::test_divide_by_zero_fails"]
+    assert titles == [
+        "Test error: calc_checks::test_with_broken_fixture",
+        "Test failed: calc_checks::test_divide_by_zero_fails",
+    ]
     assert {f.domain_slug for f in report.findings} == {"testing"}
 
 
 def test_junit_with_a_single_testsuite_root_is_understood():
-    xml = (b'<testsuite name="unit" tests="2" failures="1" time="1.5">'
-           b'<testcase classname="a.B" name="ok" time="0.5"/>'
-           b'<testcase classname="a.B" name="bad" time="1.0"><failure message="boom"/></testcase>'
-           b'</testsuite>')
+    xml = (
+        b'<testsuite name="unit" tests="2" failures="1" time="1.5">'
+        b'<testcase classname="a.B" name="ok" time="0.5"/>'
+        b'<testcase classname="a.B" name="bad" time="1.0"><failure message="boom"/></testcase>'
+        b"</testsuite>"
+    )
     report = parse_report(xml)
     assert report.metrics["tests_passed"] == 1
     assert report.metrics["tests_failed"] == 1
@@ -168,9 +194,15 @@ def test_junit_with_a_single_testsuite_root_is_understood():
     assert report.findings[0].file_path == "a/B.py"
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("bandit_v1.json", "bandit"), ("ruff_v1.sarif", "sarif"), ("coverage.xml", "cobertura"),
-    ("junit.xml", "junit")])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("bandit_v1.json", "bandit"),
+        ("ruff_v1.sarif", "sarif"),
+        ("coverage.xml", "cobertura"),
+        ("junit.xml", "junit"),
+    ],
+)
 def test_format_is_detected_from_content_whatever_the_file_name(name, expected):
     assert parse_report(fixture(name), file_name="report.txt").format == expected
 
@@ -197,21 +229,30 @@ BAD_INPUTS = [
     ("blank", b"  \n", "the file is empty"),
     ("truncated json", fixture("bandit_v1.json")[:300], "invalid JSON"),
     ("truncated xml", fixture("junit.xml")[:200], "invalid XML"),
-    ("not utf-8", "{\"résumé\": 1}".encode("latin-1"), "not UTF-8"),
+    ("not utf-8", '{"résumé": 1}'.encode("latin-1"), "not UTF-8"),
     ("plain text", b"hello world", "not a JSON or XML document"),
     ("other json", b'{"name": "package.json"}', "neither a Bandit report"),
     ("other xml", b"<html><body/></html>", "neither Cobertura"),
     ("sarif without runs", None, "has no runs"),
     ("result without location", None, "has no physical location"),
     ("sarif 1.0", b'{"version": "1.0.0", "runs": []}', "unsupported SARIF version"),
-    ("external entity",
-     b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-     b'<coverage line-rate="&x;"/>', "DTD or entities"),
-    ("billion laughs",
-     b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-     b'<testsuites name="&b;"/>', "DTD or entities"),
-    ("bad severity", b'{"results": [{"test_id": "B1", "filename": "a.py", '
-                     b'"issue_severity": "EXTREME"}], "metrics": {}}', "unknown issue_severity"),
+    (
+        "external entity",
+        b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<coverage line-rate="&x;"/>',
+        "DTD or entities",
+    ),
+    (
+        "billion laughs",
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b'<testsuites name="&b;"/>',
+        "DTD or entities",
+    ),
+    (
+        "bad severity",
+        b'{"results": [{"test_id": "B1", "filename": "a.py", "issue_severity": "EXTREME"}], "metrics": {}}',
+        "unknown issue_severity",
+    ),
 ]
 
 

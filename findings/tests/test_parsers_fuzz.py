@@ -9,15 +9,15 @@ from findings.fingerprints import assign_fingerprints
 from findings.importers import FORMATS, ReportError, parse_report
 from findings.tests.helpers import fixture
 
-FIXTURES = {name: fixture(name) for name in ("bandit_v1.json", "ruff_v1.sarif", "coverage.xml",
-                                             "junit.xml")}
+FIXTURES = {name: fixture(name) for name in ("bandit_v1.json", "ruff_v1.sarif", "coverage.xml", "junit.xml")}
 FORMAT_OR_AUTO = st.sampled_from(("auto", *FORMATS))
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -48,8 +48,13 @@ def _replace_somewhere(doc, data):
     """Walk down the real report to a random node and replace it with a random value."""
     node = doc
     for _ in range(data.draw(st.integers(0, 8))):
-        children = (list(node.items()) if isinstance(node, dict)
-                    else list(enumerate(node)) if isinstance(node, list) else [])
+        children = (
+            list(node.items())
+            if isinstance(node, dict)
+            else list(enumerate(node))
+            if isinstance(node, list)
+            else []
+        )
         children = [(k, v) for k, v in children if isinstance(v, dict | list)]
         if not children:
             break
@@ -83,7 +88,7 @@ def test_byte_mutated_reports(name, data):
         if action == "flip":
             content[position] = data.draw(st.integers(0, 255))
         elif action == "delete":
-            del content[position:position + data.draw(st.integers(1, 50))]
+            del content[position : position + data.draw(st.integers(1, 50))]
         elif action == "insert":
             content[position:position] = data.draw(st.binary(min_size=1, max_size=20))
         else:
@@ -94,19 +99,24 @@ def test_byte_mutated_reports(name, data):
 
 
 xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).map(
-    lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;"))
+    lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+)
 
 
 @FUZZ
-@given(st.lists(st.tuples(xml_text, xml_text, st.sampled_from(["", "failure", "error",
-                                                                  "skipped"])), max_size=5),
-       xml_text, xml_text, st.booleans())
+@given(
+    st.lists(st.tuples(xml_text, xml_text, st.sampled_from(["", "failure", "error", "skipped"])), max_size=5),
+    xml_text,
+    xml_text,
+    st.booleans(),
+)
 def test_generated_junit_and_cobertura_documents(cases, rate, time, single_suite):
     body = "".join(
         f'<testcase classname="c" name="{name}" time="{t}">'
-        + (f'<{kind} message="m"/>' if kind else "") + "</testcase>"
-        for name, t, kind in cases)
+        + (f'<{kind} message="m"/>' if kind else "")
+        + "</testcase>"
+        for name, t, kind in cases
+    )
     suite = f'<testsuite name="s" time="{time}">{body}</testsuite>'
     parses_or_report_error((suite if single_suite else f"<testsuites>{suite}</testsuites>").encode())
-    parses_or_report_error(
-        f'<coverage line-rate="{rate}" branch-rate="{time}" branches-valid="1"/>'.encode())
+    parses_or_report_error(f'<coverage line-rate="{rate}" branch-rate="{time}" branches-valid="1"/>'.encode())

@@ -29,16 +29,25 @@ def _import(project, name, **kwargs):
 
 
 def _state(project):
-    return sorted(Finding.objects.filter(project=project).values_list(
-        "fingerprint", "status", "title", "severity", "rule_id", "file_path", "fixed_at",
-        "reopened_at", "resolved_by_import_id"))
+    return sorted(
+        Finding.objects.filter(project=project).values_list(
+            "fingerprint",
+            "status",
+            "title",
+            "severity",
+            "rule_id",
+            "file_path",
+            "fixed_at",
+            "reopened_at",
+            "resolved_by_import_id",
+        )
+    )
 
 
 def test_first_import_creates_one_open_finding_per_result(writer, project, audit, security):
     run = _import(project, "bandit_v1.json", audit=audit)
     assert run.pk is not None and run.status == ImportRun.Status.SUCCEEDED
-    assert (run.created_count, run.still_open_count, run.reopened_count, run.resolved_count) == (
-        10, 0, 0, 0)
+    assert (run.created_count, run.still_open_count, run.reopened_count, run.resolved_count) == (10, 0, 0, 0)
     assert run.format == "bandit" and run.tool == "bandit" and len(run.sha256) == 64
     findings = Finding.objects.filter(project=project)
     assert findings.count() == 10
@@ -55,8 +64,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(writer, p
     _import(project, "bandit_v1.json")
     before = _state(project)
     run = _import(project, "bandit_v1.json")
-    assert (run.created_count, run.still_open_count, run.reopened_count, run.resolved_count) == (
-        0, 10, 0, 0)
+    assert (run.created_count, run.still_open_count, run.reopened_count, run.resolved_count) == (0, 10, 0, 0)
     assert _state(project) == before
 
 
@@ -64,8 +72,7 @@ def test_reimport_resolves_missing_results_creates_new_ones_and_follows_moved_co
     first = _import(project, "bandit_v1.json")
     md5 = Finding.objects.get(project=project, rule_id="B324")
     run = _import(project, "bandit_v2.json")
-    assert (run.created_count, run.still_open_count, run.reopened_count, run.resolved_count) == (
-        1, 9, 0, 1)
+    assert (run.created_count, run.still_open_count, run.reopened_count, run.resolved_count) == (1, 9, 0, 1)
     md5.refresh_from_db()
     assert md5.status == Finding.Status.FIXED
     assert md5.resolved_by_import == run and md5.fixed_at is not None
@@ -91,10 +98,8 @@ def test_a_fixed_finding_that_comes_back_is_reopened_with_the_date(writer, proje
 
 def test_false_positive_and_accepted_risk_stay_as_they_are(writer, project):
     _import(project, "bandit_v1.json")
-    Finding.objects.filter(project=project, rule_id="B602").update(
-        status=Finding.Status.FALSE_POSITIVE)
-    Finding.objects.filter(project=project, rule_id="B324").update(
-        status=Finding.Status.ACCEPTED_RISK)
+    Finding.objects.filter(project=project, rule_id="B602").update(status=Finding.Status.FALSE_POSITIVE)
+    Finding.objects.filter(project=project, rule_id="B324").update(status=Finding.Status.ACCEPTED_RISK)
     run = _import(project, "bandit_v2.json")  # B602 still there, B324 gone
     assert run.unchanged_closed_count == 1
     assert run.resolved_count == 0
@@ -123,8 +128,7 @@ def test_a_sarif_run_with_no_results_resolves_that_tools_open_findings(writer, p
 
 def test_sarif_results_with_an_accepted_suppression_are_imported_as_accepted_risk(writer, project):
     def mutate(doc):
-        doc["runs"][0]["results"][0]["suppressions"] = [{"kind": "inSource",
-                                                         "status": "accepted"}]
+        doc["runs"][0]["results"][0]["suppressions"] = [{"kind": "inSource", "status": "accepted"}]
 
     scan_import(project=project, content=sarif_variant(mutate), file_name="s.sarif")
     statuses = list(Finding.objects.filter(project=project).values_list("status", flat=True))
@@ -155,15 +159,15 @@ def test_metrics_of_every_format_land_on_the_audit(project, audit):
     assert audit.security_high == bandit["SEVERITY.HIGH"]
     assert str(audit.coverage_percent) == "70.00"
     assert str(audit.branch_coverage_percent) == "50.00"
-    assert (audit.tests_passed, audit.tests_failed, audit.tests_errors, audit.tests_skipped) == (
-        2, 1, 1, 1)
+    assert (audit.tests_passed, audit.tests_failed, audit.tests_errors, audit.tests_skipped) == (2, 1, 1, 1)
     assert audit.tests_duration_seconds > 0
     assert audit.extra_metrics["coverage_lines_valid"] == 10
     assert Finding.objects.filter(project=project, domain__slug="testing").count() == 2
 
 
 def test_import_recomputes_the_scores_of_the_latest_completed_audit(
-        project, security, django_capture_on_commit_callbacks):
+    project, security, django_capture_on_commit_callbacks
+):
     audit = Audit.objects.create(project=project, title="Done", status=Audit.Status.COMPLETED)
     with django_capture_on_commit_callbacks(execute=True):
         _import(project, "bandit_v1.json")
@@ -184,18 +188,27 @@ BAD = {
 def test_bad_input_leaves_the_database_exactly_as_it_was(case, project, audit, other_project):
     _import(project, "bandit_v1.json", audit=audit)
     _import(project, "coverage.xml", audit=audit)
-    before = (_state(project), ImportRun.objects.count(),
-              list(Audit.objects.values_list("pk", "coverage_percent", "lines_of_code")))
+    before = (
+        _state(project),
+        ImportRun.objects.count(),
+        list(Audit.objects.values_list("pk", "coverage_percent", "lines_of_code")),
+    )
     kwargs = {"content": BAD[case] if BAD[case] is not None else fixture("bandit_v2.json")}
     if case == "wrong audit":
         kwargs["audit"] = Audit.objects.create(project=other_project, title="theirs")
-        before = (before[0], before[1], list(Audit.objects.values_list(
-            "pk", "coverage_percent", "lines_of_code")))
+        before = (
+            before[0],
+            before[1],
+            list(Audit.objects.values_list("pk", "coverage_percent", "lines_of_code")),
+        )
     with pytest.raises(ReportError) as error:
         scan_import(project=project, file_name="bad.json", **kwargs)
     assert "bad.json" in str(error.value)
-    assert (_state(project), ImportRun.objects.count(),
-            list(Audit.objects.values_list("pk", "coverage_percent", "lines_of_code"))) == before
+    assert (
+        _state(project),
+        ImportRun.objects.count(),
+        list(Audit.objects.values_list("pk", "coverage_percent", "lines_of_code")),
+    ) == before
 
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing(project, settings):
@@ -217,10 +230,19 @@ def test_a_failure_while_writing_rolls_back_the_whole_import(project, audit, mon
 
 
 def _bandit_report(count: int) -> bytes:
-    results = [{"filename": f"pkg/m{i % 50}.py", "test_id": "B307", "test_name": "blacklist",
-                "issue_severity": "MEDIUM", "issue_confidence": "HIGH", "issue_text": "eval",
-                "line_number": i + 1, "code": f"{i + 1} value_{i} = eval(x)\n"}
-               for i in range(count)]
+    results = [
+        {
+            "filename": f"pkg/m{i % 50}.py",
+            "test_id": "B307",
+            "test_name": "blacklist",
+            "issue_severity": "MEDIUM",
+            "issue_confidence": "HIGH",
+            "issue_text": "eval",
+            "line_number": i + 1,
+            "code": f"{i + 1} value_{i} = eval(x)\n",
+        }
+        for i in range(count)
+    ]
     return json.dumps({"results": results, "metrics": {}, "errors": []}).encode()
 
 

@@ -22,8 +22,9 @@ def test_simultaneous_imports_of_the_same_report_create_each_finding_once():
     def worker():
         try:
             barrier.wait()
-            runs.append(scan_import(project=project, content=fixture("bandit_v1.json"),
-                                    file_name="bandit.json"))
+            runs.append(
+                scan_import(project=project, content=fixture("bandit_v1.json"), file_name="bandit.json")
+            )
         except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
             errors.append(exc)
         finally:

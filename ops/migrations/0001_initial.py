@@ -16,28 +16,34 @@ def reverse_content_type(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('projects', '0009_move_summary_and_heartbeat'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("projects", "0009_move_summary_and_heartbeat"),
     ]
 
     operations = [
         # The table keeps its name and rows: only Django's state moves.
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.CreateModel(
-                name='Heartbeat',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('name', models.CharField(max_length=50, unique=True)),
-                    ('beat_at', models.DateTimeField()),
-                ],
-                options={
-                    'db_table': 'projects_heartbeat',
-                },
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name="Heartbeat",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("name", models.CharField(max_length=50, unique=True)),
+                        ("beat_at", models.DateTimeField()),
+                    ],
+                    options={
+                        "db_table": "projects_heartbeat",
+                    },
+                ),
+            ]
+        ),
         migrations.RunPython(move_content_type, reverse_content_type),
     ]

@@ -8,7 +8,11 @@ def test_it_answers_200_without_login_when_database_and_broker_answer(client):
 
     assert response.status_code == 200
     assert response.json() == {
-        "status": "ok", "database": "ok", "broker": "ok", "beat": "waiting", "beat_age_seconds": None,
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "beat": "waiting",
+        "beat_age_seconds": None,
     }
 
 

@@ -26,9 +26,10 @@ def test_seeding_twice_adds_projects_with_their_audits_scores_findings_and_check
     assert summary.latest_audit_id == latest.pk
     assert summary.global_score == latest.global_score
     assert len(summary.history) == 12
-    assert sum(getattr(summary, f"open_{s}") for s in
-               ("critical", "high", "medium", "low", "info")) == Finding.objects.filter(
-        project__slug="bench-000004", status__in=Finding.ACTIVE_STATUSES).count()
+    assert (
+        sum(getattr(summary, f"open_{s}") for s in ("critical", "high", "medium", "low", "info"))
+        == Finding.objects.filter(project__slug="bench-000004", status__in=Finding.ACTIVE_STATUSES).count()
+    )
     assert "Added 3 projects" in capsys.readouterr().out
 
 
@@ -43,8 +44,9 @@ def test_zero_projects_is_refused_with_a_clear_message():
 def test_verdicts_follow_each_projects_open_findings():
     call_command("seed_benchmark", projects=4, findings_per_project=200)
     for summary in ProjectSummary.objects.select_related("project"):
-        worst = Finding.objects.filter(project=summary.project, status__in=Finding.ACTIVE_STATUSES,
-                                       severity__gte=3)
+        worst = Finding.objects.filter(
+            project=summary.project, status__in=Finding.ACTIVE_STATUSES, severity__gte=3
+        )
         if summary.project.slug == "bench-000000":  # one project in four fixed its worst
             assert not worst.exists()
         if worst.filter(severity=4).exists():

@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,138 +18,418 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='MaturityDomain',
+            name="MaturityDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('weight', models.DecimalField(decimal_places=2, default=Decimal('1.00'), max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('display_order', models.PositiveSmallIntegerField(default=0)),
-                ('aliases', models.JSONField(blank=True, default=list, help_text='Other names reports use for this domain, e.g. ["Sécurité", "Security"].')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("1.00"),
+                        max_digits=4,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("display_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "aliases",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Other names reports use for this domain, e.g. ["Sécurité", "Security"].',
+                    ),
+                ),
             ],
             options={
-                'ordering': ['display_order', 'name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('weight__gte', 0)), name='domain_weight_non_negative')],
+                "ordering": ["display_order", "name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("weight__gte", 0)), name="domain_weight_non_negative"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('repository_url', models.CharField(blank=True, help_text='https or ssh git URL, or a local path under one of SCAN_LOCAL_ROOTS.', max_length=500, verbose_name='repository')),
-                ('branch', models.CharField(blank=True, default='main', max_length=200)),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('scan_schedule', models.CharField(blank=True, help_text='Cron expression (minute hour day month weekday), e.g. "0 2 * * *"; empty = off.', max_length=100)),
-                ('next_scan_at', models.DateTimeField(blank=True, null=True)),
-                ('enabled_scanners', models.JSONField(blank=True, default=list, help_text='Scanner names; empty means all available scanners.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('members', models.ManyToManyField(blank=True, related_name='member_projects', to=settings.AUTH_USER_MODEL)),
-                ('tech_lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_projects', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "repository_url",
+                    models.CharField(
+                        blank=True,
+                        help_text="https or ssh git URL, or a local path under one of SCAN_LOCAL_ROOTS.",
+                        max_length=500,
+                        verbose_name="repository",
+                    ),
+                ),
+                ("branch", models.CharField(blank=True, default="main", max_length=200)),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "scan_schedule",
+                    models.CharField(
+                        blank=True,
+                        help_text='Cron expression (minute hour day month weekday), e.g. "0 2 * * *"; empty = off.',
+                        max_length=100,
+                    ),
+                ),
+                ("next_scan_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "enabled_scanners",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Scanner names; empty means all available scanners.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="member_projects", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "tech_lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="led_projects",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Audit',
+            name="Audit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('manual', 'Manual audit'), ('automated', 'Automated re-scan'), ('imported', 'Imported report')], default='manual', max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('version_label', models.CharField(blank=True, max_length=100, verbose_name='version')),
-                ('audit_date', models.DateField(blank=True, default=datetime.date.today, null=True, verbose_name='date')),
-                ('commit_sha', models.CharField(blank=True, max_length=64)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('failed', 'Failed')], default='draft', max_length=20)),
-                ('stated_verdict', models.CharField(choices=[('production_ready', 'Production ready'), ('with_reservations', 'Ready with reservations'), ('not_ready', 'Not production ready'), ('unknown', 'Unknown')], default='unknown', help_text='The verdict the audit or report states, as written.', max_length=20)),
-                ('computed_verdict', models.CharField(choices=[('production_ready', 'Production ready'), ('with_reservations', 'Ready with reservations'), ('not_ready', 'Not production ready'), ('unknown', 'Unknown')], default='unknown', help_text='The readiness gate computed from evidence.', max_length=20)),
-                ('summary', models.TextField(blank=True)),
-                ('valid_until', models.DateField(blank=True, help_text='Defaults to 90 days after the date.', null=True)),
-                ('is_self_attested', models.BooleanField(default=False, help_text='Values stated by the audited team, not verified by auditor.')),
-                ('tests_passed', models.PositiveIntegerField(blank=True, null=True)),
-                ('tests_failed', models.PositiveIntegerField(blank=True, null=True)),
-                ('tests_errors', models.PositiveIntegerField(blank=True, null=True)),
-                ('tests_skipped', models.PositiveIntegerField(blank=True, null=True)),
-                ('tests_duration_seconds', models.FloatField(blank=True, null=True)),
-                ('coverage_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='line coverage %')),
-                ('branch_coverage_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='branch coverage %')),
-                ('security_critical', models.PositiveIntegerField(blank=True, null=True)),
-                ('security_high', models.PositiveIntegerField(blank=True, null=True)),
-                ('security_medium', models.PositiveIntegerField(blank=True, null=True)),
-                ('security_low', models.PositiveIntegerField(blank=True, null=True)),
-                ('files_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='files')),
-                ('lines_of_code', models.PositiveIntegerField(blank=True, null=True)),
-                ('warnings_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='warnings')),
-                ('extra_metrics', models.JSONField(blank=True, default=dict, help_text='Other metrics (response time, availability, ...).')),
-                ('global_score', models.DecimalField(blank=True, decimal_places=1, help_text='Weighted mean of the measured domains; stored for fast reading.', max_digits=3, null=True)),
-                ('stated_global_score', models.DecimalField(blank=True, decimal_places=1, help_text='The global score an imported report states, kept as stated.', max_digits=3, null=True)),
-                ('source_sha256', models.CharField(blank=True, max_length=64)),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('scan_details', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('auditor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audits_performed', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audits', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual audit"),
+                            ("automated", "Automated re-scan"),
+                            ("imported", "Imported report"),
+                        ],
+                        default="manual",
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("version_label", models.CharField(blank=True, max_length=100, verbose_name="version")),
+                (
+                    "audit_date",
+                    models.DateField(blank=True, default=datetime.date.today, null=True, verbose_name="date"),
+                ),
+                ("commit_sha", models.CharField(blank=True, max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "stated_verdict",
+                    models.CharField(
+                        choices=[
+                            ("production_ready", "Production ready"),
+                            ("with_reservations", "Ready with reservations"),
+                            ("not_ready", "Not production ready"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        help_text="The verdict the audit or report states, as written.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "computed_verdict",
+                    models.CharField(
+                        choices=[
+                            ("production_ready", "Production ready"),
+                            ("with_reservations", "Ready with reservations"),
+                            ("not_ready", "Not production ready"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        help_text="The readiness gate computed from evidence.",
+                        max_length=20,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "valid_until",
+                    models.DateField(blank=True, help_text="Defaults to 90 days after the date.", null=True),
+                ),
+                (
+                    "is_self_attested",
+                    models.BooleanField(
+                        default=False, help_text="Values stated by the audited team, not verified by auditor."
+                    ),
+                ),
+                ("tests_passed", models.PositiveIntegerField(blank=True, null=True)),
+                ("tests_failed", models.PositiveIntegerField(blank=True, null=True)),
+                ("tests_errors", models.PositiveIntegerField(blank=True, null=True)),
+                ("tests_skipped", models.PositiveIntegerField(blank=True, null=True)),
+                ("tests_duration_seconds", models.FloatField(blank=True, null=True)),
+                (
+                    "coverage_percent",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="line coverage %"
+                    ),
+                ),
+                (
+                    "branch_coverage_percent",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="branch coverage %",
+                    ),
+                ),
+                ("security_critical", models.PositiveIntegerField(blank=True, null=True)),
+                ("security_high", models.PositiveIntegerField(blank=True, null=True)),
+                ("security_medium", models.PositiveIntegerField(blank=True, null=True)),
+                ("security_low", models.PositiveIntegerField(blank=True, null=True)),
+                ("files_count", models.PositiveIntegerField(blank=True, null=True, verbose_name="files")),
+                ("lines_of_code", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "warnings_count",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="warnings"),
+                ),
+                (
+                    "extra_metrics",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Other metrics (response time, availability, ...).",
+                    ),
+                ),
+                (
+                    "global_score",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="Weighted mean of the measured domains; stored for fast reading.",
+                        max_digits=3,
+                        null=True,
+                    ),
+                ),
+                (
+                    "stated_global_score",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="The global score an imported report states, kept as stated.",
+                        max_digits=3,
+                        null=True,
+                    ),
+                ),
+                ("source_sha256", models.CharField(blank=True, max_length=64)),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("scan_details", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "auditor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audits_performed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audits",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-audit_date', '-id'],
+                "ordering": ["-audit_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DomainScore',
+            name="DomainScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.DecimalField(blank=True, decimal_places=1, help_text='0–10, one decimal. Empty means not measured (no evidence).', max_digits=3, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.0')), django.core.validators.MaxValueValidator(Decimal('10.0'))])),
-                ('source', models.CharField(choices=[('manual', 'Manual'), ('computed', 'Computed from evidence'), ('imported', 'Imported (stated in a report)')], default='manual', max_length=20)),
-                ('rationale', models.TextField(blank=True)),
-                ('evidence', models.JSONField(blank=True, default=list)),
-                ('formula_version', models.CharField(blank=True, max_length=20)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('audit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domain_scores', to='projects.audit')),
-                ('domain', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='projects.maturitydomain')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="0–10, one decimal. Empty means not measured (no evidence).",
+                        max_digits=3,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.0")),
+                            django.core.validators.MaxValueValidator(Decimal("10.0")),
+                        ],
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual"),
+                            ("computed", "Computed from evidence"),
+                            ("imported", "Imported (stated in a report)"),
+                        ],
+                        default="manual",
+                        max_length=20,
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True)),
+                ("evidence", models.JSONField(blank=True, default=list)),
+                ("formula_version", models.CharField(blank=True, max_length=20)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "audit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domain_scores",
+                        to="projects.audit",
+                    ),
+                ),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to="projects.maturitydomain",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['domain__display_order', 'domain__name'],
-                'indexes': [models.Index(fields=['domain', 'audit'], name='domainscore_domain_audit_idx')],
-                'constraints': [models.UniqueConstraint(fields=('audit', 'domain'), name='domainscore_unique_per_audit'), models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', Decimal('0.0')), ('score__lte', Decimal('10.0'))), _connector='OR'), name='domainscore_score_range')],
+                "ordering": ["domain__display_order", "domain__name"],
+                "indexes": [models.Index(fields=["domain", "audit"], name="domainscore_domain_audit_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("audit", "domain"), name="domainscore_unique_per_audit"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("score__isnull", True),
+                            models.Q(("score__gte", Decimal("0.0")), ("score__lte", Decimal("10.0"))),
+                            _connector="OR",
+                        ),
+                        name="domainscore_score_range",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(condition=models.Q(('is_active', True), ('next_scan_at__isnull', False)), fields=['next_scan_at'], name='project_scan_due_idx'),
+            model_name="project",
+            index=models.Index(
+                condition=models.Q(("is_active", True), ("next_scan_at__isnull", False)),
+                fields=["next_scan_at"],
+                name="project_scan_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='audit',
-            index=models.Index(fields=['project', '-audit_date', '-id'], name='audit_project_latest_idx'),
+            model_name="audit",
+            index=models.Index(fields=["project", "-audit_date", "-id"], name="audit_project_latest_idx"),
         ),
         migrations.AddIndex(
-            model_name='audit',
-            index=models.Index(fields=['status', '-audit_date'], name='audit_status_date_idx'),
+            model_name="audit",
+            index=models.Index(fields=["status", "-audit_date"], name="audit_status_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='audit',
-            constraint=models.CheckConstraint(condition=models.Q(('global_score__isnull', True), models.Q(('global_score__gte', Decimal('0.0')), ('global_score__lte', Decimal('10.0'))), _connector='OR'), name='audit_global_score_range'),
+            model_name="audit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("global_score__isnull", True),
+                    models.Q(("global_score__gte", Decimal("0.0")), ("global_score__lte", Decimal("10.0"))),
+                    _connector="OR",
+                ),
+                name="audit_global_score_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='audit',
-            constraint=models.CheckConstraint(condition=models.Q(('stated_global_score__isnull', True), models.Q(('stated_global_score__gte', Decimal('0.0')), ('stated_global_score__lte', Decimal('10.0'))), _connector='OR'), name='audit_stated_global_score_range'),
+            model_name="audit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("stated_global_score__isnull", True),
+                    models.Q(
+                        ("stated_global_score__gte", Decimal("0.0")),
+                        ("stated_global_score__lte", Decimal("10.0")),
+                    ),
+                    _connector="OR",
+                ),
+                name="audit_stated_global_score_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='audit',
-            constraint=models.CheckConstraint(condition=models.Q(('coverage_percent__isnull', True), models.Q(('coverage_percent__gte', 0), ('coverage_percent__lte', 100)), _connector='OR'), name='audit_coverage_range'),
+            model_name="audit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("coverage_percent__isnull", True),
+                    models.Q(("coverage_percent__gte", 0), ("coverage_percent__lte", 100)),
+                    _connector="OR",
+                ),
+                name="audit_coverage_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='audit',
-            constraint=models.CheckConstraint(condition=models.Q(('branch_coverage_percent__isnull', True), models.Q(('branch_coverage_percent__gte', 0), ('branch_coverage_percent__lte', 100)), _connector='OR'), name='audit_branch_coverage_range'),
+            model_name="audit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("branch_coverage_percent__isnull", True),
+                    models.Q(("branch_coverage_percent__gte", 0), ("branch_coverage_percent__lte", 100)),
+                    _connector="OR",
+                ),
+                name="audit_branch_coverage_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='audit',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_sha256', ''), _negated=True), fields=('project', 'source_sha256'), name='audit_unique_source_per_project'),
+            model_name="audit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_sha256", ""), _negated=True),
+                fields=("project", "source_sha256"),
+                name="audit_unique_source_per_project",
+            ),
         ),
     ]

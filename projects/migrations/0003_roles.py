@@ -3,34 +3,47 @@
 from django.db import migrations
 
 VIEW_ALL = [
-    ("projects", "project"), ("projects", "audit"), ("projects", "domainscore"),
-    ("projects", "maturitydomain"), ("findings", "finding"), ("findings", "importrun"),
-    ("findings", "apitoken"), ("checklists", "checklisttemplate"),
-    ("checklists", "checklisttemplateitem"), ("checklists", "checklist"),
-    ("checklists", "checklistitem"), ("checklists", "checklistitemhistory"),
+    ("projects", "project"),
+    ("projects", "audit"),
+    ("projects", "domainscore"),
+    ("projects", "maturitydomain"),
+    ("findings", "finding"),
+    ("findings", "importrun"),
+    ("findings", "apitoken"),
+    ("checklists", "checklisttemplate"),
+    ("checklists", "checklisttemplateitem"),
+    ("checklists", "checklist"),
+    ("checklists", "checklistitem"),
+    ("checklists", "checklistitemhistory"),
     ("checklists", "reminderdelivery"),
 ]
 
 ROLE_PERMISSIONS = {
     "Manager": [("view", app, model) for app, model in VIEW_ALL],
-    "Auditor": [("view", app, model) for app, model in VIEW_ALL] + [
+    "Auditor": [("view", app, model) for app, model in VIEW_ALL]
+    + [
         (action, app, model)
         for action in ("add", "change")
-        for app, model in [("projects", "audit"), ("projects", "domainscore"),
-                           ("findings", "finding")]
+        for app, model in [("projects", "audit"), ("projects", "domainscore"), ("findings", "finding")]
     ],
     "Tech lead": [
-        ("view", "projects", "project"), ("view", "projects", "audit"),
-        ("view", "projects", "domainscore"), ("view", "projects", "maturitydomain"),
-        ("view", "findings", "finding"), ("change", "findings", "finding"),
+        ("view", "projects", "project"),
+        ("view", "projects", "audit"),
+        ("view", "projects", "domainscore"),
+        ("view", "projects", "maturitydomain"),
+        ("view", "findings", "finding"),
+        ("change", "findings", "finding"),
         ("view", "findings", "importrun"),
-        ("view", "findings", "apitoken"), ("add", "findings", "apitoken"),
+        ("view", "findings", "apitoken"),
+        ("add", "findings", "apitoken"),
         ("change", "findings", "apitoken"),
         ("view", "checklists", "checklisttemplate"),
         ("view", "checklists", "checklisttemplateitem"),
-        ("view", "checklists", "checklist"), ("add", "checklists", "checklist"),
+        ("view", "checklists", "checklist"),
+        ("add", "checklists", "checklist"),
         ("change", "checklists", "checklist"),
-        ("view", "checklists", "checklistitem"), ("change", "checklists", "checklistitem"),
+        ("view", "checklists", "checklistitem"),
+        ("change", "checklists", "checklistitem"),
         ("view", "checklists", "checklistitemhistory"),
     ],
 }
@@ -51,9 +64,7 @@ def create_roles(apps, schema_editor):
         group, _ = Group.objects.get_or_create(name=role)
         for action, app_label, model in perms:
             group.permissions.add(
-                Permission.objects.get(
-                    content_type__app_label=app_label, codename=f"{action}_{model}"
-                )
+                Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
             )
 
 

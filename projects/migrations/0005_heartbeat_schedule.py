@@ -7,9 +7,12 @@ def create_schedule(apps, schema_editor):
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
     PeriodicTask.objects.get_or_create(
         name="heartbeat-every-minute",
-        defaults={"task": "projects.heartbeat", "interval": every_minute,
-                  "kwargs": '{"name": "beat"}',
-                  "description": "Proves beat and a worker are alive (shown by /healthz)."},
+        defaults={
+            "task": "projects.heartbeat",
+            "interval": every_minute,
+            "kwargs": '{"name": "beat"}',
+            "description": "Proves beat and a worker are alive (shown by /healthz).",
+        },
     )
 
 

@@ -8,38 +8,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0005_heartbeat_schedule'),
+        ("projects", "0005_heartbeat_schedule"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProjectSummary',
+            name="ProjectSummary",
             fields=[
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='summary', serialize=False, to='projects.project')),
-                ('latest_audit_date', models.DateField(blank=True, null=True)),
-                ('valid_until', models.DateField(blank=True, null=True)),
-                ('global_score', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
-                ('previous_global_score', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
-                ('score_change', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
-                ('computed_verdict', models.CharField(choices=[('production_ready', 'Production ready'), ('with_reservations', 'Ready with reservations'), ('not_ready', 'Not production ready'), ('unknown', 'Unknown')], default='unknown', max_length=20)),
-                ('history', models.JSONField(blank=True, default=list)),
-                ('domain_scores', models.JSONField(blank=True, default=dict)),
-                ('open_critical', models.PositiveIntegerField(default=0)),
-                ('open_high', models.PositiveIntegerField(default=0)),
-                ('open_medium', models.PositiveIntegerField(default=0)),
-                ('open_low', models.PositiveIntegerField(default=0)),
-                ('open_info', models.PositiveIntegerField(default=0)),
-                ('checklist_done', models.PositiveIntegerField(default=0)),
-                ('checklist_applicable', models.PositiveIntegerField(default=0)),
-                ('checklist_percent', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('refreshed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('latest_audit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='projects.audit')),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="summary",
+                        serialize=False,
+                        to="projects.project",
+                    ),
+                ),
+                ("latest_audit_date", models.DateField(blank=True, null=True)),
+                ("valid_until", models.DateField(blank=True, null=True)),
+                ("global_score", models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
+                (
+                    "previous_global_score",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True),
+                ),
+                ("score_change", models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
+                (
+                    "computed_verdict",
+                    models.CharField(
+                        choices=[
+                            ("production_ready", "Production ready"),
+                            ("with_reservations", "Ready with reservations"),
+                            ("not_ready", "Not production ready"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                    ),
+                ),
+                ("history", models.JSONField(blank=True, default=list)),
+                ("domain_scores", models.JSONField(blank=True, default=dict)),
+                ("open_critical", models.PositiveIntegerField(default=0)),
+                ("open_high", models.PositiveIntegerField(default=0)),
+                ("open_medium", models.PositiveIntegerField(default=0)),
+                ("open_low", models.PositiveIntegerField(default=0)),
+                ("open_info", models.PositiveIntegerField(default=0)),
+                ("checklist_done", models.PositiveIntegerField(default=0)),
+                ("checklist_applicable", models.PositiveIntegerField(default=0)),
+                ("checklist_percent", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("refreshed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "latest_audit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="projects.audit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'project summaries',
-                'constraints': [models.CheckConstraint(condition=models.Q(('global_score__isnull', True), models.Q(('global_score__gte', Decimal('0.0')), ('global_score__lte', Decimal('10.0'))), _connector='OR'), name='projectsummary_global_score_range'), models.CheckConstraint(condition=models.Q(('checklist_done__lte', models.F('checklist_applicable'))), name='projectsummary_done_within_applicable'), models.CheckConstraint(condition=models.Q(('checklist_percent__isnull', True), ('checklist_percent__lte', 100), _connector='OR'), name='projectsummary_percent_range')],
+                "verbose_name_plural": "project summaries",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("global_score__isnull", True),
+                            models.Q(
+                                ("global_score__gte", Decimal("0.0")), ("global_score__lte", Decimal("10.0"))
+                            ),
+                            _connector="OR",
+                        ),
+                        name="projectsummary_global_score_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("checklist_done__lte", models.F("checklist_applicable"))),
+                        name="projectsummary_done_within_applicable",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("checklist_percent__isnull", True),
+                            ("checklist_percent__lte", 100),
+                            _connector="OR",
+                        ),
+                        name="projectsummary_percent_range",
+                    ),
+                ],
             },
         ),
     ]

@@ -15,9 +15,12 @@ def create_schedule(apps, schema_editor):
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
     PeriodicTask.objects.get_or_create(
         name=NAME,
-        defaults={"task": "projects.rescan_dispatch", "interval": every_minute, "kwargs": "{}",
-                  "description": "Queues due re-scans (conditional UPDATE claim) and sweeps "
-                                 "abandoned runs."},
+        defaults={
+            "task": "projects.rescan_dispatch",
+            "interval": every_minute,
+            "kwargs": "{}",
+            "description": "Queues due re-scans (conditional UPDATE claim) and sweeps abandoned runs.",
+        },
     )
 
 

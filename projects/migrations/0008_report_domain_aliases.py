@@ -9,18 +9,41 @@ from django.db import migrations
 
 REPORT_ALIASES = {
     "code-quality": ["Dette technique", "Technical debt", "Clean code", "Lisibilité", "Readability"],
-    "security": ["Secrets", "Gestion des secrets", "Secrets management", "Authentication",
-                 "Authentification"],
-    "testing": ["Tests unitaires", "Unit tests", "Qualité des tests", "Test quality",
-                "Couverture de tests", "Testabilité"],
+    "security": [
+        "Secrets",
+        "Gestion des secrets",
+        "Secrets management",
+        "Authentication",
+        "Authentification",
+    ],
+    "testing": [
+        "Tests unitaires",
+        "Unit tests",
+        "Qualité des tests",
+        "Test quality",
+        "Couverture de tests",
+        "Testabilité",
+    ],
     "documentation": ["README", "Documentation utilisateur", "Runbooks"],
     "architecture": ["Modularité", "Modularity", "Architecture logicielle", "Software architecture"],
-    "deployment": ["Conteneurisation", "Containerization", "Kubernetes", "Packaging",
-                   "Mise en production", "Release"],
+    "deployment": [
+        "Conteneurisation",
+        "Containerization",
+        "Kubernetes",
+        "Packaging",
+        "Mise en production",
+        "Release",
+    ],
     "observability": ["Alerting", "Alertes", "Tracing", "Traçabilité", "Métriques"],
     "performance": ["Latency", "Latence", "Temps de réponse", "Response time", "Performances"],
-    "reliability": ["Availability", "Disponibilité", "Backups", "Sauvegardes",
-                    "Reprise après sinistre", "Disaster recovery"],
+    "reliability": [
+        "Availability",
+        "Disponibilité",
+        "Backups",
+        "Sauvegardes",
+        "Reprise après sinistre",
+        "Disaster recovery",
+    ],
 }
 
 

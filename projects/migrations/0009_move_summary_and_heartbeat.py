@@ -4,19 +4,20 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0008_report_domain_aliases'),
+        ("projects", "0008_report_domain_aliases"),
     ]
 
     operations = [
         # The table keeps its name and rows: only Django's state moves.
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.DeleteModel(
-                name='Heartbeat',
-            ),
-            migrations.DeleteModel(
-                name='ProjectSummary',
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.DeleteModel(
+                    name="Heartbeat",
+                ),
+                migrations.DeleteModel(
+                    name="ProjectSummary",
+                ),
+            ]
+        ),
     ]

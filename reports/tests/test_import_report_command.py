@@ -48,8 +48,13 @@ def test_an_unknown_project_slug_is_refused(db):
 
 def test_bad_files_are_reported_and_the_good_ones_still_imported(db, capsys):
     with pytest.raises(CommandError, match="2 of 3 file"):
-        call_command("import_report", "--create-project", str(REPORTS / "not_a_report.py"),
-                     str(REPORTS / "missing.md"), SAMPLES[0])
+        call_command(
+            "import_report",
+            "--create-project",
+            str(REPORTS / "not_a_report.py"),
+            str(REPORTS / "missing.md"),
+            SAMPLES[0],
+        )
     err = capsys.readouterr().err
     assert "not_a_report.py: This file does not look like an audit report" in err
     assert "missing.md: cannot read the file" in err

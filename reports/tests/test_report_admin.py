@@ -26,7 +26,8 @@ def preview(client, name: str, **data):
 
 
 def test_the_audit_changelist_links_to_the_import_form_for_those_who_may_add_audits(
-        client, auditor_user, manager):
+    client, auditor_user, manager
+):
     client.force_login(auditor_user)
     assert reverse("admin:projects_audit_import_report") == URL
     assert f'href="{URL}"' in client.get("/admin/projects/audit/").content.decode()
@@ -41,7 +42,8 @@ def test_roles_that_cannot_add_audits_are_refused(db, client, request, role):
 
 
 def test_the_preview_shows_what_would_be_imported_and_writes_nothing(
-        client, auditor_user, other_project, django_assert_max_num_queries):
+    client, auditor_user, other_project, django_assert_max_num_queries
+):
     client.force_login(auditor_user)
     with django_assert_max_num_queries(20):
         response = preview(client, "003_1458062adef007ce.txt", project=other_project.pk)
@@ -100,7 +102,8 @@ def test_auditors_cannot_create_projects_through_the_import(client, auditor_user
 
 
 def test_auditors_see_every_project_so_the_report_goes_to_the_one_it_names(
-        client, auditor_user, other_project):
+    client, auditor_user, other_project
+):
     client.force_login(auditor_user)
     response = preview(client, "003_1458062adef007ce.txt")
     assert response.context["result"].project == other_project
@@ -110,8 +113,11 @@ def test_auditors_see_every_project_so_the_report_goes_to_the_one_it_names(
 def test_a_report_naming_a_project_the_user_does_not_see_is_refused(client, project, other_project):
     # A staff user allowed to add audits, but who only sees the project they are a member of.
     user = make_user("scoped")
-    user.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="projects", codename__in=["add_audit", "view_audit"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="projects", codename__in=["add_audit", "view_audit"]
+        )
+    )
     project.members.add(user)
     client.force_login(user)
     response = preview(client, "003_1458062adef007ce.txt")

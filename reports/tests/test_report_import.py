@@ -23,8 +23,10 @@ def content(name: str) -> bytes:
 
 
 def table_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count()
-            for model in (Project, Audit, DomainScore, Checklist, ChecklistItem, Finding)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (Project, Audit, DomainScore, Checklist, ChecklistItem, Finding)
+    }
 
 
 def scores(audit: Audit) -> dict[str, Decimal]:
@@ -32,8 +34,9 @@ def scores(audit: Audit) -> dict[str, Decimal]:
 
 
 def test_the_english_sample_imports_with_the_values_it_states(project):
-    result = report_import(content=content("000_1fb18fdaa5fc337e.txt"),
-                           file_name="000_1fb18fdaa5fc337e.txt", project=project)
+    result = report_import(
+        content=content("000_1fb18fdaa5fc337e.txt"), file_name="000_1fb18fdaa5fc337e.txt", project=project
+    )
     audit = Audit.objects.get(pk=result.audit.pk)
     assert audit.kind == Audit.Kind.IMPORTED and audit.is_self_attested
     assert audit.status == Audit.Status.COMPLETED
@@ -55,12 +58,17 @@ def test_the_english_sample_imports_with_the_values_it_states(project):
 
 
 def test_the_mac_roman_sample_imports_its_five_scores_global_and_44_todo_items(other_project):
-    result = report_import(content=content("003_1458062adef007ce.txt"), file_name="003.txt",
-                           project=other_project)
+    result = report_import(
+        content=content("003_1458062adef007ce.txt"), file_name="003.txt", project=other_project
+    )
     audit = Audit.objects.get(pk=result.audit.pk)
-    assert scores(audit) == {"code-quality": Decimal("7.0"), "security": Decimal("5.0"),
-                             "deployment": Decimal("7.0"), "documentation": Decimal("6.0"),
-                             "testing": Decimal("5.0")}
+    assert scores(audit) == {
+        "code-quality": Decimal("7.0"),
+        "security": Decimal("5.0"),
+        "deployment": Decimal("7.0"),
+        "documentation": Decimal("6.0"),
+        "testing": Decimal("5.0"),
+    }
     assert set(audit.domain_scores.values_list("source", flat=True)) == {DomainScore.Source.IMPORTED}
     assert audit.stated_global_score == Decimal("6.0")
     assert audit.global_score == Decimal("5.9")  # weighted mean of the stated scores
@@ -71,14 +79,18 @@ def test_the_mac_roman_sample_imports_its_five_scores_global_and_44_todo_items(o
     assert set(items.values_list("state", flat=True)) == {"todo"}
     assert Checklist.objects.filter(audit=audit).count() == 3
     assert audit.scan_details["report"]["repairs"] == [
-        "Repaired the encoding: the report was UTF-8 read as Mac Roman."]
+        "Repaired the encoding: the report was UTF-8 read as Mac Roman."
+    ]
 
 
 def test_an_inconsistent_global_score_is_flagged_on_the_audit(other_project):
     result = report_import(content=content("003_1458062adef007ce.txt"), project=other_project)
     audit = Audit.objects.get(pk=result.audit.pk)
     assert audit.scan_details["report"]["inconsistency"] == {
-        "stated_global": "6.0", "weighted_mean": "5.86", "difference": "0.14"}
+        "stated_global": "6.0",
+        "weighted_mean": "5.86",
+        "difference": "0.14",
+    }
     assert any(w.startswith("Inconsistency:") for w in audit.warnings)
 
 
@@ -131,8 +143,7 @@ def test_a_file_that_is_not_a_report_is_refused_and_nothing_changes(project):
 
 def test_a_dry_run_previews_everything_and_writes_nothing(db):
     before = table_counts()
-    result = report_import(content=content("en_bullets_scores_100.md"), create_project=True,
-                           dry_run=True)
+    result = report_import(content=content("en_bullets_scores_100.md"), create_project=True, dry_run=True)
     assert table_counts() == before
     assert result.dry_run and result.project_created and result.project.pk is None
     assert result.audit.pk is None
@@ -145,7 +156,11 @@ def test_findings_are_created_with_severity_location_and_status(db):
     findings = {f.title: f for f in Finding.objects.filter(project=result.project)}
     injection = findings["SQL injection in the search endpoint"]
     assert (injection.severity, injection.status, injection.file_path, injection.line) == (
-        3, Finding.Status.OPEN, "api/search.py", 88)
+        3,
+        Finding.Status.OPEN,
+        "api/search.py",
+        88,
+    )
     assert injection.first_seen_audit == injection.last_seen_audit == result.audit
     cookie = findings["Session cookie without Secure flag"]
     assert cookie.status == Finding.Status.FIXED and cookie.fixed_at is not None
@@ -154,10 +169,15 @@ def test_findings_are_created_with_severity_location_and_status(db):
 
 def test_a_later_report_stating_the_same_finding_updates_it_instead_of_duplicating(db):
     first = report_import(content=content("en_bullets_scores_100.md"), create_project=True)
-    later = (REPORTS / "en_bullets_scores_100.md").read_text().replace(
-        "March 3, 2025", "April 3, 2025").replace(
-        "SQL injection in the search endpoint — `api/search.py:88`",
-        "SQL injection in the search endpoint — `api/search.py:88` — fixed")
+    later = (
+        (REPORTS / "en_bullets_scores_100.md")
+        .read_text()
+        .replace("March 3, 2025", "April 3, 2025")
+        .replace(
+            "SQL injection in the search endpoint — `api/search.py:88`",
+            "SQL injection in the search endpoint — `api/search.py:88` — fixed",
+        )
+    )
     second = report_import(content=later.encode(), project=first.project)
     assert second.findings_created == 0 and second.findings_updated == 5
     injection = Finding.objects.get(title="SQL injection in the search endpoint")
@@ -175,8 +195,10 @@ def test_a_placeholder_date_leaves_the_audit_date_empty(project):
 def test_importing_into_another_project_than_the_report_names_is_a_warning(project, other_project):
     result = report_import(content=content("003_1458062adef007ce.txt"), project=project)
     assert result.audit.project == project
-    assert ("The report names the project 'AetherFlow - Orchestrateur d'Agents IA'; it was "
-            "imported into 'Champion Clone' as asked.") in result.audit.warnings
+    assert (
+        "The report names the project 'AetherFlow - Orchestrateur d'Agents IA'; it was "
+        "imported into 'Champion Clone' as asked."
+    ) in result.audit.warnings
 
 
 def test_already_in_production_is_kept_next_to_the_verdict(db):
@@ -231,8 +253,10 @@ def test_two_simultaneous_imports_of_one_report_make_one_audit_and_a_clear_error
     deadline = time.monotonic() + 30
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock'")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
             if cursor.fetchone()[0]:
                 break
             time.sleep(0.05)
@@ -241,7 +265,9 @@ def test_two_simultaneous_imports_of_one_report_make_one_audit_and_a_clear_error
     release.set()
     a.join(30)
     b.join(30)
-    assert outcome == {"error": "This report was imported into the project at the same moment by "
-                                "someone else; nothing changed."}
+    assert outcome == {
+        "error": "This report was imported into the project at the same moment by "
+        "someone else; nothing changed."
+    }
     assert Audit.objects.filter(project=project).count() == 1
     assert Checklist.objects.filter(project=project).count() == 1

@@ -31,6 +31,17 @@ def enabled_scanners(names: list[str] | None) -> list[Scanner]:
     return [cls() for name, cls in REGISTRY.items() if name in names]
 
 
-__all__ = ["REGISTRY", "ArtifactsScanner", "BanditScanner", "ChecksScanner", "DetectSecretsScanner",
-           "RuffScanner", "NormalisedFinding", "RunLimits", "Scanner", "ScannerError", "ScannerOutput",
-           "enabled_scanners"]
+__all__ = [
+    "REGISTRY",
+    "ArtifactsScanner",
+    "BanditScanner",
+    "ChecksScanner",
+    "DetectSecretsScanner",
+    "RuffScanner",
+    "NormalisedFinding",
+    "RunLimits",
+    "Scanner",
+    "ScannerError",
+    "ScannerOutput",
+    "enabled_scanners",
+]

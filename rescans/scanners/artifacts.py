@@ -39,8 +39,12 @@ class ArtifactsScanner(Scanner):
             kind = _kind(head)
             if kind:
                 found.append({"path": rel, "kind": kind})
-        return ScannerOutput(scanner=self.name, tool=self.tool, metrics={"artifacts": found},
-                             duration_s=time.monotonic() - started)
+        return ScannerOutput(
+            scanner=self.name,
+            tool=self.tool,
+            metrics={"artifacts": found},
+            duration_s=time.monotonic() - started,
+        )
 
 
 def _kind(head: bytes) -> str:

@@ -26,18 +26,26 @@ class BanditScanner(Scanner):
         findings = []
         for item in data["results"]:
             cwe = (item.get("issue_cwe") or {}).get("id")
-            findings.append(NormalisedFinding(
-                rule_id=item["test_id"],
-                title=f"{item['test_id']} {item.get('test_name', '')}: {item['issue_text']}".strip(),
-                severity=_SEVERITY.get(str(item.get("issue_severity", "")).upper(), "info"),
-                confidence=str(item.get("issue_confidence", "")).lower(),
-                file_path=relative_path(item["filename"], workspace),
-                line=item.get("line_number"),
-                description=item["issue_text"],
-                cwe=f"CWE-{cwe}" if cwe else "",
-                help_url=item.get("more_info", ""),
-            ))
+            findings.append(
+                NormalisedFinding(
+                    rule_id=item["test_id"],
+                    title=f"{item['test_id']} {item.get('test_name', '')}: {item['issue_text']}".strip(),
+                    severity=_SEVERITY.get(str(item.get("issue_severity", "")).upper(), "info"),
+                    confidence=str(item.get("issue_confidence", "")).lower(),
+                    file_path=relative_path(item["filename"], workspace),
+                    line=item.get("line_number"),
+                    description=item["issue_text"],
+                    cwe=f"CWE-{cwe}" if cwe else "",
+                    help_url=item.get("more_info", ""),
+                )
+            )
         totals = data.get("metrics", {}).get("_totals", {})
         metrics = {"bandit_loc": totals.get("loc"), "bandit_errors": len(data.get("errors", []))}
-        return ScannerOutput(scanner=self.name, tool=self.tool, findings=findings, metrics=metrics,
-                             raw=stdout, raw_format=self.raw_format)
+        return ScannerOutput(
+            scanner=self.name,
+            tool=self.tool,
+            findings=findings,
+            metrics=metrics,
+            raw=stdout,
+            raw_format=self.raw_format,
+        )

@@ -78,8 +78,11 @@ class Scanner:
 
     def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
         result = run_command(
-            self.command(workspace), cwd=workspace, timeout_s=limits.timeout_s,
-            max_output_bytes=limits.max_output_bytes, env=safe_env(home),
+            self.command(workspace),
+            cwd=workspace,
+            timeout_s=limits.timeout_s,
+            max_output_bytes=limits.max_output_bytes,
+            env=safe_env(home),
         )
         self.check(result, limits)
         try:
@@ -95,7 +98,8 @@ class Scanner:
         if result.timed_out:
             raise ScannerError(
                 f"{self.name}: timed out after {limits.timeout_s:g} s",
-                stderr_tail=result.stderr_tail, timed_out=True,
+                stderr_tail=result.stderr_tail,
+                timed_out=True,
             )
         if result.output_too_large:
             raise ScannerError(

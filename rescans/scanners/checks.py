@@ -23,22 +23,83 @@ from rescans.scanners.base import (
 )
 
 LANGUAGES = {
-    ".py": "Python", ".pyi": "Python", ".js": "JavaScript", ".mjs": "JavaScript", ".cjs": "JavaScript",
-    ".jsx": "JavaScript", ".ts": "TypeScript", ".tsx": "TypeScript", ".go": "Go", ".rs": "Rust",
-    ".java": "Java", ".kt": "Kotlin", ".rb": "Ruby", ".php": "PHP", ".cs": "C#", ".c": "C",
-    ".h": "C", ".cc": "C++", ".cpp": "C++", ".hpp": "C++", ".swift": "Swift", ".scala": "Scala",
-    ".sh": "Shell", ".bash": "Shell", ".sql": "SQL", ".html": "HTML", ".css": "CSS",
-    ".scss": "CSS", ".vue": "Vue", ".svelte": "Svelte", ".dart": "Dart", ".ex": "Elixir",
-    ".exs": "Elixir", ".lua": "Lua", ".r": "R", ".pl": "Perl",
+    ".py": "Python",
+    ".pyi": "Python",
+    ".js": "JavaScript",
+    ".mjs": "JavaScript",
+    ".cjs": "JavaScript",
+    ".jsx": "JavaScript",
+    ".ts": "TypeScript",
+    ".tsx": "TypeScript",
+    ".go": "Go",
+    ".rs": "Rust",
+    ".java": "Java",
+    ".kt": "Kotlin",
+    ".rb": "Ruby",
+    ".php": "PHP",
+    ".cs": "C#",
+    ".c": "C",
+    ".h": "C",
+    ".cc": "C++",
+    ".cpp": "C++",
+    ".hpp": "C++",
+    ".swift": "Swift",
+    ".scala": "Scala",
+    ".sh": "Shell",
+    ".bash": "Shell",
+    ".sql": "SQL",
+    ".html": "HTML",
+    ".css": "CSS",
+    ".scss": "CSS",
+    ".vue": "Vue",
+    ".svelte": "Svelte",
+    ".dart": "Dart",
+    ".ex": "Elixir",
+    ".exs": "Elixir",
+    ".lua": "Lua",
+    ".r": "R",
+    ".pl": "Perl",
 }
-SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache",
-             ".ruff_cache", "dist", "build", ".eggs"}
+SKIP_DIRS = {
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".ruff_cache",
+    "dist",
+    "build",
+    ".eggs",
+}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 TODO_RE = re.compile(rb"\b(TODO|FIXME)\b")
-LOCK_FILES = {"poetry.lock", "Pipfile.lock", "uv.lock", "pdm.lock", "package-lock.json", "yarn.lock",
-              "pnpm-lock.yaml", "Cargo.lock", "go.sum", "Gemfile.lock", "composer.lock"}
-CI_PATHS = (".github/workflows", ".gitlab-ci.yml", ".circleci", "Jenkinsfile", "azure-pipelines.yml",
-            ".travis.yml", "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml", ".ci")
+LOCK_FILES = {
+    "poetry.lock",
+    "Pipfile.lock",
+    "uv.lock",
+    "pdm.lock",
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "Cargo.lock",
+    "go.sum",
+    "Gemfile.lock",
+    "composer.lock",
+}
+CI_PATHS = (
+    ".github/workflows",
+    ".gitlab-ci.yml",
+    ".circleci",
+    "Jenkinsfile",
+    "azure-pipelines.yml",
+    ".travis.yml",
+    "bitbucket-pipelines.yml",
+    ".drone.yml",
+    ".woodpecker.yml",
+    ".ci",
+)
 SECRET_KEY_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 SECRET_NAME_RE = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL", re.I)
 PLACEHOLDER_RE = re.compile(r"^(|changeme|change-me|xxx+|<.*>|\$\{.*\}|your[-_].*|example.*)$", re.I)
@@ -95,51 +156,110 @@ class ChecksScanner(Scanner):
         presence["pinned_requirements"] = bool(requirement_files) and all(
             _all_pinned(workspace / n) for n in requirement_files
         )
-        env_files = [n for n in rel if Path(n).name == ".env" or re.fullmatch(
-            r"\.env\.(?!example|sample|template|dist)[\w.-]+", Path(n).name)]
+        env_files = [
+            n
+            for n in rel
+            if Path(n).name == ".env"
+            or re.fullmatch(r"\.env\.(?!example|sample|template|dist)[\w.-]+", Path(n).name)
+        ]
         secret_env = [(n, key) for n in env_files for key in _secret_keys(workspace / n)]
         presence["env_file_with_secrets"] = bool(secret_env)
 
         if not presence["readme"]:
-            findings.append(_finding("no-readme", "No README at the root of the repository", "low",
-                                     "documentation", "Add a README: purpose, set-up, how to run it."))
+            findings.append(
+                _finding(
+                    "no-readme",
+                    "No README at the root of the repository",
+                    "low",
+                    "documentation",
+                    "Add a README: purpose, set-up, how to run it.",
+                )
+            )
         if not presence["tests"]:
-            findings.append(_finding("no-tests", "No tests folder or test files", "high", "testing",
-                                     "No automated test was found (tests/, test_*.py, *_test.go, ...)."))
+            findings.append(
+                _finding(
+                    "no-tests",
+                    "No tests folder or test files",
+                    "high",
+                    "testing",
+                    "No automated test was found (tests/, test_*.py, *_test.go, ...).",
+                )
+            )
         if not presence["ci"]:
-            findings.append(_finding("no-ci", "No CI configuration", "medium", "deployment",
-                                     "No CI pipeline definition was found (GitHub Actions, GitLab CI, ...)."))
+            findings.append(
+                _finding(
+                    "no-ci",
+                    "No CI configuration",
+                    "medium",
+                    "deployment",
+                    "No CI pipeline definition was found (GitHub Actions, GitLab CI, ...).",
+                )
+            )
         for path in dockerfiles:
             if not _drops_root(path):
                 name = path.relative_to(workspace).as_posix()
-                findings.append(_finding("dockerfile-root", f"{name} runs as root", "medium",
-                                         "deployment", "Add a USER instruction with a non-root user.",
-                                         file_path=name))
+                findings.append(
+                    _finding(
+                        "dockerfile-root",
+                        f"{name} runs as root",
+                        "medium",
+                        "deployment",
+                        "Add a USER instruction with a non-root user.",
+                        file_path=name,
+                    )
+                )
         if not presence["lock_file"] and not presence["pinned_requirements"]:
-            findings.append(_finding("no-lock-file", "Dependencies are neither locked nor pinned", "low",
-                                     "deployment", "Commit a lock file or pin every requirement (==)."))
+            findings.append(
+                _finding(
+                    "no-lock-file",
+                    "Dependencies are neither locked nor pinned",
+                    "low",
+                    "deployment",
+                    "Commit a lock file or pin every requirement (==).",
+                )
+            )
         for name, key in secret_env:
-            findings.append(_finding("env-file-secret", f"{name} commits a value for {key}", "high",
-                                     "security", "A .env file with secrets is committed; revoke the "
-                                     "values, remove the file and load secrets from the environment.",
-                                     file_path=name))
+            findings.append(
+                _finding(
+                    "env-file-secret",
+                    f"{name} commits a value for {key}",
+                    "high",
+                    "security",
+                    "A .env file with secrets is committed; revoke the "
+                    "values, remove the file and load secrets from the environment.",
+                    file_path=name,
+                )
+            )
 
         metrics = {
             "files_count": len(files),
             "lines_of_code": sum(lines_by_language.values()),
-            "languages": {lang: {"files": files_by_language[lang], "lines": lines_by_language[lang]}
-                          for lang in sorted(lines_by_language, key=lambda k: -lines_by_language[k])},
+            "languages": {
+                lang: {"files": files_by_language[lang], "lines": lines_by_language[lang]}
+                for lang in sorted(lines_by_language, key=lambda k: -lines_by_language[k])
+            },
             "todo_count": todo_count,
             "presence": presence,
         }
-        return ScannerOutput(scanner=self.name, tool=self.tool, findings=findings, metrics=metrics,
-                             duration_s=time.monotonic() - started)
+        return ScannerOutput(
+            scanner=self.name,
+            tool=self.tool,
+            findings=findings,
+            metrics=metrics,
+            duration_s=time.monotonic() - started,
+        )
 
 
 def _finding(rule_id, title, severity, domain, description, file_path=""):
-    return NormalisedFinding(rule_id=rule_id, title=title, severity=severity, domain=domain,
-                             description=description, file_path=file_path,
-                             stable_id=f"{rule_id}:{file_path}")
+    return NormalisedFinding(
+        rule_id=rule_id,
+        title=title,
+        severity=severity,
+        domain=domain,
+        description=description,
+        file_path=file_path,
+        stable_id=f"{rule_id}:{file_path}",
+    )
 
 
 def _has_tests(rel: list[str]) -> bool:

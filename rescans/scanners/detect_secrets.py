@@ -25,21 +25,28 @@ class DetectSecretsScanner(Scanner):
         findings = []
         for path, secrets in sorted(data["results"].items()):
             for secret in secrets:
-                findings.append(NormalisedFinding(
-                    # The hash identifies the secret across commits without revealing it.
-                    rule_id=secret["type"],
-                    title=f"Committed secret: {secret['type']}",
-                    severity="high",
-                    file_path=relative_path(path, workspace),
-                    line=secret.get("line_number"),
-                    description=(
-                        f"{secret['type']} in {path} (hash {secret['hashed_secret'][:12]}…). "
-                        "Revoke it and remove it from history."
-                    ),
-                    cwe="CWE-798",
-                    confidence="verified" if secret.get("is_verified") else "",
-                    stable_id=f"{secret['type']}:{secret['hashed_secret']}",
-                ))
-        return ScannerOutput(scanner=self.name, tool=self.tool, findings=findings,
-                             metrics={"secrets_found": len(findings)},
-                             raw=stdout, raw_format=self.raw_format)
+                findings.append(
+                    NormalisedFinding(
+                        # The hash identifies the secret across commits without revealing it.
+                        rule_id=secret["type"],
+                        title=f"Committed secret: {secret['type']}",
+                        severity="high",
+                        file_path=relative_path(path, workspace),
+                        line=secret.get("line_number"),
+                        description=(
+                            f"{secret['type']} in {path} (hash {secret['hashed_secret'][:12]}…). "
+                            "Revoke it and remove it from history."
+                        ),
+                        cwe="CWE-798",
+                        confidence="verified" if secret.get("is_verified") else "",
+                        stable_id=f"{secret['type']}:{secret['hashed_secret']}",
+                    )
+                )
+        return ScannerOutput(
+            scanner=self.name,
+            tool=self.tool,
+            findings=findings,
+            metrics={"secrets_found": len(findings)},
+            raw=stdout,
+            raw_format=self.raw_format,
+        )

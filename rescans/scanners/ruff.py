@@ -17,8 +17,16 @@ class RuffScanner(Scanner):
     ok_returncodes = (0,)  # --exit-zero: 0 with or without findings, 2 = ruff itself failed
 
     def command(self, workspace: Path) -> list[str]:
-        return [tool_path("ruff"), "check", "--output-format", "json", "--no-cache", "--exit-zero",
-                "--force-exclude", "."]
+        return [
+            tool_path("ruff"),
+            "check",
+            "--output-format",
+            "json",
+            "--no-cache",
+            "--exit-zero",
+            "--force-exclude",
+            ".",
+        ]
 
     def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:
         items = json.loads(stdout or b"[]")
@@ -27,16 +35,23 @@ class RuffScanner(Scanner):
         findings = []
         for item in items:
             code = item.get("code") or "syntax-error"
-            findings.append(NormalisedFinding(
-                rule_id=code,
-                title=f"{code}: {item['message']}",
-                # A file ruff cannot parse is worse than a style nit.
-                severity="medium" if code == "syntax-error" or code.startswith("E9") else "low",
-                file_path=relative_path(item["filename"], workspace),
-                line=(item.get("location") or {}).get("row"),
-                description=item["message"],
-                help_url=item.get("url") or "",
-            ))
-        return ScannerOutput(scanner=self.name, tool=self.tool, findings=findings,
-                             metrics={"ruff_warnings": len(findings)},
-                             raw=stdout, raw_format=self.raw_format)
+            findings.append(
+                NormalisedFinding(
+                    rule_id=code,
+                    title=f"{code}: {item['message']}",
+                    # A file ruff cannot parse is worse than a style nit.
+                    severity="medium" if code == "syntax-error" or code.startswith("E9") else "low",
+                    file_path=relative_path(item["filename"], workspace),
+                    line=(item.get("location") or {}).get("row"),
+                    description=item["message"],
+                    help_url=item.get("url") or "",
+                )
+            )
+        return ScannerOutput(
+            scanner=self.name,
+            tool=self.tool,
+            findings=findings,
+            metrics={"ruff_warnings": len(findings)},
+            raw=stdout,
+            raw_format=self.raw_format,
+        )

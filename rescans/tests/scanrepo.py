@@ -59,8 +59,9 @@ GIT_ID = ["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "-c", "comm
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *GIT_ID, *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *GIT_ID, *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def make_repo(path: Path, files: dict[str, str] | None = None) -> Path:

@@ -15,18 +15,27 @@ CHANGELIST = reverse("admin:projects_project_changelist")
 
 @pytest.fixture
 def projects(tech_lead):
-    return [Project.objects.create(name=f"Repo {i}", slug=f"repo-{i}", tech_lead=tech_lead,
-                                   repository_url=f"https://git.example.com/r{i}.git") for i in range(5)]
+    return [
+        Project.objects.create(
+            name=f"Repo {i}",
+            slug=f"repo-{i}",
+            tech_lead=tech_lead,
+            repository_url=f"https://git.example.com/r{i}.git",
+        )
+        for i in range(5)
+    ]
 
 
 def test_rescan_now_queues_one_scan_per_selected_project_without_n_plus_one(
-        client, admin, projects, django_assert_max_num_queries):
+    client, admin, projects, django_assert_max_num_queries
+):
     client.force_login(admin)
     already = service.project_rescan_request(project_id=projects[0].pk, enqueue=False)
     # Per project: lock its row, look for a running scan, insert the audit (savepoint around).
     with django_assert_max_num_queries(12 + 5 * len(projects)):
-        response = client.post(CHANGELIST, {"action": "rescan_now",
-                                            "_selected_action": [p.pk for p in projects]})
+        response = client.post(
+            CHANGELIST, {"action": "rescan_now", "_selected_action": [p.pk for p in projects]}
+        )
     assert response.status_code == 302
     response = client.get(CHANGELIST)
     texts = [str(m) for m in response.context["messages"]]
@@ -45,12 +54,18 @@ def test_a_manager_does_not_get_the_rescan_action(client, manager, projects):
 
 
 def test_the_admin_refuses_a_bad_schedule_repository_or_scanner_and_arms_the_next_scan(
-        client, admin, project):
+    client, admin, project
+):
     client.force_login(admin)
     url = reverse("admin:projects_project_change", args=[project.pk])
     data = admin_form_data(client.get(url))
-    bad = {**data, "scan_schedule": "every day", "repository_url": "ext::sh%20-c%20id",
-           "branch": "--upload-pack=x", "enabled_scanners": '["bandit", "semgrep"]'}
+    bad = {
+        **data,
+        "scan_schedule": "every day",
+        "repository_url": "ext::sh%20-c%20id",
+        "branch": "--upload-pack=x",
+        "enabled_scanners": '["bandit", "semgrep"]',
+    }
     response = client.post(url, bad)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
@@ -59,8 +74,13 @@ def test_the_admin_refuses_a_bad_schedule_repository_or_scanner_and_arms_the_nex
     assert "not a valid git branch name" in errors["branch"][0]
     assert "Unknown scanner(s): semgrep" in errors["enabled_scanners"][0]
 
-    good = {**data, "scan_schedule": "0 2 * * *", "repository_url": "https://git.example.com/r.git",
-            "branch": "main", "enabled_scanners": '["bandit"]'}
+    good = {
+        **data,
+        "scan_schedule": "0 2 * * *",
+        "repository_url": "https://git.example.com/r.git",
+        "branch": "main",
+        "enabled_scanners": '["bandit"]',
+    }
     assert client.post(url, good).status_code == 302
     project.refresh_from_db()
     assert project.next_scan_at is not None
@@ -90,7 +110,8 @@ def test_the_project_page_button_queues_a_scan_once(client, tech_lead, project):
 
 
 def test_the_project_page_button_is_forbidden_to_managers_and_other_tech_leads(
-        client, manager, other_tech_lead, project):
+    client, manager, other_tech_lead, project
+):
     project.repository_url = "https://git.example.com/r.git"
     project.save()
     url = reverse("project-rescan", args=[project.slug])
@@ -101,13 +122,18 @@ def test_the_project_page_button_is_forbidden_to_managers_and_other_tech_leads(
 
 
 def test_the_project_list_and_form_show_a_running_scan_without_a_query_per_row(
-        client, admin, projects, django_assert_max_num_queries):
+    client, admin, projects, django_assert_max_num_queries
+):
     client.force_login(admin)
     service.project_rescan_request(project_id=projects[2].pk, enqueue=False)
     with django_assert_max_num_queries(15):
         response = client.get(CHANGELIST)
-    rows = {p.name: "running" in row for p in projects
-            for row in response.content.decode().split("<tr") if f">{p.name}<" in row}
+    rows = {
+        p.name: "running" in row
+        for p in projects
+        for row in response.content.decode().split("<tr")
+        if f">{p.name}<" in row
+    }
     assert rows == {"Repo 0": False, "Repo 1": False, "Repo 2": True, "Repo 3": False, "Repo 4": False}
 
     page = client.get(reverse("admin:projects_project_change", args=[projects[2].pk])).content.decode()

@@ -40,19 +40,36 @@ def queued_audit_ids(client) -> list[int]:
 
 
 def make_due_projects(n: int) -> list[Project]:
-    return [Project.objects.create(name=f"P{i}", slug=f"p{i}", repository_url=f"https://git.example.com/p{i}.git",
-                                   scan_schedule="0 2 * * *", next_scan_at=NOW - dt.timedelta(minutes=1))
-            for i in range(n)]
+    return [
+        Project.objects.create(
+            name=f"P{i}",
+            slug=f"p{i}",
+            repository_url=f"https://git.example.com/p{i}.git",
+            scan_schedule="0 2 * * *",
+            next_scan_at=NOW - dt.timedelta(minutes=1),
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.mark.redis  # reads the real queue
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_dispatcher_runs_at_once_enqueue_each_due_project_once(broker):
     projects = make_due_projects(20)
-    Project.objects.create(name="Later", slug="later", repository_url="https://git.example.com/l.git",
-                           scan_schedule="0 2 * * *", next_scan_at=NOW + dt.timedelta(hours=1))
-    Project.objects.create(name="Off", slug="off", repository_url="https://git.example.com/o.git",
-                           is_active=False, next_scan_at=NOW - dt.timedelta(hours=1))
+    Project.objects.create(
+        name="Later",
+        slug="later",
+        repository_url="https://git.example.com/l.git",
+        scan_schedule="0 2 * * *",
+        next_scan_at=NOW + dt.timedelta(hours=1),
+    )
+    Project.objects.create(
+        name="Off",
+        slug="off",
+        repository_url="https://git.example.com/o.git",
+        is_active=False,
+        next_scan_at=NOW - dt.timedelta(hours=1),
+    )
     results: list[list[int]] = []
     barrier = threading.Barrier(2)
 
@@ -76,12 +93,14 @@ def test_two_dispatcher_runs_at_once_enqueue_each_due_project_once(broker):
     assert sorted(queued_audit_ids(broker)) == sorted(audits.values_list("pk", flat=True))
     # Each claimed project is re-armed for its next occurrence (tomorrow 02:00).
     assert set(Project.objects.filter(pk__in=claimed).values_list("next_scan_at", flat=True)) == {
-        dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)}
+        dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+    }
 
 
 @pytest.mark.django_db
 def test_a_due_project_whose_scan_is_still_running_is_rearmed_but_not_queued_twice(
-        project, django_capture_on_commit_callbacks):
+    project, django_capture_on_commit_callbacks
+):
     project.repository_url = "https://git.example.com/x.git"
     project.scan_schedule = "@every 6h"
     project.next_scan_at = NOW - dt.timedelta(minutes=5)
@@ -115,8 +134,13 @@ def test_an_abandoned_run_is_swept_as_failed_and_retried_once(project, settings)
     long_ago = timezone.now() - dt.timedelta(seconds=700)
     # What a worker killed (kill -9) mid-scan leaves: claimed, still running, 700 s old.
     Audit.objects.filter(pk=audit.pk).update(started_at=long_ago, created_at=long_ago)
-    recent = Audit.objects.create(project=project, title="recent", kind=Audit.Kind.AUTOMATED,
-                                  status=Audit.Status.IN_PROGRESS, started_at=timezone.now())
+    recent = Audit.objects.create(
+        project=project,
+        title="recent",
+        kind=Audit.Kind.AUTOMATED,
+        status=Audit.Status.IN_PROGRESS,
+        started_at=timezone.now(),
+    )
 
     assert dispatcher.sweep_abandoned() == [audit.pk]
 
@@ -165,8 +189,7 @@ def dead_broker():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_when_the_broker_is_down_the_dispatcher_gives_the_claim_back_and_leaves_nothing_running(
-        dead_broker):
+def test_when_the_broker_is_down_the_dispatcher_gives_the_claim_back_and_leaves_nothing_running(dead_broker):
     [project] = make_due_projects(1)
 
     assert dispatcher.dispatch_due(now=NOW) == []
@@ -188,6 +211,7 @@ def test_one_beat_entry_runs_the_dispatcher_every_minute_and_no_project_has_its_
 
     entries = PeriodicTask.objects.filter(task__startswith="projects.rescan")
     assert [(e.name, e.task, e.interval.every, e.interval.period, e.enabled) for e in entries] == [
-        ("rescan-dispatch-every-minute", "projects.rescan_dispatch", 1, "minutes", True)]
+        ("rescan-dispatch-every-minute", "projects.rescan_dispatch", 1, "minutes", True)
+    ]
     assert {"projects.rescan", "projects.rescan_dispatch"} <= set(app.tasks.keys())
     assert app.tasks["projects.rescan"].acks_late and app.tasks["projects.rescan"].reject_on_worker_lost

@@ -40,24 +40,36 @@ def rescan(project, *, force=False, capture=None) -> Audit:
 
 
 def bandit_direct(path: Path) -> set[tuple[str, str, int]]:
-    out = subprocess.run([str(Path(sys.executable).parent / "bandit"), "-r", ".", "-f", "json", "-q"],
-                         cwd=path, capture_output=True, check=False).stdout
-    return {(r["test_id"], r["filename"].removeprefix("./"), r["line_number"])
-            for r in json.loads(out)["results"]}
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "bandit"), "-r", ".", "-f", "json", "-q"],
+        cwd=path,
+        capture_output=True,
+        check=False,
+    ).stdout
+    return {
+        (r["test_id"], r["filename"].removeprefix("./"), r["line_number"]) for r in json.loads(out)["results"]
+    }
 
 
 def open_bandit(project) -> set[tuple[str, str, int]]:
-    return set(Finding.objects.filter(project=project, tool="bandit", status="open")
-               .values_list("rule_id", "file_path", "line"))
+    return set(
+        Finding.objects.filter(project=project, tool="bandit", status="open").values_list(
+            "rule_id", "file_path", "line"
+        )
+    )
 
 
 def security_score(audit) -> Decimal | None:
-    return DomainScore.objects.filter(audit=audit, domain__slug="security").values_list(
-        "score", flat=True).first()
+    return (
+        DomainScore.objects.filter(audit=audit, domain__slug="security")
+        .values_list("score", flat=True)
+        .first()
+    )
 
 
 def test_a_second_commit_fixing_two_issues_marks_exactly_those_two_fixed_and_security_rises(
-        scanned_project, repo, django_capture_on_commit_callbacks, mailoutbox):
+    scanned_project, repo, django_capture_on_commit_callbacks, mailoutbox
+):
     first = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
     assert first.status == Audit.Status.COMPLETED
@@ -71,8 +83,9 @@ def test_a_second_commit_fixing_two_issues_marks_exactly_those_two_fixed_and_sec
     assert [(f.file_path, f.line) for f in secrets] == [("app.py", 5)]
     no_tests = Finding.objects.get(project=scanned_project, tool="auditor-checks", rule_id="no-tests")
     assert no_tests.domain.slug == "testing"
-    assert first.scan_details["change"]["new_count"] == Finding.objects.filter(
-        project=scanned_project).count()
+    assert (
+        first.scan_details["change"]["new_count"] == Finding.objects.filter(project=scanned_project).count()
+    )
     assert first.files_count == 2 and first.lines_of_code > 10
     assert first.extra_metrics["presence"]["tests"] is False
     score_before = security_score(first)
@@ -98,7 +111,8 @@ def test_a_second_commit_fixing_two_issues_marks_exactly_those_two_fixed_and_sec
 
 
 def test_a_new_high_finding_emails_the_tech_lead_and_members_exactly_once(
-        scanned_project, repo, django_capture_on_commit_callbacks, mailoutbox, manager):
+    scanned_project, repo, django_capture_on_commit_callbacks, mailoutbox, manager
+):
     scanned_project.members.add(manager)
     rescan(scanned_project, capture=django_capture_on_commit_callbacks)
     worse = "import subprocess\n\n\ndef go(c):\n    return subprocess.run(c, shell=True)\n"
@@ -117,7 +131,8 @@ def test_a_new_high_finding_emails_the_tech_lead_and_members_exactly_once(
 
 
 def test_the_same_commit_and_configuration_records_a_no_change_run_without_scanning(
-        scanned_project, django_capture_on_commit_callbacks):
+    scanned_project, django_capture_on_commit_callbacks
+):
     first = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
     again = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
@@ -152,14 +167,20 @@ def test_a_run_already_claimed_is_not_run_twice(scanned_project, django_capture_
 
 
 def test_a_scanner_timeout_is_recorded_and_the_rest_of_the_audit_completes(
-        scanned_project, settings, django_capture_on_commit_callbacks, monkeypatch):
+    scanned_project, settings, django_capture_on_commit_callbacks, monkeypatch
+):
     from rescans.scanners.bandit import BanditScanner
 
     # A real command that outlives the time limit, in place of bandit's.
-    monkeypatch.setattr(BanditScanner, "command",
-                        lambda self, ws: [sys.executable, "-c", "import time, sys; "
-                                          "sys.stderr.write('bandit is thinking'); sys.stderr.flush(); "
-                                          "time.sleep(30)"])
+    monkeypatch.setattr(
+        BanditScanner,
+        "command",
+        lambda self, ws: [
+            sys.executable,
+            "-c",
+            "import time, sys; sys.stderr.write('bandit is thinking'); sys.stderr.flush(); time.sleep(30)",
+        ],
+    )
     settings.SCAN_SCANNER_TIMEOUT_SECONDS = 2
     audit = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
@@ -175,7 +196,8 @@ def test_a_scanner_timeout_is_recorded_and_the_rest_of_the_audit_completes(
 
 
 def test_a_failed_security_scanner_leaves_the_security_score_not_measured(
-        scanned_project, django_capture_on_commit_callbacks, monkeypatch):
+    scanned_project, django_capture_on_commit_callbacks, monkeypatch
+):
     from rescans.scanners.bandit import BanditScanner
     from rescans.scanners.detect_secrets import DetectSecretsScanner
 
@@ -194,9 +216,14 @@ def test_a_failed_security_scanner_leaves_the_security_score_not_measured(
     from projects.models import MaturityDomain
     from scoring import services as scoring
 
-    Finding.objects.create(project=scanned_project, title="Old bandit finding", tool="bandit",
-                           fingerprint="stale", severity=3,
-                           domain=MaturityDomain.objects.get(slug="security"))
+    Finding.objects.create(
+        project=scanned_project,
+        title="Old bandit finding",
+        tool="bandit",
+        fingerprint="stale",
+        severity=3,
+        domain=MaturityDomain.objects.get(slug="security"),
+    )
     scoring.audit_recompute(audit=audit)
     assert security_score(audit) is None
     score = DomainScore.objects.filter(audit=audit, domain__slug="security").first()
@@ -226,18 +253,23 @@ def test_a_refused_repository_url_fails_without_running_git(project):
 
 
 def test_coverage_and_junit_files_committed_at_configured_paths_are_imported(
-        scanned_project, repo, settings, django_capture_on_commit_callbacks):
+    scanned_project, repo, settings, django_capture_on_commit_callbacks
+):
     settings.SCAN_ARTIFACT_PATHS = ["reports/coverage.xml", "reports/junit.xml"]
-    commit(repo, {
-        "reports/coverage.xml": '<?xml version="1.0" ?>\n<coverage line-rate="0.625" branch-rate="0" '
-                                'lines-valid="8" lines-covered="5" version="7.0"><packages/></coverage>\n',
-        "reports/junit.xml": '<?xml version="1.0" ?>\n<testsuites><testsuite name="s" tests="3" '
-                             'failures="1" errors="0" skipped="0" time="1.5">'
-                             '<testcase classname="t" name="ok1" time="0.1"/>'
-                             '<testcase classname="t" name="ok2" time="0.1"/>'
-                             '<testcase classname="t" name="bad" time="0.1"><failure message="no"/>'
-                             '</testcase></testsuite></testsuites>\n',
-    }, "CI artifacts")
+    commit(
+        repo,
+        {
+            "reports/coverage.xml": '<?xml version="1.0" ?>\n<coverage line-rate="0.625" branch-rate="0" '
+            'lines-valid="8" lines-covered="5" version="7.0"><packages/></coverage>\n',
+            "reports/junit.xml": '<?xml version="1.0" ?>\n<testsuites><testsuite name="s" tests="3" '
+            'failures="1" errors="0" skipped="0" time="1.5">'
+            '<testcase classname="t" name="ok1" time="0.1"/>'
+            '<testcase classname="t" name="ok2" time="0.1"/>'
+            '<testcase classname="t" name="bad" time="0.1"><failure message="no"/>'
+            "</testcase></testsuite></testsuites>\n",
+        },
+        "CI artifacts",
+    )
     audit = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
     assert audit.scan_details["parts"]["artifacts"]["status"] == "ok"
@@ -250,14 +282,22 @@ def test_coverage_and_junit_files_committed_at_configured_paths_are_imported(
 @pytest.mark.parametrize("after, regression", [("6.5", True), ("6.6", False), ("8.0", False)])
 def test_a_global_score_falling_by_one_point_or_more_is_a_regression(project, after, regression):
     def automated(score):
-        return Audit.objects.create(project=project, title="scan", kind=Audit.Kind.AUTOMATED,
-                                    status=Audit.Status.COMPLETED, global_score=Decimal(score))
+        return Audit.objects.create(
+            project=project,
+            title="scan",
+            kind=Audit.Kind.AUTOMATED,
+            status=Audit.Status.COMPLETED,
+            global_score=Decimal(score),
+        )
 
     previous = automated("7.5")
     current = automated(after)
     change = service.compute_change(current)
 
     assert change["previous_audit"] == previous.pk
-    assert change["global"] == {"before": "7.5", "after": after,
-                                "delta": str(Decimal(after) - Decimal("7.5"))}
+    assert change["global"] == {
+        "before": "7.5",
+        "after": after,
+        "delta": str(Decimal(after) - Decimal("7.5")),
+    }
     assert change["regression"] is regression

@@ -32,8 +32,9 @@ def test_a_rescan_queued_from_the_request_service_is_run_by_a_real_worker(tmp_pa
 
     with running_celery_worker(extra_env={"SCAN_LOCAL_ROOTS": str(tmp_path)}) as worker:
         audit = service.project_rescan_request(project_id=project.pk, reason="test")
-        done = wait_until(lambda: Audit.objects.filter(pk=audit.pk, status__in=["completed", "failed"])
-                          .first(), timeout=120)
+        done = wait_until(
+            lambda: Audit.objects.filter(pk=audit.pk, status__in=["completed", "failed"]).first(), timeout=120
+        )
 
     assert done is not None, f"the worker never finished the scan; its log:\n{worker.output[-3000:]}"
     assert done.status == Audit.Status.COMPLETED, done.scan_details
@@ -57,8 +58,11 @@ def test_a_worker_killed_mid_scan_leaves_a_running_audit_that_the_sweep_marks_ab
 
     with running_celery_worker(extra_env={"SCAN_LOCAL_ROOTS": str(tmp_path)}) as worker:
         audit = service.project_rescan_request(project_id=project.pk, reason="test")
-        running = wait_until(lambda: Audit.objects.filter(pk=audit.pk, started_at__isnull=False).first(),
-                             timeout=60, interval=0.02)
+        running = wait_until(
+            lambda: Audit.objects.filter(pk=audit.pk, started_at__isnull=False).first(),
+            timeout=60,
+            interval=0.02,
+        )
         assert running is not None, worker.output[-3000:]
         for child in _children(worker.pid):  # the pool process running the task
             os.kill(child, signal.SIGKILL)

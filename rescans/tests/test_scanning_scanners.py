@@ -30,20 +30,33 @@ def by_rule(output):
 
 
 def test_a_well_kept_repository_passes_every_presence_check(tmp_path):
-    write(tmp_path, {
-        "README.md": "# x\n", "tests/test_app.py": "def test_x():\n    assert True\n",
-        ".github/workflows/ci.yml": "on: push\n", "requirements.txt": "django==5.2.19\nrequests==2.32.0\n",
-        "Dockerfile": "FROM python:3.11 AS build\nFROM python:3.11-slim\nUSER app\n",
-        ".env.example": "SECRET_KEY=\n", "app.py": "# TODO: later\nx = 1\n\ny = 2  # FIXME\n",
-        "web/app.js": "const a = 1;\n",
-    })
+    write(
+        tmp_path,
+        {
+            "README.md": "# x\n",
+            "tests/test_app.py": "def test_x():\n    assert True\n",
+            ".github/workflows/ci.yml": "on: push\n",
+            "requirements.txt": "django==5.2.19\nrequests==2.32.0\n",
+            "Dockerfile": "FROM python:3.11 AS build\nFROM python:3.11-slim\nUSER app\n",
+            ".env.example": "SECRET_KEY=\n",
+            "app.py": "# TODO: later\nx = 1\n\ny = 2  # FIXME\n",
+            "web/app.js": "const a = 1;\n",
+        },
+    )
     output = ChecksScanner().run(tmp_path, LIMITS, str(tmp_path))
 
     assert output.findings == []
     presence = output.metrics["presence"]
-    assert presence == {"readme": True, "tests": True, "ci": True, "dockerfile": True,
-                        "dockerfile_non_root": True, "lock_file": False, "pinned_requirements": True,
-                        "env_file_with_secrets": False}
+    assert presence == {
+        "readme": True,
+        "tests": True,
+        "ci": True,
+        "dockerfile": True,
+        "dockerfile_non_root": True,
+        "lock_file": False,
+        "pinned_requirements": True,
+        "env_file_with_secrets": False,
+    }
     assert output.metrics["todo_count"] == 2
     assert output.metrics["languages"]["Python"] == {"files": 2, "lines": 5}
     assert output.metrics["languages"]["JavaScript"] == {"files": 1, "lines": 1}
@@ -51,15 +64,25 @@ def test_a_well_kept_repository_passes_every_presence_check(tmp_path):
 
 
 def test_missing_practices_and_a_committed_env_secret_become_findings_in_their_domains(tmp_path):
-    write(tmp_path, {
-        "app.py": "x = 1\n", "requirements.txt": "django>=5\n",
-        "Dockerfile": "FROM python:3.11\nUSER app\nFROM python:3.11-slim\nCMD run\n",
-        ".env": "DEBUG=1\nDATABASE_PASSWORD=hunter2-real\nAPI_TOKEN=changeme\n",  # pragma: allowlist secret
-    })
+    write(
+        tmp_path,
+        {
+            "app.py": "x = 1\n",
+            "requirements.txt": "django>=5\n",
+            "Dockerfile": "FROM python:3.11\nUSER app\nFROM python:3.11-slim\nCMD run\n",
+            ".env": "DEBUG=1\nDATABASE_PASSWORD=hunter2-real\nAPI_TOKEN=changeme\n",  # noqa: E501 # pragma: allowlist secret
+        },
+    )
     found = by_rule(ChecksScanner().run(tmp_path, LIMITS, str(tmp_path)))
 
-    assert set(found) == {"no-readme", "no-tests", "no-ci", "dockerfile-root", "no-lock-file",
-                          "env-file-secret"}
+    assert set(found) == {
+        "no-readme",
+        "no-tests",
+        "no-ci",
+        "dockerfile-root",
+        "no-lock-file",
+        "env-file-secret",
+    }
     assert found["no-tests"].domain == "testing" and found["no-tests"].severity == "high"
     assert found["dockerfile-root"].file_path == "Dockerfile"  # the last stage runs as root
     assert found["env-file-secret"].domain == "security"
@@ -85,15 +108,20 @@ def test_ruff_findings_have_repository_relative_paths(tmp_path):
 
 def test_ci_artifacts_are_picked_up_at_the_configured_paths_only(tmp_path, settings):
     settings.SCAN_ARTIFACT_PATHS = ["reports/coverage.xml", "reports/junit.xml"]
-    write(tmp_path, {
-        "reports/coverage.xml": '<coverage line-rate="0.5" branch-rate="0" version="7"></coverage>',
-        "reports/junit.xml": '<testsuite name="s" tests="2"><testcase name="a"/>'
-                             '<testcase classname="t" name="b"><failure/></testcase></testsuite>',
-        "other/junit.xml": "<testsuite/>",
-    })
+    write(
+        tmp_path,
+        {
+            "reports/coverage.xml": '<coverage line-rate="0.5" branch-rate="0" version="7"></coverage>',
+            "reports/junit.xml": '<testsuite name="s" tests="2"><testcase name="a"/>'
+            '<testcase classname="t" name="b"><failure/></testcase></testsuite>',
+            "other/junit.xml": "<testsuite/>",
+        },
+    )
     output = ArtifactsScanner().run(tmp_path, LIMITS, str(tmp_path))
-    assert output.metrics["artifacts"] == [{"path": "reports/coverage.xml", "kind": "cobertura"},
-                                           {"path": "reports/junit.xml", "kind": "junit"}]
+    assert output.metrics["artifacts"] == [
+        {"path": "reports/coverage.xml", "kind": "cobertura"},
+        {"path": "reports/junit.xml", "kind": "junit"},
+    ]
 
 
 def test_the_enabled_scanner_list_is_per_project_and_unknown_names_are_refused():
@@ -104,15 +132,23 @@ def test_the_enabled_scanner_list_is_per_project_and_unknown_names_are_refused()
 
 
 def test_the_runner_kills_a_command_that_runs_too_long(tmp_path):
-    result = run_command([sys.executable, "-c", "import time; print('start', flush=True); time.sleep(30)"],
-                         cwd=tmp_path, timeout_s=1, max_output_bytes=1000)
+    result = run_command(
+        [sys.executable, "-c", "import time; print('start', flush=True); time.sleep(30)"],
+        cwd=tmp_path,
+        timeout_s=1,
+        max_output_bytes=1000,
+    )
     assert result.timed_out and result.returncode is None
     assert result.duration_s < 10
 
 
 def test_the_runner_kills_a_command_whose_output_exceeds_the_cap(tmp_path):
-    result = run_command([sys.executable, "-c", "import sys\nwhile True: sys.stdout.write('x' * 65536)"],
-                         cwd=tmp_path, timeout_s=30, max_output_bytes=1_000_000)
+    result = run_command(
+        [sys.executable, "-c", "import sys\nwhile True: sys.stdout.write('x' * 65536)"],
+        cwd=tmp_path,
+        timeout_s=30,
+        max_output_bytes=1_000_000,
+    )
     assert result.output_too_large and result.returncode is None
     assert len(result.stdout) <= 1_000_001
 

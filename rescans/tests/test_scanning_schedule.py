@@ -11,18 +11,21 @@ from rescans.schedule import ScheduleError, next_run, validate
 AFTER = dt.datetime(2026, 11, 22, 10, 0, 30, tzinfo=dt.UTC)  # a Sunday
 
 
-@pytest.mark.parametrize("expression, expected", [
-    ("0 2 * * *", dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)),
-    ("*/15 * * * *", dt.datetime(2026, 11, 22, 10, 15, tzinfo=dt.UTC)),
-    ("30 9 * * 1-5", dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)),
-    ("0 0 29 2 *", dt.datetime(2028, 2, 29, 0, 0, tzinfo=dt.UTC)),
-    # Day of month and day of week both given: either matches (standard cron).
-    ("0 0 13 * 5", dt.datetime(2026, 11, 27, 0, 0, tzinfo=dt.UTC)),
-    ("@daily", dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.UTC)),
-    ("@every 6h", AFTER + dt.timedelta(hours=6)),
-    ("@every 30m", AFTER + dt.timedelta(minutes=30)),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "expression, expected",
+    [
+        ("0 2 * * *", dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)),
+        ("*/15 * * * *", dt.datetime(2026, 11, 22, 10, 15, tzinfo=dt.UTC)),
+        ("30 9 * * 1-5", dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)),
+        ("0 0 29 2 *", dt.datetime(2028, 2, 29, 0, 0, tzinfo=dt.UTC)),
+        # Day of month and day of week both given: either matches (standard cron).
+        ("0 0 13 * 5", dt.datetime(2026, 11, 27, 0, 0, tzinfo=dt.UTC)),
+        ("@daily", dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.UTC)),
+        ("@every 6h", AFTER + dt.timedelta(hours=6)),
+        ("@every 30m", AFTER + dt.timedelta(minutes=30)),
+        ("", None),
+    ],
+)
 def test_the_next_run_is_the_first_matching_time_strictly_after_now(expression, expected):
     assert next_run(expression, AFTER) == expected
 
@@ -38,12 +41,15 @@ def test_the_schedule_is_read_in_the_configured_time_zone(settings):
     assert next_run("0 2 * * *", AFTER) == dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize("expression, message", [
-    ("0 2 * *", "neither a 5-field cron"),
-    ("61 2 * * *", "not a valid cron"),
-    ("every tuesday", "neither"),
-    ("@every 1m", "too short"),
-])
+@pytest.mark.parametrize(
+    "expression, message",
+    [
+        ("0 2 * *", "neither a 5-field cron"),
+        ("61 2 * * *", "not a valid cron"),
+        ("every tuesday", "neither"),
+        ("@every 1m", "too short"),
+    ],
+)
 def test_invalid_schedules_are_refused_with_a_message_naming_the_problem(expression, message):
     with pytest.raises(ScheduleError, match=message):
         validate(expression)

@@ -11,31 +11,37 @@ from rescans.tests.scanrepo import commit, make_repo
 from rescans.workspace import RepositoryError
 
 
-@pytest.mark.parametrize("url, kind", [
-    ("https://github.com/org/repo.git", "https"),
-    ("https://user:token@gitlab.example.com:8443/group/repo", "https"),  # pragma: allowlist secret
-    ("ssh://git@github.com/org/repo.git", "ssh"),
-    ("git@github.com:org/repo.git", "ssh"),
-])
+@pytest.mark.parametrize(
+    "url, kind",
+    [
+        ("https://github.com/org/repo.git", "https"),
+        ("https://user:token@gitlab.example.com:8443/group/repo", "https"),  # pragma: allowlist secret
+        ("ssh://git@github.com/org/repo.git", "ssh"),
+        ("git@github.com:org/repo.git", "ssh"),
+    ],
+)
 def test_https_and_ssh_repository_urls_are_accepted(url, kind):
     assert workspace.validate_repository_url(url).kind == kind
 
 
-@pytest.mark.parametrize("url, message", [
-    ("ext::sh -c touch% /tmp/pwned", "spaces or control"),
-    ("ext::sh%20-c%20id", "remote helpers"),
-    ("fd::17", "remote helpers"),
-    ("file:///etc", "is not allowed"),
-    ("git://example.com/repo", "is not allowed"),
-    ("http://example.com/repo", "is not allowed"),
-    ("--upload-pack=touch /tmp/x", "spaces or control"),
-    ("-uhttps://x", "must not start with '-'"),
-    ("https://-oProxyCommand=x/repo", "no valid host"),
-    ("ssh://-oProxyCommand=x/repo", "no valid host"),
-    ("https://github.com", "no repository path"),
-    ("relative/path", "is not allowed"),
-    ("", "no repository URL"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("ext::sh -c touch% /tmp/pwned", "spaces or control"),
+        ("ext::sh%20-c%20id", "remote helpers"),
+        ("fd::17", "remote helpers"),
+        ("file:///etc", "is not allowed"),
+        ("git://example.com/repo", "is not allowed"),
+        ("http://example.com/repo", "is not allowed"),
+        ("--upload-pack=touch /tmp/x", "spaces or control"),
+        ("-uhttps://x", "must not start with '-'"),
+        ("https://-oProxyCommand=x/repo", "no valid host"),
+        ("ssh://-oProxyCommand=x/repo", "no valid host"),
+        ("https://github.com", "no repository path"),
+        ("relative/path", "is not allowed"),
+        ("", "no repository URL"),
+    ],
+)
 def test_other_transports_options_and_malformed_urls_are_refused(url, message):
     with pytest.raises(RepositoryError, match=message):
         workspace.validate_repository_url(url)
@@ -68,8 +74,24 @@ def test_ordinary_branch_names_are_accepted(branch):
     assert workspace.validate_branch(branch) == branch
 
 
-@pytest.mark.parametrize("branch", ["--upload-pack=x", "-b", "a..b", "a b", "x@{1}", "ends/", "x.lock",
-                                    "a//b", ".hidden", "a/.b", "$(id)", "a;b", "a\nb"])
+@pytest.mark.parametrize(
+    "branch",
+    [
+        "--upload-pack=x",
+        "-b",
+        "a..b",
+        "a b",
+        "x@{1}",
+        "ends/",
+        "x.lock",
+        "a//b",
+        ".hidden",
+        "a/.b",
+        "$(id)",
+        "a;b",
+        "a\nb",
+    ],
+)
 def test_branch_names_git_would_refuse_or_read_as_options_are_refused(branch):
     with pytest.raises(RepositoryError, match="not a valid git branch name"):
         workspace.validate_branch(branch)

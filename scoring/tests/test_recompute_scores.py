@@ -14,8 +14,17 @@ def test_it_recomputes_the_latest_audit_of_the_named_projects_only(capsys):
     observability = MaturityDomain.objects.get(slug="observability")
     for project in (first, second):
         # Changed without going through any service: scores are now behind the evidence.
-        Finding.objects.bulk_create([Finding(project=project, title="No tracing", fingerprint="t",
-                                             severity=Severity.MEDIUM, domain=observability)])
+        Finding.objects.bulk_create(
+            [
+                Finding(
+                    project=project,
+                    title="No tracing",
+                    fingerprint="t",
+                    severity=Severity.MEDIUM,
+                    domain=observability,
+                )
+            ]
+        )
     call_command("recompute_scores", "project-0001")
     assert DomainScore.objects.filter(audit__project=first, domain=observability).exists()
     assert not DomainScore.objects.filter(audit__project=second, domain=observability).exists()

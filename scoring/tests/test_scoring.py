@@ -21,16 +21,28 @@ def domain(slug):
 
 def finding(project, slug, severity, status=Finding.Status.OPEN, n=[0]):  # noqa: B006
     n[0] += 1
-    return Finding.objects.create(project=project, title=f"finding {n[0]}", severity=severity,
-                                  domain=domain(slug), status=status, fingerprint=f"fp{n[0]}")
+    return Finding.objects.create(
+        project=project,
+        title=f"finding {n[0]}",
+        severity=severity,
+        domain=domain(slug),
+        status=status,
+        fingerprint=f"fp{n[0]}",
+    )
 
 
 def checklist(project, items, audit=None):
     checklist = Checklist.objects.create(project=project, title="Go-live", audit=audit)
     for i, (slug, state, critical) in enumerate(items):
-        ChecklistItem.objects.create(checklist=checklist, order=i, text=f"item {i}",
-                                     domain=domain(slug), state=state, is_critical=critical,
-                                     note="does not apply" if state == ItemState.NOT_APPLICABLE else "")
+        ChecklistItem.objects.create(
+            checklist=checklist,
+            order=i,
+            text=f"item {i}",
+            domain=domain(slug),
+            state=state,
+            is_critical=critical,
+            note="does not apply" if state == ItemState.NOT_APPLICABLE else "",
+        )
     return checklist
 
 
@@ -53,11 +65,17 @@ class TestComputedDomainScores:
         assert completed.computed_verdict == Audit.Verdict.UNKNOWN
 
     def test_checklist_completion_counts_done_over_applicable_and_excludes_not_applicable(
-            self, project, completed):
-        checklist(project, [("deployment", ItemState.DONE, False),
-                            ("deployment", ItemState.TODO, False),
-                            ("deployment", ItemState.DONE, False),
-                            ("deployment", ItemState.NOT_APPLICABLE, False)])
+        self, project, completed
+    ):
+        checklist(
+            project,
+            [
+                ("deployment", ItemState.DONE, False),
+                ("deployment", ItemState.TODO, False),
+                ("deployment", ItemState.DONE, False),
+                ("deployment", ItemState.NOT_APPLICABLE, False),
+            ],
+        )
         scoring.audit_recompute(audit=completed)
         score = score_of(completed, "deployment")
         assert score.score == D("6.7")  # 2 done of 3 applicable
@@ -88,8 +106,7 @@ class TestComputedDomainScores:
         assert score.evidence[0]["kind"] == "cap"
 
     def test_a_critical_checklist_item_still_to_do_caps_the_domain(self, project, completed):
-        checklist(project, [("security", ItemState.DONE, False)] * 9
-                  + [("security", ItemState.TODO, True)])
+        checklist(project, [("security", ItemState.DONE, False)] * 9 + [("security", ItemState.TODO, True)])
         scoring.audit_recompute(audit=completed)
         assert score_of(completed, "security").score == scoring.CRITICAL_ITEM_CAP
 
@@ -103,14 +120,18 @@ class TestComputedDomainScores:
         assert {e["kind"] for e in score.evidence} == {"metric"}
 
     def test_manual_and_imported_scores_are_kept_as_entered(self, project, completed):
-        DomainScore.objects.create(audit=completed, domain=domain("security"), score=D("9.0"),
-                                   source=DomainScore.Source.MANUAL, rationale="pen test")
+        DomainScore.objects.create(
+            audit=completed,
+            domain=domain("security"),
+            score=D("9.0"),
+            source=DomainScore.Source.MANUAL,
+            rationale="pen test",
+        )
         finding(project, "security", Severity.CRITICAL)
         scoring.audit_recompute(audit=completed)
         assert score_of(completed, "security").score == D("9.0")
 
-    def test_a_computed_score_whose_evidence_disappeared_becomes_not_measured(
-            self, project, completed):
+    def test_a_computed_score_whose_evidence_disappeared_becomes_not_measured(self, project, completed):
         f = finding(project, "observability", Severity.MEDIUM)
         scoring.audit_recompute(audit=completed)
         assert score_of(completed, "observability").score == D("9.5")
@@ -123,17 +144,20 @@ class TestComputedDomainScores:
 @pytest.mark.django_db
 class TestGlobalScoreAndGate:
     def test_the_global_score_is_the_weighted_mean_of_measured_domains(self, project, completed):
-        DomainScore.objects.create(audit=completed, domain=domain("security"), score=D("8"),
-                                   source=DomainScore.Source.MANUAL)  # weight 1.50
-        DomainScore.objects.create(audit=completed, domain=domain("documentation"), score=D("4"),
-                                   source=DomainScore.Source.MANUAL)  # weight 0.75
+        DomainScore.objects.create(
+            audit=completed, domain=domain("security"), score=D("8"), source=DomainScore.Source.MANUAL
+        )  # weight 1.50
+        DomainScore.objects.create(
+            audit=completed, domain=domain("documentation"), score=D("4"), source=DomainScore.Source.MANUAL
+        )  # weight 0.75
         scoring.audit_recompute(audit=completed)
         completed.refresh_from_db()
         assert completed.global_score == D("6.7")  # (8*1.5 + 4*0.75) / 2.25 = 6.67
 
     def test_production_ready_needs_no_open_high_finding(self, project, completed):
-        DomainScore.objects.create(audit=completed, domain=domain("architecture"), score=D("9"),
-                                   source=DomainScore.Source.MANUAL)
+        DomainScore.objects.create(
+            audit=completed, domain=domain("architecture"), score=D("9"), source=DomainScore.Source.MANUAL
+        )
         scoring.audit_recompute(audit=completed)
         completed.refresh_from_db()
         assert completed.computed_verdict == Audit.Verdict.PRODUCTION_READY
@@ -143,9 +167,11 @@ class TestGlobalScoreAndGate:
         assert completed.computed_verdict == Audit.Verdict.WITH_RESERVATIONS
 
     def test_an_open_critical_finding_means_not_ready_and_flags_a_stated_production_ready(
-            self, project, completed):
-        DomainScore.objects.create(audit=completed, domain=domain("architecture"), score=D("9"),
-                                   source=DomainScore.Source.IMPORTED)
+        self, project, completed
+    ):
+        DomainScore.objects.create(
+            audit=completed, domain=domain("architecture"), score=D("9"), source=DomainScore.Source.IMPORTED
+        )
         finding(project, "security", Severity.CRITICAL)
         completed.stated_verdict = Audit.Verdict.PRODUCTION_READY
         completed.save()
@@ -154,11 +180,20 @@ class TestGlobalScoreAndGate:
         assert completed.computed_verdict == Audit.Verdict.NOT_READY
         assert scoring.verdict_mismatch(completed) == "overstated"
 
-    @pytest.mark.parametrize("value,level", [
-        (None, "Not measured"), ("10", "Excellent"), ("8.5", "Excellent"), ("8.4", "Good"),
-        ("7", "Good"), ("5.5", "Average"), ("4", "Insufficient"), ("3.9", "Critical"),
-        ("0", "Critical"),
-    ])
+    @pytest.mark.parametrize(
+        "value,level",
+        [
+            (None, "Not measured"),
+            ("10", "Excellent"),
+            ("8.5", "Excellent"),
+            ("8.4", "Good"),
+            ("7", "Good"),
+            ("5.5", "Average"),
+            ("4", "Insufficient"),
+            ("3.9", "Critical"),
+            ("0", "Critical"),
+        ],
+    )
     def test_levels_follow_the_bands_of_the_sample_reports(self, value, level):
         assert scoring.level_for(value).name == level
 
@@ -171,9 +206,14 @@ class TestGlobalScoreAndGate:
 @pytest.mark.django_db
 class TestScheduleRecompute:
     def test_runs_once_after_commit_for_the_latest_completed_audit(
-            self, project, completed, django_capture_on_commit_callbacks):
-        older = Audit.objects.create(project=project, title="Old", status=Audit.Status.COMPLETED,
-                                     audit_date=completed.audit_date.replace(year=2020))
+        self, project, completed, django_capture_on_commit_callbacks
+    ):
+        older = Audit.objects.create(
+            project=project,
+            title="Old",
+            status=Audit.Status.COMPLETED,
+            audit_date=completed.audit_date.replace(year=2020),
+        )
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
                 finding(project, "security", Severity.LOW)  # schedules through its signal
@@ -187,16 +227,25 @@ class TestScheduleRecompute:
 
 @pytest.mark.django_db
 def test_the_worked_example_of_docs_scoring_md_holds(project):
-    audit = Audit.objects.create(project=project, title="Backend audit V2",
-                                 status=Audit.Status.COMPLETED, coverage_percent=D("77"),
-                                 tests_passed=447, tests_failed=3)
-    checklist(project, [("security", ItemState.DONE, False)] * 4
-              + [("security", ItemState.TODO, True), ("security", ItemState.NOT_APPLICABLE, False)])
+    audit = Audit.objects.create(
+        project=project,
+        title="Backend audit V2",
+        status=Audit.Status.COMPLETED,
+        coverage_percent=D("77"),
+        tests_passed=447,
+        tests_failed=3,
+    )
+    checklist(
+        project,
+        [("security", ItemState.DONE, False)] * 4
+        + [("security", ItemState.TODO, True), ("security", ItemState.NOT_APPLICABLE, False)],
+    )
     finding(project, "security", Severity.HIGH)
     finding(project, "security", Severity.MEDIUM)
     finding(project, "security", Severity.MEDIUM)
-    DomainScore.objects.create(audit=audit, domain=domain("documentation"), score=D("6.0"),
-                               source=DomainScore.Source.MANUAL)
+    DomainScore.objects.create(
+        audit=audit, domain=domain("documentation"), score=D("6.0"), source=DomainScore.Source.MANUAL
+    )
     scoring.audit_recompute(audit=audit)
     audit.refresh_from_db()
     assert score_of(audit, "security").score == D("5.0")
@@ -214,14 +263,15 @@ class TestRecomputeOnSingleRowEdits:
     def completed(self, project, django_capture_on_commit_callbacks):
         # Saving a completed audit schedules its own refresh: run it, as a commit would.
         with django_capture_on_commit_callbacks(execute=True):
-            return Audit.objects.create(project=project, title="Audit",
-                                        status=Audit.Status.COMPLETED)
+            return Audit.objects.create(project=project, title="Audit", status=Audit.Status.COMPLETED)
 
     def test_an_edited_manual_score_updates_the_global_score_after_commit(
-            self, project, completed, django_capture_on_commit_callbacks):
+        self, project, completed, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
-            DomainScore.objects.create(audit=completed, domain=domain("security"), score=D("4"),
-                                       source=DomainScore.Source.MANUAL)
+            DomainScore.objects.create(
+                audit=completed, domain=domain("security"), score=D("4"), source=DomainScore.Source.MANUAL
+            )
         completed.refresh_from_db()
         assert completed.global_score == D("4.0")
         with django_capture_on_commit_callbacks(execute=True):
@@ -232,7 +282,8 @@ class TestRecomputeOnSingleRowEdits:
         assert completed.global_score == D("8.0")
 
     def test_a_finding_closed_by_hand_lifts_the_cap_after_commit(
-            self, project, completed, django_capture_on_commit_callbacks):
+        self, project, completed, django_capture_on_commit_callbacks
+    ):
         checklist(project, [("security", ItemState.DONE, False)])
         with django_capture_on_commit_callbacks(execute=True):
             critical = finding(project, "security", Severity.CRITICAL)
@@ -243,7 +294,8 @@ class TestRecomputeOnSingleRowEdits:
         assert score_of(completed, "security").score == D("10.0")
 
     def test_a_rolled_back_schedule_does_not_swallow_the_next_one(
-            self, project, completed, django_capture_on_commit_callbacks):
+        self, project, completed, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks() as callbacks:
             with transaction.atomic():
                 try:
@@ -261,9 +313,12 @@ class TestDomainWeightChange:
     def test_every_audits_global_score_follows_a_new_weight(self, project):
         audits = []
         for year, (security, docs) in ((2024, ("8", "4")), (2025, ("6", "10"))):
-            audit = Audit.objects.create(project=project, title=f"Audit {year}",
-                                         status=Audit.Status.COMPLETED,
-                                         audit_date=dt.date(year, 1, 1))
+            audit = Audit.objects.create(
+                project=project,
+                title=f"Audit {year}",
+                status=Audit.Status.COMPLETED,
+                audit_date=dt.date(year, 1, 1),
+            )
             DomainScore.objects.create(audit=audit, domain=domain("security"), score=D(security))
             DomainScore.objects.create(audit=audit, domain=domain("documentation"), score=D(docs))
             audits.append(audit)
@@ -278,7 +333,8 @@ class TestDomainWeightChange:
         assert (summary.global_score, summary.previous_global_score) == (D("8.0"), D("6.0"))
 
     def test_saving_a_domain_in_the_admin_queues_the_refresh(
-            self, project, django_capture_on_commit_callbacks):
+        self, project, django_capture_on_commit_callbacks
+    ):
         from auditor.celery import app
 
         audit = Audit.objects.create(project=project, title="A", status=Audit.Status.COMPLETED)

@@ -6,12 +6,15 @@ from checklists import services
 
 
 class Command(BaseCommand):
-    help = ("Send each owner one digest of their checklists overdue or due within 7 days "
-            "(what the daily beat task does). Owners already sent to today are skipped.")
+    help = (
+        "Send each owner one digest of their checklists overdue or due within 7 days "
+        "(what the daily beat task does). Owners already sent to today are skipped."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true",
-                            help="List who would receive what; send and record nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List who would receive what; send and record nothing."
+        )
         parser.add_argument("--date", help="Run as if today were this date (YYYY-MM-DD).")
 
     def handle(self, *args, dry_run=False, date=None, **options):
@@ -28,8 +31,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"{owner.get_username()} <{owner.email}>:")
                 for c in checklists:
                     flag = "OVERDUE" if c.is_overdue else "due"
-                    self.stdout.write(f"  - {c.title} ({c.project.name}) {flag} {c.due_date}, "
-                                      f"{c.todo_count} open, {c.critical_open} critical")
+                    self.stdout.write(
+                        f"  - {c.title} ({c.project.name}) {flag} {c.due_date}, "
+                        f"{c.todo_count} open, {c.critical_open} critical"
+                    )
         for owner_id, error in run.failed.items():
             self.stderr.write(f"user {owner_id}: {error}")
         self.stdout.write(run.summary())

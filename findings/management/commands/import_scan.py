@@ -21,38 +21,48 @@ class Command(BaseCommand):
         parser.add_argument("file", help="The report file.")
         parser.add_argument("--project", required=True, help="Project slug.")
         parser.add_argument("--audit", type=int, help="Audit id whose metrics the report feeds.")
-        parser.add_argument("--format", default="auto",
-                            choices=[value for value, _label in FORMAT_CHOICES])
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Show what the import would change; write nothing.")
+        parser.add_argument("--format", default="auto", choices=[value for value, _label in FORMAT_CHOICES])
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Show what the import would change; write nothing."
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         project = Project.objects.filter(slug=options["project"]).first()
         if project is None:
-            raise CommandError(f"no project with slug {options['project']!r}",
-                               returncode=EXIT_BAD_INPUT)
+            raise CommandError(f"no project with slug {options['project']!r}", returncode=EXIT_BAD_INPUT)
         audit = None
         if options["audit"] is not None:
             audit = Audit.objects.filter(pk=options["audit"], project=project).first()
             if audit is None:
-                raise CommandError(f"project {project.slug} has no audit {options['audit']}",
-                                   returncode=EXIT_BAD_INPUT)
+                raise CommandError(
+                    f"project {project.slug} has no audit {options['audit']}", returncode=EXIT_BAD_INPUT
+                )
         try:
             size = path.stat().st_size
             if size > settings.AUDITOR_MAX_UPLOAD_BYTES:
-                raise ReportError(f"the file is {size:,} bytes, over the "
-                                  f"{settings.AUDITOR_MAX_UPLOAD_BYTES:,}-byte limit "
-                                  "(AUDITOR_MAX_UPLOAD_BYTES)", file_name=path.name)
+                raise ReportError(
+                    f"the file is {size:,} bytes, over the "
+                    f"{settings.AUDITOR_MAX_UPLOAD_BYTES:,}-byte limit "
+                    "(AUDITOR_MAX_UPLOAD_BYTES)",
+                    file_name=path.name,
+                )
             content = path.read_bytes()
         except OSError as exc:
-            raise CommandError(f"{path}: cannot read the file ({exc.strerror})",
-                               returncode=EXIT_BAD_INPUT) from None
+            raise CommandError(
+                f"{path}: cannot read the file ({exc.strerror})", returncode=EXIT_BAD_INPUT
+            ) from None
         except ReportError as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
         try:
-            run = scan_import(project=project, content=content, file_name=path.name,
-                              format=options["format"], audit=audit, dry_run=options["dry_run"])
+            run = scan_import(
+                project=project,
+                content=content,
+                file_name=path.name,
+                format=options["format"],
+                audit=audit,
+                dry_run=options["dry_run"],
+            )
         except ReportError as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
         self._print(run, dry_run=options["dry_run"])
@@ -60,12 +70,18 @@ class Command(BaseCommand):
     def _print(self, run, *, dry_run: bool) -> None:
         out = self.stdout
         what = "Dry run (nothing written)" if dry_run else f"Import #{run.pk}"
-        out.write(f"{what}: {run.format} report from {run.tool or 'unknown tool'} into "
-                  f"{run.project.slug} in {run.duration_ms} ms")
-        for label, value in (("created", run.created_count), ("still open", run.still_open_count),
-                             ("reopened", run.reopened_count), ("resolved", run.resolved_count),
-                             ("unchanged closed", run.unchanged_closed_count),
-                             ("errors", run.error_count)):
+        out.write(
+            f"{what}: {run.format} report from {run.tool or 'unknown tool'} into "
+            f"{run.project.slug} in {run.duration_ms} ms"
+        )
+        for label, value in (
+            ("created", run.created_count),
+            ("still open", run.still_open_count),
+            ("reopened", run.reopened_count),
+            ("resolved", run.resolved_count),
+            ("unchanged closed", run.unchanged_closed_count),
+            ("errors", run.error_count),
+        ):
             out.write(f"  {label}: {value}")
         if run.metrics:
             metrics = ", ".join(f"{k}={v}" for k, v in run.metrics.items() if k != "extra")
@@ -76,8 +92,7 @@ class Command(BaseCommand):
                 if rows:
                     out.write(f"  first {kind}:")
                     for row in rows[:10]:
-                        where = f"{row['file_path']}:{row['line']}" if row["line"] else row[
-                            "file_path"]
+                        where = f"{row['file_path']}:{row['line']}" if row["line"] else row["file_path"]
                         out.write(f"    [{row['severity']}] {row['title']} ({where})")
         if not dry_run:
             out.write(self.style.SUCCESS("Done."))

@@ -23,8 +23,16 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "auditor", "worker", "--loglevel=INFO",
-                       "--concurrency=2"],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "auditor",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+            ],
             "beat": [python, "-m", "celery", "-A", "auditor", "beat", "--loglevel=INFO"],
         }
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}

@@ -15,10 +15,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("audit_id", type=int, metavar="AUDIT_ID")
-        parser.add_argument("--format", choices=["md"], default="md",
-                            help="Output format (Markdown only).")
-        parser.add_argument("--output", "-o", metavar="FILE",
-                            help="Write to this file instead of standard output.")
+        parser.add_argument("--format", choices=["md"], default="md", help="Output format (Markdown only).")
+        parser.add_argument(
+            "--output", "-o", metavar="FILE", help="Write to this file instead of standard output."
+        )
 
     def handle(self, *args, **options):
         audit = Audit.objects.filter(pk=options["audit_id"]).first()

@@ -12,16 +12,22 @@ from reports.services import report_import
 
 
 class Command(BaseCommand):
-    help = ("Import Markdown audit reports (encoding repaired) as self-attested audits, with their "
-            "scores, metrics, checklists and findings. Re-importing a report changes nothing.")
+    help = (
+        "Import Markdown audit reports (encoding repaired) as self-attested audits, with their "
+        "scores, metrics, checklists and findings. Re-importing a report changes nothing."
+    )
 
     def add_arguments(self, parser):
         target = parser.add_mutually_exclusive_group()
         target.add_argument("--project", metavar="SLUG", help="Import into this project.")
-        target.add_argument("--create-project", action="store_true",
-                            help="Create the project the report names when it does not exist.")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Show what would be imported; write nothing.")
+        target.add_argument(
+            "--create-project",
+            action="store_true",
+            help="Create the project the report names when it does not exist.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Show what would be imported; write nothing."
+        )
         parser.add_argument("files", nargs="+", metavar="FILE")
 
     def handle(self, *args, **options):
@@ -40,9 +46,13 @@ class Command(BaseCommand):
                 failures += 1
                 continue
             try:
-                result = report_import(content=content, file_name=path.name, project=project,
-                                       create_project=options["create_project"],
-                                       dry_run=options["dry_run"])
+                result = report_import(
+                    content=content,
+                    file_name=path.name,
+                    project=project,
+                    create_project=options["create_project"],
+                    dry_run=options["dry_run"],
+                )
             except ReportError as exc:
                 self.stderr.write(f"{name}: {exc}")
                 failures += 1
@@ -56,28 +66,37 @@ class Command(BaseCommand):
         out = self.stdout.write
         prefix = "[dry run] " if result.dry_run else ""
         if result.duplicate_of is not None:
-            out(f"{prefix}{name}: already imported as audit #{result.duplicate_of.pk} "
-                f"({result.project.name}); nothing changed.")
+            out(
+                f"{prefix}{name}: already imported as audit #{result.duplicate_of.pk} "
+                f"({result.project.name}); nothing changed."
+            )
             return
         created = " (new project)" if result.project_created else ""
-        head = (f"would import into {result.project.name}{created}" if result.dry_run
-                else f"imported as audit #{result.audit.pk} of {result.project.name}{created}")
+        head = (
+            f"would import into {result.project.name}{created}"
+            if result.dry_run
+            else f"imported as audit #{result.audit.pk} of {result.project.name}{created}"
+        )
         out(self.style.SUCCESS(f"{prefix}{name}: {head}"))
         out(f"  title: {parsed.title}")
-        out(f"  date: {parsed.audit_date or 'empty'}   version: {parsed.version or '-'}   "
-            f"stated verdict: {parsed.verdict}")
+        out(
+            f"  date: {parsed.audit_date or 'empty'}   version: {parsed.version or '-'}   "
+            f"stated verdict: {parsed.verdict}"
+        )
         if parsed.metrics or parsed.extra_metrics:
-            metrics = ", ".join(f"{k}={v}" for k, v in {**parsed.metrics,
-                                                       **parsed.extra_metrics}.items())
+            metrics = ", ".join(f"{k}={v}" for k, v in {**parsed.metrics, **parsed.extra_metrics}.items())
             out(f"  metrics: {metrics}")
         if parsed.scores:
-            scores = ", ".join(f"{s.domain_name} {s.score if s.score is not None else '-'}"
-                               for s in parsed.scores.values())
+            scores = ", ".join(
+                f"{s.domain_name} {s.score if s.score is not None else '-'}" for s in parsed.scores.values()
+            )
             out(f"  scores: {scores}")
         if parsed.stated_global is not None:
             out(f"  stated global: {parsed.stated_global}")
-        out(f"  checklists: {len(parsed.checklists)} ({parsed.checklist_item_count} items)   "
-            f"findings: {len(parsed.findings)}")
+        out(
+            f"  checklists: {len(parsed.checklists)} ({parsed.checklist_item_count} items)   "
+            f"findings: {len(parsed.findings)}"
+        )
         for note in parsed.notes:
             out(f"  repaired: {note}")
         for warning in parsed.warnings:

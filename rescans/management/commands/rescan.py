@@ -15,16 +15,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the project's slug")
-        parser.add_argument("--force", action="store_true",
-                            help="scan even if the commit and configuration did not change")
+        parser.add_argument(
+            "--force", action="store_true", help="scan even if the commit and configuration did not change"
+        )
         parser.add_argument("--json", action="store_true", help="print the scan details as JSON")
 
     def handle(self, *args, slug: str, force: bool, json: bool, **options):
         project = Project.objects.filter(slug=slug).first()
         if project is None:
             raise CommandError(f"No project with slug {slug!r}.")
-        audit = project_rescan_request(project_id=project.pk, force=force, reason="command",
-                                       enqueue=False)
+        audit = project_rescan_request(project_id=project.pk, force=force, reason="command", enqueue=False)
         if audit is None:
             running = running_scan(project_id=project.pk)
             raise CommandError(f"A re-scan of {slug} is already queued or running (audit #{running.pk}).")
@@ -41,8 +41,10 @@ class Command(BaseCommand):
             self.stdout.write(json_dumps(details))
             return
         w = self.stdout.write
-        w(f"Audit #{audit.pk} ({audit.project.slug}): {audit.status}, outcome {details.get('outcome')}, "
-          f"commit {audit.commit_sha[:12] or '-'}")
+        w(
+            f"Audit #{audit.pk} ({audit.project.slug}): {audit.status}, outcome {details.get('outcome')}, "
+            f"commit {audit.commit_sha[:12] or '-'}"
+        )
         for name, part in (details.get("parts") or {}).items():
             line = f"  {name:<15} {part['status']:<8} {part.get('duration_s', 0):>7.2f} s"
             if part["status"] == "ok":
@@ -55,14 +57,20 @@ class Command(BaseCommand):
         change = details.get("change") or {}
         if change:
             prev = change.get("previous_audit")
-            w(f"Change since {'audit #' + str(prev) if prev else 'nothing (first automated audit)'}: "
-              f"{change['new_count']} new, {change['fixed_count']} fixed finding(s)")
+            w(
+                f"Change since {'audit #' + str(prev) if prev else 'nothing (first automated audit)'}: "
+                f"{change['new_count']} new, {change['fixed_count']} fixed finding(s)"
+            )
             g = change.get("global") or {}
-            w(f"  global score: {g.get('before') or '-'} -> {g.get('after') or 'not measured'}"
-              + (f" ({g['delta']})" if g.get("delta") else ""))
+            w(
+                f"  global score: {g.get('before') or '-'} -> {g.get('after') or 'not measured'}"
+                + (f" ({g['delta']})" if g.get("delta") else "")
+            )
             for slug, d in (change.get("domains") or {}).items():
-                w(f"  {slug:<15} {d['before'] or '-':>5} -> {d['after'] or '-':>5}"
-                  + (f" ({d['delta']})" if d.get("delta") else ""))
+                w(
+                    f"  {slug:<15} {d['before'] or '-':>5} -> {d['after'] or '-':>5}"
+                    + (f" ({d['delta']})" if d.get("delta") else "")
+                )
             if change.get("regression"):
                 w("REGRESSION: tech lead and members are e-mailed.")
 

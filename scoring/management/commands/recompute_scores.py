@@ -11,8 +11,10 @@ from scoring import services as scoring
 
 
 class Command(BaseCommand):
-    help = ("Recompute computed domain scores, global score and readiness gate of the latest "
-            "completed audit of each project (or of the given ones), and their portfolio rows.")
+    help = (
+        "Recompute computed domain scores, global score and readiness gate of the latest "
+        "completed audit of each project (or of the given ones), and their portfolio rows."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slugs", nargs="*", metavar="SLUG", help="Only these projects.")
@@ -23,15 +25,16 @@ class Command(BaseCommand):
             found = set(projects.filter(slug__in=slugs).values_list("slug", flat=True))
             missing = sorted(set(slugs) - found)
             if missing:
-                raise CommandError(f"Unknown project slug(s): {', '.join(missing)}. Nothing "
-                                   "was recomputed.")
+                raise CommandError(f"Unknown project slug(s): {', '.join(missing)}. Nothing was recomputed.")
             projects = projects.filter(slug__in=slugs)
         started = time.monotonic()
         count = 0
         for project_id in projects.values_list("pk", flat=True).iterator():
             scoring.project_recompute(project_id=project_id)
             count += 1
-        self.stdout.write(self.style.SUCCESS(
-            f"Recomputed {count} project(s) with formula {scoring.FORMULA_VERSION} in "
-            f"{time.monotonic() - started:.1f} s."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Recomputed {count} project(s) with formula {scoring.FORMULA_VERSION} in "
+                f"{time.monotonic() - started:.1f} s."
+            )
+        )
