@@ -11,11 +11,17 @@ from django.db.models.signals import post_delete, post_save
 from findings.models import Finding
 from projects.events import evidence_changed, once_after_commit
 from projects.models import Audit, DomainScore, MaturityDomain
-from scoring.services import enqueue_global_refresh, schedule_audit_refresh, schedule_recompute
+from scoring.services import (
+    enqueue_global_refresh,
+    project_recompute,
+    schedule_audit_refresh,
+    schedule_recompute,
+)
 
 
 def _evidence_changed(sender, project_id: int, **kwargs) -> None:
-    schedule_recompute(project_id=project_id)
+    # Sent after commit already (once per project and transaction): recompute now.
+    project_recompute(project_id=project_id)
 
 
 def _domain_score_changed(sender, instance, raw=False, **kwargs) -> None:
