@@ -66,3 +66,64 @@ class ProjectSummary(models.Model):
 
     def __str__(self) -> str:
         return f"Summary of {self.project_id}"
+
+
+class AuditProfile(models.Model):
+    """What a re-scan learnt about the repository of one audit (scoring.evidence.RepositoryProfile).
+
+    The totals several modules read (production and test lines) are typed columns; the lists
+    are JSON, read back whole by scoring.selectors.audit_measurements.
+    """
+
+    audit = models.OneToOneField(
+        Audit, on_delete=models.CASCADE, primary_key=True, related_name="repository_profile"
+    )
+    production_lines = models.PositiveBigIntegerField(default=0)
+    test_lines = models.PositiveBigIntegerField(default=0)
+    # [{"language": "Python", "production": 1200, "test": 300, "fixture": 0, "docs": 0, "vendored": 0}]
+    languages = models.JSONField(default=list, blank=True)
+    manifests = models.JSONField(default=list, blank=True)
+    ecosystems = models.JSONField(default=list, blank=True)
+    ci_files = models.JSONField(default=list, blank=True)
+    container_files = models.JSONField(default=list, blank=True)
+    # {"readme": true, "ci_runs_tests": false, ...}; a missing key means not checked.
+    practices = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Repository profile of audit {self.audit_id}"
+
+
+class AuditAnalyzerRun(models.Model):
+    """One analyzer on the re-scan of one audit (scoring.evidence.AnalyzerRun)."""
+
+    class Status(models.TextChoices):
+        RAN = "ok", "Ran"
+        FAILED = "failed", "Failed"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="analyzer_runs")
+    name = models.CharField(max_length=50)
+    domains = models.JSONField(default=list, blank=True)  # domain slugs
+    languages = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    covered_lines = models.PositiveBigIntegerField(default=0)
+    findings = models.PositiveIntegerField(default=0)
+    suppressed = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["audit", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "name"], name="analyzerrun_unique_per_audit"),
+            models.CheckConstraint(condition=~Q(name=""), name="analyzerrun_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(status__in=["ok", "failed", "not_applicable"]),
+                name="analyzerrun_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(seconds__gte=0), name="analyzerrun_seconds_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} on audit {self.audit_id}: {self.status}"

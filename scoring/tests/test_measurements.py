@@ -1,0 +1,91 @@
+"""Storing what a re-scan measured and reading it back as the evidence dataclasses."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from projects.models import Audit
+from scoring import services as scoring
+from scoring.evidence import FAILED, RAN, AnalyzerRun, LanguageLines, RepositoryProfile
+from scoring.models import AuditAnalyzerRun, AuditProfile
+from scoring.selectors import audit_measurements
+
+PROFILE = RepositoryProfile(
+    languages=(
+        LanguageLines("Python", production=1200, test=400, fixture=30),
+        LanguageLines("Kotlin", production=800, docs=5, vendored=100),
+    ),
+    manifests=("requirements.txt", "build.gradle.kts"),
+    ecosystems=("PyPI", "Maven"),
+    ci_files=(".github/workflows/ci.yml",),
+    container_files=("Dockerfile",),
+    practices={"readme": True, "ci_runs_tests": False},
+)
+RUNS = [
+    AnalyzerRun(
+        "bandit", ("security",), ("Python",), RAN, covered_lines=1200, findings=3, suppressed=1, seconds=2.5
+    ),
+    AnalyzerRun("semgrep", ("security",), ("Python", "Kotlin"), FAILED, error="timed out"),
+]
+
+
+@pytest.fixture
+def audit(project):
+    return Audit.objects.create(project=project, title="Re-scan", status=Audit.Status.COMPLETED)
+
+
+@pytest.mark.django_db
+class TestRecordMeasurements:
+    def test_round_trip_gives_back_the_same_dataclasses(self, audit):
+        scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+
+        measured = audit_measurements(audit_id=audit.pk)
+        assert measured.profile == PROFILE
+        assert measured.runs == tuple(RUNS)
+        row = AuditProfile.objects.get(audit=audit)
+        assert (row.production_lines, row.test_lines) == (2000, 400)
+
+    def test_recording_again_replaces_the_earlier_measurements(self, audit):
+        scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+        scoring.audit_record_measurements(audit_id=audit.pk, profile=RepositoryProfile(), runs=RUNS[:1])
+
+        measured = audit_measurements(audit_id=audit.pk)
+        assert measured.profile == RepositoryProfile()
+        assert [r.name for r in measured.runs] == ["bandit"]
+
+    def test_nothing_recorded_reads_as_no_profile_and_no_run(self, audit):
+        assert audit_measurements(audit_id=audit.pk) == scoring_selectors_empty()
+
+    @pytest.mark.parametrize(
+        ("profile", "runs", "message"),
+        [
+            (PROFILE, [RUNS[0], RUNS[0]], "appears twice"),
+            (PROFILE, [AnalyzerRun("x", (), (), "done")], "status 'done'"),
+            (PROFILE, [AnalyzerRun("x", (), (), RAN, findings=-1)], "findings of analyzer 'x'"),
+            (
+                RepositoryProfile(languages=(LanguageLines("Go", production=-5),)),
+                [],
+                "Production lines of 'Go'",
+            ),
+            (RepositoryProfile(practices={"readme": "yes"}), [], "Practice 'readme'"),
+        ],
+    )
+    def test_bad_input_names_the_problem_and_changes_nothing(self, audit, profile, runs, message):
+        scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+        with pytest.raises(scoring.MeasurementError, match=message):
+            scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=runs)
+        assert audit_measurements(audit_id=audit.pk).profile == PROFILE
+        assert AuditAnalyzerRun.objects.filter(audit=audit).count() == 2
+
+    def test_unknown_audit_is_refused(self, db):
+        with pytest.raises(scoring.MeasurementError, match="Audit 987654 does not exist"):
+            scoring.audit_record_measurements(audit_id=987654, profile=PROFILE, runs=[])
+
+    def test_database_refuses_an_unknown_status(self, audit):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AuditAnalyzerRun.objects.create(audit=audit, name="x", status="maybe")
+
+
+def scoring_selectors_empty():
+    from scoring.selectors import Measurements
+
+    return Measurements(profile=None, runs=())
