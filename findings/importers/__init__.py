@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from findings.importers import bandit, cobertura, junit, sarif
-from findings.importers.base import ParsedFinding, ParsedReport, ReportError, decode_utf8, load_json, load_xml
+from findings.importers.base import (
+    ParsedFinding,
+    ParsedReport,
+    ReportError,
+    clean_report,
+    decode_utf8,
+    load_json,
+    load_xml,
+    may_hold_unsafe_text,
+)
 
 FORMATS = ("bandit", "sarif", "cobertura", "junit")
 FORMAT_CHOICES = [
@@ -47,10 +56,14 @@ def _parse(content: bytes, format: str) -> ParsedReport:
                     'JSON that is neither a Bandit report ("results" and '
                     '"metrics") nor a SARIF log ("version" and "runs")'
                 )
-        return _JSON_FORMATS[format].parse(doc)
+        report = _JSON_FORMATS[format].parse(doc)
+        if may_hold_unsafe_text(text):
+            clean_report(report)
+        return report
     if head == "<":
         if format in _JSON_FORMATS:
             raise ReportError(f"expected {format} JSON, but the file is XML")
+        # XML 1.0 itself forbids NUL, control characters and surrogates, even as references.
         root = load_xml(content)
         if format == "auto":
             format = next((name for name, module in _XML_FORMATS.items() if module.looks_like(root)), "")

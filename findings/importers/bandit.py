@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from findings.importers.base import ParsedFinding, ParsedReport, ReportError, as_int, as_str, expect
+from findings.importers.base import (
+    MAX_INT,
+    ParsedFinding,
+    ParsedReport,
+    ReportError,
+    as_int,
+    as_str,
+    expect,
+)
 from findings.models import Severity
 
 SEVERITIES = {
@@ -58,7 +66,7 @@ def parse(doc: Any) -> ParsedReport:
             expect(bool(test_id), "result has no test_id", f"results[{index}]")
             expect(False, f"result {test_id} has no filename (no location)", f"results[{index}]")
         line = result.get("line_number")
-        if line.__class__ is not int or line < 0:
+        if line.__class__ is not int or not 0 <= line <= MAX_INT:
             line = as_int(line, f"results[{index}].line_number")
         severity = SEVERITIES.get(_text(result, "issue_severity", index).upper())
         if severity is None:

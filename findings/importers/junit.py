@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from findings.importers.base import ParsedFinding, ParsedReport, as_float, as_int, expect
+from findings.importers.base import MAX_SECONDS, ParsedFinding, ParsedReport, as_float, as_int, expect
 from findings.models import Severity
 
 TOOL = "junit"
@@ -31,7 +31,7 @@ def parse(root) -> ParsedReport:
     has_suite_time = False
     for suite_index, suite in enumerate(_suites(root)):
         where_suite = f"<testsuite> #{suite_index + 1} ({suite.get('name', '')})"
-        time = as_float(suite.get("time"), f"{where_suite} time")
+        time = as_float(suite.get("time"), f"{where_suite} time", maximum=MAX_SECONDS)
         if time is not None and not any(True for _ in suite.iter("testsuite") if _ is not suite):
             suite_time += time
             has_suite_time = True
@@ -40,7 +40,7 @@ def parse(root) -> ParsedReport:
             name = case.get("name") or ""
             expect(bool(name), "testcase has no name", where)
             classname = case.get("classname") or suite.get("name") or ""
-            case_time += as_float(case.get("time"), f"{where} time", default=0.0)
+            case_time += as_float(case.get("time"), f"{where} time", default=0.0, maximum=MAX_SECONDS)
             failure = case.find("failure")
             error = case.find("error")
             if case.find("skipped") is not None:

@@ -7,12 +7,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from findings.importers.base import (
+    MAX_INT,
     ParsedFinding,
     ParsedReport,
     ReportError,
     as_float,
     as_int,
     as_str,
+    clean_text,
     expect,
 )
 from findings.models import Severity
@@ -47,6 +49,17 @@ SECURITY_TOOLS = {
     "dependency-check",
 }
 CWE_RE = re.compile(r"cwe[-/_ ]?0*(\d+)", re.IGNORECASE)
+# security-severity written as a word by some scanners (dockle, several container scanners).
+SEVERITY_WORDS = {
+    "critical": int(Severity.CRITICAL),
+    "high": int(Severity.HIGH),
+    "medium": int(Severity.MEDIUM),
+    "moderate": int(Severity.MEDIUM),
+    "low": int(Severity.LOW),
+    "info": int(Severity.INFO),
+    "informational": int(Severity.INFO),
+    "negligible": int(Severity.INFO),
+}
 
 
 def looks_like(doc: Any) -> bool:
@@ -82,10 +95,16 @@ def _uri_path(uri: str) -> str:
         return uri
     if uri.startswith("file:"):
         try:
-            return unquote(urlsplit(uri).path)
+            return clean_text(unquote(urlsplit(uri).path))
         except ValueError:
-            raise ReportError(f"invalid file URI {uri[:80]!r}") from None
-    return unquote(uri)
+            raise ReportError(f"invalid file URI {clean_text(uri[:80])!r}") from None
+    return clean_text(unquote(uri))
+
+
+def _line(value: Any, where: str) -> int | None:
+    if value.__class__ is int and 0 <= value <= MAX_INT:
+        return value
+    return as_int(value, where)
 
 
 class _Run:
@@ -114,6 +133,8 @@ class _Run:
         self.base_ids = bases if isinstance(bases, dict) else {}
         artifacts = run.get("artifacts") or []
         self.artifacts = artifacts if isinstance(artifacts, list) else []
+        logical_locations = run.get("logicalLocations") or []
+        self.logical_locations = logical_locations if isinstance(logical_locations, list) else []
         self._facts: dict[int, tuple[bool, str, str]] = {}
         self._empty_rule: dict = {}
 
@@ -160,18 +181,30 @@ class _Run:
             rule_id = as_str(rule.get("id"), f"{where}.rule.id")
         return rule_id, rule
 
-    def location(self, result: dict, where: str) -> tuple[str, int | None, str]:
-        locations = result.get("locations")
-        physical = None
-        if isinstance(locations, list):
-            for location in locations:
-                if isinstance(location, dict) and isinstance(location.get("physicalLocation"), dict):
-                    physical = location["physicalLocation"]
-                    break
-        if physical is None:
-            raise ReportError("result has no physical location (locations[].physicalLocation)", where=where)
-        artifact = physical.get("artifactLocation")
-        expect(isinstance(artifact, dict), "physical location has no artifactLocation", where)
+    def location(self, result: dict, where: str) -> tuple[str, int | None, str] | None:
+        """(path, line, snippet) of the first physical location with a file, else None."""
+        for location in _locations(result):
+            physical = location.get("physicalLocation")
+            if isinstance(physical, dict):
+                found = self._physical(physical, where)
+                if found is not None:
+                    return found
+        return None
+
+    def place(self, result: dict, where: str) -> str:
+        """SARIF lets a result have no physical location (container and dependency scanners):
+        a logical location names it, or the analysis target, or nothing, and the finding then
+        belongs to the project as a whole (empty path)."""
+        for location in _locations(result):
+            name = self._logical_name(location.get("logicalLocations"))
+            if name:
+                return name
+        target = result.get("analysisTarget")
+        if isinstance(target, dict):
+            return self._artifact_path(target, f"{where}.analysisTarget")
+        return ""
+
+    def _artifact_path(self, artifact: dict, where: str) -> str:
         uri = artifact.get("uri")
         if not uri and isinstance(artifact.get("index"), int):
             index = artifact["index"]
@@ -179,25 +212,48 @@ class _Run:
                 loc = self.artifacts[index].get("location") or {}
                 uri = loc.get("uri") if isinstance(loc, dict) else None
         if uri.__class__ is not str:
-            uri = as_str(uri, f"{where}.artifactLocation.uri")
+            uri = as_str(uri, f"{where}.uri")
         if not uri:
-            raise ReportError("artifactLocation has no uri", where=where)
+            return ""
         path = _uri_path(uri)
         if artifact.get("uriBaseId") is None and uri.startswith("file:"):
             path = self._relative_to_bases(path)
+        return path
+
+    def _physical(self, physical: dict, where: str) -> tuple[str, int | None, str] | None:
+        artifact = physical.get("artifactLocation")
+        if not isinstance(artifact, dict):
+            return None  # an address-only location: try the logical ones
+        path = self._artifact_path(artifact, f"{where}.artifactLocation")
+        if not path:
+            return None
         region = physical.get("region") if isinstance(physical.get("region"), dict) else {}
-        line = region.get("startLine")
-        if line.__class__ is not int or line < 0:
-            line = as_int(line, f"{where}.region.startLine")
+        line = _line(region.get("startLine"), f"{where}.region.startLine")
         snippet = _text(region.get("snippet"))
         if not snippet:
             context = physical.get("contextRegion")
             if isinstance(context, dict) and line is not None:
-                start = as_int(context.get("startLine"), f"{where}.contextRegion.startLine") or line
+                start = _line(context.get("startLine"), f"{where}.contextRegion.startLine") or line
                 lines = _text(context.get("snippet")).splitlines()
                 if 0 <= line - start < len(lines):
                     snippet = lines[line - start]
         return path, line, snippet
+
+    def _logical_name(self, logicals: Any) -> str:
+        if not isinstance(logicals, list):
+            return ""
+        for logical in logicals:
+            if not isinstance(logical, dict):
+                continue
+            index = logical.get("index")
+            if isinstance(index, int) and 0 <= index < len(self.logical_locations):
+                referenced = self.logical_locations[index]
+                logical = {**referenced, **logical} if isinstance(referenced, dict) else logical
+            for key in ("fullyQualifiedName", "name", "decoratedName"):
+                value = logical.get(key)
+                if isinstance(value, str) and value.strip():
+                    return clean_text(value.strip())
+        return ""
 
     def _relative_to_bases(self, path: str) -> str:
         for base in self.base_ids.values():
@@ -207,6 +263,11 @@ class _Run:
                 if path.startswith(base_path):
                     return path[len(base_path) :]
         return path
+
+
+def _locations(result: dict) -> list[dict]:
+    locations = result.get("locations")
+    return [loc for loc in locations if isinstance(loc, dict)] if isinstance(locations, list) else []
 
 
 def _fingerprint(result: dict) -> str:
@@ -235,6 +296,22 @@ def _cwe(holder: dict) -> str:
     return ""
 
 
+def _security_severity(value: Any, where: str) -> int | None:
+    """A CVSS score (number or numeric text) or a severity word; None when it is neither."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in SEVERITY_WORDS:
+            return SEVERITY_WORDS[word]
+        try:
+            float(word)
+        except ValueError:
+            return None  # "unknown", "n/a"...: the result's level decides
+    score = as_float(value, where)
+    if score is None or not 0.0 <= score <= 10.0:
+        return None  # not a CVSS score
+    return cvss_band(score)
+
+
 def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
     """(severity, has_security_severity)."""
     for holder, label in (
@@ -242,8 +319,9 @@ def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
         (rule.get("properties"), "rule.properties"),
     ):
         if isinstance(holder, dict) and holder.get("security-severity") not in (None, ""):
-            score = as_float(holder["security-severity"], f"{where}.{label}.security-severity")
-            return cvss_band(score), True
+            severity = _security_severity(holder["security-severity"], f"{where}.{label}.security-severity")
+            if severity is not None:
+                return severity, True
     level = result.get("level")
     if level is None:
         config = rule.get("defaultConfiguration")
@@ -252,7 +330,10 @@ def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
         level if level.__class__ is str else as_str(level, f"{where}.level", default="warning")
     )
     if severity is None:
-        raise ReportError(f"unknown level {level!r} (expected error, warning, note or none)", where=where)
+        raise ReportError(
+            f"unknown level {clean_text(str(level))[:40]!r} (expected error, warning, note or none)",
+            where=where,
+        )
     return severity, False
 
 
@@ -269,7 +350,7 @@ def parse(doc: Any) -> ParsedReport:
         where_run = f"runs[{run_index}]"
         expect(isinstance(raw_run, dict), "expected an object", where_run)
         run = _Run(raw_run, where_run)
-        tool = run.name.lower()
+        tool = clean_text(run.name.lower())[:100]
         if tool not in tool_names:
             tool_names.append(tool)
         results = raw_run.get("results")
@@ -285,7 +366,12 @@ def parse(doc: Any) -> ParsedReport:
             rule_id, rule = run.rule_for(result, where)
             message = _text(result.get("message")) or _text(rule.get("shortDescription")) or rule_id
             where_rule = f"{where} (rule {rule_id})" if rule_id else where
-            path, line, snippet = run.location(result, where_rule)
+            found = run.location(result, where_rule)
+            if found is None:
+                # No place in the code: the message tells results of one rule apart.
+                path, line, snippet = run.place(result, where_rule), None, message.strip()[:1000]
+            else:
+                path, line, snippet = found
             severity, has_security_severity = _severity(result, rule, where)
             rule_security, rule_cwe, help_text = run.rule_facts(rule, where)
             is_security = has_security_severity or rule_security or tool in SECURITY_TOOLS

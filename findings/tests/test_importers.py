@@ -234,7 +234,6 @@ BAD_INPUTS = [
     ("other json", b'{"name": "package.json"}', "neither a Bandit report"),
     ("other xml", b"<html><body/></html>", "neither Cobertura"),
     ("sarif without runs", None, "has no runs"),
-    ("result without location", None, "has no physical location"),
     ("sarif 1.0", b'{"version": "1.0.0", "runs": []}', "unsupported SARIF version"),
     (
         "external entity",
@@ -260,8 +259,6 @@ BAD_INPUTS = [
 def test_bad_input_raises_a_report_error_naming_the_file_and_the_problem(label, content, message):
     if label == "sarif without runs":
         content = sarif_variant(_no_runs)
-    elif label == "result without location":
-        content = sarif_variant(_no_location)
     with pytest.raises(ReportError) as error:
         parse_report(content, file_name="scan.out")
     assert str(error.value).startswith("scan.out:")
@@ -273,9 +270,221 @@ def test_the_position_of_a_json_error_is_given():
         parse_report(b'{"runs":\n [}')
 
 
-def test_a_sarif_result_without_location_names_its_run_result_and_rule():
-    with pytest.raises(ReportError, match=r"runs\[0\]\.results\[2\] \(rule \w+\)"):
-        parse_report(sarif_variant(_no_location))
+def test_a_sarif_result_without_location_belongs_to_the_project_and_keeps_its_message():
+    doc = ruff_sarif()
+    expected = doc["runs"][0]["results"][2]["message"]["text"]
+    report = parse_report(sarif_variant(_no_location))
+    finding = report.findings[2]
+    assert (finding.file_path, finding.line) == ("", None)
+    # Identity without a source line: the message, so a re-import finds the same finding.
+    assert finding.snippet == expected
+    assert len(report.findings) == len(doc["runs"][0]["results"])
+
+
+def _container_scan(results: list[dict], **run) -> bytes:
+    """A SARIF log shaped like a container scanner's (dockle): results without physicalLocation."""
+    return sarif_bytes(
+        {
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {
+                        "driver": {
+                            "name": "dockle",
+                            "rules": [{"id": "CIS-DI-0001"}, {"id": "DKL-DI-0005"}],
+                        }
+                    },
+                    "results": results,
+                    **run,
+                }
+            ],
+        }
+    )
+
+
+def test_sarif_results_without_physical_location_use_logical_or_artifact_location_or_none():
+    content = _container_scan(
+        [
+            {
+                "ruleId": "CIS-DI-0001",
+                "level": "warning",
+                "message": {"text": "Last user should not be root"},
+            },
+            {
+                "ruleId": "DKL-DI-0005",
+                "level": "error",
+                "message": {"text": "Clear apt-get caches"},
+                "locations": [{"logicalLocations": [{"fullyQualifiedName": "image:app/layer 3"}]}],
+            },
+            {
+                "ruleId": "DKL-DI-0005",
+                "level": "error",
+                "message": {"text": "Clear apt-get caches"},
+                "locations": [{"logicalLocations": [{"index": 0}]}],
+            },
+            {
+                "ruleId": "CIS-DI-0001",
+                "level": "note",
+                "message": {"text": "Use a HEALTHCHECK"},
+                "locations": [{"physicalLocation": {"address": {"absoluteAddress": 4096}}}],
+                "analysisTarget": {"uri": "Dockerfile"},
+            },
+        ],
+        logicalLocations=[{"name": "base-layer", "kind": "module"}],
+    )
+    report = parse_report(content, file_name="dockle.sarif")
+    assert [(f.file_path, f.line) for f in report.findings] == [
+        ("", None),
+        ("image:app/layer 3", None),
+        ("base-layer", None),
+        ("Dockerfile", None),
+    ]
+    assert [f.severity for f in report.findings] == [
+        Severity.MEDIUM,
+        Severity.HIGH,
+        Severity.HIGH,
+        Severity.LOW,
+    ]
+    assert report.tools == {"dockle"}
+
+
+def test_location_less_results_keep_their_identity_across_imports():
+    from findings.fingerprints import assign_fingerprints
+
+    results = [
+        {"ruleId": "CIS-DI-0001", "message": {"text": "Last user should not be root"}},
+        {"ruleId": "CIS-DI-0001", "message": {"text": "Add a HEALTHCHECK instruction"}},
+    ]
+    first = assign_fingerprints(parse_report(_container_scan(results)).findings)
+    second = assign_fingerprints(parse_report(_container_scan(results[::-1])).findings)
+    assert len({f.fingerprint for f in first}) == 2
+    assert {f.fingerprint for f in first} == {f.fingerprint for f in second}
+
+
+@pytest.mark.parametrize(
+    "value, level, expected",
+    [
+        ("MEDIUM", "error", Severity.MEDIUM),
+        ("high", "note", Severity.HIGH),
+        ("Critical", "note", Severity.CRITICAL),
+        ("moderate", "note", Severity.MEDIUM),
+        ("low", "error", Severity.LOW),
+        ("unknown", "error", Severity.HIGH),  # not a severity: the level decides
+        ("42", "note", Severity.LOW),  # not a CVSS score (0..10): the level decides
+        ("-3", "warning", Severity.MEDIUM),
+        ("8.1", "note", Severity.HIGH),
+        (9.5, "note", Severity.CRITICAL),
+    ],
+    ids=["MEDIUM", "high", "Critical", "moderate", "low", "unknown", "42", "-3", "8.1", "9.5"],
+)
+def test_sarif_security_severity_as_a_word_is_mapped_else_the_level_decides(value, level, expected):
+    content = _container_scan(
+        [
+            {
+                "ruleId": "CIS-DI-0001",
+                "level": level,
+                "message": {"text": "m"},
+                "properties": {"security-severity": value},
+            }
+        ]
+    )
+    assert parse_report(content).findings[0].severity == expected
+
+
+def _bandit(result: dict, totals: dict | None = None) -> bytes:
+    base = {"test_id": "B101", "filename": "a.py", "issue_severity": "LOW", "line_number": 3}
+    return json.dumps({"results": [{**base, **result}], "metrics": {"_totals": totals or {}}}).encode()
+
+
+OUT_OF_RANGE = [
+    ("bandit line 2^31", _bandit({"line_number": 2**31}), "out of range"),
+    ("bandit line as text 2^40", _bandit({"line_number": str(2**40)}), "out of range"),
+    ("bandit negative line", _bandit({"line_number": -5}), "non-negative"),
+    ("bandit loc 1e300", _bandit({}, {"loc": 1e300}), "out of range"),
+    ("bandit huge count text", _bandit({}, {"SEVERITY.HIGH": "9" * 5000}), "out of range"),
+    ("json integer of 5000 digits", b'{"results": [], "metrics": {"n": ' + b"7" * 5000 + b"}}", "too long"),
+    ("json NaN", b'{"results": [], "metrics": {"_totals": {"loc": NaN}}}', "NaN"),
+    ("json Infinity", b'{"results": [], "metrics": {"_totals": {"loc": -Infinity}}}', "Infinity"),
+    ("json 1e400", _bandit({}, {"loc": 1}).replace(b'"loc": 1', b'"loc": 1e400'), "out of range"),
+    (
+        "sarif line 2^31",
+        sarif_variant(
+            lambda d: d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"].update(
+                startLine=2**31
+            )
+        ),
+        "out of range",
+    ),
+    (
+        "sarif security-severity NaN text",
+        sarif_variant(lambda d: d["runs"][0]["results"][0].update(properties={"security-severity": "nan"})),
+        "finite",
+    ),
+    (
+        "junit time 1e300",
+        b'<testsuite name="s" time="1e300"><testcase name="t"/></testsuite>',
+        "out of range",
+    ),
+    (
+        "junit line 2^31",
+        b'<testsuite name="s"><testcase name="t" line="2147483648"><failure/></testcase></testsuite>',
+        "out of range",
+    ),
+    ("cobertura lines-valid", b'<coverage line-rate="0.5" lines-valid="99999999999"/>', "out of range"),
+    ("cobertura rate inf", b'<coverage line-rate="inf"/>', "finite"),
+]
+
+
+@pytest.mark.parametrize("label, content, message", OUT_OF_RANGE, ids=[c[0] for c in OUT_OF_RANGE])
+def test_numbers_out_of_range_are_a_clear_report_error(label, content, message):
+    with pytest.raises(ReportError) as error:
+        parse_report(content, file_name="scan.out")
+    text = str(error.value)
+    assert text.startswith("scan.out:") and message in text
+    assert len(text) < 300  # a huge number is never quoted whole
+
+
+def test_control_characters_and_lone_surrogates_in_strings_are_cleaned():
+    doc = {
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "evil\u0000tool\ud800"}},
+                "results": [
+                    {
+                        "ruleId": "R\u00001",
+                        "level": "error",
+                        "message": {"text": "bad\u0007 \udfff text\u0000"},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": "src/a%00b.py"},
+                                    "region": {"startLine": 1},
+                                }
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    text = json.dumps(doc).replace("\\\\u", "\\u")
+    report = parse_report(text.encode("utf-8"))
+    finding = report.findings[0]
+    assert report.tool == "eviltool\ufffd"
+    assert report.tools == {"eviltool\ufffd"}
+    assert finding.tool == "eviltool\ufffd"
+    assert finding.rule_id == "R1"
+    assert finding.description == "bad \ufffd text"
+    assert finding.file_path == "src/ab.py"
+    for value in (finding.title, finding.description, finding.snippet, finding.file_path):
+        value.encode("utf-8")  # no lone surrogate left
+        assert "\x00" not in value
+
+
+def test_a_utf16_report_with_a_byte_order_mark_is_read():
+    report = parse_report(fixture("bandit_v1.json").decode().encode("utf-16"))
+    assert len(report.findings) == 10
 
 
 def test_sarif_round_trip_of_the_real_report_keeps_every_result():
