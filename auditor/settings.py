@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. The defaults are the embedded se
 `make run`: SQLite under var/, kombu's filesystem broker under var/broker/, console email.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -116,8 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # Tests on SQLite use a file, so a Celery worker started by a test sees the same data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_auditor.sqlite3")}
+    # Tests on SQLite use a file, so a Celery worker started by a test sees the same data; one
+    # file per test process, so two test runs at once never delete each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_auditor_{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
