@@ -24,7 +24,6 @@ from projects import access
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from scoring import services as scoring
 from scoring.models import ProjectSummary
-from scoring.summaries import HISTORY_LENGTH, SEVERITY_FIELDS, project_summaries_fill_missing  # noqa: F401
 
 # --- portfolio --------------------------------------------------------------------------------
 

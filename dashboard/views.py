@@ -26,6 +26,7 @@ from projects import access
 from projects.models import Audit, Project
 from rescans.services import running_scan
 from scoring import services as scoring
+from scoring import summaries
 
 PAGE_SIZES = (50, 100, 250, 1000)
 DEFAULT_PAGE_SIZE = 100
@@ -146,7 +147,7 @@ def render_portfolio_rows(rows: list[PortfolioRow], domain_list) -> SafeString:
 
 
 def _portfolio_query(request, domain_slugs):
-    selectors.project_summaries_fill_missing()
+    summaries.project_summaries_fill_missing()
     filters = selectors.PortfolioFilters.from_query(request.GET, domain_slugs)
     return filters, selectors.portfolio_rows(request.user, filters)
 
