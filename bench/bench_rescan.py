@@ -122,8 +122,8 @@ def run(package: str, work: Path, settings) -> None:
 
     rescan_s, audit = rescan(force=True)
     no_change_s, unchanged = rescan(force=False)
-    details = audit.scan_details
-    findings = {name: part.get("findings") for name, part in details["parts"].items()}
+    run = audit.rescan_run
+    findings = {name: part.get("findings") for name, part in run.parts.items()}
 
     print(
         f"Re-scan benchmark: {package} source, {files:,} Python files, {lines:,} lines; "
@@ -136,7 +136,7 @@ def run(package: str, work: Path, settings) -> None:
     )
     print(
         f"  whole re-scan (service):             {rescan_s:7.2f} s  ("
-        + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in details["parts"].items())
+        + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in run.parts.items())
         + ")"
     )
     ratio = rescan_s / direct_s
@@ -146,9 +146,9 @@ def run(package: str, work: Path, settings) -> None:
     )
     print(
         f"  same commit again, no --force:       {no_change_s:7.2f} s  (outcome "
-        f"{unchanged.scan_details['outcome']})"
+        f"{unchanged.rescan_run.outcome})"
     )
-    print(f"  findings imported: {findings}; status {audit.status}, missing {details['missing']}")
+    print(f"  findings imported: {findings}; status {audit.status}, missing {run.missing}")
 
 
 def connection_vendor() -> str:

@@ -24,6 +24,7 @@ from dashboard import charts, selectors
 from findings.models import Severity
 from projects import access
 from projects.models import Audit, Project
+from rescans.models import RescanRun
 from rescans.services import running_scan
 from scoring import services as scoring
 from scoring import summaries
@@ -120,10 +121,10 @@ def render_portfolio_rows(rows: list[PortfolioRow], domain_list) -> SafeString:
         else:
             checklists = '<span class="muted">—</span>'
         if s.latest_audit_id:
-            last = (
-                f'<a href="{audit_url.replace("__id__", str(s.latest_audit_id))}">'
-                f"{s.latest_audit_date:%Y-%m-%d}</a>"
-            )
+            # A completed audit may carry no date (an imported report that states none).
+            date_text = f"{s.latest_audit_date:%Y-%m-%d}" if s.latest_audit_date else "undated"
+            last = f'<a href="{audit_url.replace("__id__", str(s.latest_audit_id))}">{date_text}</a>'
+
         else:
             last = '<span class="muted">never</span>'
         next_scan = (
@@ -381,11 +382,8 @@ def project_detail(request, slug):
         "is_stale": latest.is_stale if latest else False,
         "mismatch": scoring.verdict_mismatch(latest) if latest else "",
         "admin_url": _admin_link(request.user, Project, project.pk),
-        # The change the latest re-scan found (projects/scanning stores it on the audit).
-        "latest_scan": next(
-            (a for a in completed if a.kind == Audit.Kind.AUTOMATED and (a.scan_details or {}).get("change")),
-            None,
-        ),
+        # The change the latest re-scan found (rescans stores it on the audit's run).
+        "latest_scan": _latest_scan_with_change(project),
         "start_checklist_url": (
             reverse("admin:checklists_checklist_start") + f"?project={project.pk}"
             if request.user.has_perm("checklists.add_checklist")
@@ -395,6 +393,16 @@ def project_detail(request, slug):
         **_rescan_context(request.user, project),
     }
     return render(request, "dashboard/project_detail.html", context)
+
+
+def _latest_scan_with_change(project: Project) -> RescanRun | None:
+    return (
+        RescanRun.objects.filter(audit__project=project, audit__status=Audit.Status.COMPLETED)
+        .exclude(change={})
+        .select_related("audit")
+        .order_by("-audit__audit_date", "-audit__id")
+        .first()
+    )
 
 
 def _rescan_context(user, project: Project) -> dict:
@@ -443,6 +451,9 @@ def audit_detail(request, pk):
     gate = scoring.gate_inputs(audit) if is_latest else None
     context = {
         "audit": audit,
+        "rescan_run": (
+            RescanRun.objects.filter(audit=audit).first() if audit.kind == Audit.Kind.AUTOMATED else None
+        ),
         "project": audit.project,
         "is_latest": is_latest,
         "level": scoring.level_for(audit.global_score),

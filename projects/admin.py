@@ -119,7 +119,7 @@ class AuditAdmin(ReportImportAdminMixin, ProjectScopedAdminMixin, admin.ModelAdm
         "finished_at",
         "source_sha256",
         "warnings",
-        "scan_details",
+        "unmeasured_domains",
     )
     fieldsets = (
         (
@@ -180,7 +180,7 @@ class AuditAdmin(ReportImportAdminMixin, ProjectScopedAdminMixin, admin.ModelAdm
                     "warnings",
                     "started_at",
                     "finished_at",
-                    "scan_details",
+                    "unmeasured_domains",
                     "created_at",
                     "updated_at",
                 ),

@@ -15,6 +15,24 @@ from django.utils import timezone
 SCORE_MIN = Decimal("0.0")
 SCORE_MAX = Decimal("10.0")
 DEFAULT_VALIDITY_DAYS = 90
+# The measured metrics of an audit (columns of Audit), declared once: imports fill them, a
+# "no change" re-scan copies them, reports export them.
+AUDIT_METRIC_FIELDS = (
+    "tests_passed",
+    "tests_failed",
+    "tests_errors",
+    "tests_skipped",
+    "tests_duration_seconds",
+    "coverage_percent",
+    "branch_coverage_percent",
+    "security_critical",
+    "security_high",
+    "security_medium",
+    "security_low",
+    "files_count",
+    "lines_of_code",
+    "warnings_count",
+)
 
 
 class Project(models.Model):
@@ -189,10 +207,13 @@ class Audit(models.Model):
     # Report import: content hash (re-import detection) and what could not be mapped.
     source_sha256 = models.CharField(max_length=64, blank=True)
     warnings = models.JSONField(default=list, blank=True)
-    # Automated runs: timing and which parts could not be measured.
+    # Automated runs: timing (the rest of a run is rescans.RescanRun).
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    scan_details = models.JSONField(default=dict, blank=True)
+    # Domains the evidence of this audit cannot measure, {domain slug: why} (a re-scan whose
+    # scanners of a domain all failed). Scoring leaves them not measured; kept here, not on the
+    # re-scan run, because scoring sits below rescans and must not import it.
+    unmeasured_domains = models.JSONField(default=dict, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from projects.models import Audit, DomainScore, MaturityDomain, Project
 from reports.encoding import decode_report
 from reports.errors import ReportError
 from reports.markdown import norm
+from reports.models import ReportSource
 from reports.parser import ParsedReport, parse_report
 from scoring import services as scoring
 
@@ -137,19 +139,20 @@ def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: 
         source_sha256=sha,
         warnings=list(parsed.warnings),
         extra_metrics=extra,
-        scan_details={
-            "report": {
-                "file_name": file_name,
-                "imported_by": getattr(user, "username", "") or "",
-                "verdict_as_written": parsed.verdict_text,
-                "repairs": list(parsed.notes),
-                "weighted_mean_of_stated_scores": (
-                    str(parsed.weighted_mean) if parsed.weighted_mean is not None else None
-                ),
-                "inconsistency": parsed.inconsistency,
-            }
-        },
         **metrics,
+    )
+
+
+def _source_of(parsed: ParsedReport, *, audit: Audit, file_name: str, user) -> ReportSource:
+    mean = parsed.weighted_mean
+    return ReportSource(
+        audit=audit,
+        file_name=file_name[:255],
+        imported_by=getattr(user, "username", "") or "",
+        verdict_as_written=parsed.verdict_text[:300],
+        repairs=list(parsed.notes),
+        weighted_mean_of_stated_scores=mean.quantize(Decimal("0.01")) if mean is not None else None,
+        inconsistency=parsed.inconsistency or {},
     )
 
 
@@ -261,6 +264,7 @@ def report_import(
         try:
             with transaction.atomic():
                 audit.save()
+                _source_of(parsed, audit=audit, file_name=file_name, user=user).save()
         except IntegrityError as exc:
             raise ReportError(
                 "This report was imported into the project at the same moment by "

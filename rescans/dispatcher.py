@@ -21,6 +21,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects.models import Audit, Project
 from rescans import schedule
+from rescans.models import RescanRun
 from rescans.services import max_scan_seconds, project_rescan_request
 
 logger = logging.getLogger(__name__)
@@ -66,30 +67,33 @@ def sweep_abandoned(*, now: dt.datetime | None = None) -> list[int]:
     stale = list(
         Audit.objects.filter(kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS)
         .filter(created_at__lt=cutoff)
-        .values_list("pk", "project_id", "started_at", "created_at", "scan_details")
+        .values_list(
+            "pk", "project_id", "started_at", "created_at", "rescan_run__reason", "rescan_run__force"
+        )
     )
     swept = []
-    for pk, project_id, started_at, created_at, details in stale:
+    for pk, project_id, started_at, created_at, reason, force in stale:
         if (started_at or created_at) >= cutoff:
             continue
-        details = {
-            **(details or {}),
-            "state": "failed",
-            "outcome": "abandoned",
-            "error": f"abandoned: still running after {max_scan_seconds()} s (worker killed or lost)",
-        }
         updated = Audit.objects.filter(pk=pk, status=Audit.Status.IN_PROGRESS, started_at=started_at).update(
             status=Audit.Status.FAILED,
             finished_at=now,
-            scan_details=details,
             summary="Re-scan abandoned: the worker running it stopped before it finished.",
         )
         if not updated:
             continue
+        RescanRun.objects.update_or_create(
+            audit_id=pk,
+            defaults={
+                "state": RescanRun.State.FAILED,
+                "outcome": RescanRun.Outcome.ABANDONED,
+                "error": f"abandoned: still running after {max_scan_seconds()} s (worker killed or lost)",
+            },
+        )
         swept.append(pk)
-        if details.get("reason") != "retry":
+        if reason != RescanRun.Reason.RETRY:
             retry = project_rescan_request(
-                project_id=project_id, force=bool(details.get("force")), reason="retry"
+                project_id=project_id, force=bool(force), reason=RescanRun.Reason.RETRY
             )
             if retry is not None:
                 logger.warning("re-scan %s abandoned; retried as %s", pk, retry.pk)

@@ -22,15 +22,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from findings.importers.base import ReportError
 from findings.models import Finding, Severity
 from findings.services import scan_import
-from projects.models import Audit, MaturityDomain, Project
+from projects.models import AUDIT_METRIC_FIELDS, Audit, MaturityDomain, Project
 from rescans import workspace
+from rescans.models import ERROR_MAX_CHARS, RescanRun
 from rescans.sarif import to_sarif
 from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
 from scoring import services as scoring
@@ -54,8 +55,12 @@ def run_limits() -> RunLimits:
     )
 
 
-class RescanError(Exception):
-    """A re-scan could not be requested (e.g. one is already running)."""
+def clean_text(text: str, limit: int = ERROR_MAX_CHARS) -> str:
+    """Text a scanner or a repository produced, made storable: PostgreSQL refuses NUL in text
+    and JSON, so NUL and other control characters (except newline and tab) go, and the length
+    is capped. A failure message built from it can then always be saved."""
+    kept = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
 
 
 # --- Reads --------------------------------------------------------------------------------------
@@ -67,13 +72,16 @@ def running_scan(*, project_id: int) -> Audit | None:
         Audit.objects.filter(
             project_id=project_id, kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS
         )
+        .select_related("rescan_run")
         .order_by("-id")
         .first()
     )
 
 
 def previous_automated_audit(*, project_id: int, before_id: int | None = None) -> Audit | None:
-    qs = Audit.objects.filter(project_id=project_id, kind=Audit.Kind.AUTOMATED, status=Audit.Status.COMPLETED)
+    qs = Audit.objects.filter(
+        project_id=project_id, kind=Audit.Kind.AUTOMATED, status=Audit.Status.COMPLETED
+    ).select_related("rescan_run")
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)
     return qs.order_by("-id").first()
@@ -112,13 +120,14 @@ def project_rescan_request(
             title=f"Automated re-scan {timezone.localtime(now):%Y-%m-%d %H:%M}",
             audit_date=timezone.localdate(now),
             auditor=None,
-            scan_details={
-                "state": "queued",
-                "reason": reason,
-                "force": bool(force),
-                "requested_at": now.isoformat(),
-                "requested_by": getattr(user, "username", "") or "",
-            },
+        )
+        RescanRun.objects.create(
+            audit=audit,
+            state=RescanRun.State.QUEUED,
+            reason=reason,
+            force=bool(force),
+            requested_at=now,
+            requested_by=getattr(user, "username", "") or "",
         )
         if enqueue:
             audit_id = audit.pk
@@ -139,8 +148,7 @@ def _enqueue(audit_id: int) -> None:
     try:
         rescan.delay(audit_id)
     except OperationalError:
-        details = Audit.objects.filter(pk=audit_id).values_list("scan_details", flat=True).first()
-        _finish_failed(audit_id, details or {}, QUEUE_UNAVAILABLE)
+        _finish_failed(audit_id, QUEUE_UNAVAILABLE)
         raise
 
 
@@ -166,36 +174,45 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
     if not claimed:
         logger.info("re-scan %s: already claimed or finished; nothing to do", audit_id)
         return None
-    audit = Audit.objects.select_related("project").get(pk=audit_id)
-    project = audit.project
-    details = dict(audit.scan_details or {})
-    details.update(state="running", config_hash=scan_config_hash(project))
-    Audit.objects.filter(pk=audit_id).update(scan_details=details)
+    try:
+        audit = Audit.objects.select_related("project").get(pk=audit_id)
+        project = audit.project
+        config_hash = scan_config_hash(project)
+        run, _created = RescanRun.objects.get_or_create(audit=audit)
+        RescanRun.objects.filter(pk=audit_id).update(state=RescanRun.State.RUNNING, config_hash=config_hash)
+    except Audit.DoesNotExist:
+        logger.info("re-scan %s: the audit (or its project) was deleted before the scan", audit_id)
+        return None
     started = time.monotonic()
     try:
         scanners = enabled_scanners(project.enabled_scanners)
         sha = workspace.remote_head(url=project.repository_url, branch=project.branch)
         previous = previous_automated_audit(project_id=project.pk, before_id=audit.pk)
         if (
-            not details.get("force")
+            not run.force
             and previous is not None
             and previous.commit_sha == sha
-            and (previous.scan_details or {}).get("config_hash") == details["config_hash"]
+            and _config_hash_of(previous) == config_hash
         ):
-            return _finish_no_change(audit, previous, sha, details)
+            return _finish_no_change(audit, previous, sha)
         with workspace.checkout(url=project.repository_url, branch=project.branch) as co:
             result = run_scanners(scanners, co.path, co.home)
             return _finish_scanned(
-                audit, co.commit_sha, co.path, scanners, result, details, time.monotonic() - started
+                audit, co.commit_sha, co.path, scanners, result, time.monotonic() - started
             )
     except (workspace.RepositoryError, ValueError) as exc:
-        return _finish_failed(audit_id, details, workspace.redact(str(exc)))
+        return _finish_failed(audit_id, workspace.redact(str(exc)))
     except Audit.DoesNotExist:
         logger.info("re-scan %s: the audit (or its project) was deleted during the scan", audit_id)
         return None
     except Exception as exc:
-        _finish_failed(audit_id, details, f"internal error: {type(exc).__name__}")
+        # Only the exception's type is stored: its text may hold the very data that failed.
+        _finish_failed(audit_id, f"internal error: {type(exc).__name__}")
         raise
+
+
+def _config_hash_of(audit: Audit) -> str:
+    return RescanRun.objects.filter(audit=audit).values_list("config_hash", flat=True).first() or ""
 
 
 def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
@@ -228,8 +245,8 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
             else:
                 part.update(
                     status="timeout" if error.timed_out else "failed",
-                    error=str(error),
-                    stderr_tail=workspace.redact(error.stderr_tail)[-2000:],
+                    error=clean_text(str(error)),
+                    stderr_tail=clean_text(workspace.redact(error.stderr_tail)[-2000:]),
                 )
             result.parts[scanner.name] = part
     return result
@@ -263,7 +280,6 @@ def _finish_scanned(
     path: Path,
     scanners: list[Scanner],
     result: ScanResult,
-    details: dict,
     duration_s: float,
 ) -> Audit | None:
     by_name = {s.name: s for s in scanners}
@@ -281,93 +297,80 @@ def _finish_scanned(
                         project=project, content=content, file_name=file_name, format=fmt, audit=audit
                     )
             except ReportError as exc:
-                result.parts[scanner.name].update(status="failed", error=f"import: {exc}")
+                result.parts[scanner.name].update(status="failed", error=clean_text(f"import: {exc}"))
                 continue
             _set_domains(project, output)
         _store_metrics(audit, result)
-        missing = sorted(name for name, part in result.parts.items() if part["status"] != "ok")
-        details.update(
-            state="completed",
-            outcome="scanned",
-            commit=sha,
-            parts=result.parts,
-            missing=missing,
-            not_measured=_not_measured(result.parts),
-            duration_s=round(duration_s, 2),
-        )
-        _complete(audit, sha=sha, summary=_summary_line(project, result), details=details)
+        run = RescanRun.objects.select_for_update().get(pk=audit.pk)
+        run.outcome = RescanRun.Outcome.SCANNED
+        run.parts = result.parts
+        run.missing = sorted(name for name, part in result.parts.items() if part["status"] != "ok")
+        run.duration_s = round(duration_s, 2)
+        audit.unmeasured_domains = _not_measured(result.parts)
+        _complete(audit, run, sha=sha, summary=_summary_line(project, result))
     return audit
 
 
-def _finish_no_change(audit: Audit, previous: Audit, sha: str, details: dict) -> Audit | None:
+def _finish_no_change(audit: Audit, previous: Audit, sha: str) -> Audit | None:
     with transaction.atomic():
         audit = Audit.objects.select_for_update().get(pk=audit.pk)
         if audit.status != Audit.Status.IN_PROGRESS:
             return None
-        for name in (
-            "tests_passed",
-            "tests_failed",
-            "tests_errors",
-            "tests_skipped",
-            "tests_duration_seconds",
-            "coverage_percent",
-            "branch_coverage_percent",
-            "security_critical",
-            "security_high",
-            "security_medium",
-            "security_low",
-            "files_count",
-            "lines_of_code",
-            "warnings_count",
-            "extra_metrics",
-        ):
+        for name in (*AUDIT_METRIC_FIELDS, "extra_metrics", "unmeasured_domains"):
             setattr(audit, name, getattr(previous, name))
-        prev_details = previous.scan_details or {}
-        details.update(
-            state="completed",
-            outcome="no_change",
-            commit=sha,
-            same_as_audit=previous.pk,
-            parts=prev_details.get("parts", {}),
-            missing=prev_details.get("missing", []),
-            not_measured=prev_details.get("not_measured", {}),
-        )
+        before = RescanRun.objects.filter(audit=previous).first()
+        run = RescanRun.objects.select_for_update().get(pk=audit.pk)
+        run.outcome = RescanRun.Outcome.NO_CHANGE
+        run.same_as = previous
+        run.parts = before.parts if before else {}
+        run.missing = before.missing if before else []
         _complete(
             audit,
+            run,
             sha=sha,
-            details=details,
             summary=f"No change since audit #{previous.pk}: same commit {sha[:12]}, same configuration.",
         )
     return audit
 
 
-def _complete(audit: Audit, *, sha: str, summary: str, details: dict) -> None:
-    """Mark a run completed, score it (domains in details["not_measured"] stay not measured:
-    the scoring module reads them), store the change since the previous re-scan, and send
-    the regression alert once the transaction commits."""
+def _complete(audit: Audit, run: RescanRun, *, sha: str, summary: str) -> None:
+    """Mark a run completed, score it (the audit's unmeasured domains stay not measured: scoring
+    reads them), store the change since the previous re-scan, and send the regression alert
+    once the transaction commits."""
     audit.commit_sha = sha
     audit.status = Audit.Status.COMPLETED
     audit.finished_at = timezone.now()
     audit.summary = summary
-    audit.scan_details = details
     audit.save()
     scoring.audit_recompute(audit=audit)
     audit.refresh_from_db()
-    details["change"] = compute_change(audit)
-    Audit.objects.filter(pk=audit.pk).update(scan_details=details)
-    audit.scan_details = details
+    run.state = RescanRun.State.COMPLETED
+    run.change = compute_change(audit)
+    run.save()
     audit_id = audit.pk
     transaction.on_commit(lambda: _after_commit(audit_id))
 
 
-def _finish_failed(audit_id: int, details: dict, message: str) -> Audit | None:
-    details = {**details, "state": "failed", "outcome": "failed", "error": message}
-    updated = Audit.objects.filter(pk=audit_id, status=Audit.Status.IN_PROGRESS).update(
-        status=Audit.Status.FAILED,
-        finished_at=timezone.now(),
-        scan_details=details,
-        summary=f"Re-scan failed: {message}"[:1000],
-    )
+def _finish_failed(audit_id: int, message: str) -> Audit | None:
+    """Close a run as failed and so release its project. Two plain UPDATEs of a few columns
+    with a cleaned, capped message: nothing the run produced is written again, so this cannot
+    fail on the data that made the run fail."""
+    message = clean_text(message)
+    try:
+        with transaction.atomic():
+            updated = Audit.objects.filter(pk=audit_id, status=Audit.Status.IN_PROGRESS).update(
+                status=Audit.Status.FAILED,
+                finished_at=timezone.now(),
+                summary=f"Re-scan failed: {message}"[:1000],
+            )
+            if updated:
+                RescanRun.objects.filter(pk=audit_id).update(
+                    state=RescanRun.State.FAILED, outcome=RescanRun.Outcome.FAILED, error=message
+                )
+    except DatabaseError:
+        # The sweep closes the run after SCAN_MAX_SECONDS; the caller's exception is the story.
+        logger.exception("re-scan %s: could not be marked failed", audit_id)
+        return None
     logger.warning("re-scan %s failed: %s", audit_id, message)
     return Audit.objects.get(pk=audit_id) if updated else None
 
@@ -516,16 +519,14 @@ def _after_commit(audit_id: int) -> None:
 
 def audit_notify_regression(*, audit_id: int) -> bool:
     """E-mail the tech lead and members when the audit shows a regression. At most once per
-    audit: the audit is claimed with a conditional UPDATE on its scan details."""
+    audit: the audit is claimed with a conditional UPDATE of its run."""
     audit = Audit.objects.select_related("project__tech_lead").get(pk=audit_id)
-    details = audit.scan_details or {}
-    change = details.get("change") or {}
-    if not change.get("regression") or "regression_notified_at" in details:
+    run = RescanRun.objects.filter(audit=audit).first()
+    if run is None or not run.is_regression or run.regression_notified_at is not None:
         return False
-    claimed = (
-        Audit.objects.filter(pk=audit_id)
-        .exclude(scan_details__has_key="regression_notified_at")
-        .update(scan_details={**details, "regression_notified_at": timezone.now().isoformat()})
+    change = run.change
+    claimed = RescanRun.objects.filter(pk=audit_id, regression_notified_at__isnull=True).update(
+        regression_notified_at=timezone.now()
     )
     if not claimed:
         return False
@@ -575,7 +576,15 @@ def scan_state(*, project_id: int) -> dict:
     last = previous_automated_audit(project_id=project_id)
     return {
         "running": running,
-        "state": ((running.scan_details or {}).get("state", "queued") if running else None),
+        "state": _run_of(running).state if running else None,
         "last": last,
-        "change": (last.scan_details or {}).get("change") if last else None,
+        "change": _run_of(last).change if last else None,
     }
+
+
+def _run_of(audit: Audit) -> RescanRun:
+    """The audit's run; an automated audit created without one reads as a fresh queued run."""
+    try:
+        return audit.rescan_run
+    except RescanRun.DoesNotExist:
+        return RescanRun(audit=audit)

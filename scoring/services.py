@@ -392,7 +392,7 @@ def audit_recompute(*, audit: Audit) -> None:
     evidence = _evidence_by_domain(audit)
     # Domains an automated scan could not measure (its scanners failed): {slug: why}. Their
     # old findings are stale evidence, so these domains stay "not measured" for this audit.
-    not_measured = (audit.scan_details or {}).get("not_measured") or {}
+    not_measured = audit.unmeasured_domains or {}
 
     to_create, to_update, to_delete, stated = [], [], [], []
     for domain in domains:

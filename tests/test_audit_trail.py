@@ -30,7 +30,6 @@ def test_changing_an_audit_in_the_admin_records_the_user_and_before_and_after(cl
             "audit_date": "2026-01-10",
             "extra_metrics": "{}",
             "warnings": "[]",
-            "scan_details": "{}",
         }
     )
     for prefix in ("domain_scores",):

@@ -47,10 +47,13 @@ def register_tracked_models() -> None:
         model = apps.get_model(label)
         if auditlog.contains(model):
             continue
+        # Reverse relations (another app's one-to-one row of an audit, say) are not the
+        # model's own values, and reading them would cost a query per saved row.
+        reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
         auditlog.register(
             model,
             include_fields=include or None,
-            exclude_fields=EXCLUDED_FIELDS,
+            exclude_fields=[*EXCLUDED_FIELDS, *reverse],
             m2m_fields=M2M_FIELDS.get(label, set()),
         )
 

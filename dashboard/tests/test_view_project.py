@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from findings.models import Finding, Severity
 from projects.models import Audit, DomainScore, MaturityDomain
+from rescans.models import RescanRun
 from scoring import services as scoring
 from tests.pages_data import build_project
 
@@ -111,8 +112,8 @@ def test_the_project_page_query_count_is_fixed(client, manager, django_assert_nu
     project = build_project(1)
     client.force_login(manager)
     # session, user, project, groups, domains, audits, scores, findings, checklists,
-    # running re-scan, 2 permissions
-    with django_assert_num_queries(12):
+    # running re-scan, latest re-scan's change, 2 permissions
+    with django_assert_num_queries(13):
         client.get(project.get_absolute_url())
 
 
@@ -212,37 +213,40 @@ def test_the_change_found_by_the_latest_rescan_is_shown_on_the_project_and_audit
         title="Re-scan 2",
         kind=Audit.Kind.AUTOMATED,
         status=Audit.Status.COMPLETED,
-        scan_details={
-            "missing": ["ruff"],
-            "change": {
-                "previous_audit": baseline.pk,
-                "new_count": 2,
-                "fixed_count": 1,
-                "new_critical_or_high": 1,
-                "regression": True,
-                "new": [
-                    {
-                        "id": 1,
-                        "title": "eval() on user input",
-                        "severity": "high",
-                        "tool": "bandit",
-                        "file_path": "app/views.py",
-                        "line": 12,
-                    }
-                ],
-                "fixed": [
-                    {
-                        "id": 2,
-                        "title": "MD5 used for passwords",
-                        "severity": "medium",
-                        "tool": "bandit",
-                        "file_path": "app/auth.py",
-                        "line": 3,
-                    }
-                ],
-                "domains": {},
-                "global": {"before": "6.0", "after": "4.5", "delta": "-1.5"},
-            },
+    )
+    RescanRun.objects.create(
+        audit=rescan,
+        state=RescanRun.State.COMPLETED,
+        outcome=RescanRun.Outcome.SCANNED,
+        missing=["ruff"],
+        change={
+            "previous_audit": baseline.pk,
+            "new_count": 2,
+            "fixed_count": 1,
+            "new_critical_or_high": 1,
+            "regression": True,
+            "new": [
+                {
+                    "id": 1,
+                    "title": "eval() on user input",
+                    "severity": "high",
+                    "tool": "bandit",
+                    "file_path": "app/views.py",
+                    "line": 12,
+                }
+            ],
+            "fixed": [
+                {
+                    "id": 2,
+                    "title": "MD5 used for passwords",
+                    "severity": "medium",
+                    "tool": "bandit",
+                    "file_path": "app/auth.py",
+                    "line": 3,
+                }
+            ],
+            "domains": {},
+            "global": {"before": "6.0", "after": "4.5", "delta": "-1.5"},
         },
     )
     client.force_login(manager)

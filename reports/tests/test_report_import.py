@@ -78,15 +78,13 @@ def test_the_mac_roman_sample_imports_its_five_scores_global_and_44_todo_items(o
     assert items.count() == 44
     assert set(items.values_list("state", flat=True)) == {"todo"}
     assert Checklist.objects.filter(audit=audit).count() == 3
-    assert audit.scan_details["report"]["repairs"] == [
-        "Repaired the encoding: the report was UTF-8 read as Mac Roman."
-    ]
+    assert audit.report_source.repairs == ["Repaired the encoding: the report was UTF-8 read as Mac Roman."]
 
 
 def test_an_inconsistent_global_score_is_flagged_on_the_audit(other_project):
     result = report_import(content=content("003_1458062adef007ce.txt"), project=other_project)
     audit = Audit.objects.get(pk=result.audit.pk)
-    assert audit.scan_details["report"]["inconsistency"] == {
+    assert audit.report_source.inconsistency == {
         "stated_global": "6.0",
         "weighted_mean": "5.86",
         "difference": "0.14",

@@ -31,8 +31,9 @@ def test_rescan_now_queues_one_scan_per_selected_project_without_n_plus_one(
 ):
     client.force_login(admin)
     already = service.project_rescan_request(project_id=projects[0].pk, enqueue=False)
-    # Per project: lock its row, look for a running scan, insert the audit (savepoint around).
-    with django_assert_max_num_queries(12 + 5 * len(projects)):
+    # Per project: lock its row, look for a running scan, insert the audit and its run
+    # (savepoint around).
+    with django_assert_max_num_queries(12 + 6 * len(projects)):
         response = client.post(
             CHANGELIST, {"action": "rescan_now", "_selected_action": [p.pk for p in projects]}
         )
@@ -43,7 +44,7 @@ def test_rescan_now_queues_one_scan_per_selected_project_without_n_plus_one(
     assert "Already scanning (not started again): Repo 0" in texts[1]
     assert Audit.objects.filter(kind=Audit.Kind.AUTOMATED).count() == 5
     assert list(Audit.objects.filter(project=projects[0]).values_list("pk", flat=True)) == [already.pk]
-    assert Audit.objects.filter(project=projects[1]).get().scan_details["requested_by"] == "root"
+    assert Audit.objects.filter(project=projects[1]).get().rescan_run.requested_by == "root"
 
 
 def test_a_manager_does_not_get_the_rescan_action(client, manager, projects):

@@ -146,8 +146,8 @@ def test_an_abandoned_run_is_swept_as_failed_and_retried_once(project, settings)
 
     audit.refresh_from_db()
     assert audit.status == Audit.Status.FAILED
-    assert audit.scan_details["outcome"] == "abandoned"
-    assert "abandoned" in audit.scan_details["error"]
+    assert audit.rescan_run.outcome == "abandoned"
+    assert "abandoned" in audit.rescan_run.error
     recent.refresh_from_db()
     assert recent.status == Audit.Status.IN_PROGRESS  # younger than the maximum: left alone
     # A run never completes after being swept: the worker, if it comes back, discards its work.
@@ -164,7 +164,7 @@ def test_a_retried_run_that_is_abandoned_again_is_not_retried_a_second_time(proj
     Audit.objects.filter(pk=audit.pk).update(started_at=long_ago, created_at=long_ago)
     dispatcher.sweep_abandoned()
     retry = service.running_scan(project_id=project.pk)
-    assert retry is not None and retry.scan_details["reason"] == "retry"
+    assert retry is not None and retry.rescan_run.reason == "retry"
 
     Audit.objects.filter(pk=retry.pk).update(started_at=long_ago, created_at=long_ago)
     assert dispatcher.sweep_abandoned() == [retry.pk]
@@ -198,7 +198,7 @@ def test_when_the_broker_is_down_the_dispatcher_gives_the_claim_back_and_leaves_
     assert project.next_scan_at == NOW - dt.timedelta(minutes=1)  # due again next minute
     [audit] = Audit.objects.filter(project=project)
     assert audit.status == Audit.Status.FAILED
-    assert audit.scan_details["error"] == service.QUEUE_UNAVAILABLE
+    assert audit.rescan_run.error == service.QUEUE_UNAVAILABLE
     assert service.running_scan(project_id=project.pk) is None
 
 

@@ -73,7 +73,7 @@ def test_a_second_commit_fixing_two_issues_marks_exactly_those_two_fixed_and_sec
     first = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
     assert first.status == Audit.Status.COMPLETED
-    assert first.scan_details["missing"] == []
+    assert first.rescan_run.missing == []
     assert len(first.commit_sha) == 40
     # The Bandit findings are exactly what bandit reports on the same checkout, one for one.
     expected = bandit_direct(repo)
@@ -83,9 +83,7 @@ def test_a_second_commit_fixing_two_issues_marks_exactly_those_two_fixed_and_sec
     assert [(f.file_path, f.line) for f in secrets] == [("app.py", 5)]
     no_tests = Finding.objects.get(project=scanned_project, tool="auditor-checks", rule_id="no-tests")
     assert no_tests.domain.slug == "testing"
-    assert (
-        first.scan_details["change"]["new_count"] == Finding.objects.filter(project=scanned_project).count()
-    )
+    assert first.rescan_run.change["new_count"] == Finding.objects.filter(project=scanned_project).count()
     assert first.files_count == 2 and first.lines_of_code > 10
     assert first.extra_metrics["presence"]["tests"] is False
     score_before = security_score(first)
@@ -101,7 +99,7 @@ def test_a_second_commit_fixing_two_issues_marks_exactly_those_two_fixed_and_sec
     assert sorted(fixed.values_list("rule_id", flat=True)) == ["B307", "B324"]
     assert open_bandit(scanned_project) == bandit_direct(repo)
     assert len(open_bandit(scanned_project)) == 4
-    change = second.scan_details["change"]
+    change = second.rescan_run.change
     assert change["previous_audit"] == first.pk
     assert change["fixed_count"] == 2 and change["new_count"] == 0
     assert security_score(second) > score_before
@@ -119,8 +117,8 @@ def test_a_new_high_finding_emails_the_tech_lead_and_members_exactly_once(
     commit(repo, {"worse.py": worse}, "add a shell call")
     audit = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
-    assert audit.scan_details["change"]["regression"] is True
-    assert audit.scan_details["change"]["new_critical_or_high"] == 1
+    assert audit.rescan_run.change["regression"] is True
+    assert audit.rescan_run.change["new_critical_or_high"] == 1
     assert len(mailoutbox) == 1
     assert sorted(mailoutbox[0].to) == ["lead@example.com", "manager@example.com"]
     assert "Regression in Champion Clone" in mailoutbox[0].subject
@@ -137,14 +135,14 @@ def test_the_same_commit_and_configuration_records_a_no_change_run_without_scann
     again = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
     assert again.status == Audit.Status.COMPLETED
-    assert again.scan_details["outcome"] == "no_change"
-    assert again.scan_details["same_as_audit"] == first.pk
+    assert again.rescan_run.outcome == "no_change"
+    assert again.rescan_run.same_as_id == first.pk
     assert again.import_runs.count() == 0
-    assert again.scan_details["change"]["new_count"] == 0
-    assert again.scan_details["change"]["fixed_count"] == 0
+    assert again.rescan_run.change["new_count"] == 0
+    assert again.rescan_run.change["fixed_count"] == 0
 
     forced = rescan(scanned_project, force=True, capture=django_capture_on_commit_callbacks)
-    assert forced.scan_details["outcome"] == "scanned"
+    assert forced.rescan_run.outcome == "scanned"
     assert forced.import_runs.count() > 0
 
 
@@ -185,12 +183,12 @@ def test_a_scanner_timeout_is_recorded_and_the_rest_of_the_audit_completes(
     audit = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
     assert audit.status == Audit.Status.COMPLETED
-    part = audit.scan_details["parts"]["bandit"]
+    part = audit.rescan_run.parts["bandit"]
     assert part["status"] == "timeout"
     assert "timed out" in part["error"]
     assert "bandit is thinking" in part["stderr_tail"]
-    assert audit.scan_details["missing"] == ["bandit"]
-    assert audit.scan_details["parts"]["ruff"]["status"] == "ok"
+    assert audit.rescan_run.missing == ["bandit"]
+    assert audit.rescan_run.parts["ruff"]["status"] == "ok"
     assert Finding.objects.filter(project=scanned_project, tool="detect-secrets").count() == 1
     assert not Finding.objects.filter(project=scanned_project, tool="bandit").exists()
 
@@ -207,7 +205,7 @@ def test_a_failed_security_scanner_leaves_the_security_score_not_measured(
     audit = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
     assert audit.status == Audit.Status.COMPLETED
-    assert audit.scan_details["not_measured"] == {"security": "bandit failed; detect-secrets failed"}
+    assert audit.unmeasured_domains == {"security": "bandit failed; detect-secrets failed"}
     assert security_score(audit) is None
     assert DomainScore.objects.filter(audit=audit, domain__slug="testing").exists()
 
@@ -238,8 +236,8 @@ def test_a_repository_that_cannot_be_fetched_fails_the_run_with_a_clear_message(
     audit = rescan(project)
 
     assert audit.status == Audit.Status.FAILED
-    assert audit.scan_details["outcome"] == "failed"
-    assert "git ls-remote failed" in audit.scan_details["error"]
+    assert audit.rescan_run.outcome == "failed"
+    assert "git ls-remote failed" in audit.rescan_run.error
     assert audit.finished_at is not None
 
 
@@ -249,7 +247,7 @@ def test_a_refused_repository_url_fails_without_running_git(project):
     audit = rescan(project)
 
     assert audit.status == Audit.Status.FAILED
-    assert "remote helpers" in audit.scan_details["error"]
+    assert "remote helpers" in audit.rescan_run.error
 
 
 def test_coverage_and_junit_files_committed_at_configured_paths_are_imported(
@@ -272,7 +270,7 @@ def test_coverage_and_junit_files_committed_at_configured_paths_are_imported(
     )
     audit = rescan(scanned_project, capture=django_capture_on_commit_callbacks)
 
-    assert audit.scan_details["parts"]["artifacts"]["status"] == "ok"
+    assert audit.rescan_run.parts["artifacts"]["status"] == "ok"
     assert audit.coverage_percent == Decimal("62.50")
     assert (audit.tests_passed, audit.tests_failed) == (2, 1)
     formats = set(audit.import_runs.values_list("format", flat=True))

@@ -37,8 +37,8 @@ def test_a_rescan_queued_from_the_request_service_is_run_by_a_real_worker(tmp_pa
         )
 
     assert done is not None, f"the worker never finished the scan; its log:\n{worker.output[-3000:]}"
-    assert done.status == Audit.Status.COMPLETED, done.scan_details
-    assert done.scan_details["missing"] == []
+    assert done.status == Audit.Status.COMPLETED, done.rescan_run.error
+    assert done.rescan_run.missing == []
     assert Finding.objects.filter(project=project, tool="bandit", status="open").count() == 6
     assert done.global_score is not None
     assert "projects.rescan" in worker.output
@@ -81,6 +81,6 @@ def test_a_worker_killed_mid_scan_leaves_a_running_audit_that_the_sweep_marks_ab
     assert dispatcher.sweep_abandoned() == [audit.pk]
     audit.refresh_from_db()
     assert audit.status == Audit.Status.FAILED
-    assert audit.scan_details["outcome"] == "abandoned"
+    assert audit.rescan_run.outcome == "abandoned"
     retry = service.running_scan(project_id=project.pk)
-    assert retry is not None and retry.scan_details["reason"] == "retry"
+    assert retry is not None and retry.rescan_run.reason == "retry"

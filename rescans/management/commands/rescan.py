@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.models import Project
+from projects.models import Audit, Project
+from rescans.models import RescanRun
 from rescans.services import audit_rescan_run, project_rescan_request, running_scan
 
 
@@ -31,30 +33,30 @@ class Command(BaseCommand):
         result = audit_rescan_run(audit_id=audit.pk)
         if result is None:
             raise CommandError(f"Re-scan audit #{audit.pk} was taken by another process.")
-        self._print(result, as_json=json)
-        if result.status != result.Status.COMPLETED:
-            raise CommandError(f"Re-scan failed: {(result.scan_details or {}).get('error', 'unknown error')}")
+        run = RescanRun.objects.get(audit=result)
+        self._print(result, run, as_json=json)
+        if result.status != Audit.Status.COMPLETED:
+            raise CommandError(f"Re-scan failed: {run.error or 'unknown error'}")
 
-    def _print(self, audit, *, as_json: bool) -> None:
-        details = audit.scan_details or {}
+    def _print(self, audit: Audit, run: RescanRun, *, as_json: bool) -> None:
         if as_json:
-            self.stdout.write(json_dumps(details))
+            self.stdout.write(json_dumps(run_as_dict(audit, run)))
             return
         w = self.stdout.write
         w(
-            f"Audit #{audit.pk} ({audit.project.slug}): {audit.status}, outcome {details.get('outcome')}, "
+            f"Audit #{audit.pk} ({audit.project.slug}): {audit.status}, outcome {run.outcome or None}, "
             f"commit {audit.commit_sha[:12] or '-'}"
         )
-        for name, part in (details.get("parts") or {}).items():
+        for name, part in run.parts.items():
             line = f"  {name:<15} {part['status']:<8} {part.get('duration_s', 0):>7.2f} s"
             if part["status"] == "ok":
                 line += f"  {part.get('findings', 0)} finding(s)"
             else:
                 line += f"  {part.get('error', '')}"
             w(line)
-        for domain, why in (details.get("not_measured") or {}).items():
+        for domain, why in (audit.unmeasured_domains or {}).items():
             w(f"  not measured: {domain} ({why})")
-        change = details.get("change") or {}
+        change = run.change
         if change:
             prev = change.get("previous_audit")
             w(
@@ -75,5 +77,27 @@ class Command(BaseCommand):
                 w("REGRESSION: tech lead and members are e-mailed.")
 
 
-def json_dumps(data) -> str:
+def run_as_dict(audit: Audit, run: RescanRun) -> dict[str, Any]:
+    """The run as one JSON document (the keys scripts read since the first version)."""
+    return {
+        "state": run.state,
+        "reason": run.reason,
+        "force": run.force,
+        "requested_at": run.requested_at,
+        "requested_by": run.requested_by,
+        "config_hash": run.config_hash,
+        "outcome": run.outcome,
+        "error": run.error,
+        "commit": audit.commit_sha,
+        "same_as_audit": run.same_as_id,
+        "parts": run.parts,
+        "missing": run.missing,
+        "not_measured": audit.unmeasured_domains,
+        "duration_s": run.duration_s,
+        "change": run.change,
+        "regression_notified_at": run.regression_notified_at,
+    }
+
+
+def json_dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, default=str)
