@@ -213,6 +213,13 @@ AUDITOR_MAX_UPLOAD_BYTES = env.int("AUDITOR_MAX_UPLOAD_BYTES", default=50 * 1024
 IMPORT_ABANDONED_AFTER_SECONDS = env.int("IMPORT_ABANDONED_AFTER_SECONDS", default=3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Spreadsheet imports (findings triage, checklist templates) run inside one request: a file of
+# more rows, or whose XLSX archive unpacks to more bytes, is refused before any row is read.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=20 * 1024 * 1024)
+# Items one checklist (or checklist template) may hold, and how many its admin page shows inline.
+CHECKLIST_MAX_ITEMS = env.int("CHECKLIST_MAX_ITEMS", default=1000)
+CHECKLIST_INLINE_MAX_ITEMS = env.int("CHECKLIST_INLINE_MAX_ITEMS", default=200)
 
 # Re-scans: local repository paths are refused unless they lie under one of these folders.
 SCAN_LOCAL_ROOTS = env.list("SCAN_LOCAL_ROOTS", default=[])

@@ -7,6 +7,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
@@ -34,6 +35,8 @@ from checklists.resources import ChecklistTemplateItemResource, ChecklistTemplat
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
+from projects.params import parse_id
+from projects.spreadsheets import SpreadsheetLimitsAdminMixin
 
 
 def owner_choices():
@@ -42,6 +45,59 @@ def owner_choices():
 
 
 # --- Templates -----------------------------------------------------------------------------
+
+
+class PagedItemsInlineMixin:
+    """Shows a page of CHECKLIST_INLINE_MAX_ITEMS items (?items_page=N) instead of every item:
+    a change page rendering tens of thousands of item forms takes a worker down. Saving the
+    page changes only the items it shows."""
+
+    parent_field = "checklist"
+    PAGE_PARAM = "items_page"
+
+    def _items_page(self, request) -> dict | None:
+        match = getattr(request, "resolver_match", None)
+        parent_id = parse_id((match.kwargs if match else {}).get("object_id"))
+        if parent_id is None:
+            return None
+        cache_key = f"_items_page_{self.model._meta.label}"
+        if not hasattr(request, cache_key):
+            size = max(1, settings.CHECKLIST_INLINE_MAX_ITEMS)
+            items = self.model._default_manager.filter(**{f"{self.parent_field}_id": parent_id})
+            total = items.count()
+            pages = max(1, -(-total // size))
+            page = min(parse_id(request.GET.get(self.PAGE_PARAM, "")) or 1, pages)
+            start = (page - 1) * size
+            ids = list(items.order_by("order", "id").values_list("pk", flat=True)[start : start + size])
+            setattr(
+                request,
+                cache_key,
+                {
+                    "ids": ids,
+                    "total": total,
+                    "page": page,
+                    "pages": pages,
+                    "size": size,
+                    "first": start + 1 if ids else 0,
+                    "last": start + len(ids),
+                    "previous": page - 1 if page > 1 else None,
+                    "next": page + 1 if page < pages else None,
+                    "param": self.PAGE_PARAM,
+                },
+            )
+        return getattr(request, cache_key)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        page = self._items_page(request)
+        if page is not None and page["pages"] > 1:
+            qs = qs.filter(pk__in=page["ids"])
+        return qs
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.items_page = self._items_page(request) if obj is not None else None
+        return formset
 
 
 class ImportExportPermissionsMixin:
@@ -55,8 +111,10 @@ class ImportExportPermissionsMixin:
         return self.has_view_permission(request)
 
 
-class ChecklistTemplateItemInline(admin.TabularInline):
+class ChecklistTemplateItemInline(PagedItemsInlineMixin, admin.TabularInline):
+    parent_field = "template"
     model = ChecklistTemplateItem
+    template = "checklists/admin/paged_tabular_inline.html"
     extra = 0
     fields = ("order", "section", "text", "guidance", "is_critical", "domain")
 
@@ -72,7 +130,9 @@ class ChecklistTemplateItemInline(admin.TabularInline):
 
 
 @admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(ImportExportPermissionsMixin, ImportExportModelAdmin):
+class ChecklistTemplateAdmin(
+    ImportExportPermissionsMixin, SpreadsheetLimitsAdminMixin, ImportExportModelAdmin
+):
     resource_classes = [ChecklistTemplateResource]
     list_display = ("name", "slug", "version", "item_count", "is_active", "updated_at")
     list_filter = ("is_active",)
@@ -99,7 +159,9 @@ class ChecklistTemplateAdmin(ImportExportPermissionsMixin, ImportExportModelAdmi
 
 
 @admin.register(ChecklistTemplateItem)
-class ChecklistTemplateItemAdmin(ImportExportPermissionsMixin, ImportExportModelAdmin):
+class ChecklistTemplateItemAdmin(
+    ImportExportPermissionsMixin, SpreadsheetLimitsAdminMixin, ImportExportModelAdmin
+):
     resource_classes = [ChecklistTemplateItemResource]
     list_display = ("text", "template", "order", "section", "is_critical", "domain")
     list_filter = ("template", "is_critical", "domain")
@@ -154,7 +216,7 @@ class ChecklistItemForm(forms.ModelForm):
         return cleaned
 
 
-class ChecklistItemInline(admin.TabularInline):
+class ChecklistItemInline(PagedItemsInlineMixin, admin.TabularInline):
     model = ChecklistItem
     form = ChecklistItemForm
     template = "checklists/admin/items_inline.html"
@@ -456,14 +518,14 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             form = StartChecklistForm(request.POST, user=request.user)
         else:
-            wanted = [v for v in request.GET.getlist("project") if v.isdigit()]
+            wanted = [pk for pk in map(parse_id, request.GET.getlist("project")) if pk is not None]
             visible = access.visible_projects(request.user)
             if wanted and visible.filter(pk__in=wanted).count() != len(set(wanted)):
                 raise PermissionDenied  # a project the user may not see
             initial = {
                 "projects": wanted,
                 "due_date": timezone.localdate() + dt.timedelta(days=14),
-                "template": request.GET.get("template"),
+                "template": parse_id(request.GET.get("template")),
             }
             if len(wanted) == 1:
                 lead_id = visible.filter(pk=wanted[0]).values_list("tech_lead_id", flat=True).first()

@@ -4,15 +4,25 @@ Rows refer to templates and domains by slug, so a file is readable and portable 
 installations. An invalid row (unknown slug, empty text, bad flag) is reported with its row
 number and reason, and then nothing from the file is imported: the admin only offers to confirm
 an import whose dry run had no error, and the import runs in one transaction.
+
+Exports escape spreadsheet formulas like every export (projects.spreadsheets); a template may
+hold at most CHECKLIST_MAX_ITEMS items, and an import that would pass it is refused by row.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from checklists import services
 from checklists.models import ChecklistTemplate, ChecklistTemplateItem
 from projects.models import MaturityDomain
+from projects.params import parse_id
+from projects.spreadsheets import clean_cell, escape_cell, unescape_formula
+
+# PositiveIntegerField in PostgreSQL.
+MAX_ORDER = 2**31 - 1
 
 
 class SlugWidget(widgets.ForeignKeyWidget):
@@ -52,6 +62,24 @@ class StrictBooleanWidget(widgets.BooleanWidget):
         raise ValueError(f"{value!r} is not a yes/no value (use 1 or 0).")
 
 
+class StrictIntegerWidget(widgets.IntegerWidget):
+    """A whole number in 0..MAX_ORDER; "inf", "nan", 1e400 or a thousand digits are a row error
+    (the library's widget lets OverflowError through as a traceback)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            number = super().clean(value, row, **kwargs)
+        except (ValueError, ArithmeticError, TypeError):
+            raise ValueError(f"{str(value)[:40]!r} is not a whole number.") from None
+        if number is not None and not 0 <= number <= MAX_ORDER:
+            raise ValueError(
+                f"{number if abs(number) < 10**12 else 'The number'} is out of range 0..{MAX_ORDER}."
+            )
+        return number
+
+
 class _AllOrNothing:
     """A file is imported whole or not at all: one invalid row rolls every row back, in the
     admin's confirm step and when called from code alike. After a real import, the version of
@@ -80,6 +108,22 @@ class _AllOrNothing:
     def before_import(self, dataset, **kwargs):
         self._touched_templates: set[int] = set()
         return super().before_import(dataset, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        for key in list(row.keys()):
+            row[key] = clean_cell(unescape_formula(row[key]))
+        if "id" in row and row["id"] not in (None, ""):
+            raw = row["id"]
+            if isinstance(raw, float) and raw.is_integer():
+                raw = int(raw)  # spreadsheets store numbers as floats
+            pk = parse_id(raw.strip() if isinstance(raw, str) else raw)
+            if pk is None:
+                raise ValidationError(f"The id {str(row['id'])[:40]!r} is not a whole number.")
+            row["id"] = pk
+        return super().before_import_row(row, **kwargs)
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_cell(super().export_field(field, instance, **kwargs))
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
@@ -130,6 +174,7 @@ class ChecklistTemplateItemResource(_AllOrNothing, resources.ModelResource):
     is_critical = fields.Field(
         attribute="is_critical", column_name="is_critical", widget=StrictBooleanWidget()
     )
+    order = fields.Field(attribute="order", column_name="order", widget=StrictIntegerWidget())
     # Empty spreadsheet cells arrive as None: text columns store "" instead.
     section = fields.Field(attribute="section", column_name="section", widget=widgets.CharWidget())
     text = fields.Field(attribute="text", column_name="text", widget=widgets.CharWidget())
@@ -145,6 +190,28 @@ class ChecklistTemplateItemResource(_AllOrNothing, resources.ModelResource):
 
     def get_queryset(self):
         return super().get_queryset().select_related("template", "domain")
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        # Items each template has, plus those this file adds, checked row by row.
+        self._item_counts: dict[int, int] = {}
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        if instance.pk is not None or instance.template_id is None:
+            return  # an existing item: moving items between templates is rare, counted by new rows
+        counts = self._item_counts
+        if instance.template_id not in counts:
+            counts[instance.template_id] = ChecklistTemplateItem.objects.filter(
+                template_id=instance.template_id
+            ).count()
+        counts[instance.template_id] += 1
+        limit = settings.CHECKLIST_MAX_ITEMS
+        if counts[instance.template_id] > limit:
+            raise ValidationError(
+                f"Template {instance.template.slug!r} would have more than {limit:,} items "
+                "(CHECKLIST_MAX_ITEMS)."
+            )
 
     def after_import_row(self, row, row_result, **kwargs):
         super().after_import_row(row, row_result, **kwargs)

@@ -6,7 +6,6 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from findings import staging
 from findings.importers import FORMAT_CHOICES, ReportError
@@ -16,6 +15,8 @@ from findings.services import api_token_fill_secret, api_token_revoke, scan_impo
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
+from projects.params import parse_id
+from projects.spreadsheets import SpreadsheetLimitsAdminMixin
 
 
 class ToolListFilter(admin.SimpleListFilter):
@@ -49,7 +50,7 @@ class ToolListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Finding)
-class FindingAdmin(ProjectScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportExportMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "project",
@@ -84,9 +85,8 @@ class FindingAdmin(ProjectScopedAdminMixin, ImportExportMixin, admin.ModelAdmin)
     )
     # What a tech lead may change on their own project's findings; the rest is read-only.
     tech_lead_editable = ("status", "assignee")
-    # Spreadsheet triage (django-import-export): CSV, XLSX and JSON.
+    # Spreadsheet triage (django-import-export): CSV, XLSX and JSON, within the import limits.
     resource_classes = [FindingResource]
-    formats = [CSV, XLSX, JSON]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
@@ -246,9 +246,9 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def _initial(self, request):
         initial = {"format": "auto"}
         for name in ("project", "audit"):
-            value = request.GET.get(name, "")
-            if value.isdigit():
-                initial[name] = int(value)
+            value = parse_id(request.GET.get(name, ""))
+            if value is not None:
+                initial[name] = value
         if "audit" in initial and "project" not in initial:
             audit = Audit.objects.filter(pk=initial["audit"]).only("project_id").first()
             if audit is not None:

@@ -10,9 +10,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from findings.importers import FORMAT_CHOICES, ReportError
+from findings.importers.base import clean_text
 from findings.models import ImportRun
 from findings.services import api_token_authenticate, scan_import
 from projects.models import Audit
+from projects.params import parse_id
 
 FORMATS = {value for value, _label in FORMAT_CHOICES}
 TRUE = {"1", "true", "yes", "on"}
@@ -95,13 +97,18 @@ def scan_upload(request, slug: str):
         )
     report_format = request.POST.get("format", "auto") or "auto"
     if report_format not in FORMATS:
-        return _error(400, f"unknown format {report_format!r} (expected one of {', '.join(sorted(FORMATS))})")
+        return _error(
+            400,
+            f"unknown format {clean_text(report_format[:40])!r} "
+            f"(expected one of {', '.join(sorted(FORMATS))})",
+        )
     audit = None
     if request.POST.get("audit"):
         audit_id = request.POST["audit"]
-        audit = Audit.objects.filter(pk=audit_id, project=project).first() if audit_id.isdigit() else None
+        pk = parse_id(audit_id)
+        audit = Audit.objects.filter(pk=pk, project=project).first() if pk is not None else None
         if audit is None:
-            return _error(400, f"project {project.slug} has no audit {audit_id!r}")
+            return _error(400, f"project {project.slug} has no audit {clean_text(audit_id[:40])!r}")
     dry_run = request.POST.get("dry_run", "").lower() in TRUE
     try:
         run = scan_import(

@@ -1,7 +1,8 @@
 """Finding export and import (CSV, XLSX, JSON) for bulk triage in a spreadsheet.
 
 Export: every text cell that a spreadsheet would run as a formula (starting with =, +, -, @,
-tab or carriage return) is prefixed with an apostrophe. Import: updates existing findings of
+tab or carriage return) is prefixed with an apostrophe, and characters a spreadsheet cannot hold
+are replaced (projects.spreadsheets). Import: updates existing findings of
 the user's projects only, matched by id; a row naming an unknown id, another project's finding,
 or an unknown status / severity / user is a row error, and then nothing from the file is
 imported. Only triage columns are read (tech leads: status and assignee; auditors and admins
@@ -17,25 +18,11 @@ from import_export import fields, resources, widgets
 
 from findings.models import Finding, Severity
 from projects import access
+from projects.params import parse_id
+from projects.spreadsheets import clean_cell, escape_cell, unescape_formula
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def unescape_formula(value):
-    if (
-        isinstance(value, str)
-        and value.startswith("'")
-        and value[1:2]
-        and value[1:].startswith(FORMULA_STARTS)
-    ):
-        return value[1:]
-    return value
+# One rule for every spreadsheet the application writes (projects.spreadsheets).
+escape_formula = escape_cell
 
 
 class ChoiceWidget(widgets.Widget):
@@ -157,9 +144,16 @@ class FindingResource(resources.ModelResource):
 
     def before_import_row(self, row, **kwargs):
         for key in list(row.keys()):
-            row[key] = unescape_formula(row[key])
-        if not str(row.get("id") or "").strip():
+            row[key] = clean_cell(unescape_formula(row[key]))
+        raw_id = row.get("id")
+        if not str(raw_id if raw_id is not None else "").strip():
             raise ValidationError("Row has no id: this import only updates existing findings.")
+        if isinstance(raw_id, float) and raw_id.is_integer():
+            raw_id = int(raw_id)  # spreadsheets store numbers as floats
+        finding_id = parse_id(raw_id.strip() if isinstance(raw_id, str) else raw_id)
+        if finding_id is None:
+            raise ValidationError(f"The id {str(raw_id)[:40]!r} is not a finding id (a whole number).")
+        row["id"] = finding_id
 
     def init_instance(self, row=None):
         raise ValidationError(

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from findings.fingerprints import assign_fingerprints
 from findings.importers import ParsedFinding, ParsedReport, ReportError, parse_report
+from findings.importers.base import clean_text
 from findings.models import ApiToken, Finding, ImportRun, Severity
 from projects.events import announce_evidence_changed
 from projects.models import Audit, MaturityDomain, Project
@@ -94,7 +95,7 @@ def scan_import(
         token=token,
         format=report.format,
         tool=report.tool[:100],
-        file_name=file_name[:255],
+        file_name=clean_text(file_name)[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         metrics=report.metrics,
     )

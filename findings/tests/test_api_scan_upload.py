@@ -102,7 +102,7 @@ def test_a_token_of_another_project_answers_403(client, project, other_project, 
     [
         (b"", "the file is empty"),
         (b'{"results": [', "invalid JSON"),
-        (b"\xff\xfe{}", "not UTF-8"),
+        (b'{"r\xe9sum\xe9": 1}', "not UTF-8"),
         (b"<!DOCTYPE x [<!ENTITY a 'b'>]><coverage/>", "DTD or entities"),
     ],
 )
