@@ -58,6 +58,8 @@ def copy_back(apps, schema_editor):
         Audit.objects.filter(pk=source.audit_id).update(
             scan_details={**(source.audit.scan_details or {}), "report": report}
         )
+    # Back to the state before the copy, so that migrating forward again copies afresh.
+    ReportSource.objects.all().delete()
 
 
 class Migration(migrations.Migration):

@@ -116,6 +116,9 @@ def copy_back(apps, schema_editor):
         Audit.objects.filter(pk=audit.pk).update(
             scan_details={**(audit.scan_details or {}), "not_measured": audit.unmeasured_domains}
         )
+    # Back to the state before the copy, so that migrating forward again copies afresh.
+    RescanRun.objects.all().delete()
+    Audit.objects.exclude(unmeasured_domains={}).update(unmeasured_domains={})
 
 
 class Migration(migrations.Migration):
