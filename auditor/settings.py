@@ -229,6 +229,13 @@ SCAN_MAX_SECONDS = env.int("SCAN_MAX_SECONDS", default=3600)
 SCAN_SCANNER_TIMEOUT_SECONDS = env.int("SCAN_SCANNER_TIMEOUT_SECONDS", default=900)
 SCAN_MAX_OUTPUT_BYTES = env.int("SCAN_MAX_OUTPUT_BYTES", default=50 * 1024 * 1024)
 SCAN_PARALLELISM = env.int("SCAN_PARALLELISM", default=3)
+# System limits of each scanner process (0 = not limited): address space, CPU time, and the
+# largest file it may write. A scanner stopped by one fails alone, with the limit named.
+SCAN_MAX_MEMORY_BYTES = env.int("SCAN_MAX_MEMORY_BYTES", default=2 * 1024 * 1024 * 1024)
+SCAN_MAX_CPU_SECONDS = env.int("SCAN_MAX_CPU_SECONDS", default=900)
+SCAN_MAX_FILE_BYTES = env.int("SCAN_MAX_FILE_BYTES", default=100 * 1024 * 1024)
+# Hosts re-scans may clone from (https and ssh URLs); empty = any host.
+SCAN_ALLOWED_HOSTS = env.list("SCAN_ALLOWED_HOSTS", default=[])
 # ssh repositories: the deploy key, and the known_hosts file that pins the servers' host keys
 # (without it, a server's key is accepted the first time it is seen in each fresh checkout).
 SCAN_SSH_KEY_FILE = env.str("SCAN_SSH_KEY_FILE", default="")

@@ -1,14 +1,23 @@
-"""Bandit: common security issues in Python code."""
+"""Bandit: common security issues in Python code.
+
+Runs with auditor's configuration only: `--ini` points at auditor's file, so a `.bandit` file of
+the repository is never read (nor a `-c` file it could name). `--ignore-nosec` makes bandit
+report what the team silenced with `# nosec`; those results are counted as suppressed by the
+team and left out of the imported report.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from rescans.runner import tool_path
-from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path
+from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
 
 _SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "info"}
+# bandit's own comment syntax: "# nosec", "# nosec B602", "# nosec: B602, subprocess_popen".
+NOSEC_RE = re.compile(r"#\s*nosec\b:?(?P<tests>[^#]*)")
 
 
 class BanditScanner(Scanner):
@@ -17,14 +26,35 @@ class BanditScanner(Scanner):
     domain = "security"
     raw_format = "bandit"
     ok_returncodes = (0, 1)  # 1 = issues found
+    # An empty [bandit] section: bandit's defaults (every test), and no search for other files.
+    config_files = {"bandit.ini": "[bandit]\n"}
 
     def command(self, workspace: Path) -> list[str]:
-        return [tool_path("bandit"), "-r", ".", "-f", "json", "-q"]
+        config_dir = self.config_dir or self.write_config()
+        return [
+            tool_path("bandit"),
+            "--ini",
+            str(config_dir / "bandit.ini"),
+            "--ignore-nosec",
+            "-r",
+            ".",
+            "-f",
+            "json",
+            "-q",
+        ]
 
     def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:
         data = json.loads(stdout)
         findings = []
+        kept = []
+        suppressed = 0
+        cache: dict[str, list[str]] = {}
         for item in data["results"]:
+            path = relative_path(item["filename"], workspace)
+            if _nosec(item, path, workspace, cache):
+                suppressed += 1
+                continue
+            kept.append(item)
             cwe = (item.get("issue_cwe") or {}).get("id")
             findings.append(
                 NormalisedFinding(
@@ -32,20 +62,41 @@ class BanditScanner(Scanner):
                     title=f"{item['test_id']} {item.get('test_name', '')}: {item['issue_text']}".strip(),
                     severity=_SEVERITY.get(str(item.get("issue_severity", "")).upper(), "info"),
                     confidence=str(item.get("issue_confidence", "")).lower(),
-                    file_path=relative_path(item["filename"], workspace),
+                    file_path=path,
                     line=item.get("line_number"),
                     description=item["issue_text"],
                     cwe=f"CWE-{cwe}" if cwe else "",
                     help_url=item.get("more_info", ""),
                 )
             )
+        data["results"] = kept
         totals = data.get("metrics", {}).get("_totals", {})
-        metrics = {"bandit_loc": totals.get("loc"), "bandit_errors": len(data.get("errors", []))}
+        metrics = {
+            "bandit_loc": totals.get("loc"),
+            "bandit_errors": len(data.get("errors", [])),
+            "suppressed_by_team": suppressed,
+        }
         return ScannerOutput(
             scanner=self.name,
             tool=self.tool,
             findings=findings,
             metrics=metrics,
-            raw=stdout,
+            raw=json.dumps(data).encode(),
             raw_format=self.raw_format,
+            suppressed=suppressed,
         )
+
+
+def _nosec(item: dict, path: str, workspace: Path, cache: dict[str, list[str]]) -> bool:
+    """Whether a `# nosec` comment on the result's lines covers its test (bandit's own rule)."""
+    lines = item.get("line_range") or [item.get("line_number")]
+    wanted = {str(item.get("test_id", "")).lower(), str(item.get("test_name", "")).lower()}
+    for number in lines:
+        if not isinstance(number, int):
+            continue
+        match = NOSEC_RE.search(source_line(workspace, path, number, cache))
+        if match:
+            tests = {t.lower() for t in re.split(r"[\s,]+", match["tests"]) if t}
+            if not tests or tests & wanted:
+                return True
+    return False

@@ -1,12 +1,24 @@
-"""Ruff: lint errors and code smells (code quality). Reads the repository's own ruff config."""
+"""Ruff: lint errors and code smells (code quality).
+
+`--isolated`: no configuration file of the repository is read (a `ruff.toml` or `pyproject.toml`
+could `extend` any file of the machine); the rules are ruff's defaults of the pinned version.
+`--ignore-noqa`: what the team silenced with `# noqa` (or a file-level `# ruff: noqa`) is
+reported, then counted as suppressed by the team and left out of the findings.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from rescans.runner import tool_path
-from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path
+from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
+
+NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
+FILE_NOQA_RE = re.compile(
+    r"^\s*#\s*(?:ruff|flake8)\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I
+)
 
 
 class RuffScanner(Scanner):
@@ -20,6 +32,8 @@ class RuffScanner(Scanner):
         return [
             tool_path("ruff"),
             "check",
+            "--isolated",
+            "--ignore-noqa",
             "--output-format",
             "json",
             "--no-cache",
@@ -33,16 +47,23 @@ class RuffScanner(Scanner):
         if not isinstance(items, list):
             raise ValueError("expected a JSON list")
         findings = []
+        suppressed = 0
+        cache: dict[str, list[str]] = {}
         for item in items:
             code = item.get("code") or "syntax-error"
+            path = relative_path(item["filename"], workspace)
+            line = (item.get("location") or {}).get("row")
+            if _noqa(code, path, item.get("noqa_row") or line, workspace, cache):
+                suppressed += 1
+                continue
             findings.append(
                 NormalisedFinding(
                     rule_id=code,
                     title=f"{code}: {item['message']}",
                     # A file ruff cannot parse is worse than a style nit.
                     severity="medium" if code == "syntax-error" or code.startswith("E9") else "low",
-                    file_path=relative_path(item["filename"], workspace),
-                    line=(item.get("location") or {}).get("row"),
+                    file_path=path,
+                    line=line,
                     description=item["message"],
                     help_url=item.get("url") or "",
                 )
@@ -51,7 +72,23 @@ class RuffScanner(Scanner):
             scanner=self.name,
             tool=self.tool,
             findings=findings,
-            metrics={"ruff_warnings": len(findings)},
+            metrics={"ruff_warnings": len(findings), "suppressed_by_team": suppressed},
             raw=stdout,
             raw_format=self.raw_format,
+            suppressed=suppressed,
         )
+
+
+def _covers(match: re.Match[str] | None, code: str) -> bool:
+    if match is None:
+        return False
+    codes = match["codes"]
+    return not codes or code.upper() in {c.upper() for c in re.split(r"[,\s]+", codes) if c}
+
+
+def _noqa(code: str, path: str, row: int | None, workspace: Path, cache: dict[str, list[str]]) -> bool:
+    if code == "syntax-error":
+        return False  # a file that does not parse cannot be silenced
+    if _covers(NOQA_RE.search(source_line(workspace, path, row, cache)), code):
+        return True
+    return any(_covers(FILE_NOQA_RE.match(text), code) for text in cache.get(path, []))

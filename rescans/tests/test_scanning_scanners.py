@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from rescans.runner import run_command
 from rescans.scanners import REGISTRY, RunLimits, enabled_scanners
 from rescans.scanners.artifacts import ArtifactsScanner
+from rescans.scanners.bandit import BanditScanner
 from rescans.scanners.checks import ChecksScanner
 from rescans.scanners.detect_secrets import DetectSecretsScanner
 from rescans.scanners.ruff import RuffScanner
@@ -156,3 +158,95 @@ def test_the_runner_kills_a_command_whose_output_exceeds_the_cap(tmp_path):
 def test_the_runner_refuses_a_shell_string(tmp_path):
     with pytest.raises(TypeError):
         run_command("echo hi", cwd=tmp_path, timeout_s=5, max_output_bytes=100)
+
+
+# --- auditor's configuration, never the repository's; the team's suppressions are counted -------
+
+SHELL_CODE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+
+
+def test_ruff_ignores_the_repositorys_configuration_even_one_extending_a_file_outside(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "web.env").write_text("SECRET_KEY=leaked-web-secret-1234\n")
+    repo = write(
+        tmp_path / "repo",
+        {
+            "ruff.toml": f'extend = "{outside / "web.env"}"\n',
+            "pyproject.toml": '[tool.ruff]\nextend = "/etc/passwd"\n[tool.ruff.lint]\nignore = ["F401"]\n',
+            "mod.py": "import os\n",
+        },
+    )
+    output = RuffScanner().run(repo, LIMITS, str(tmp_path))
+
+    [finding] = output.findings  # the repository's "ignore F401" did not apply either
+    assert finding.rule_id == "F401"
+    assert b"leaked-web-secret" not in output.raw and b"passwd" not in output.raw
+
+
+def test_ruff_counts_what_the_team_silenced_with_noqa(tmp_path):
+    repo = write(
+        tmp_path,
+        {
+            "a.py": "import os  # noqa\n",
+            "b.py": "# ruff: noqa: F401\nimport json\n",
+            "c.py": "import sys  # noqa: F401\n",
+            "d.py": "import re  # noqa: E501\n",
+        },
+    )
+    output = RuffScanner().run(repo, LIMITS, str(tmp_path))
+
+    assert [(f.rule_id, f.file_path, f.line) for f in output.findings if f.rule_id == "F401"] == [
+        ("F401", "d.py", 1)  # "noqa: E501" does not cover F401
+    ]
+    assert output.suppressed == 3 == output.metrics["suppressed_by_team"]
+
+
+def test_bandit_ignores_the_repositorys_bandit_files(tmp_path):
+    repo = write(
+        tmp_path,
+        {
+            ".bandit": "[bandit]\nskips = B602,B404\nexclude = app.py\n",
+            "pyproject.toml": "[tool.bandit]\nskips = ['B602', 'B404']\n",
+            "app.py": SHELL_CODE,
+        },
+    )
+    output = BanditScanner().run(repo, LIMITS, str(tmp_path))
+    assert {"B602", "B404"} <= {f.rule_id for f in output.findings}
+
+
+def test_bandit_counts_nosec_results_as_suppressed_by_the_team_and_leaves_them_out(tmp_path):
+    repo = write(
+        tmp_path,
+        {
+            "app.py": (
+                "import subprocess  # nosec B404\n\n\n"
+                "def run(cmd):\n    return subprocess.call(cmd, shell=True)  # nosec\n\n\n"
+                "def other(cmd):\n    return subprocess.call(cmd, shell=True)  # nosec B101\n"
+            )
+        },
+    )
+    output = BanditScanner().run(repo, LIMITS, str(tmp_path))
+
+    assert [(f.rule_id, f.line) for f in output.findings] == [("B602", 9)]  # B101 is another test
+    assert output.suppressed == 2
+    raw = json.loads(output.raw)
+    assert [(r["test_id"], r["line_number"]) for r in raw["results"]] == [("B602", 9)]
+
+
+def test_detect_secrets_counts_allowlisted_secrets_as_suppressed(tmp_path):
+    key = FAKE_AWS_KEY
+    repo = make_repo(
+        tmp_path / "r",
+        {
+            "a.py": (
+                f'a = "{key[:-1]}A"  # pragma: allowlist secret\n'
+                "# pragma: allowlist nextline secret\n"
+                f'b = "{key[:-1]}B"\n'
+                f'c = "{key}"\n'
+            )
+        },
+    )
+    output = DetectSecretsScanner().run(repo, LIMITS, str(tmp_path))
+    assert [(f.file_path, f.line) for f in output.findings] == [("a.py", 4)]
+    assert output.suppressed == 2
