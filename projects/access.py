@@ -1,4 +1,4 @@
-"""Who may see and change what. Roles are Django groups created by a data migration.
+"""Who may see and change what. Roles are Django groups declared in projects/roles.py.
 
 - Admin (superuser): everything.
 - Manager: reads everything, changes nothing.

@@ -1,34 +1,11 @@
-"""Managers and auditors read the whole audit trail; tech leads see it per object only (the
-History button of objects of their projects); nobody can add, change or delete entries."""
+"""Managers and auditors read the whole audit trail: the permission is now declared with the
+other role permissions (projects/roles.py) and granted after `migrate`.
+
+This migration used to grant it; it is kept, doing nothing, so the migration graph and databases
+that applied it stay valid.
+"""
 
 from django.db import migrations
-
-ROLES = ("Manager", "Auditor")
-
-
-def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    auditlog_config = apps.get_app_config("auditlog")
-    auditlog_config.models_module = True
-    create_permissions(auditlog_config, verbosity=0)
-    auditlog_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    view = Permission.objects.get(content_type__app_label="auditlog", codename="view_logentry")
-    for role in ROLES:
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(view)
-
-
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group in Group.objects.filter(name__in=ROLES):
-        group.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="auditlog", codename="view_logentry")
-        )
 
 
 class Migration(migrations.Migration):
@@ -36,4 +13,4 @@ class Migration(migrations.Migration):
         ("auditlog", "0017_add_actor_email"),
         ("projects", "0003_roles"),
     ]
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
