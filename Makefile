@@ -38,6 +38,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	SECRET_KEY=$${SECRET_KEY:-insecure-key-for-lint-only} $(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var staticfiles

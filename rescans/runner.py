@@ -183,7 +183,7 @@ def _limit_hit(returncode: int, stderr: bytes) -> str:
     return ""
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:

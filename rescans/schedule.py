@@ -28,7 +28,7 @@ class ScheduleError(ValueError):
     pass
 
 
-def _parse(expression: str):
+def _parse(expression: str) -> dt.timedelta | tuple[crontab, list[str]] | None:
     text = " ".join((expression or "").split())
     if not text:
         return None

@@ -17,7 +17,7 @@ def rescan(audit_id: int) -> int | None:
 
 
 @shared_task(name="projects.rescan_dispatch", acks_late=True)
-def rescan_dispatch() -> dict:
+def rescan_dispatch() -> dict[str, list[int]]:
     """Run by beat every minute: queue due projects, sweep abandoned runs."""
     from rescans.dispatcher import dispatch_due, sweep_abandoned
 

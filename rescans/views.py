@@ -6,6 +6,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_POST
-def project_rescan_now(request, slug: str):
+def project_rescan_now(request: HttpRequest, slug: str) -> HttpResponse:
     project = get_object_or_404(Project, slug=slug)
     if not access.can_see_project(request.user, project) or not access.can_rescan(request.user, project):
         raise PermissionDenied

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects.models import Audit, Project
 from rescans.models import RescanRun
@@ -15,21 +15,22 @@ from rescans.services import audit_rescan_run, project_rescan_request, running_s
 class Command(BaseCommand):
     help = "Re-scan one project's repository now and print what changed since the previous re-scan."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="the project's slug")
         parser.add_argument(
             "--force", action="store_true", help="scan even if the commit and configuration did not change"
         )
         parser.add_argument("--json", action="store_true", help="print the scan details as JSON")
 
-    def handle(self, *args, slug: str, force: bool, json: bool, **options):
+    def handle(self, *args: Any, slug: str, force: bool, json: bool, **options: Any) -> None:
         project = Project.objects.filter(slug=slug).first()
         if project is None:
             raise CommandError(f"No project with slug {slug!r}.")
         audit = project_rescan_request(project_id=project.pk, force=force, reason="command", enqueue=False)
         if audit is None:
             running = running_scan(project_id=project.pk)
-            raise CommandError(f"A re-scan of {slug} is already queued or running (audit #{running.pk}).")
+            which = f" (audit #{running.pk})" if running is not None else ""
+            raise CommandError(f"A re-scan of {slug} is already queued or running{which}.")
         result = audit_rescan_run(audit_id=audit.pk)
         if result is None:
             raise CommandError(f"Re-scan audit #{audit.pk} was taken by another process.")
