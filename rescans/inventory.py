@@ -16,7 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rescans.scanners.checks import _all_pinned as all_pinned
 from scoring.evidence import DOCS, FIXTURE, PRODUCTION, TEST, VENDORED, LanguageLines, RepositoryProfile
 from scoring.paths import classify_path
 
@@ -454,7 +453,9 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         "container": bool(container_files),
         "container_healthcheck": bool(healthchecks or kubernetes_probes),
         "lock_file": any(m.rsplit("/", 1)[-1] in LOCK_FILES for m in manifests)
-        or any(all_pinned(root / m) for m in manifests if REQUIREMENTS_RE.match(m.rsplit("/", 1)[-1])),
+        or any(
+            _pinned(_read_text(root / m)) for m in manifests if REQUIREMENTS_RE.match(m.rsplit("/", 1)[-1])
+        ),
         "structured_logging": bool(structured),
         "logging": bool(structured) or logging_seen,
         "metrics": bool(metrics),
@@ -537,6 +538,16 @@ def _runs_tests(ci_text: str, makefile: str) -> bool:
 
 def _has_healthcheck(text: str) -> bool:
     return bool(HEALTHCHECK_RE.search(text)) and not HEALTHCHECK_NONE_RE.search(text)
+
+
+PIN_RE = re.compile(r"^[A-Za-z0-9._\-\[\],]+\s*===?\s*[^\s;]+")
+
+
+def _pinned(requirements: str) -> bool:
+    """Every requirement of the file names one exact version (options and comments aside)."""
+    wanted = [line.split("#", 1)[0].strip() for line in requirements.splitlines()]
+    wanted = [line for line in wanted if line and not line.startswith("-")]
+    return bool(wanted) and all(PIN_RE.match(line) for line in wanted)
 
 
 def _count_by_language(files: list[SourceFile]) -> dict[str, int]:

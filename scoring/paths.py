@@ -73,18 +73,18 @@ GENERATED_FIRST_LINES = 5
 GENERATED_HEAD_CHARS = 1500
 
 JVM_SOURCE_ROOTS = frozenset({"java", "kotlin", "scala", "groovy"})
+WEB_ROOTS = frozenset({"static", "public", "assets", "wwwroot", "web-app", "webapp"})
 STATIC_DIRS = frozenset({"static", "public", "assets", "wwwroot", "js", "lib", "libs", "plugins", "scripts"})
 # "/*! jQuery v3.2.1 | (c) JS Foundation", "/*!\n * Materialize v0.100.1", "@license Bootstrap 4".
 LIBRARY_BANNER_RE = re.compile(
     r"^\s*/\*!|@license\b|\bv\d+\.\d+\.\d+\b.*(\(c\)|copyright|license)", re.I | re.M
 )
 DOCS_DIR_SUFFIX_RE = re.compile(r".+[._ -]docs?$", re.I)
-DOCS_DIRS = frozenset({"docs", "doc", "documentation", "docs_src", "docs-src", "_docs", "website"})
+DOCS_DIRS = frozenset({"docs", "doc", "documentation", "docs_src", "docs-src", "website"})
 FIXTURE_DIRS = frozenset(
     {
         "fixtures",
         "fixture",
-        "__fixtures__",
         "testdata",
         "test_data",
         "test-data",
@@ -97,17 +97,14 @@ FIXTURE_DIRS = frozenset(
         "demos",
         "tutorial",
         "tutorials",
-        "__mocks__",
         "mocks",
-        "__snapshots__",
+        "snapshots",
     }
 )
 TEST_DIRS = frozenset(
     {
         "test",
         "tests",
-        "__tests__",
-        "__test__",
         "spec",
         "specs",
         "e2e",
@@ -154,11 +151,14 @@ def classify_path(path: str, first_lines: str = "") -> str:
     name = parts[-1]
     if any(d in VENDORED_DIRS for d in all_dirs) or VENDORED_FILE_RE.match(name):
         return VENDORED
+    if _static_libraries(all_dirs):
+        return VENDORED
     if first_lines and (_generated(first_lines) or _copied_library(all_dirs, name, first_lines)):
         return VENDORED
     # Below a JVM source root the folders are a package name ("org/acme/samples/petclinic"),
     # not a layout: only the layout before it tells tests, docs and examples apart.
-    dirs = _before_package(all_dirs)
+    # "_examples", "__tests__", ".fixtures": underscores and dots only hide a folder from tools.
+    dirs = [d.strip("_.") or d for d in _before_package(all_dirs)]
     if any(d in DOCS_DIRS for d in dirs):
         return DOCS
     if any(d in FIXTURE_DIRS for d in dirs):
@@ -188,6 +188,14 @@ def _before_package(dirs: list[str]) -> list[str]:
         if dirs[i] == "src" and dirs[i + 2] in JVM_SOURCE_ROOTS:
             return dirs[: i + 3]
     return dirs
+
+
+def _static_libraries(dirs: list[str]) -> bool:
+    """static/js/libs/..., public/plugins/...: where web projects keep the libraries they copy."""
+    for i, d in enumerate(dirs):
+        if d in WEB_ROOTS and any(inner in {"lib", "libs", "plugins"} for inner in dirs[i + 1 :]):
+            return True
+    return False
 
 
 def _copied_library(dirs: list[str], name: str, first_lines: str) -> bool:

@@ -161,3 +161,17 @@ def test_a_browser_library_copied_into_static_files_is_vendored():
     assert (
         classify_path("packages/core/src/render.ts", "/**\n * @license Copyright Acme\n */\n") == PRODUCTION
     )
+
+
+def test_libraries_kept_under_a_web_root_are_vendored():
+    assert classify_path("src/main/resources/static/js/libs/mode-java.js") == VENDORED
+    assert classify_path("public/plugins/datepicker/picker.js") == VENDORED
+    assert classify_path("public/js/app.js") == PRODUCTION
+    assert classify_path("lib/application.js") == PRODUCTION
+
+
+def test_folders_hidden_by_underscores_or_dots_keep_their_meaning():
+    assert classify_path("_fixture/certs/key.pem") == FIXTURE
+    assert classify_path("_examples/rest/main.go") == FIXTURE
+    assert classify_path("src/__snapshots__/a.js.snap") == FIXTURE
+    assert classify_path("_docs/intro.py") == DOCS

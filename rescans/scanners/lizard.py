@@ -1,0 +1,163 @@
+"""lizard: cyclomatic complexity, length and parameters of every function, in many languages.
+
+Given the production files of the languages it parses (never run, only read), it reports the
+functions over the thresholds as code-quality findings and counts all functions, so the formula
+scores density (share of functions over a threshold), not raw counts. The repository's own
+`whitelizard.txt` is ignored: auditor's thresholds are the same for every repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from rescans.runner import tool_path
+from rescans.scanners.base import NormalisedFinding, RunLimits, ScannerError, ScannerOutput, relative_path
+from rescans.scanners.coverage import InventoryScanner
+
+# Inventory language -> lizard's language option.
+LIZARD_LANGUAGES = {
+    "Python": "python",
+    "JavaScript": "javascript",
+    "TypeScript": "typescript",
+    "Go": "go",
+    "Java": "java",
+    "Rust": "rust",
+    "Kotlin": "kotlin",
+    "Scala": "scala",
+    "C": "cpp",
+    "C++": "cpp",
+    "C#": "csharp",
+    "Objective-C": "objectivec",
+    "Swift": "swift",
+    "Ruby": "ruby",
+    "PHP": "php",
+    "Lua": "lua",
+    "Erlang": "erlang",
+    "Perl": "perl",
+    "R": "r",
+    "Solidity": "solidity",
+    "Zig": "zig",
+    "Vue": "vue",
+}
+# Thresholds: widely used defaults (McCabe's 10 is strict for real code; 15 is lizard's own).
+COMPLEXITY_MEDIUM = 15
+COMPLEXITY_HIGH = 30
+LENGTH_LOW = 100  # lines of code in one function
+PARAMETERS_LOW = 7
+
+
+class LizardScanner(InventoryScanner):
+    name = "lizard"
+    tool = "lizard"
+    domain = "code-quality"
+    domains = ("code-quality",)
+    languages = frozenset(LIZARD_LANGUAGES)
+
+    def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
+        targets = [f.path for f in self.targets()]
+        self.read_paths = []
+        if not targets:
+            return ScannerOutput(scanner=self.name, tool=self.tool, metrics={"functions": 0})
+        list_file = Path(home) / "lizard-files.txt"
+        list_file.write_text("\n".join(targets) + "\n")
+        command = [
+            tool_path("lizard"),
+            "--csv",
+            "--no-gitignore",
+            "-W",
+            str(Path(home) / "no-whitelist.txt"),
+            "-t",
+            "2",
+            "-f",
+            str(list_file),
+        ]
+        for language in sorted({LIZARD_LANGUAGES[f.language] for f in self.targets()}):
+            command += ["-l", language]
+        result = self.execute(command, workspace, limits, home)
+        try:
+            output = self.parse(result.stdout, workspace)
+        except (ValueError, IndexError) as exc:
+            raise ScannerError(
+                f"{self.name}: could not read its output ({exc})", stderr_tail=result.stderr_tail
+            ) from exc
+        self.read_paths = targets
+        output.duration_s = result.duration_s
+        return output
+
+    def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:
+        findings: list[NormalisedFinding] = []
+        functions = 0
+        total_complexity = 0
+        over = {"complexity": 0, "length": 0, "parameters": 0}
+        for row in csv.reader(io.StringIO(stdout.decode("utf-8", "replace"))):
+            if not row or not row[0].strip().isdigit():
+                continue  # a header line, or a blank one
+            nloc, ccn, _tokens, params, _length = (int(v) for v in row[:5])
+            path = relative_path(row[6], workspace)
+            name, start = row[7], int(row[9])
+            functions += 1
+            total_complexity += ccn
+            where = f"{path}:{name}"
+            if ccn > COMPLEXITY_MEDIUM:
+                over["complexity"] += 1
+                findings.append(
+                    _finding(
+                        "lizard.complexity",
+                        f"Function {name} has cyclomatic complexity {ccn} (over {COMPLEXITY_MEDIUM})",
+                        "medium" if ccn > COMPLEXITY_HIGH else "low",
+                        path,
+                        start,
+                        "Split it into smaller functions; every branch needs its own test.",
+                        where,
+                    )
+                )
+            if nloc > LENGTH_LOW:
+                over["length"] += 1
+                findings.append(
+                    _finding(
+                        "lizard.length",
+                        f"Function {name} has {nloc} lines of code (over {LENGTH_LOW})",
+                        "low",
+                        path,
+                        start,
+                        "Long functions are hard to read and review; extract the steps.",
+                        where,
+                    )
+                )
+            if params > PARAMETERS_LOW:
+                over["parameters"] += 1
+                findings.append(
+                    _finding(
+                        "lizard.parameters",
+                        f"Function {name} takes {params} parameters (over {PARAMETERS_LOW})",
+                        "info",
+                        path,
+                        start,
+                        "Group related parameters into an object.",
+                        where,
+                    )
+                )
+        metrics = {
+            "functions": functions,
+            "average_complexity": round(total_complexity / functions, 2) if functions else 0,
+            "functions_over_complexity": over["complexity"],
+            "functions_over_length": over["length"],
+            "functions_over_parameters": over["parameters"],
+        }
+        return ScannerOutput(scanner=self.name, tool=self.tool, findings=findings, metrics=metrics)
+
+
+def _finding(rule_id, title, severity, path, line, description, where) -> NormalisedFinding:
+    return NormalisedFinding(
+        rule_id=rule_id,
+        title=title,
+        severity=severity,
+        file_path=path,
+        line=line,
+        description=description,
+        domain="code-quality",
+        # The function, not the line: the finding survives code moving above it.
+        stable_id=f"{rule_id}:{where}",
+    )
