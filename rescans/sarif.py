@@ -55,7 +55,8 @@ def to_sarif(output: ScannerOutput, *, workspace: Path, default_domain: str) -> 
         region: dict = {}
         if finding.line:
             region["startLine"] = finding.line
-            snippet = _snippet(workspace, finding, cache)
+            # A stable identity needs no snippet, and a secret's line must never be stored.
+            snippet = "" if finding.stable_id else _snippet(workspace, finding, cache)
             if snippet:
                 region["snippet"] = {"text": snippet}
         physical: dict = {"artifactLocation": {"uri": finding.file_path or REPO_ROOT_URI}}
