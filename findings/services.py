@@ -20,6 +20,7 @@ from findings.importers.base import clean_text
 from findings.models import ApiToken, Finding, ImportRun, Severity
 from projects.events import announce_evidence_changed
 from projects.models import Audit, MaturityDomain, Project
+from projects.uploads import upload_size_error
 
 PREVIEW_ROWS = 20
 ACTIVE = tuple(str(s) for s in Finding.ACTIVE_STATUSES)
@@ -41,6 +42,12 @@ AUDIT_METRIC_FIELDS = (
     "lines_of_code",
     "warnings_count",
 )
+# Tool names auditor writes itself: findings entered by hand, found in imported audit reports,
+# the re-scanner's built-in checks and CI artifacts, and any name starting with "auditor". A
+# report uploaded from outside may not name its runs so: resolution is scoped to the tools a
+# report names, so such a run would mark auditor's own findings fixed.
+RESERVED_TOOL_NAMES = frozenset({"manual", "report", "reports", "coverage", "junit", "checks", "artifacts"})
+RESERVED_TOOL_PREFIX = "auditor"
 # A run recorded as running this long without holding its project's lock is abandoned.
 IMPORT_LOCK_GRACE_SECONDS = 60
 # Non-PostgreSQL databases (the embedded SQLite default) write in batches of this size.
@@ -66,20 +73,20 @@ def scan_import(
     user=None,
     token: ApiToken | None = None,
     dry_run: bool = False,
+    internal: bool = False,
 ) -> ImportRun:
     """Import one scanner report into `project` (and `audit`'s metrics) in one transaction.
 
+    Findings a report's tool no longer lists are resolved; only those of the tools the report
+    names. `internal` is for auditor's own writers (the re-scanner) only: they may use the
+    reserved tool names (RESERVED_TOOL_NAMES), which a file from outside may not.
     Raises ReportError with a clear message on bad input; the database is then untouched.
     On `dry_run` nothing is written: the returned ImportRun is unsaved and carries `.preview`
     ({"created": [...], "reopened": [...], "resolved": [...]}, first rows of each).
     """
     started = time.perf_counter()
-    limit = settings.AUDITOR_MAX_UPLOAD_BYTES
-    if len(content) > limit:
-        raise ReportError(
-            f"the file is {len(content):,} bytes, over the {limit:,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)",
-            file_name=file_name,
-        )
+    if too_big := upload_size_error(len(content)):
+        raise ReportError(too_big, file_name=file_name)
     if token is not None and token.project_id != project.pk:
         raise ValueError("the API token belongs to another project")
     if audit is not None and audit.project_id != project.pk:
@@ -87,6 +94,8 @@ def scan_import(
             f"audit {audit.pk} belongs to another project, not {project.slug}", file_name=file_name
         )
     report = parse_report(content, file_name=file_name, format=format)
+    if not internal:
+        refuse_reserved_tool_names(report, file_name=file_name)
     assign_fingerprints(report.findings)
     run = ImportRun(
         project=project,
@@ -161,6 +170,27 @@ def _import(
         run.preview = _preview(plan)
         _schedule_recompute(project.pk)
     return run
+
+
+def is_reserved_tool_name(name: str) -> bool:
+    folded = name.strip().casefold()
+    return folded in RESERVED_TOOL_NAMES or folded.startswith(RESERVED_TOOL_PREFIX)
+
+
+def refuse_reserved_tool_names(report: ParsedReport, *, file_name: str) -> None:
+    """A SARIF file names its own tools; names auditor writes itself are refused. Other formats
+    (bandit, JUnit, Cobertura) are named by their importer, so an upload of them is what it says."""
+    if report.format != "sarif":
+        return
+    names = {*report.tools, *(f.tool for f in report.findings), *report.tool.split(", ")}
+    reserved = sorted(n for n in names if n and is_reserved_tool_name(n))
+    if reserved:
+        raise ReportError(
+            f"the tool name {reserved[0]!r} (runs[].tool.driver.name) is reserved for findings auditor "
+            f"records itself ({', '.join(sorted(RESERVED_TOOL_NAMES))}, and names starting with "
+            f"{RESERVED_TOOL_PREFIX!r}); name the run after the tool that produced it. Nothing was imported.",
+            file_name=file_name,
+        )
 
 
 def import_runs_sweep_abandoned(*, older_than_seconds: int | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -35,6 +36,31 @@ AUDIT_METRIC_FIELDS = (
 )
 
 
+def split_repository_credentials(url: str) -> tuple[str, str]:
+    """An https repository URL without its credentials, and those credentials as the origin
+    they belong to ("https://user:token@host"), or "" when it has none."""
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text, ""
+    if parts.scheme.lower() != "https" or "@" not in parts.netloc:
+        return text, ""
+    userinfo, _, host = parts.netloc.rpartition("@")
+    clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return clean, f"https://{userinfo}@{host.lower()}" if userinfo else ""
+
+
+def repository_origin(url: str) -> str:
+    """The "scheme://host[:port]" of a URL, without credentials ("" for local paths)."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return ""
+    host = parts.netloc.rpartition("@")[2].lower()
+    return f"{parts.scheme.lower()}://{host}" if parts.scheme and host else ""
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
@@ -51,8 +77,16 @@ class Project(models.Model):
         "repository",
         max_length=500,
         blank=True,
-        help_text="https or ssh git URL, or a local path under one of SCAN_LOCAL_ROOTS.",
+        help_text=(
+            "https or ssh git URL, or a local path under one of SCAN_LOCAL_ROOTS. Credentials "
+            "in an https URL (https://user:token@host/...) are stored apart and never shown; "
+            "enter the URL with them again to replace them."
+        ),
     )
+    # Credentials typed into an https URL are moved here on save and never shown or recorded
+    # in the audit trail; re-scans send them to that host only. A URL pointing at another host
+    # drops them, so whoever may edit the URL cannot send them elsewhere.
+    repository_credentials = models.CharField(max_length=1000, blank=True, editable=False)
     branch = models.CharField(max_length=200, blank=True, default="main")
     is_active = models.BooleanField("active", default=True)
     # Re-scan schedule: empty = off; otherwise a 5-field cron expression ("0 2 * * *").
@@ -81,6 +115,19 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        url, credentials = split_repository_credentials(self.repository_url)
+        if credentials:
+            self.repository_url, self.repository_credentials = url, credentials
+        elif self.repository_credentials and (
+            repository_origin(self.repository_credentials) != repository_origin(url)
+        ):
+            self.repository_credentials = ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "repository_url" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "repository_credentials"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("project-detail", args=[self.slug])

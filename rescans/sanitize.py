@@ -93,8 +93,13 @@ ASSIGNMENT_RES = [
 ]
 
 
-def clean_text(value: Any, *, limit: int = DEFAULT_LIMIT, workspace: Path | str | None = None) -> str:
-    """`value` as safe text: see the module docstring. Bytes are decoded as UTF-8."""
+def clean_text(
+    value: Any, *, limit: int = DEFAULT_LIMIT, workspace: Path | str | None = None, keep_paths: bool = False
+) -> str:
+    """`value` as safe text: see the module docstring. Bytes are decoded as UTF-8.
+
+    `keep_paths` is for names the repository itself committed (a link's target), which are
+    shown as they are; analyzer output never keeps its paths."""
     if value is None:
         return ""
     if isinstance(value, bytes):
@@ -119,8 +124,9 @@ def clean_text(value: Any, *, limit: int = DEFAULT_LIMIT, workspace: Path | str 
         text = pattern.sub(lambda m: f"{m[1]}{SECRET_MARK}", text)
     if workspace is not None:
         text = _relative_to(text, str(workspace))
-    text = CHECKOUT_RE.sub("", text)
-    text = ABSOLUTE_PATH_RE.sub(PATH_MARK, text)
+    if not keep_paths:
+        text = CHECKOUT_RE.sub("", text)
+        text = ABSOLUTE_PATH_RE.sub(PATH_MARK, text)
     if limit and len(text) > limit:
         text = text[: max(0, limit - len(TRUNCATED_MARK))] + TRUNCATED_MARK
     return text

@@ -39,19 +39,19 @@ from scoring import services as scoring
 logger = logging.getLogger(__name__)
 
 # Bump when scanners or their options change: a scan of the same commit is then not "no change".
-SCANNERS_VERSION = "1"
+SCANNERS_VERSION = "2"  # 2: analyzers ignore the repository's configuration; links removed
 REGRESSION_SCORE_DROP = Decimal("1.0")
 CHANGE_LIST_LIMIT = 50
 
 
 def max_scan_seconds() -> int:
-    return int(getattr(settings, "SCAN_MAX_SECONDS", 3600))
+    return int(settings.SCAN_MAX_SECONDS)
 
 
 def run_limits() -> RunLimits:
     return RunLimits(
-        timeout_s=float(getattr(settings, "SCAN_SCANNER_TIMEOUT_SECONDS", 600)),
-        max_output_bytes=int(getattr(settings, "SCAN_MAX_OUTPUT_BYTES", 50 * 1024 * 1024)),
+        timeout_s=float(settings.SCAN_SCANNER_TIMEOUT_SECONDS),
+        max_output_bytes=int(settings.SCAN_MAX_OUTPUT_BYTES),
     )
 
 
@@ -93,7 +93,7 @@ def scan_config_hash(project: Project) -> str:
         "branch": project.branch or "main",
         "scanners": sorted(project.enabled_scanners or []),
         "version": SCANNERS_VERSION,
-        "artifacts": list(getattr(settings, "SCAN_ARTIFACT_PATHS", [])),
+        "artifacts": list(settings.SCAN_ARTIFACT_PATHS),
     }
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
 
@@ -159,6 +159,7 @@ def _enqueue(audit_id: int) -> None:
 class ScanResult:
     outputs: list[ScannerOutput] = field(default_factory=list)
     parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    links_note: str = ""  # the symbolic links removed from the checkout before analysis
 
 
 def audit_rescan_run(*, audit_id: int) -> Audit | None:
@@ -186,7 +187,9 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
     started = time.monotonic()
     try:
         scanners = enabled_scanners(project.enabled_scanners)
-        sha = workspace.remote_head(url=project.repository_url, branch=project.branch)
+        sha = workspace.remote_head(
+            url=project.repository_url, branch=project.branch, credentials=project.repository_credentials
+        )
         previous = previous_automated_audit(project_id=project.pk, before_id=audit.pk)
         if (
             not run.force
@@ -195,8 +198,11 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
             and _config_hash_of(previous) == config_hash
         ):
             return _finish_no_change(audit, previous, sha)
-        with workspace.checkout(url=project.repository_url, branch=project.branch) as co:
+        with workspace.checkout(
+            url=project.repository_url, branch=project.branch, credentials=project.repository_credentials
+        ) as co:
             result = run_scanners(scanners, co.path, co.home)
+            result.links_note = co.links_note
             return _finish_scanned(
                 audit, co.commit_sha, co.path, scanners, result, time.monotonic() - started
             )
@@ -219,7 +225,7 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
     """Run the scanners in parallel (they are subprocesses); a failure only fails its part."""
     limits = run_limits()
     result = ScanResult()
-    workers = max(1, min(len(scanners), int(getattr(settings, "SCAN_PARALLELISM", 3))))
+    workers = max(1, min(len(scanners), int(settings.SCAN_PARALLELISM)))
 
     def one(scanner: Scanner):
         t0 = time.monotonic()
@@ -240,7 +246,7 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
         for scanner, output, error, duration in pool.map(one, scanners):
             part: dict[str, Any] = {"domain": scanner.domain, "duration_s": round(duration, 2)}
             if error is None:
-                part.update(status="ok", findings=len(output.findings))
+                part.update(status="ok", findings=len(output.findings), suppressed_by_team=output.suppressed)
                 result.outputs.append(output)
             else:
                 part.update(
@@ -294,7 +300,12 @@ def _finish_scanned(
             try:
                 for file_name, fmt, content in _import_content(scanner, output, path):
                     scan_import(
-                        project=project, content=content, file_name=file_name, format=fmt, audit=audit
+                        project=project,
+                        content=content,
+                        file_name=file_name,
+                        format=fmt,
+                        audit=audit,
+                        internal=True,
                     )
             except ReportError as exc:
                 result.parts[scanner.name].update(status="failed", error=clean_text(f"import: {exc}"))
@@ -441,7 +452,14 @@ def _summary_line(project: Project, result: ScanResult) -> str:
     text += f": {', '.join(ok) or 'no scanner'} ran"
     if failed:
         text += f"; {', '.join(failed)} could not run (not measured)"
-    return text + "."
+    text += "."
+    suppressed = {o.scanner: o.suppressed for o in result.outputs if o.suppressed}
+    if suppressed:
+        counts = ", ".join(f"{name} {n}" for name, n in suppressed.items())
+        text += f" Suppressed by the team in the code, not imported: {counts}."
+    if result.links_note:
+        text += f" {result.links_note}"
+    return text
 
 
 # --- Change since the previous automated audit -------------------------------------------------

@@ -1,12 +1,18 @@
 """Repository checkout for a re-scan: strict URL and branch rules, git without hooks or prompts.
 
-Accepted repositories: `https://` URLs, `ssh://` URLs and scp-like `user@host:path`, and local
-paths that lie under one of the folders of the SCAN_LOCAL_ROOTS setting. Everything else (the
-`ext::` transport, `file://`, `git://`, options disguised as URLs) is refused before git runs.
+Accepted repositories: `https://` URLs, `ssh://` URLs and scp-like `user@host:path` (on the
+hosts of SCAN_ALLOWED_HOSTS when it is set), and local paths that lie under one of the folders
+of the SCAN_LOCAL_ROOTS setting. Everything else (the `ext::` transport, `file://`, `git://`,
+options disguised as URLs) is refused before git runs.
+
+Credentials of an https repository never appear on git's command line or in the clone's
+configuration: git gets them as an HTTP header scoped to that host, through its environment.
+After the clone, every symbolic link is removed from the checkout before any analyzer runs.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shlex
@@ -14,13 +20,15 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 
+from projects.models import repository_origin, split_repository_credentials
 from rescans.runner import run_command, safe_env
+from rescans.sanitize import CHECKOUT_PREFIX, clean_text
 
 
 class RepositoryError(ValueError):
@@ -34,6 +42,7 @@ CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
 SHA_RE = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 GIT_TIMEOUT_S = 600
 GIT_MAX_OUTPUT = 10 * 1024 * 1024
+LINKS_LISTED = 20  # links named in the run's note; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class Repository:
 
 
 def local_roots() -> list[Path]:
-    return [Path(root).resolve() for root in getattr(settings, "SCAN_LOCAL_ROOTS", []) if root.strip()]
+    return [Path(root).resolve() for root in settings.SCAN_LOCAL_ROOTS if root.strip()]
 
 
 def validate_repository_url(url: str) -> Repository:
@@ -59,8 +68,9 @@ def validate_repository_url(url: str) -> Repository:
     if url.startswith("/"):
         return Repository("local", _local_url(url))
     if match := SCP_LIKE_RE.match(url):
-        if match["host"].startswith("-") or match["path"].startswith("-"):
-            raise RepositoryError("The repository URL must not contain options.")
+        if any(match[part].startswith("-") for part in ("user", "host", "path")):
+            raise RepositoryError("The repository URL must not contain options (a part starting with '-').")
+        _check_allowed_host(match["host"])
         return Repository("ssh", url)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -69,12 +79,36 @@ def validate_repository_url(url: str) -> Repository:
             f"Repository scheme {scheme + '://' if scheme else repr(url)} is not allowed: use https://, "
             "ssh:// (or user@host:path), or a local path under SCAN_LOCAL_ROOTS."
         )
-    host = parts.netloc.rsplit("@", 1)[-1]
+    userinfo, _, host = parts.netloc.rpartition("@")
     if not host or not HOST_RE.match(host):
         raise RepositoryError("The repository URL has no valid host name.")
     if not parts.path or parts.path == "/":
         raise RepositoryError("The repository URL has no repository path.")
+    if userinfo.startswith("-") or any(segment.startswith("-") for segment in parts.path.split("/")):
+        raise RepositoryError("The repository URL must not contain options (a part starting with '-').")
+    if scheme == "ssh" and ":" in userinfo:
+        raise RepositoryError("An ssh URL cannot carry a password: use the deploy key (SCAN_SSH_KEY_FILE).")
+    _check_allowed_host(parts.hostname or "")
     return Repository(scheme, url)
+
+
+def allowed_hosts() -> list[str]:
+    return [h.strip().lower() for h in settings.SCAN_ALLOWED_HOSTS if h.strip()]
+
+
+def _check_allowed_host(host: str) -> None:
+    """SCAN_ALLOWED_HOSTS: empty allows any host; "example.com" allows that host only,
+    ".example.com" that host and its subdomains."""
+    allowed = allowed_hosts()
+    name = host.lower().split(":")[0]
+    if not allowed or any(
+        name == entry.lstrip(".") or (entry.startswith(".") and name.endswith(entry)) for entry in allowed
+    ):
+        return
+    raise RepositoryError(
+        f"Host {name!r} is not among the hosts re-scans may clone from (SCAN_ALLOWED_HOSTS: "
+        f"{', '.join(allowed)})."
+    )
 
 
 def _local_url(path: str) -> str:
@@ -91,6 +125,10 @@ def _local_url(path: str) -> str:
 
 def validate_branch(branch: str) -> str:
     branch = (branch or "").strip() or "main"
+    if branch.startswith("-"):
+        raise RepositoryError(
+            f"Branch name {branch[:60]!r} is not a valid git branch name (starts with '-')."
+        )
     if (
         not BRANCH_RE.match(branch)
         or ".." in branch
@@ -134,8 +172,8 @@ def ssh_command() -> str:
 
     git passes this string to a shell, so every path in it is quoted."""
     parts = ["ssh", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
-    key = getattr(settings, "SCAN_SSH_KEY_FILE", "")
-    known_hosts = getattr(settings, "SCAN_SSH_KNOWN_HOSTS_FILE", "")
+    key = settings.SCAN_SSH_KEY_FILE
+    known_hosts = settings.SCAN_SSH_KNOWN_HOSTS_FILE
     if key:
         parts += ["-i", key]
     if known_hosts:
@@ -145,7 +183,28 @@ def ssh_command() -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def git_env(home: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class Auth:
+    """An https repository's credentials, as git will send them: to that origin only."""
+
+    origin: str  # "https://host[:port]"
+    header: str  # "Authorization: Basic ..."
+
+
+def repository_auth(repo: Repository, credentials: str) -> Auth | None:
+    """The credentials of `repo`, if they belong to its host (never sent anywhere else)."""
+    if repo.kind != "https" or not credentials:
+        return None
+    origin = repository_origin(repo.url)
+    if repository_origin(credentials) != origin:
+        return None
+    userinfo = credentials.split("://", 1)[1].rpartition("@")[0]
+    user, _, password = userinfo.partition(":")
+    pair = f"{unquote(user)}:{unquote(password)}".encode()
+    return Auth(origin=origin, header="Authorization: Basic " + base64.b64encode(pair).decode())
+
+
+def git_env(home: str, auth: Auth | None = None) -> dict[str, str]:
     env = safe_env(home)
     env.update(
         {
@@ -158,29 +217,47 @@ def git_env(home: str) -> dict[str, str]:
             "GIT_PROTOCOL_FROM_USER": "0",
         }
     )
+    if auth is not None:
+        # Configuration through the environment: not on the command line (visible to every local
+        # user) nor written into the clone's .git/config (which the analyzers could read).
+        env.update(
+            {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": f"http.{auth.origin}/.extraHeader",
+                "GIT_CONFIG_VALUE_0": auth.header,
+            }
+        )
     return env
 
 
-def _git(repo: Repository, args: list[str], cwd: str, home: str) -> str:
+def _git(repo: Repository, args: list[str], cwd: str, home: str, auth: Auth | None = None) -> str:
     result = run_command(
         git_command(repo, *args),
         cwd=cwd,
         timeout_s=GIT_TIMEOUT_S,
         max_output_bytes=GIT_MAX_OUTPUT,
-        env=git_env(home),
+        env=git_env(home, auth),
     )
     if result.returncode != 0:
-        reason = "timed out" if result.timed_out else f"failed ({redact(result.stderr_tail.strip())[-500:]})"
+        tail = clean_text(redact(result.stderr_tail.strip())[-500:], limit=500, workspace=cwd)
+        reason = "timed out" if result.timed_out else f"failed ({tail})"
         raise RepositoryError(f"git {args[0]} {reason}")
     return result.stdout.decode("utf-8", "replace")
 
 
-def remote_head(*, url: str, branch: str) -> str:
+def _repository(url: str, credentials: str) -> tuple[Repository, Auth | None]:
+    """The repository to give git (its URL without credentials) and the credentials to send."""
+    clean_url, in_url = split_repository_credentials(url)
+    repo = validate_repository_url(clean_url)
+    return repo, repository_auth(repo, credentials or in_url)
+
+
+def remote_head(*, url: str, branch: str, credentials: str = "") -> str:
     """The commit the branch points to on the remote, without cloning (git ls-remote)."""
-    repo = validate_repository_url(url)
+    repo, auth = _repository(url, credentials)
     branch = validate_branch(branch)
     with tempfile.TemporaryDirectory(prefix="auditor-git-") as home:
-        out = _git(repo, ["ls-remote", "--heads", "--", repo.url, f"refs/heads/{branch}"], home, home)
+        out = _git(repo, ["ls-remote", "--heads", "--", repo.url, f"refs/heads/{branch}"], home, home, auth)
     for line in out.splitlines():
         sha, _, ref = line.partition("\t")
         if ref == f"refs/heads/{branch}" and SHA_RE.match(sha):
@@ -188,19 +265,95 @@ def remote_head(*, url: str, branch: str) -> str:
     raise RepositoryError(f"Branch {branch!r} was not found in the repository.")
 
 
+@dataclass(frozen=True)
+class RemovedLink:
+    path: str  # in the repository
+    target: str  # what the link pointed to, as committed
+    leaves: bool  # its target lies outside the checkout (or nowhere)
+
+    def __str__(self) -> str:
+        return f"{self.path} -> {self.target}"
+
+
 @dataclass
 class Checkout:
     path: Path
     commit_sha: str
     home: str  # a throw-away HOME for the scanners
+    removed_links: list[RemovedLink] = field(default_factory=list)
+
+    @property
+    def links_note(self) -> str:
+        """What the run says about the links removed before analysis ("" when there were none)."""
+        return links_note(self.removed_links)
+
+
+def links_note(links: list[RemovedLink]) -> str:
+    leaving = [link for link in links if link.leaves]
+    inside = len(links) - len(leaving)
+    sentences = []
+    if leaving:
+        named = ", ".join(str(link) for link in leaving[:LINKS_LISTED])
+        more = f" and {len(leaving) - LINKS_LISTED} more" if len(leaving) > LINKS_LISTED else ""
+        plural = (
+            "symbolic link leaving the repository was"
+            if len(leaving) == 1
+            else ("symbolic links leaving the repository were")
+        )
+        sentences.append(f"{len(leaving)} {plural} removed before analysis: {named}{more}.")
+    if inside:
+        plural = "symbolic link" if inside == 1 else "symbolic links"
+        sentences.append(
+            f"{inside} {plural} within the repository {'was' if inside == 1 else 'were'} removed too "
+            "(the files they point to are analysed as themselves)."
+        )
+    return " ".join(sentences)
+
+
+def remove_symlinks(root: Path) -> list[RemovedLink]:
+    """Delete every symbolic link under `root`, walking without following any, and say which.
+
+    All links go, not only those leaving the checkout: one inside only repeats a file that is
+    analysed anyway, and a link is the one way a committed tree reaches outside itself (git
+    stores no hard links or devices, and submodules are not fetched)."""
+    links: list[str] = []
+    stack = [str(root)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    links.append(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+    # Decide for every link before removing any: a chain of links resolves through the others.
+    real_root = os.path.realpath(root)
+    removed = []
+    for path in links:
+        resolved = os.path.realpath(path)
+        inside = resolved == real_root or resolved.startswith(real_root + os.sep)
+        removed.append(
+            RemovedLink(
+                path=_shown(os.path.relpath(path, root)), target=_shown(os.readlink(path)), leaves=not inside
+            )
+        )
+    for path in links:
+        os.unlink(path)
+    return sorted(removed, key=lambda link: link.path)
+
+
+def _shown(name: str) -> str:
+    """A committed name as the run may show it: the repository's own text, so paths are kept,
+    but control characters go, secrets are masked and the length is capped."""
+    return clean_text(name, limit=300, keep_paths=True)
 
 
 @contextmanager
-def checkout(*, url: str, branch: str) -> Iterator[Checkout]:
-    """Clone the branch (shallow) into a fresh temporary folder; removed on exit, whatever happens."""
-    repo = validate_repository_url(url)
+def checkout(*, url: str, branch: str, credentials: str = "") -> Iterator[Checkout]:
+    """Clone the branch (shallow) into a fresh temporary folder and remove every symbolic link
+    from it; the folder is removed on exit, whatever happens."""
+    repo, auth = _repository(url, credentials)
     branch = validate_branch(branch)
-    base = tempfile.mkdtemp(prefix="auditor-scan-")
+    base = tempfile.mkdtemp(prefix=CHECKOUT_PREFIX)
     try:
         home = os.path.join(base, "home")
         os.mkdir(home)
@@ -222,10 +375,12 @@ def checkout(*, url: str, branch: str) -> Iterator[Checkout]:
             ],
             base,
             home,
+            auth,
         )
         sha = _git(repo, ["rev-parse", "HEAD"], target, home).strip()
         if not SHA_RE.match(sha):
             raise RepositoryError("git rev-parse did not print a commit SHA.")
-        yield Checkout(path=Path(target), commit_sha=sha, home=home)
+        removed = remove_symlinks(Path(target))
+        yield Checkout(path=Path(target), commit_sha=sha, home=home, removed_links=removed)
     finally:
         shutil.rmtree(base, ignore_errors=True)

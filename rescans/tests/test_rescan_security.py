@@ -34,8 +34,7 @@ def web_secrets(settings, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", FAKE_DATABASE_URL)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-" + "secret-value-0987654321")
     settings.SECRET_KEY = FAKE_SECRET_KEY
-    settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"]}}
-    settings.DATABASES["default"]["PASSWORD"] = FAKE_DB_PASSWORD
+    monkeypatch.setitem(settings.DATABASES["default"], "PASSWORD", FAKE_DB_PASSWORD)
     sanitize.forget_own_secrets()
     yield
     sanitize.forget_own_secrets()
@@ -265,3 +264,73 @@ def test_findings_outputs_and_errors_are_cleaned_where_they_are_built(web_secret
         stderr_tail=f"error: failed to parse /home/web/.env:\nSECRET_KEY={FAKE_SECRET_KEY}\n",
     )
     assert FAKE_SECRET_KEY not in error.stderr_tail and "/home/web" not in error.stderr_tail
+
+
+# --- repository credentials -------------------------------------------------------------------
+
+TOKEN = "glpat-" + "Zq8xY2wV4uT6sR1pO3nM"
+URL_WITH_TOKEN = f"https://ci-bot:{TOKEN}@git.example.com/team/app.git"
+
+
+def test_credentials_typed_into_the_url_are_stored_apart(project):
+    project.repository_url = URL_WITH_TOKEN
+    project.save()
+    project.refresh_from_db()
+    assert project.repository_url == "https://git.example.com/team/app.git"
+    assert project.repository_credentials == f"https://ci-bot:{TOKEN}@git.example.com"
+
+    project.repository_url = "https://git.example.com/team/renamed.git"  # same host: kept
+    project.save(update_fields=["repository_url"])
+    project.refresh_from_db()
+    assert project.repository_credentials.endswith("@git.example.com")
+
+    project.repository_url = "https://attacker.example/team/app.git"  # another host: dropped
+    project.save(update_fields=["repository_url"])
+    project.refresh_from_db()
+    assert project.repository_credentials == ""
+
+
+def test_the_migration_moves_existing_credentials_out_of_the_url(project):
+    import importlib
+
+    from django.apps import apps
+
+    from projects.models import Project
+
+    migration = importlib.import_module("projects.migrations.0012_project_repository_credentials")
+    Project.objects.filter(pk=project.pk).update(repository_url=URL_WITH_TOKEN)
+    migration.move_credentials_apart(apps, None)
+    project.refresh_from_db()
+    assert project.repository_url == "https://git.example.com/team/app.git"
+    assert TOKEN in project.repository_credentials
+    migration.put_credentials_back(apps, None)
+    project.refresh_from_db()
+    assert project.repository_url == URL_WITH_TOKEN
+
+
+def test_tech_leads_and_managers_never_see_the_credentials(client, project, tech_lead, manager, admin):
+    project.repository_url = URL_WITH_TOKEN
+    project.save()
+    pages = [
+        project.get_absolute_url(),
+        f"/admin/projects/project/{project.pk}/change/",
+        "/admin/projects/project/",
+    ]
+    for user in (tech_lead, manager, admin):
+        client.force_login(user)
+        for page in pages:
+            response = client.get(page)
+            assert response.status_code in (200, 302, 403)
+            assert TOKEN not in response.content.decode(), (user.username, page)
+    from auditlog.models import LogEntry
+
+    assert TOKEN not in json.dumps(list(LogEntry.objects.values_list("changes", flat=True)))
+
+
+def test_a_failed_git_call_never_shows_the_credentials(tmp_path):
+    from rescans import workspace
+
+    with pytest.raises(workspace.RepositoryError) as failure:
+        workspace.remote_head(url=f"https://ci-bot:{TOKEN}@127.0.0.1:9/team/app.git", branch="main")
+    assert TOKEN not in str(failure.value)
+    assert "git ls-remote failed" in str(failure.value)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from rescans import workspace
-from rescans.tests.scanrepo import commit, make_repo
+from rescans.tests.scanrepo import commit, git, make_repo
 from rescans.workspace import RepositoryError
 
 
@@ -152,3 +155,144 @@ def test_ssh_uses_the_configured_deploy_key_and_pinned_host_keys(settings):
     assert "-i '/keys/deploy key'" in command  # quoted: git hands this string to a shell
     assert "StrictHostKeyChecking=yes" in command
     assert "UserKnownHostsFile=/keys/known_hosts" in command
+
+
+# --- nothing of the checkout reaches outside it --------------------------------------------------
+
+
+def walk_links(root: Path) -> list[str]:
+    found = []
+    for folder, dirs, files in os.walk(root):
+        found += [os.path.join(folder, n) for n in dirs + files if os.path.islink(os.path.join(folder, n))]
+    return found
+
+
+def test_every_symbolic_link_is_removed_before_analysis_and_the_run_says_which(tmp_path, settings):
+    settings.SCAN_LOCAL_ROOTS = [str(tmp_path)]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "web.env").write_text("SECRET_KEY=not-for-the-repository\n")
+    repo = make_repo(tmp_path / "repo")
+    (repo / "pkg").mkdir()
+    (repo / "leak.py").symlink_to("/etc/passwd")
+    (repo / "pkg" / "settings.py").symlink_to("../../outside/web.env")
+    (repo / "pkg" / "root").symlink_to("/")
+    (repo / "pkg" / "up").symlink_to("..")  # a loop within the repository
+    (repo / "docs.md").symlink_to("README.md")
+    (repo / "dangling").symlink_to("nowhere/at/all")
+    commit(repo, {"pkg/mod.py": "x = 1\n"}, "links")
+
+    with workspace.checkout(url=str(repo), branch="main") as co:
+        assert walk_links(co.path) == []
+        assert (co.path / "pkg" / "mod.py").read_text() == "x = 1\n"
+        assert (co.path / "README.md").is_file()
+        removed = {(link.path, link.target, link.leaves) for link in co.removed_links}
+        note = co.links_note
+    assert removed == {
+        ("leak.py", "/etc/passwd", True),
+        ("pkg/settings.py", "../../outside/web.env", True),
+        ("pkg/root", "/", True),
+        ("pkg/up", "..", False),
+        ("docs.md", "README.md", False),
+        ("dangling", "nowhere/at/all", False),
+    }
+    assert note == (
+        "3 symbolic links leaving the repository were removed before analysis: leak.py -> /etc/passwd, "
+        "pkg/root -> /, pkg/settings.py -> ../../outside/web.env. 3 symbolic links within the "
+        "repository were removed too (the files they point to are analysed as themselves)."
+    )
+
+
+def test_a_checkout_without_links_has_nothing_to_say(tmp_path, settings):
+    settings.SCAN_LOCAL_ROOTS = [str(tmp_path)]
+    with workspace.checkout(url=str(make_repo(tmp_path / "repo")), branch="main") as co:
+        assert co.removed_links == [] and co.links_note == ""
+
+
+def test_submodules_are_not_fetched(tmp_path, settings):
+    settings.SCAN_LOCAL_ROOTS = [str(tmp_path)]
+    inner = make_repo(tmp_path / "inner", {"secret.txt": "inner content\n"})
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "vendored")
+    git(repo, "commit", "-q", "-m", "submodule")
+    with workspace.checkout(url=str(repo), branch="main") as co:
+        assert (co.path / ".gitmodules").is_file()
+        assert not (co.path / "vendored" / "secret.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ssh://-oProxyCommand=touch%20x@github.com/org/repo",
+        "-oProxyCommand=x@github.com:org/repo",
+        "https://github.com/-oProxyCommand=x/repo",
+        "https://--upload-pack=x@github.com/org/repo",
+        "git@github.com:-u/repo",
+    ],
+)
+def test_urls_with_a_part_that_looks_like_an_option_are_refused(url):
+    with pytest.raises(RepositoryError, match="must not (contain options|start with)"):
+        workspace.validate_repository_url(url)
+
+
+def test_a_branch_that_looks_like_an_option_is_refused_with_the_reason():
+    with pytest.raises(RepositoryError, match="starts with '-'"):
+        workspace.validate_branch("--upload-pack=touch x")
+
+
+def test_an_ssh_url_cannot_carry_a_password():
+    with pytest.raises(RepositoryError, match="cannot carry a password"):
+        workspace.validate_repository_url("ssh://git:hunter2@github.com/org/repo")  # pragma: allowlist secret
+
+
+def test_the_host_allowlist_limits_where_re_scans_clone_from(tmp_path, settings):
+    settings.SCAN_ALLOWED_HOSTS = ["github.com", ".corp.example"]
+    for url in (
+        "https://github.com/org/repo",
+        "git@github.com:org/repo.git",
+        "ssh://git@GitHub.com:22/org/repo",
+        "https://git.corp.example/team/repo",
+        "https://corp.example/team/repo",
+    ):
+        workspace.validate_repository_url(url)
+    for url in (
+        "https://evil.example/org/repo",
+        "git@evil.example:org/repo",
+        "https://github.com.evil.example/r",
+    ):
+        with pytest.raises(RepositoryError, match="SCAN_ALLOWED_HOSTS"):
+            workspace.validate_repository_url(url)
+    settings.SCAN_ALLOWED_HOSTS = []
+    workspace.validate_repository_url("https://evil.example/org/repo")
+
+
+def test_credentials_go_to_git_as_a_header_for_their_host_only_never_on_its_command_line(tmp_path):
+    token = "tok" + "en-1234567890"
+    repo, auth = workspace._repository(f"https://bot:{token}@git.example.com/org/repo.git", "")
+    assert repo.url == "https://git.example.com/org/repo.git"
+    command = workspace.git_command(repo, "clone", "--", repo.url, "x")
+    assert token not in " ".join(command)
+    env = workspace.git_env(str(tmp_path), auth)
+    assert token not in env["GIT_CONFIG_VALUE_0"]  # base64 of "bot:token"
+
+    def header_for(url: str) -> str:
+        return subprocess.run(
+            ["git", "config", "--get-urlmatch", "http.extraHeader", url],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
+    expected = "Authorization: Basic " + base64.b64encode(f"bot:{token}".encode()).decode()
+    assert header_for("https://git.example.com/org/repo.git") == expected
+    assert header_for("https://other.example.com/org/repo.git") == ""
+
+
+def test_stored_credentials_are_used_only_for_the_host_they_were_given_for():
+    repo, auth = workspace._repository(
+        "https://git.example.com/org/repo", "https://bot:t0ken@git.example.com"
+    )
+    assert auth is not None and auth.origin == "https://git.example.com"
+    _repo, auth = workspace._repository("https://evil.example/org/repo", "https://bot:t0ken@git.example.com")
+    assert auth is None
