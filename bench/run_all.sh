@@ -9,3 +9,5 @@ $PY bench/bench_rescan.py
 $PY bench/load.py
 $PY bench/bench_reports.py
 $PY bench/bench_import.py
+# Re-scans local clones of a panel of public repositories; says why and skips without them.
+$PY bench/calibration.py
