@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "auditor.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "auditor.observability.ContentSecurityPolicyMiddleware",
+    # Query strings with NUL or absurd numbers answer 400 before any view queries the database.
+    "auditor.query_guard.QueryGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -33,7 +33,7 @@ from checklists.models import (
 )
 from checklists.resources import ChecklistTemplateItemResource, ChecklistTemplateResource
 from projects import access
-from projects.admin_mixins import ProjectScopedAdminMixin
+from projects.admin_mixins import ProjectScopedAdminMixin, check_date_in_range
 from projects.models import Audit
 from projects.params import parse_id
 from projects.spreadsheets import SpreadsheetLimitsAdminMixin
@@ -306,7 +306,7 @@ class StartChecklistForm(forms.Form):
     )
     template = forms.ModelChoiceField(queryset=ChecklistTemplate.objects.filter(is_active=True))
     owner = forms.ModelChoiceField(queryset=None, required=False, help_text="Empty: the project's tech lead.")
-    due_date = forms.DateField(required=False, widget=AdminDateWidget)
+    due_date = forms.DateField(required=False, widget=AdminDateWidget, validators=[check_date_in_range])
     title = forms.CharField(max_length=300, required=False, help_text="Empty: the template's name.")
 
     def __init__(self, *args, user, **kwargs):

@@ -1,4 +1,8 @@
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count
 
 # UI composition, the only upward imports of the projects app (docs/architecture.md): the
@@ -6,7 +10,7 @@ from django.db.models import Count
 # import of the apps above.
 from checklists.admin_actions import start_checklist_for_projects  # noqa: E402, I001
 from projects import access
-from projects.admin_mixins import ProjectScopedAdminMixin
+from projects.admin_mixins import STRICT_FORMFIELDS, ProjectScopedAdminMixin
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from reports.admin_views import ReportImportAdminMixin  # noqa: E402
 from rescans.admin_actions import ProjectRescanAdminMixin  # noqa: E402
@@ -64,6 +68,7 @@ class ProjectAdmin(ProjectRescanAdminMixin, ProjectScopedAdminMixin, admin.Model
 
 @admin.register(MaturityDomain)
 class MaturityDomainAdmin(admin.ModelAdmin):
+    formfield_overrides = STRICT_FORMFIELDS
     list_display = ("name", "slug", "weight", "display_order", "aliases")
     list_editable = ("weight", "display_order")
     search_fields = ("name", "slug", "description")
@@ -204,3 +209,62 @@ class DomainScoreAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if db_field.name == "audit" and not access.sees_all_projects(request.user):
             kwargs["queryset"] = Audit.objects.filter(access.project_scope_q(request.user, "project"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+User = get_user_model()
+
+
+class UserPickerAdmin(UserAdmin):
+    """Django's autocomplete asks the User admin for *view* permission, which only admins
+    have: a tech lead setting a finding's assignee, or an auditor choosing an audit's auditor,
+    got 403 ("The results could not be loaded"). An autocomplete request for a user field of
+    a form its sender may fill in (an autocomplete field of an admin they may add or change
+    in) is allowed, listing active accounts by name only; the user admin itself stays closed.
+    """
+
+    PICKER_SEARCH_FIELDS = ("username", "first_name", "last_name")
+
+    def picker_source(self, request):
+        """The admin whose form is asking for users, when this is such an autocomplete."""
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name != "autocomplete":
+            return None
+        try:
+            model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+            field = model._meta.get_field(request.GET["field_name"])
+        except (KeyError, LookupError, ValueError, FieldDoesNotExist):
+            return None
+        source = self.admin_site._registry.get(model)
+        if (
+            source is None
+            or getattr(field, "related_model", None) is not self.model
+            or field.name not in source.get_autocomplete_fields(request)
+        ):
+            return None
+        if not (source.has_change_permission(request) or source.has_add_permission(request)):
+            return None
+        return source
+
+    def _sees_users(self, request) -> bool:
+        return super().has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        if super().has_view_permission(request, obj):
+            return True
+        return obj is None and self.picker_source(request) is not None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not self._sees_users(request):
+            queryset = queryset.filter(is_active=True)
+        return queryset
+
+    def get_search_fields(self, request):
+        if self._sees_users(request):
+            return super().get_search_fields(request)
+        return self.PICKER_SEARCH_FIELDS
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, UserPickerAdmin)

@@ -1,10 +1,121 @@
-"""Object-level limits for admin classes whose rows belong to a project."""
+"""Object-level limits for admin classes whose rows belong to a project, and the admin's JSON
+form field that refuses what the database cannot store."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import datetime as dt
+import json
+import math
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.forms.fields import InvalidJSONInput, JSONString
 
 from projects import access
+from projects.params import parse_id
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_problem(value: Any, depth: int = 0) -> str:
+    """Why PostgreSQL's jsonb would refuse `value`, or ""."""
+    if depth > 100:
+        return "it is nested more than 100 levels deep"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN and Infinity are not JSON numbers"
+    if isinstance(value, str) and "\x00" in value:
+        return "text cannot contain the NUL character (\\u0000)"
+    if isinstance(value, str) and _SURROGATE_RE.search(value):
+        return "text cannot contain a lone UTF-16 surrogate (\\ud800 to \\udfff)"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _json_problem(key, depth + 1) or _json_problem(item, depth + 1)
+            if problem:
+                return problem
+    if isinstance(value, list):
+        for item in value:
+            problem = _json_problem(item, depth + 1)
+            if problem:
+                return problem
+    return ""
+
+
+class StrictJSONFormField(forms.JSONField):
+    """Django's JSON form field accepts NaN, Infinity, "\\u0000" (PostgreSQL refuses them: a 500
+    on save) and lets integers past Python's 4300-digit limit or deep nesting raise. Each is a
+    form error here, naming the problem."""
+
+    def _load(self, value: str) -> Any:
+        try:
+            return json.loads(value, cls=self.decoder, parse_constant=_refuse_constant)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                f"Enter valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            ) from None
+        except ValueError as exc:
+            raise ValidationError(f"Enter valid JSON: {str(exc).split(':')[0]}.") from None
+        except RecursionError:
+            raise ValidationError("Enter valid JSON: it is nested too deeply.") from None
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            return None
+        if isinstance(value, list | dict | int | float | JSONString):
+            converted = value
+        else:
+            converted = self._load(value)
+        problem = _json_problem(converted)
+        if problem:
+            raise ValidationError(f"Enter valid JSON: {problem}.")
+        return JSONString(converted) if isinstance(converted, str) else converted
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        try:
+            return self._load(data)
+        except ValidationError:
+            return InvalidJSONInput(data)
+
+
+# Dates people enter: anything outside these years is a typo, and near 9999-12-31 the date
+# arithmetic of validity periods and due-date extensions leaves the calendar Python knows.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
+def check_date_in_range(value: dt.date | None) -> None:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            f"Enter a date between {EARLIEST_DATE:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}.", code="date_range"
+        )
+
+
+class BoundedDateField(forms.DateField):
+    default_validators = [check_date_in_range]
+
+
+class BoundedSplitDateTimeField(forms.SplitDateTimeField):
+    default_validators = [check_date_in_range]
+
+
+STRICT_FORMFIELDS = {
+    models.JSONField: {"form_class": StrictJSONFormField},
+    models.DateField: {"form_class": BoundedDateField},
+    models.DateTimeField: {"form_class": BoundedSplitDateTimeField},
+}
 
 
 class ProjectScopedAdminMixin:
@@ -17,6 +128,7 @@ class ProjectScopedAdminMixin:
     """
 
     project_path = "project"
+    formfield_overrides = STRICT_FORMFIELDS
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -25,6 +137,9 @@ class ProjectScopedAdminMixin:
         return qs.filter(access.project_scope_q(request.user, self.project_path))
 
     def get_object(self, request, object_id, from_field=None):
+        if from_field is None and parse_id(object_id) is None:
+            # int() reads "١" as 1: only ASCII ids name rows (the admin then says "not found").
+            return None
         obj = super().get_object(request, object_id, from_field)
         if obj is None and not access.sees_all_projects(request.user):
             # Exists but belongs to another project: say "forbidden", not "gone".

@@ -308,7 +308,9 @@ class Audit(models.Model):
 
     def save(self, *args, **kwargs):
         if self.valid_until is None and self.audit_date is not None:
-            self.valid_until = self.audit_date + dt.timedelta(days=DEFAULT_VALIDITY_DAYS)
+            # An audit dated near the last date Python knows (9999-12-31) stays valid until then.
+            days_left = (dt.date.max - self.audit_date).days
+            self.valid_until = self.audit_date + dt.timedelta(days=min(DEFAULT_VALIDITY_DAYS, days_left))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
