@@ -12,6 +12,7 @@ ftfy's own measure, so clean text is never touched.
 from __future__ import annotations
 
 import codecs
+import re
 
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec)
@@ -73,22 +74,58 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     return text, notes
 
 
+def _mixed_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Decoding error handler: a surrogate written as UTF-8 (CESU-8, "\\xed\\xa0\\xbd") is kept as
+    that surrogate (paired up later); any other invalid byte is read as Windows-1252, so a file
+    mixing UTF-8 and Latin-1 lines keeps both."""
+    data, start = error.object, error.start
+    chunk = data[start : start + 3]
+    if len(chunk) == 3 and chunk[0] == 0xED and 0xA0 <= chunk[1] <= 0xBF and 0x80 <= chunk[2] <= 0xBF:
+        return chunk.decode("utf-8", "surrogatepass"), start + 3
+    return bytes(data[start : start + 1]).decode("cp1252", "replace"), start + 1
+
+
+codecs.register_error("auditor_mixed_bytes", _mixed_bytes)
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(text: str) -> tuple[str, int]:
+    """Pairs of surrogates become the character they encode; a lone one is dropped."""
+    if not SURROGATE_RE.search(text):
+        return text, 0
+    paired = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    lone = paired.count("\ufffd") - text.count("\ufffd")
+    return paired.replace("\ufffd", "") if lone else paired, max(lone, 0)
+
+
 def decode_report(content: bytes) -> tuple[str, list[str]]:
     """Decode a report file to text (newlines normalised) and repair its encoding."""
     notes: list[str] = []
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            text = content.decode("utf-16")
+            text = content.decode("utf-16", "surrogatepass")
         except UnicodeDecodeError as exc:
             raise ReportError("The file starts like UTF-16 text but cannot be decoded as such.") from exc
     else:
-        if b"\x00" in content:
+        nul = content.count(b"\x00")
+        if nul * 100 > len(content):  # a few stray NULs are damage; more is a binary file
             raise ReportError("The file is binary (it contains NUL bytes), not a Markdown report.")
+        if nul:
+            content = content.replace(b"\x00", b"")
+            notes.append(f"Removed {nul} NUL byte(s) from the file.")
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = content.decode("sloppy-windows-1252")
-            notes.append("The file is not UTF-8; it was read as Windows-1252.")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = content.removeprefix(codecs.BOM_UTF8).decode("utf-8", "auditor_mixed_bytes")
+            if text == content.decode("sloppy-windows-1252"):
+                notes.append("The file is not UTF-8; it was read as Windows-1252.")
+            else:
+                notes.append(
+                    "The file is not valid UTF-8 throughout; its invalid bytes were read as Windows-1252."
+                )
+    text, lone = _without_lone_surrogates(text)
+    if lone:
+        notes.append(f"Removed {lone} lone surrogate character(s).")
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     text, repair_notes = repair_text(text)
     return text, notes + repair_notes

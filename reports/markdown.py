@@ -1,8 +1,9 @@
 """A small line-based reader of the Markdown that audit reports use.
 
 It does not render anything: it cuts a report into blocks (headings, table rows, list items,
-checkboxes, paragraph lines) and tells, for each block, which headings it sits under. Code
-fences are skipped as a whole: what is inside them is example code, not a statement.
+checkboxes, paragraph lines, code blocks) and tells, for each block, which headings it sits
+under. A code fence is one "code" block: the parser reads it only when it is data (YAML, JSON,
+a tree of scores), never as Markdown statements.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Heading:
 
 @dataclass
 class Block:
-    kind: str  # "heading", "row", "item", "check", "line"
+    kind: str  # "heading", "row", "item", "check", "line", "code" (raw: the fenced text, cells: [language])
     raw: str  # the text as written (without the list marker / heading hashes)
     line_no: int
     headings: list[Heading] = field(default_factory=list)  # enclosing headings, outermost first
@@ -103,6 +104,14 @@ def read_blocks(text: str) -> list[Block]:
     table_id = 0
     lines = text.split("\n")
     skip_next = False
+    code: list[str] = []
+    code_start, code_lang = 0, ""
+    if lines and lines[0].strip() == "---":
+        # YAML front matter: data about the page, read like a YAML code block.
+        end = next((i for i in range(1, min(len(lines), 40)) if lines[i].strip() in ("---", "...")), None)
+        if end is not None:
+            blocks.append(Block("code", "\n".join(lines[1:end]), 1, [], cells=["yaml"]))
+            lines = [""] * (end + 1) + lines[end + 1 :]
     for no, line in enumerate(lines, start=1):
         if skip_next:
             skip_next = False
@@ -111,9 +120,14 @@ def read_blocks(text: str) -> list[Block]:
         if in_fence:
             if fence and fence.group(1) == in_fence:
                 in_fence = None
+                blocks.append(Block("code", "\n".join(code), code_start, list(stack), cells=[code_lang]))
+            else:
+                code.append(line)
             continue
         if fence:
             in_fence = fence.group(1)
+            code, code_start = [], no
+            code_lang = line.strip()[3:].strip().lower()
             table_header = None
             continue
         stripped = line.strip()

@@ -166,8 +166,15 @@ def test_scores_in_bullets_on_a_hundred_scale_with_emoji_and_comments(db):
         "observability": Decimal("4.0"),
     }
     assert report.stated_global == Decimal("5.2")
-    assert "Score 'Teamwork' (80/100) does not match any maturity domain; not imported." in report.warnings
-    assert "Observability is scored twice (40/100 and 55/100); the first is kept." in report.warnings
+    assert (
+        "Score 'Teamwork' (80/100) matches no maturity domain; kept as a stated score of the audit."
+        in report.warnings
+    )
+    assert {s.label: s.score for s in report.unmapped_scores} == {
+        "Teamwork": Decimal("8.0"),
+        "Monitoring and alerting maturity": Decimal("5.5"),
+    }
+    assert any(w.startswith("Observability is scored twice (40/100 and 55/100)") for w in report.warnings)
 
 
 def test_scores_in_a_french_table_with_bold_commas_and_emoji(db):

@@ -1,0 +1,367 @@
+"""Reading stated scores: every mark a report gives, kept, mapped to a maturity domain when its
+label names one.
+
+A score is a number with a scale: "7/10", "84/100", "16/20", "12/15", "3.5 / 5.0", a number in a
+column headed Score / Note / Punteggio / Beoordeling (the header may give the scale, "/20", "(/5)"),
+stars ("★★★☆☆"), or a letter grade when the report gives its letter scale. Brought to 0–10. Not a
+score: risk scores, CVSS, confidence, likelihood, progress, weights, targets and estimates,
+"0/10 categories". Before → after keeps after and records before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from reports.markdown import Block, clean, norm
+from reports.values import (
+    BARE_SCORE_RE,
+    HEADER_SCALE_RE,
+    LETTER_RE,
+    NOT_MEASURED_RE,
+    SCORE_RE,
+    TEN,
+    parse_score,
+    stars_score,
+    to_decimal,
+)
+from reports.verdicts import is_verdict_key
+from reports.vocabulary import (
+    AFTER_RE,
+    BEFORE_RE,
+    COUNT_NOUN_RE,
+    GENERIC_SCORE_LABELS,
+    GLOBAL_RE,
+    NOT_A_SCORE_RE,
+    SCORE_HEADER_RE,
+    SUMMARY_HEADINGS,
+)
+
+INCONSISTENCY_TOLERANCE = Decimal("0.1")
+RISK_HEADER_RE = re.compile(
+    r"\b(risk|risque|risiko|riesgo|rischio|risco|risico|likelihood|probability|probabilite|"
+    r"probabilidad|probabilita|probabilidade|wahrscheinlichkeit|kans|cvss|confidence)\b"
+)
+ID_CELL_RE = re.compile(r"^\s*(#|n°|nr|no)?\s*\d{1,3}[.)]?\s*$|^\s*[A-Z]{1,6}-?\d{1,4}\s*$", re.IGNORECASE)
+LABEL_TAIL_RE = re.compile(
+    r"[\s:=\-—–|(.…]*(?:\b(?:score|scores|note|grade|rating|punteggio|puntuacion|puntuación|"
+    r"calificacion|calificación|bewertung|nota|pontuação|pontuacao|cijfer|voto)\b)?[\s:=\-—–|(.…]*"
+    r"(?:\b[A-F][+-]?\s*\(?\s*)?$",
+    re.IGNORECASE,
+)
+LABEL_HEAD_RE = re.compile(
+    r"^(?:score|note|puntuaci[oó]n|calificaci[oó]n|punteggio|pontua[cç][aã]o|nota|bewertung|"
+    r"beoordeling|voto)\s+(?:de|del|de la|di|do|da|der|des|du|van|of|for)\s+",
+    re.IGNORECASE,
+)
+TREE_RE = re.compile(r"^[\s│|]*[├└┣┗+`]\s*[─━-]+\s*")
+
+
+@dataclass
+class ParsedScore:
+    domain_id: int
+    domain_name: str
+    score: Decimal | None
+    label: str
+    stated: str
+
+
+@dataclass
+class StatedScoreValue:
+    """One mark as the report states it (mapped to a domain or not)."""
+
+    label: str
+    score: Decimal | None
+    scale: str
+    raw: str
+    before: Decimal | None = None
+    domain_id: int | None = None
+    domain_name: str = ""
+
+
+class ScoresMixin:
+    """Part of ReportParser: fills `report.stated_scores`, `report.scores`, `report.stated_global`."""
+
+    letter_scale: dict[str, Decimal]
+
+    def _scores(self) -> None:
+        self.letter_scale = self._letter_scale()
+        title_seen = False
+        for b in self.blocks:
+            if b.kind == "row":
+                self._score_from_row(b)
+            elif b.kind in ("line", "item", "heading"):
+                is_title = b.kind == "heading" and not title_seen
+                title_seen = title_seen or b.kind == "heading"
+                self._scores_in_text(clean(b.raw, numbering=False), b, is_title=is_title)
+            elif b.kind == "code":
+                self._scores_in_code(b)
+        self._weighted_mean()
+
+    # --- where scores are written ----------------------------------------------------------------
+
+    def _scores_in_text(self, text: str, b: Block, *, is_title: bool = False, code: bool = False) -> None:
+        previous_end, previous = 0, None
+        for m in SCORE_RE.finditer(text):
+            after = text[m.end() :]
+            if COUNT_NOUN_RE.match(after):
+                previous_end = m.end()
+                continue
+            between = text[previous_end : m.start()]
+            if previous is not None and re.fullmatch(r"\s*\(?\s*", between):
+                previous_end = m.end()
+                continue  # "94/100 (9.4/10)": the same mark on another scale
+            if previous is not None and re.search(r"→|->|⇒|=>", between):
+                self._replace_with_after(previous, m)
+                previous_end = m.end()
+                continue
+            label = text[previous_end : m.start()] if previous is None else between
+            label = re.sub(r"^[\s,;|/]+", "", label)
+            if len(label) > 80:
+                previous_end = m.end()
+                continue
+            if is_title:
+                label = "global" if not label.strip() or previous is None else label
+                if self.report.stated_global is None:
+                    self._add_score("global", m.group(0), m.group(1), m.group(2), b)
+                previous_end, previous = m.end(), m
+                continue
+            previous = self._add_score(label, m.group(0), m.group(1), m.group(2), b, code=code, tail=after)
+            previous_end = m.end()
+
+    def _scores_in_code(self, b: Block) -> None:
+        """A tree drawn in a code block ("├─ APIs y rutas ..... 6.0/10") lists scores."""
+        for line in b.raw.split("\n"):
+            if TREE_RE.match(line):
+                text = TREE_RE.sub("", line)
+                text = re.sub(r"\s*\.{3,}\s*", ": ", text)
+                self._scores_in_text(clean(text, numbering=False), b, code=True)
+
+    def _score_from_row(self, b: Block) -> None:
+        if len(b.cells) < 2 or any(RISK_HEADER_RE.search(norm(h)) for h in b.header):
+            return
+        label_index = next(
+            (
+                i
+                for i, c in enumerate(b.cells)
+                if clean(c) and not ID_CELL_RE.match(clean(c, numbering=False))
+            ),
+            0,
+        )
+        label = b.cells[label_index]
+        if LETTER_RE.match(clean(label)) and self.letter_scale:
+            return  # a row of the report's letter scale
+        columns = [
+            i
+            for i, h in enumerate(b.header)
+            if i != label_index and SCORE_HEADER_RE.search(norm(h)) and not self._not_a_score_header(h)
+        ]
+        after = [i for i in columns if AFTER_RE.search(norm(b.header[i]))]
+        before = [i for i in columns if BEFORE_RE.search(norm(b.header[i]))]
+        ordered = after + [i for i in columns if i not in after and i not in before]
+        before_value = self._cell_score(b, before[0])[0] if before and after else None
+        for i in ordered:
+            if i >= len(b.cells):
+                continue
+            score, raw, scale = self._cell_score(b, i)
+            if score is None and raw is None:
+                continue
+            if raw == "not measured":
+                domain = self.index.match(label)
+                if domain is not None and domain.pk not in self.report.scores:
+                    self.report.scores[domain.pk] = ParsedScore(
+                        domain.pk, domain.name, None, clean(label), clean(b.cells[i])
+                    )
+                return
+            self._add_score(label, raw, None, scale, b, value=score, before=before_value)
+            return
+        if columns:
+            return
+        for cell in b.cells[label_index + 1 :]:
+            text = clean(cell, numbering=False)
+            m = SCORE_RE.search(text)
+            if m and not COUNT_NOUN_RE.match(text[m.end() :]):
+                self._add_score(label, m.group(0), m.group(1), m.group(2), b)
+                return
+
+    def _cell_score(self, b: Block, i: int) -> tuple[Decimal | None, str | None, str]:
+        """(score on 0–10, raw text, scale) of a score cell; (None, None, "") when it has none."""
+        raw_cell = b.cells[i] if i < len(b.cells) else ""
+        stars = stars_score(raw_cell)
+        if stars:
+            return stars[0], stars[1], "stars"
+        cell = clean(raw_cell, numbering=False)
+        found = HEADER_SCALE_RE.search(norm(b.header[i])) if i < len(b.header) else None
+        header_scale = found.group(1) if found else None
+        m = BARE_SCORE_RE.match(cell)
+        if m:
+            scale = m.group(2).replace(" ", "").lstrip("/") if m.group(2) else header_scale
+            if scale is None and (to_decimal(m.group(1)) or 0) > TEN:
+                scale = "100"
+            return parse_score(m.group(1), scale), cell, scale or "10"
+        m = SCORE_RE.search(cell)
+        if m:
+            return parse_score(m.group(1), m.group(2)), m.group(0), m.group(2)
+        letter = re.match(r"^\s*([A-F][+-]?)\b", cell)
+        if letter and self.letter_scale.get(letter.group(1)) is not None:
+            return self.letter_scale[letter.group(1)], cell, "letter"
+        if NOT_MEASURED_RE.match(norm(cell, numbering=False) or "-"):
+            return None, "not measured", ""
+        return None, None, ""
+
+    @staticmethod
+    def _not_a_score_header(header: str) -> bool:
+        key = norm(header)
+        return bool(NOT_A_SCORE_RE.search(key)) and not AFTER_RE.search(key) and not BEFORE_RE.search(key)
+
+    def _letter_scale(self) -> dict[str, Decimal]:
+        """The report's letter scale: a table whose rows are a letter and its value."""
+        scale: dict[str, Decimal] = {}
+        for b in self.blocks:
+            if b.kind != "row" or len(b.cells) < 2:
+                continue
+            letter = LETTER_RE.match(clean(b.cells[0]))
+            if not letter or not b.header:
+                continue
+            value = BARE_SCORE_RE.match(clean(b.cells[1], numbering=False))
+            if value:
+                found = HEADER_SCALE_RE.search(norm(b.header[1])) if len(b.header) > 1 else None
+                score = parse_score(value.group(1), found.group(1) if found else value.group(2))
+                if score is not None:
+                    scale[letter.group(1)] = score
+        return scale
+
+    # --- one stated score -------------------------------------------------------------------------
+
+    def _label_of(self, label: str) -> str:
+        label = clean(label, numbering=True)
+        label = LABEL_TAIL_RE.sub("", label).strip(" :=-—–|(.…*")
+        label = LABEL_HEAD_RE.sub("", label)
+        return label.strip()
+
+    def _generic_owner(self, b: Block) -> tuple[str, bool]:
+        """For "Score: 7/10": (label from the heading above, is the global score)."""
+        for h in reversed(b.headings):
+            key = norm(h.text)
+            if (
+                GLOBAL_RE.search(key)
+                or key in SUMMARY_HEADINGS
+                or is_verdict_key(key.split(" ")[0] if key else "")
+            ):
+                return "", True
+            if is_verdict_key(norm(re.split(r"[:：]", h.text)[0])):
+                return "", True
+            if self.index.match(h.text) is not None:
+                return h.text, False
+            if h.level >= 2 and key and not NOT_A_SCORE_RE.search(key):
+                return h.text, False
+        return "", True
+
+    def _add_score(
+        self,
+        label: str,
+        stated: str,
+        number: str | None,
+        scale: str | None,
+        block: Block,
+        *,
+        value: Decimal | None = None,
+        before: Decimal | None = None,
+        code: bool = False,
+        tail: str = "",
+    ) -> StatedScoreValue | None:
+        score = value if number is None else parse_score(number, scale)
+        if number is not None and score is None:
+            return None  # "12/13" is a count, not a mark
+        written = clean(label)
+        key = norm(written)
+        context = " ".join(norm(h.text) for h in block.headings[-1:])
+        if NOT_A_SCORE_RE.search(key) or (context and RISK_HEADER_RE.search(context)):
+            return None
+        if BEFORE_RE.search(key) and not AFTER_RE.search(key):
+            return None  # "Previous score: 14/50": the value it was, not the audit's
+        if score is not None and not (0 <= score <= TEN):
+            self.report.warn(f"Score '{written or '?'}' ({stated}) is outside 0–10; not imported.")
+            return None
+        name = self._label_of(AFTER_RE.sub(" ", label) if AFTER_RE.search(key) else label)
+        name_key = norm(name)
+        is_global = bool(GLOBAL_RE.search(name_key)) and self.index.match(name, exact_only=True) is None
+        if not name_key or name_key in GENERIC_SCORE_LABELS:
+            if code or GLOBAL_RE.search(norm(tail[:30])):
+                owner, is_global = "", True
+            else:
+                owner, is_global = self._generic_owner(block)
+            if owner:
+                name = self._label_of(owner)
+                name_key = norm(name)
+                if any(s.score == score and norm(s.label) in name_key for s in self.report.stated_scores):
+                    return None  # "### Auth" + "Score: 18/20" restates the table row "Auth 18/20"
+        if is_global:
+            if self.report.stated_global is None and score is not None:
+                self.report.stated_global = score
+                self.report.stated_global_before = before
+            return None
+        for existing in self.report.stated_scores:
+            if norm(existing.label) == name_key:
+                if existing.score != score:
+                    self.report.warn(
+                        f"'{name}' is scored twice ({existing.raw} and {clean(stated)}); the first is kept."
+                    )
+                return None
+        domain = self.index.match(name)
+        entry = StatedScoreValue(
+            label=name[:200], score=score, scale=str(scale or "10"), raw=clean(stated)[:100], before=before
+        )
+        self.report.stated_scores.append(entry)
+        if domain is None:
+            self.report.warn(
+                f"Score '{name}' ({clean(stated)}) matches no maturity domain; kept as a stated score "
+                "of the audit."
+            )
+            return entry
+        existing = self.report.scores.get(domain.pk)
+        if existing is not None:
+            self.report.warn(
+                f"{domain.name} is scored twice ({existing.stated} and {clean(stated)}); the first is "
+                f"kept for the domain, '{name}' stays a stated score."
+            )
+            return entry
+        entry.domain_id, entry.domain_name = domain.pk, domain.name
+        self.report.scores[domain.pk] = ParsedScore(domain.pk, domain.name, score, name, clean(stated))
+        return entry
+
+    def _replace_with_after(self, previous: StatedScoreValue | re.Match | None, m: re.Match) -> None:
+        if not isinstance(previous, StatedScoreValue):
+            return
+        after = parse_score(m.group(1), m.group(2))
+        if after is None or not (0 <= after <= TEN):
+            return
+        previous.before, previous.score, previous.raw = previous.score, after, m.group(0)
+        if previous.domain_id is not None:
+            parsed = self.report.scores[previous.domain_id]
+            parsed.score, parsed.stated = after, m.group(0)
+
+    def _weighted_mean(self) -> None:
+        pairs = [
+            (s.score, self.weights.get(s.domain_id, Decimal(0)))
+            for s in self.report.scores.values()
+            if s.score is not None
+        ]
+        total = sum((w for _, w in pairs), Decimal(0))
+        if not total:
+            return
+        mean = sum((s * w for s, w in pairs), Decimal(0)) / total
+        self.report.weighted_mean = mean
+        stated = self.report.stated_global
+        if stated is not None and abs(stated - mean) > INCONSISTENCY_TOLERANCE:
+            rounded = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            self.report.inconsistency = {
+                "stated_global": str(stated),
+                "weighted_mean": str(rounded),
+                "difference": str(abs(stated - mean).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+            }
+            self.report.warn(
+                f"Inconsistency: the report states a global score of {stated}/10 but the weighted "
+                f"mean of its domain scores is {rounded}/10 (difference over 0.1)."
+            )
