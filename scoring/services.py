@@ -1,22 +1,22 @@
-"""Maturity scores that explain themselves: the one place the scoring formula lives.
+"""Maturity scores that explain themselves: recompute, freeze and preview them.
 
-See docs/scoring.md for the formula in prose with a worked example. In short, for one audit and
-one maturity domain:
+The formula itself is pure: scoring.formula (version 2.0, see docs/scoring.md). This module reads
+the evidence of an audit from the database (checklist items, open findings, test metrics, what a
+re-scan measured), hands it to the formula, links the evidence entries it returns and stores the
+scores. Formula 1.0 (a penalty per finding subtracted from 10) stays here, so that scores stored
+under it can be previewed against 2.0 and an explicit `recompute_scores --apply-formula 1.0` can
+still roll back.
 
-- A score entered by an auditor (source "manual") or stated in an imported report (source
-  "imported") is kept as it is. Only the other domains are computed from evidence.
-- Evidence of a domain: the checklist items mapped to it (done / applicable; "not applicable"
-  leaves the denominator), the open findings mapped to it (a penalty per finding, weighted by
-  severity) and, for Testing, the audit's metrics (line coverage and the test pass rate).
-- base = mean of the positive components (checklist completion x 10, coverage / 10,
-  pass rate x 10); 10 when the domain's only evidence is findings.
-  score = clamp(base - findings penalty, 0, 10), then capped: an open critical finding caps the
-  domain at CRITICAL_FINDING_CAP, a critical checklist item still to do at CRITICAL_ITEM_CAP.
-- No evidence at all: the domain is not measured (score NULL), never 0.
+Which formula scores an audit:
+- New evidence (a finding import, a checklist answer, a re-scan, an edited audit) recomputes the
+  project's latest completed audit under the current formula, FORMULA_VERSION.
+- Older audits are snapshots: nothing recomputes their computed scores.
+- `recompute_scores` without --apply-formula keeps an audit scored under another formula version
+  as it is (frozen); `formula_preview` shows what a version would change, `--apply-formula`
+  applies it.
+- A score entered by an auditor or stated in an imported report is kept as it is.
 - Global score: weighted mean (domain weights from the admin) of the measured domains.
 - Readiness gate: see `readiness_verdict`.
-
-Every computed score stores its "why": the evidence that moved it, each entry linked.
 """
 
 from __future__ import annotations
@@ -36,13 +36,17 @@ from checklists.models import ChecklistItem, ItemState
 from findings.models import Finding, Severity
 from projects.events import once_after_commit
 from projects.models import Audit, DomainScore, MaturityDomain, Project
-from scoring import summaries
-from scoring.evidence import CODE_KINDS, AnalyzerRun, RepositoryProfile
+from scoring import formula, selectors, summaries
+from scoring.evidence import CODE_KINDS, PRODUCTION, AnalyzerRun, RepositoryProfile
 from scoring.models import AuditAnalyzerRun, AuditProfile
+from scoring.paths import classify_path
 
-FORMULA_VERSION = "1.0"
+FORMULA_VERSION = formula.VERSION
+LEGACY_FORMULA_VERSION = "1.0"
+# Versions scores can be computed with (the current one last).
+FORMULA_VERSIONS = (LEGACY_FORMULA_VERSION, FORMULA_VERSION)
 
-# Penalty per open finding of a domain, by severity (Info, Low, Medium, High, Critical).
+# Formula 1.0: penalty per open finding of a domain, by severity (Info, Low, Medium, High, Critical).
 SEVERITY_PENALTY = {
     0: Decimal("0"),
     1: Decimal("0.1"),
@@ -90,7 +94,7 @@ NOT_MEASURED = Level("Not measured", "none")
 
 
 def levels() -> tuple[tuple[Decimal, str, str], ...]:
-    configured = getattr(settings, "AUDITOR_SCORE_LEVELS", None)
+    configured = settings.AUDITOR_SCORE_LEVELS
     if not configured:
         return DEFAULT_LEVELS
     return tuple(sorted(((Decimal(str(b)), n, s) for b, n, s in configured), reverse=True))
@@ -221,10 +225,10 @@ def _testing_components(audit: Audit) -> list[tuple[Decimal, dict]]:
     return components
 
 
-def compute_domain_score(
+def compute_domain_score_v1(
     audit: Audit, domain: MaturityDomain, ev: dict | None
 ) -> tuple[Decimal | None, list[dict], str]:
-    """(score or None when not measured, evidence list, rationale) for one domain of one audit."""
+    """Formula 1.0: (score or None when not measured, evidence list, rationale) of one domain."""
     components: list[Decimal] = []
     why: list[dict] = []
     ev = ev or {
@@ -315,7 +319,7 @@ def compute_domain_score(
             )
     score = _round(score)
     rationale = (
-        f"Computed (formula {FORMULA_VERSION}): base {_round(base)}"
+        f"Computed (formula {LEGACY_FORMULA_VERSION}): base {_round(base)}"
         f" from {len(components)} component(s), findings penalty {_round(penalty)}"
         + (f", capped at {min(c for c, _ in caps)}" if caps else "")
         + f" = {score}."
@@ -382,25 +386,168 @@ def gate_inputs(audit: Audit) -> dict[str, int]:
 # --- services -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def audit_recompute(*, audit: Audit) -> None:
-    """Recompute the computed domain scores, the global score and the computed verdict of one
-    audit from the current evidence, and save them. Manual and imported scores are kept."""
-    audit = Audit.objects.select_for_update().get(pk=audit.pk)
-    domains = list(MaturityDomain.objects.all())
-    existing = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
-    evidence = _evidence_by_domain(audit)
+def _code_kind(path: str, cache: dict[str, str]) -> str:
+    kind = cache.get(path)
+    if kind is None:
+        # A finding without a file (a repository-wide check) counts as production code.
+        kind = classify_path(path) if path else PRODUCTION
+        cache[path] = kind
+    return kind
+
+
+def _domain_inputs(audit: Audit, domains: list[MaturityDomain]) -> dict[int, formula.DomainInput]:
+    """The evidence of each domain of an audit for formula 2.0, in a constant number of queries."""
+    items: dict[int, list[formula.ChecklistItemFact]] = defaultdict(list)
+    rows = (
+        ChecklistItem.objects.filter(_audit_checklist_q(audit, "checklist__"), domain__isnull=False)
+        .exclude(state=ItemState.NOT_APPLICABLE)
+        .values("checklist_id", "domain_id", "text", "state", "is_critical")
+        .order_by("checklist_id", "order", "id")
+    )
+    for item in rows:
+        items[item["domain_id"]].append(
+            formula.ChecklistItemFact(
+                checklist_id=item["checklist_id"],
+                text=item["text"],
+                done=item["state"] == ItemState.DONE,
+                critical=item["is_critical"],
+            )
+        )
+
+    kinds: dict[str, str] = {}
+    groups: dict[int, dict[tuple[int, str, str], int]] = defaultdict(lambda: defaultdict(int))
+    open_findings = Finding.objects.filter(
+        project_id=audit.project_id, status__in=Finding.ACTIVE_STATUSES, domain__isnull=False
+    )
+    grouped = (
+        open_findings.values("domain_id", "severity", "confidence", "file_path")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in grouped:
+        key = (row["severity"], row["confidence"].strip().lower(), _code_kind(row["file_path"], kinds))
+        groups[row["domain_id"]][key] += row["n"]
+    listed: dict[int, list[formula.ListedFinding]] = defaultdict(list)
+    worst = (
+        open_findings.filter(severity__gte=1)
+        .order_by("-severity", "-id")
+        .values("id", "domain_id", "title", "severity", "file_path", "confidence")[
+            : EVIDENCE_FINDINGS_LISTED * 10
+        ]
+    )
+    for row in worst:
+        if len(listed[row["domain_id"]]) < EVIDENCE_FINDINGS_LISTED:
+            listed[row["domain_id"]].append(
+                formula.ListedFinding(
+                    id=row["id"],
+                    title=row["title"],
+                    severity=row["severity"],
+                    kind=_code_kind(row["file_path"], kinds),
+                    confidence=row["confidence"],
+                )
+            )
+
+    metrics = formula.TestMetrics(
+        coverage_percent=None if audit.coverage_percent is None else float(audit.coverage_percent),
+        passed=audit.tests_passed,
+        failing=(audit.tests_failed or 0) + (audit.tests_errors or 0),
+    )
+    measured = selectors.audit_measurements(audit_id=audit.pk)
     # Domains an automated scan could not measure (its scanners failed): {slug: why}. Their
     # old findings are stale evidence, so these domains stay "not measured" for this audit.
-    not_measured = audit.unmeasured_domains or {}
+    unmeasured = audit.unmeasured_domains or {}
+    inputs = {}
+    for domain in domains:
+        domain_items = items.get(domain.pk, [])
+        inputs[domain.pk] = formula.DomainInput(
+            slug=domain.slug,
+            checklist=formula.ChecklistEvidence(tuple(domain_items)) if domain_items else None,
+            findings=tuple(
+                formula.FindingGroup(severity=sev, confidence=conf, kind=kind, count=n)
+                for (sev, conf, kind), n in sorted(groups.get(domain.pk, {}).items())
+            ),
+            listed=tuple(listed.get(domain.pk, [])),
+            metrics=metrics,
+            profile=measured.profile,
+            runs=measured.runs,
+            unmeasured=str(unmeasured.get(domain.slug, "")),
+            lines_hint=audit.lines_of_code,
+        )
+    return inputs
+
+
+def _linked(audit: Audit, entry: formula.Evidence) -> dict:
+    url = ""
+    if entry.ref is not None:
+        kind, pk = entry.ref
+        if kind == "finding":
+            url = _finding_url(pk)
+        elif kind == "checklist":
+            url = _checklist_url(pk)
+        elif kind == "metrics":
+            url = _audit_url(audit) + "#metrics"
+    return {"kind": entry.kind, "label": entry.label, "url": url, "effect": entry.effect}
+
+
+def compute_scores(
+    audit: Audit, domains: list[MaturityDomain], formula_version: str = FORMULA_VERSION
+) -> dict[int, tuple[Decimal | None, list[dict], str]]:
+    """{domain id: (score or None when not measured, linked evidence, rationale)} of an audit
+    under a formula version, from the current evidence. Reads only; writes nothing."""
+    if formula_version not in FORMULA_VERSIONS:
+        raise ValueError(
+            f"Unknown formula version {formula_version!r}; known versions: {', '.join(FORMULA_VERSIONS)}."
+        )
+    results: dict[int, tuple[Decimal | None, list[dict], str]] = {}
+    if formula_version == LEGACY_FORMULA_VERSION:
+        evidence = _evidence_by_domain(audit)
+        not_measured = audit.unmeasured_domains or {}
+        for domain in domains:
+            if domain.slug in not_measured:
+                results[domain.pk] = (None, [], f"Not measured: {not_measured[domain.slug]}.")
+            else:
+                results[domain.pk] = compute_domain_score_v1(audit, domain, evidence.get(domain.pk))
+        return results
+    for domain_id, data in _domain_inputs(audit, domains).items():
+        result = formula.score_domain(data)
+        results[domain_id] = (result.score, [_linked(audit, e) for e in result.why], result.rationale)
+    return results
+
+
+def frozen_formula_versions(audit: Audit, formula_version: str = FORMULA_VERSION) -> list[str]:
+    """Other formula versions the computed scores of an audit were stored with."""
+    return sorted(
+        set(
+            DomainScore.objects.filter(audit=audit, source=DomainScore.Source.COMPUTED)
+            .exclude(formula_version__in=["", formula_version])
+            .values_list("formula_version", flat=True)
+        )
+    )
+
+
+@transaction.atomic
+def audit_recompute(*, audit: Audit, formula_version: str | None = None, keep_frozen: bool = False) -> bool:
+    """Recompute the computed domain scores, the global score and the computed verdict of one
+    audit from the current evidence, under `formula_version` (default: the current formula),
+    and save them. Manual and imported scores are kept.
+
+    keep_frozen: an audit whose computed scores were stored under another formula version keeps
+    them (only its global score and verdict are refreshed); returns False then, True otherwise.
+    """
+    version = formula_version or FORMULA_VERSION
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    domains = list(MaturityDomain.objects.all())
+    if keep_frozen and frozen_formula_versions(audit, version):
+        _save_global_and_verdict(audit, domains)
+        project_refresh_summary(project_id=audit.project_id)
+        return False
+    existing = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
+    computed = compute_scores(audit, domains, version)
 
     to_create, to_update, to_delete, stated = [], [], [], []
     for domain in domains:
         current = existing.get(domain.pk)
-        if domain.slug in not_measured:
-            score, why, rationale = None, [], f"Not measured: {not_measured[domain.slug]}."
-        else:
-            score, why, rationale = compute_domain_score(audit, domain, evidence.get(domain.pk))
+        score, why, rationale = computed[domain.pk]
         if current is not None and current.source != DomainScore.Source.COMPUTED:
             # A stated score is kept; its "why" shows what the evidence alone would give, so a
             # reader can compare the two.
@@ -411,7 +558,7 @@ def audit_recompute(*, audit: Audit) -> None:
                     "url": "",
                     "effect": "",
                     "value": None if score is None else str(score),
-                    "label": f"From the evidence alone, formula {FORMULA_VERSION} would give {shown}",
+                    "label": f"From the evidence alone, formula {version} would give {shown}",
                 },
                 *why,
             ]
@@ -430,12 +577,14 @@ def audit_recompute(*, audit: Audit) -> None:
                     source=DomainScore.Source.COMPUTED,
                     rationale=rationale,
                     evidence=why,
-                    formula_version=FORMULA_VERSION,
+                    formula_version=version,
                 )
             )
         else:
+            if current.formula_version and current.formula_version != version:
+                rationale += f" Was {current.score} under formula {current.formula_version}."
             current.score, current.rationale, current.evidence = score, rationale, why
-            current.formula_version = FORMULA_VERSION
+            current.formula_version = version
             current.updated_at = timezone.now()
             to_update.append(current)
             existing[domain.pk] = current
@@ -451,6 +600,7 @@ def audit_recompute(*, audit: Audit) -> None:
         DomainScore.objects.bulk_update(stated, ["evidence"])
     _save_global_and_verdict(audit, domains)
     project_refresh_summary(project_id=audit.project_id)
+    return True
 
 
 def _save_global_and_verdict(audit: Audit, domains: list[MaturityDomain] | None = None) -> None:
@@ -530,15 +680,19 @@ def latest_completed_audit(project_id: int) -> Audit | None:
     )
 
 
-def project_recompute(*, project_id: int) -> None:
-    """Recompute the project's latest completed audit (and refresh its portfolio row)."""
+def project_recompute(
+    *, project_id: int, formula_version: str | None = None, keep_frozen: bool = False
+) -> str:
+    """Recompute the project's latest completed audit (and refresh its portfolio row); see
+    audit_recompute for the arguments. Returns "recomputed", "frozen" or "no audit"."""
     if not Project.objects.filter(pk=project_id).exists():
-        return  # deleted in the meantime
+        return "no audit"  # deleted in the meantime
     audit = latest_completed_audit(project_id)
     if audit is None:
         project_refresh_summary(project_id=project_id)
-        return
-    audit_recompute(audit=audit)
+        return "no audit"
+    done = audit_recompute(audit=audit, formula_version=formula_version, keep_frozen=keep_frozen)
+    return "recomputed" if done else "frozen"
 
 
 def schedule_recompute(*, project_id: int) -> None:
@@ -666,3 +820,91 @@ def audit_record_measurements(*, audit_id: int, profile: RepositoryProfile, runs
         )
         for run in runs
     )
+
+
+# --- preview of a formula change -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainPreview:
+    slug: str
+    name: str
+    source: str  # "computed", "manual", "imported" or "" (not measured today)
+    old: Decimal | None
+    old_version: str  # formula version the stored score was computed with ("" if none)
+    new: Decimal | None
+
+    @property
+    def delta(self) -> Decimal | None:
+        if self.old is None or self.new is None:
+            return None
+        return self.new - self.old
+
+
+@dataclass(frozen=True)
+class ProjectPreview:
+    project_id: int
+    slug: str
+    name: str
+    audit_id: int
+    audit_title: str
+    old_global: Decimal | None
+    new_global: Decimal | None
+    domains: tuple[DomainPreview, ...]
+
+    @property
+    def delta(self) -> Decimal | None:
+        if self.old_global is None or self.new_global is None:
+            return None
+        return self.new_global - self.old_global
+
+
+def formula_preview(*, formula_version: str, project_slugs: list[str] | None = None) -> list[ProjectPreview]:
+    """What the latest completed audit of each project would score under a formula version,
+    beside what it stores today. Writes nothing (the portfolio is unchanged)."""
+    if formula_version not in FORMULA_VERSIONS:
+        raise ValueError(
+            f"Unknown formula version {formula_version!r}; known versions: {', '.join(FORMULA_VERSIONS)}."
+        )
+    domains = list(MaturityDomain.objects.all())
+    weights = {d.pk: d.weight for d in domains}
+    projects = Project.objects.order_by("name", "pk")
+    if project_slugs:
+        projects = projects.filter(slug__in=project_slugs)
+    previews = []
+    for project in projects:
+        audit = latest_completed_audit(project.pk)
+        if audit is None:
+            continue
+        stored = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
+        computed = compute_scores(audit, domains, formula_version)
+        rows, pairs = [], []
+        for domain in domains:
+            current = stored.get(domain.pk)
+            new = computed[domain.pk][0]
+            if current is not None and current.source != DomainScore.Source.COMPUTED:
+                new = current.score  # stated scores are kept under every formula
+            rows.append(
+                DomainPreview(
+                    slug=domain.slug,
+                    name=domain.name,
+                    source=current.source if current is not None else "",
+                    old=current.score if current is not None else None,
+                    old_version=current.formula_version if current is not None else "",
+                    new=new,
+                )
+            )
+            pairs.append((new, weights[domain.pk]))
+        previews.append(
+            ProjectPreview(
+                project_id=project.pk,
+                slug=project.slug,
+                name=project.name,
+                audit_id=audit.pk,
+                audit_title=audit.title,
+                old_global=audit.global_score,
+                new_global=global_score(pairs),
+                domains=tuple(rows),
+            )
+        )
+    return previews

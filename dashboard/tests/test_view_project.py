@@ -1,5 +1,7 @@
 """The project page /projects/<slug>/."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -9,6 +11,7 @@ from django.urls import reverse
 from findings.models import Finding, Severity
 from projects.models import Audit, DomainScore, MaturityDomain
 from rescans.models import RescanRun
+from scoring import formula
 from scoring import services as scoring
 from tests.pages_data import build_project
 
@@ -55,7 +58,10 @@ def test_the_why_of_a_computed_domain_lists_the_findings_that_moved_it(client, m
         for r in client.get(project.get_absolute_url()).context["domain_rows"]
         if r.domain.slug == "observability"
     )
-    assert row.value == scoring.TEN - scoring.SEVERITY_PENALTY[Severity.MEDIUM]
+    alone = formula.score_domain(
+        formula.DomainInput("observability", findings=(formula.FindingGroup(Severity.MEDIUM),))
+    )
+    assert row.value == alone.score < scoring.TEN
     assert row.score.source == DomainScore.Source.COMPUTED
 
 
@@ -151,7 +157,8 @@ def test_a_stated_score_far_from_the_evidence_is_flagged(client, manager):
     response = client.get(project.get_absolute_url())
     row = next(r for r in response.context["domain_rows"] if r.domain == stated.domain)
     assert row.value == 9
-    assert row.evidence_value == (str(scoring.CRITICAL_FINDING_CAP), True)
+    evidence_says, disagrees = row.evidence_value
+    assert disagrees and Decimal(evidence_says) <= scoring.CRITICAL_FINDING_CAP
     assert 'class="evidence-says disagrees"' in response.content.decode()
 
 

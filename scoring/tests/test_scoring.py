@@ -10,6 +10,7 @@ from checklists.models import Checklist, ChecklistItem, ItemState
 from findings.models import Finding, Severity
 from projects.models import Audit, DomainScore, MaturityDomain
 from scoring import services as scoring
+from scoring.evidence import RAN, AnalyzerRun, LanguageLines, RepositoryProfile
 from scoring.models import ProjectSummary
 
 D = Decimal
@@ -44,6 +45,15 @@ def checklist(project, items, audit=None):
             note="does not apply" if state == ItemState.NOT_APPLICABLE else "",
         )
     return checklist
+
+
+def record(audit, python_lines):
+    """A re-scan of the audit read `python_lines` of production Python, and found nothing new."""
+    scoring.audit_record_measurements(
+        audit_id=audit.pk,
+        profile=RepositoryProfile(languages=(LanguageLines("Python", production=python_lines),)),
+        runs=[AnalyzerRun("semgrep", ("security",), ("Python",), RAN, covered_lines=python_lines)],
+    )
 
 
 @pytest.fixture
@@ -83,15 +93,17 @@ class TestComputedDomainScores:
         assert score.formula_version == scoring.FORMULA_VERSION
         assert score.evidence[0]["label"] == "Checklist items done: 2 of 3 applicable"
 
-    def test_open_findings_subtract_a_penalty_weighted_by_severity(self, project, completed):
+    def test_formula_1_0_subtracts_a_penalty_weighted_by_severity(self, project, completed):
+        # Formula 1.0 stays available for previews and an explicit roll-back.
         checklist(project, [("security", ItemState.DONE, False)])
         finding(project, "security", Severity.HIGH)
         finding(project, "security", Severity.MEDIUM)
         finding(project, "security", Severity.LOW)
         finding(project, "security", Severity.HIGH, status=Finding.Status.FIXED)
-        scoring.audit_recompute(audit=completed)
+        scoring.audit_recompute(audit=completed, formula_version="1.0")
         score = score_of(completed, "security")
         assert score.score == D("7.9")  # 10 - 1.5 - 0.5 - 0.1
+        assert score.formula_version == "1.0"
         listed = [e for e in score.evidence if e["kind"] == "finding"]
         assert len(listed) == 3
         assert listed[0]["label"].startswith("[High]")
@@ -100,6 +112,8 @@ class TestComputedDomainScores:
     def test_an_open_critical_finding_caps_the_domain(self, project, completed):
         checklist(project, [("security", ItemState.DONE, False)] * 3)
         finding(project, "security", Severity.CRITICAL)
+        # A large code base, so the finding's density alone would leave the score above the cap.
+        record(completed, python_lines=200_000)
         scoring.audit_recompute(audit=completed)
         score = score_of(completed, "security")
         assert score.score == scoring.CRITICAL_FINDING_CAP
@@ -134,7 +148,9 @@ class TestComputedDomainScores:
     def test_a_computed_score_whose_evidence_disappeared_becomes_not_measured(self, project, completed):
         f = finding(project, "observability", Severity.MEDIUM)
         scoring.audit_recompute(audit=completed)
-        assert score_of(completed, "observability").score == D("9.5")
+        # Findings alone, size unknown: base 5 (nothing was read cleanly), one medium finding
+        # of unknown confidence = 1.4 points on the minimum 1,000 lines: 5 x exp(-1.4 / 5).
+        assert score_of(completed, "observability").score == D("3.8")
         f.status = Finding.Status.FIXED
         f.save()
         scoring.audit_recompute(audit=completed)
@@ -221,12 +237,13 @@ class TestScheduleRecompute:
                 scoring.schedule_recompute(project_id=project.pk)
                 assert score_of(completed, "security") is None
         assert len(callbacks) == 1
-        assert score_of(completed, "security").score == D("9.9")
+        # base 5 x (1 - 0.5 x (1 - exp(-0.7 / 10))): a low notice alone.
+        assert score_of(completed, "security").score == D("4.8")
         assert score_of(older, "security") is None
 
 
 @pytest.mark.django_db
-def test_the_worked_example_of_docs_scoring_md_holds(project):
+def test_the_worked_example_of_formula_1_0_in_docs_scoring_md_holds(project):
     audit = Audit.objects.create(
         project=project,
         title="Backend audit V2",
@@ -246,7 +263,7 @@ def test_the_worked_example_of_docs_scoring_md_holds(project):
     DomainScore.objects.create(
         audit=audit, domain=domain("documentation"), score=D("6.0"), source=DomainScore.Source.MANUAL
     )
-    scoring.audit_recompute(audit=audit)
+    scoring.audit_recompute(audit=audit, formula_version="1.0")
     audit.refresh_from_db()
     assert score_of(audit, "security").score == D("5.0")
     assert score_of(audit, "testing").score == D("8.8")
@@ -285,6 +302,7 @@ class TestRecomputeOnSingleRowEdits:
         self, project, completed, django_capture_on_commit_callbacks
     ):
         checklist(project, [("security", ItemState.DONE, False)])
+        record(completed, python_lines=200_000)
         with django_capture_on_commit_callbacks(execute=True):
             critical = finding(project, "security", Severity.CRITICAL)
         assert score_of(completed, "security").score == scoring.CRITICAL_FINDING_CAP
