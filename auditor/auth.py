@@ -24,7 +24,7 @@ def client_ip(request) -> str | None:
     """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address
     the outermost trusted proxy saw (X-Forwarded-For is only believed that far)."""
     remote = request.META.get("REMOTE_ADDR")
-    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    hops = settings.TRUSTED_PROXY_COUNT
     if hops <= 0:
         return remote
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

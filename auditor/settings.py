@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
+# Score level bands, best first: [(lower bound, name, css slug), ...]; empty keeps the bands of
+# scoring.services.DEFAULT_LEVELS (docs/scoring.md).
+AUDITOR_SCORE_LEVELS: list[tuple[float, str, str]] = []
+
 # Uploads (scan reports, audit reports): size limit in bytes, checked before parsing.
 AUDITOR_MAX_UPLOAD_BYTES = env.int("AUDITOR_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 # A scan import left "running" this long is swept to failed (on PostgreSQL sooner: as soon as

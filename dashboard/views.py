@@ -7,11 +7,10 @@ project; tech leads see their own projects and get 403 on the others.
 from __future__ import annotations
 
 import csv
-import importlib
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +23,7 @@ from dashboard import charts, selectors
 from findings.models import Severity
 from projects import access
 from projects.models import Audit, Project
+from reports.export import audit_to_markdown
 from rescans.models import RescanRun
 from rescans.services import running_scan
 from scoring import services as scoring
@@ -406,7 +406,7 @@ def _latest_scan_with_change(project: Project) -> RescanRun | None:
 
 
 def _rescan_context(user, project: Project) -> dict:
-    """The "Re-scan now" button (projects/scanning) and the scan running now, if any."""
+    """The "Re-scan now" button (rescans) and the scan running now, if any."""
     return {
         "can_rescan": bool(project.repository_url) and access.can_rescan(user, project),
         "running_scan": running_scan(project_id=project.pk),
@@ -478,7 +478,6 @@ def audit_detail(request, pk):
         "mismatch": scoring.verdict_mismatch(audit),
         "admin_url": _admin_link(request.user, Audit, audit.pk),
         "formula_version": scoring.FORMULA_VERSION,
-        "markdown_available": _markdown_exporter() is not None,
         "extra_metrics": _extra_metrics(audit.extra_metrics),
         "tests_total": sum(
             v or 0 for v in (audit.tests_passed, audit.tests_failed, audit.tests_errors, audit.tests_skipped)
@@ -508,23 +507,11 @@ def _extra_metrics(extra) -> list[tuple[str, str]]:
     return rows
 
 
-def _markdown_exporter():
-    """h7's exporter, reports.export.audit_to_markdown, when it is installed."""
-    try:
-        module = importlib.import_module("reports.export")
-    except ImportError:
-        return None
-    return getattr(module, "audit_to_markdown", None)
-
-
 @require_GET
 def audit_markdown(request, pk):
     audit = get_object_or_404(Audit.objects.select_related("project"), pk=pk)
     _check_project(request.user, audit.project)
-    exporter = _markdown_exporter()
-    if exporter is None:
-        raise Http404("The Markdown export is not available in this installation yet.")
     name = f"{audit.project.slug}-audit-{audit.audit_date or audit.pk}.md"
-    response = HttpResponse(exporter(audit), content_type="text/markdown; charset=utf-8")
+    response = HttpResponse(audit_to_markdown(audit), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -17,6 +17,7 @@ from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
 from projects.params import parse_id
 from projects.spreadsheets import SpreadsheetLimitsAdminMixin
+from projects.uploads import upload_size_error
 
 
 class ToolListFilter(admin.SimpleListFilter):
@@ -184,8 +185,8 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                if upload.size > staging.max_bytes():
-                    raise ReportError(staging.too_big_message(upload.size), file_name=upload.name)
+                if too_big := upload_size_error(upload.size):
+                    raise ReportError(too_big, file_name=upload.name)
                 content = upload.read()
                 run = scan_import(
                     project=form.cleaned_data["project"],

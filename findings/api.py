@@ -15,6 +15,7 @@ from findings.models import ImportRun
 from findings.services import api_token_authenticate, scan_import
 from projects.models import Audit
 from projects.params import parse_id
+from projects.uploads import upload_size_error
 
 FORMATS = {value for value, _label in FORMAT_CHOICES}
 TRUE = {"1", "true", "yes", "on"}
@@ -89,12 +90,8 @@ def scan_upload(request, slug: str):
     upload = request.FILES.get("file")
     if upload is None:
         return _error(400, 'no report: send the file as the multipart form field "file"')
-    if upload.size > limit:
-        return _error(
-            400,
-            f"{upload.name}: the file is {upload.size:,} bytes, over the "
-            f"{limit:,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)",
-        )
+    if too_big := upload_size_error(upload.size, name=upload.name):
+        return _error(400, too_big)
     report_format = request.POST.get("format", "auto") or "auto"
     if report_format not in FORMATS:
         return _error(

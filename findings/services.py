@@ -19,29 +19,13 @@ from findings.importers import ParsedFinding, ParsedReport, ReportError, parse_r
 from findings.importers.base import clean_text
 from findings.models import ApiToken, Finding, ImportRun, Severity
 from projects.events import announce_evidence_changed
-from projects.models import Audit, MaturityDomain, Project
+from projects.models import AUDIT_METRIC_FIELDS, Audit, MaturityDomain, Project
 from projects.uploads import upload_size_error
 
 PREVIEW_ROWS = 20
 ACTIVE = tuple(str(s) for s in Finding.ACTIVE_STATUSES)
 CLOSED_BY_HUMAN = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
 FIXED = str(Finding.Status.FIXED)
-AUDIT_METRIC_FIELDS = (
-    "tests_passed",
-    "tests_failed",
-    "tests_errors",
-    "tests_skipped",
-    "tests_duration_seconds",
-    "coverage_percent",
-    "branch_coverage_percent",
-    "security_critical",
-    "security_high",
-    "security_medium",
-    "security_low",
-    "files_count",
-    "lines_of_code",
-    "warnings_count",
-)
 # Tool names auditor writes itself: findings entered by hand, found in imported audit reports,
 # the re-scanner's built-in checks and CI artifacts, and any name starting with "auditor". A
 # report uploaded from outside may not name its runs so: resolution is scoped to the tools a

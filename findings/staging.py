@@ -34,14 +34,6 @@ class Staged:
     content: bytes
 
 
-def max_bytes() -> int:
-    return settings.AUDITOR_MAX_UPLOAD_BYTES
-
-
-def too_big_message(size: int) -> str:
-    return f"the file is {size:,} bytes, over the {max_bytes():,}-byte limit (AUDITOR_MAX_UPLOAD_BYTES)"
-
-
 def _folder() -> Path:
     folder = Path(settings.MEDIA_ROOT) / "scan-staging"
     folder.mkdir(parents=True, exist_ok=True)

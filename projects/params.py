@@ -19,7 +19,3 @@ def parse_id(value: object) -> int | None:
         return None
     number = int(value)
     return number or None
-
-
-def is_id(value: object) -> bool:
-    return parse_id(value) is not None

@@ -18,11 +18,11 @@ from django.urls import path, reverse
 
 from projects import access
 from projects.models import Project
+from projects.uploads import upload_size_error
 from reports.errors import ReportError
 from reports.parser import SEVERITY_LABELS
 from reports.services import report_import
 
-MAX_UPLOAD_BYTES = 1024 * 1024
 SIGNING_SALT = "reports.import"
 PREVIEW_MAX_AGE = 60 * 60
 
@@ -47,8 +47,8 @@ class ReportUploadForm(forms.Form):
 
     def clean_report(self):
         upload = self.cleaned_data["report"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file is {upload.size} bytes; reports are limited to 1 MB.")
+        if too_big := upload_size_error(upload.size):
+            raise forms.ValidationError(too_big)
         return upload
 
 

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from checklists.models import Checklist, ChecklistItem
 from findings.models import Finding
 from projects.models import Audit, DomainScore, MaturityDomain, Project
+from projects.uploads import upload_size_error
 from reports.encoding import decode_report
 from reports.errors import ReportError
 from reports.markdown import norm
@@ -24,7 +25,6 @@ from reports.models import ReportSource
 from reports.parser import ParsedReport, parse_report
 from scoring import services as scoring
 
-MAX_REPORT_BYTES = 2 * 1024 * 1024
 FINDING_TOOL = "report"
 STATE_BY_PARSED = {"done": "done", "todo": "todo", "na": "na"}
 
@@ -57,11 +57,8 @@ def report_read(*, content: bytes) -> tuple[str, ParsedReport, str]:
     """(repaired text, parsed report, content hash). Raises ReportError on a non-report."""
     if not content or not content.strip():
         raise ReportError("The file is empty.")
-    if len(content) > MAX_REPORT_BYTES:
-        raise ReportError(
-            f"The file is {len(content)} bytes; reports are limited to "
-            f"{MAX_REPORT_BYTES // (1024 * 1024)} MB."
-        )
+    if too_big := upload_size_error(len(content)):
+        raise ReportError(too_big)
     text, notes = decode_report(content)
     parsed = parse_report(text, domains=MaturityDomain.objects.all())
     parsed.notes = notes + parsed.notes

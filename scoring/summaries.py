@@ -94,11 +94,3 @@ def project_summaries_fill_missing(limit: int = 200) -> int:
     for project_id in missing:
         project_summary_refresh(project_id=project_id)
     return len(missing)
-
-
-def project_summaries_refresh_all() -> int:
-    """Refresh every project's row (after a bulk load); returns how many were refreshed."""
-    ids = list(Project.objects.values_list("pk", flat=True))
-    for project_id in ids:
-        project_summary_refresh(project_id=project_id)
-    return len(ids)

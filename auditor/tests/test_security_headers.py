@@ -47,8 +47,11 @@ def test_healthz_stays_reachable_over_plain_http_for_probes(client):
 
 @pytest.mark.django_db
 def test_behind_a_tls_proxy_the_forwarded_proto_header_counts_as_https(client):
+    # Pinned: with DEBUG on, settings.py turns HSTS off (SECURE_HSTS_SECONDS=0).
     with override_settings(
-        SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")
+        SECURE_SSL_REDIRECT=True,
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+        SECURE_HSTS_SECONDS=31536000,
     ):
         response = client.get("/admin/login/", headers={"X-Forwarded-Proto": "https"})
 

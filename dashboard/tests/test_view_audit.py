@@ -1,19 +1,14 @@
 """The audit report page /audits/<id>/ and its Markdown download."""
 
-import importlib.util
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dashboard import views
 from findings.models import Finding, Severity
 from projects.models import Audit, DomainScore, MaturityDomain
 from scoring import services as scoring
 from tests.pages_data import build_project
-
-HAS_EXPORTER = importlib.util.find_spec("reports.export") is not None
 
 
 def latest(project):
@@ -93,7 +88,6 @@ def test_a_tech_lead_cannot_read_another_projects_audit(client, tech_lead, other
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not HAS_EXPORTER, reason="the Markdown exporter (issue 7) is not installed")
 def test_the_markdown_download_is_the_exported_report(client, manager):
     audit = latest(build_project(1))
     client.force_login(manager)
@@ -102,16 +96,6 @@ def test_the_markdown_download_is_the_exported_report(client, manager):
     assert response["Content-Type"].startswith("text/markdown")
     assert 'attachment; filename="project-0001-audit-' in response["Content-Disposition"]
     assert audit.title in response.content.decode()
-
-
-@pytest.mark.django_db
-def test_without_an_exporter_the_markdown_download_is_a_clear_404(client, manager, monkeypatch):
-    audit = latest(build_project(1))
-    monkeypatch.setattr(views, "_markdown_exporter", lambda: None)
-    client.force_login(manager)
-    response = client.get(reverse("audit-markdown", args=[audit.pk]))
-    assert response.status_code == 404
-    assert "Markdown export unavailable" in client.get(audit.get_absolute_url()).content.decode()
 
 
 @pytest.mark.django_db

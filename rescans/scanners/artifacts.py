@@ -27,7 +27,7 @@ class ArtifactsScanner(Scanner):
         started = time.monotonic()
         found = []
         root = workspace.resolve()
-        for rel in getattr(settings, "SCAN_ARTIFACT_PATHS", []):
+        for rel in settings.SCAN_ARTIFACT_PATHS:
             try:
                 resolved = (workspace / rel).resolve()
                 resolved.relative_to(root)  # no symlink out of the checkout

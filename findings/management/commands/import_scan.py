@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from findings.importers import FORMAT_CHOICES, ReportError
 from findings.services import scan_import
 from projects.models import Audit, Project
+from projects.uploads import upload_size_error
 
 EXIT_BAD_INPUT = 2
 
@@ -39,14 +39,8 @@ class Command(BaseCommand):
                     f"project {project.slug} has no audit {options['audit']}", returncode=EXIT_BAD_INPUT
                 )
         try:
-            size = path.stat().st_size
-            if size > settings.AUDITOR_MAX_UPLOAD_BYTES:
-                raise ReportError(
-                    f"the file is {size:,} bytes, over the "
-                    f"{settings.AUDITOR_MAX_UPLOAD_BYTES:,}-byte limit "
-                    "(AUDITOR_MAX_UPLOAD_BYTES)",
-                    file_name=path.name,
-                )
+            if too_big := upload_size_error(path.stat().st_size):
+                raise ReportError(too_big, file_name=path.name)
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(
