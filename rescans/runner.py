@@ -14,6 +14,13 @@ from pathlib import Path
 
 STDERR_TAIL_CHARS = 2000
 CPU_HARD_GRACE_S = 5  # SIGXCPU at the soft limit first, SIGKILL this much later
+# What programs print when the address-space limit refuses them memory (Python, Rust, libc, ld.so).
+MEMORY_MARKERS = (
+    b"MemoryError",
+    b"memory allocation of",
+    b"Cannot allocate memory",
+    b"failed to map segment",
+)
 
 # Sets the limits, then replaces itself with the command: the limits apply from its first
 # instruction. A separate interpreter instead of `preexec_fn`, which is unsafe while other
@@ -178,7 +185,7 @@ def _limit_hit(returncode: int, stderr: bytes) -> str:
         return "CPU time"
     if returncode == -signal.SIGXFSZ or b"File too large" in tail:
         return "file size"
-    if b"MemoryError" in tail or b"memory allocation of" in tail or b"Cannot allocate memory" in tail:
+    if any(marker in tail for marker in MEMORY_MARKERS):
         return "memory"
     return ""
 

@@ -8,6 +8,7 @@ findings (what the findings importer receives), plus metrics for the audit. Addi
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ MAX_SOURCE_BYTES = 2_000_000
 DEFAULT_MEMORY_BYTES = 2 * 1024**3
 DEFAULT_CPU_SECONDS = 900
 DEFAULT_FILE_BYTES = 100 * 1024 * 1024
+# The frames of a Python traceback in an analyzer's stderr: its last line (the error) is kept,
+# the frames (the analyzer's own files and code) say nothing useful to a reader of the audit.
+TRACEBACK_FRAMES_RE = re.compile(r"Traceback \(most recent call last\):\n(?:(?:[ \t].*)?\n)*")
 
 
 class ScannerError(Exception):
@@ -39,7 +43,8 @@ class ScannerError(Exception):
         workspace: Path | None = None,
     ):
         super().__init__(clean_text(message, limit=1000, workspace=workspace))
-        self.stderr_tail = clean_text(stderr_tail, limit=STDERR_TAIL_CHARS, workspace=workspace)
+        tail = TRACEBACK_FRAMES_RE.sub("", stderr_tail or "")
+        self.stderr_tail = clean_text(tail, limit=STDERR_TAIL_CHARS, workspace=workspace)
         self.timed_out = timed_out
 
 
@@ -198,6 +203,14 @@ class Scanner:
             raise ScannerError(
                 f"{self.name}: stopped by its {result.limit_hit} limit "
                 "(SCAN_MAX_MEMORY_BYTES, SCAN_MAX_CPU_SECONDS, SCAN_MAX_FILE_BYTES)",
+                stderr_tail=tail,
+                workspace=workspace,
+            )
+        if result.returncode is not None and result.returncode < 0 and limits.memory_bytes:
+            # A native program refused memory often just crashes (SIGSEGV, SIGABRT) in silence.
+            raise ScannerError(
+                f"{self.name}: killed by signal {-result.returncode} (possibly its memory limit, "
+                "SCAN_MAX_MEMORY_BYTES)",
                 stderr_tail=tail,
                 workspace=workspace,
             )

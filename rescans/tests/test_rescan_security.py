@@ -265,6 +265,13 @@ def test_findings_outputs_and_errors_are_cleaned_where_they_are_built(web_secret
     )
     assert FAKE_SECRET_KEY not in error.stderr_tail and "/home/web" not in error.stderr_tail
 
+    crash = ScannerError(
+        "bandit: exited with code 1",
+        stderr_tail='Traceback (most recent call last):\n  File "/venv/lib/x.py", line 3, in <module>\n'
+        "    import y\n    ^^^^^^^^\nImportError: cannot load y\n",
+    )
+    assert crash.stderr_tail == "ImportError: cannot load y\n"  # the error, not the analyzer's frames
+
 
 # --- repository credentials -------------------------------------------------------------------
 
