@@ -79,6 +79,37 @@ def checklist_start(
     return checklist
 
 
+@dataclass
+class StatedItem:
+    """A checklist item as a report states it ("- [x] Rotate the key")."""
+
+    text: str
+    state: str  # "done", "todo", "na"
+    section: str = ""
+    note: str = ""
+
+
+def checklist_create_stated(*, project, audit, title: str, items: list[StatedItem]) -> Checklist:
+    """A checklist of an imported audit, with its items in the states the report gives them."""
+    if audit.project_id != project.pk:
+        raise ValidationError("The audit belongs to another project.")
+    now = timezone.now()
+    checklist = Checklist.objects.create(project=project, audit=audit, title=title[:300])
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(
+            checklist=checklist,
+            order=order,
+            section=item.section[:200],
+            text=item.text[:500],
+            state=item.state,
+            note=item.note,
+            checked_at=now if item.state != ItemState.TODO else None,
+        )
+        for order, item in enumerate(items, start=1)
+    )
+    return checklist
+
+
 def checklists_reassign(*, checklists, owner) -> int:
     """Give the checklists (a queryset) to another owner; returns how many changed."""
     return checklists.update(owner=owner, updated_at=timezone.now())

@@ -490,6 +490,82 @@ def _schedule_recompute(project_id: int) -> None:
     announce_evidence_changed(sender=Finding, project_id=project_id)
 
 
+# --- findings stated in an imported audit report ----------------------------------------
+
+
+@dataclass
+class StatedFinding:
+    """A finding as a hand-written report states it. `fingerprint` is the identity the caller
+    gives it (the same finding stated by a later report must get the same one)."""
+
+    title: str
+    severity: int
+    fingerprint: str
+    status: str = "open"
+    file_path: str = ""
+    line: int | None = None
+    description: str = ""
+
+
+def stated_findings_import(
+    *, audit: Audit, findings: list[StatedFinding], tool: str = "report"
+) -> tuple[int, int]:
+    """Record the findings an imported report states, as (created, updated).
+
+    The status rules of scan imports apply: a finding seen again is last seen in this audit; a
+    fixed one stated open again is reopened; one a human closed (accepted risk, false positive)
+    keeps that decision; otherwise the report's stated status (fixed, in progress, ...) is kept.
+    """
+    now = timezone.now()
+    by_fingerprint = {f.fingerprint: f for f in findings}
+    existing = {
+        f.fingerprint: f
+        for f in Finding.objects.filter(project=audit.project, fingerprint__in=list(by_fingerprint))
+    }
+    to_create, to_update = [], []
+    for fingerprint, stated in by_fingerprint.items():
+        status = str(stated.status)
+        current = existing.get(fingerprint)
+        if current is None:
+            to_create.append(
+                Finding(
+                    project=audit.project,
+                    first_seen_audit=audit,
+                    last_seen_audit=audit,
+                    title=clean_text(stated.title)[:500],
+                    description=clean_text(stated.description),
+                    severity=stated.severity,
+                    status=status,
+                    status_changed_at=now,
+                    tool=tool,
+                    file_path=clean_text(stated.file_path)[:1000],
+                    line=stated.line,
+                    fingerprint=fingerprint,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    fixed_at=now if status == FIXED else None,
+                )
+            )
+            continue
+        current.last_seen_audit, current.last_seen_at = audit, now
+        if str(current.status) not in CLOSED_BY_HUMAN and str(current.status) != status:
+            if str(current.status) == FIXED and status in ACTIVE:
+                current.reopened_at, current.fixed_at = now, None
+            elif status == FIXED:
+                current.fixed_at = now
+            current.status, current.status_changed_at = status, now
+        to_update.append(current)
+    Finding.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    Finding.objects.bulk_update(
+        to_update,
+        ["last_seen_audit", "last_seen_at", "status", "status_changed_at", "fixed_at", "reopened_at"],
+        batch_size=BATCH_SIZE,
+    )
+    if to_create or to_update:
+        _schedule_recompute(audit.project_id)
+    return len(to_create), len(to_update)
+
+
 # --- API tokens -------------------------------------------------------------------------
 
 TOKEN_PREFIX = "aud_"  # noqa: S105 (a public marker, not a secret)

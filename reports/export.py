@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q
 from checklists.models import Checklist, ChecklistItem
 from findings.models import Finding
 from projects.models import Audit
+from reports.models import StatedScore
 
 SEVERITY_LABELS = {4: "Critical", 3: "High", 2: "Medium", 1: "Low", 0: "Info"}
 STATUS_TEXT = {
@@ -136,6 +137,14 @@ def audit_to_markdown(audit: Audit) -> str:
         shown_global = audit.global_score if audit.global_score is not None else audit.stated_global_score
         if shown_global is not None:
             out.append(f"| **Global** | **{_score(shown_global)}** | weighted mean |")
+        out.append("")
+
+    unmapped = list(StatedScore.objects.filter(audit=audit, domain__isnull=True).order_by("order", "id"))
+    if unmapped:
+        # Scores whose label names no maturity domain: kept as the report stated them.
+        out += ["## Stated scores", "", "| Label | Score | As written |", "|-------|-------|------------|"]
+        for s in unmapped:
+            out.append(f"| {_cell(s.label)} | {_score(s.score)} | {_cell(s.raw)} |")
         out.append("")
 
     out += ["## Findings", ""]

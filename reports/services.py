@@ -14,19 +14,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from checklists.models import Checklist, ChecklistItem
-from findings.models import Finding
+from checklists.services import StatedItem, checklist_create_stated
+from findings.services import StatedFinding, stated_findings_import
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from projects.uploads import upload_size_error
 from reports.encoding import decode_report
 from reports.errors import ReportError
 from reports.markdown import norm
-from reports.models import ReportSource
+from reports.models import ReportSource, StatedScore
 from reports.parser import ParsedReport, parse_report
 from scoring import services as scoring
 
 FINDING_TOOL = "report"
-STATE_BY_PARSED = {"done": "done", "todo": "todo", "na": "na"}
 
 
 @dataclass
@@ -53,14 +52,14 @@ def finding_fingerprint(*, title: str, file_path: str) -> str:
     return hashlib.sha256(f"report|{norm(title, numbering=False)}|{file_path}".encode()).hexdigest()
 
 
-def report_read(*, content: bytes) -> tuple[str, ParsedReport, str]:
+def report_read(*, content: bytes, file_name: str = "") -> tuple[str, ParsedReport, str]:
     """(repaired text, parsed report, content hash). Raises ReportError on a non-report."""
     if not content or not content.strip():
         raise ReportError("The file is empty.")
     if too_big := upload_size_error(len(content)):
         raise ReportError(too_big)
     text, notes = decode_report(content)
-    parsed = parse_report(text, domains=MaturityDomain.objects.all())
+    parsed = parse_report(text, domains=MaturityDomain.objects.all(), file_name=file_name)
     parsed.notes = notes + parsed.notes
     # Hash of the repaired text: the same report garbled or clean is the same report.
     sha = hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
@@ -92,10 +91,14 @@ def _resolve_project(
             )
         return project, False
     if not parsed.project_name:
-        raise ReportError(
-            "The report does not name its project (no 'Project:' line and no "
-            "project in the title); choose the project to import it into."
-        )
+        if not create_project:
+            raise ReportError(
+                "The report does not name its project (no 'Project:' line, no project in the "
+                "title, no repository or folder); choose the project to import it into."
+            )
+        # Creating a project never fails for want of a name.
+        parsed.project_name = f"Imported report {parsed.audit_date or timezone.localdate()}"
+        parsed.project_rule = "no name found: the import date"
     existing = _find_project(parsed.project_name)
     if existing is not None:
         return existing, False
@@ -153,68 +156,52 @@ def _source_of(parsed: ParsedReport, *, audit: Audit, file_name: str, user) -> R
     )
 
 
-def _save_checklists(parsed: ParsedReport, audit: Audit, user) -> None:
-    now = timezone.now()
+def _save_checklists(parsed: ParsedReport, audit: Audit) -> None:
     for parsed_checklist in parsed.checklists:
-        checklist = Checklist.objects.create(project=audit.project, audit=audit, title=parsed_checklist.title)
-        ChecklistItem.objects.bulk_create(
-            [
-                ChecklistItem(
-                    checklist=checklist,
-                    order=order,
-                    section=item.section,
-                    text=item.text,
-                    state=STATE_BY_PARSED[item.state],
-                    note=item.note,
-                    checked_at=now if item.state != "todo" else None,
-                )
-                for order, item in enumerate(parsed_checklist.items, start=1)
-            ]
+        checklist_create_stated(
+            project=audit.project,
+            audit=audit,
+            title=parsed_checklist.title,
+            items=[
+                StatedItem(text=i.text, state=i.state, section=i.section, note=i.note)
+                for i in parsed_checklist.items
+            ],
         )
 
 
 def _save_findings(parsed: ParsedReport, audit: Audit, result: ReportImportResult) -> None:
-    now = timezone.now()
-    by_fingerprint = {finding_fingerprint(title=f.title, file_path=f.file_path): f for f in parsed.findings}
-    existing = {
-        f.fingerprint: f
-        for f in Finding.objects.filter(project=audit.project, fingerprint__in=list(by_fingerprint))
-    }
-    to_create, to_update = [], []
-    for fingerprint, pf in by_fingerprint.items():
-        current = existing.get(fingerprint)
-        if current is None:
-            to_create.append(
-                Finding(
-                    project=audit.project,
-                    first_seen_audit=audit,
-                    last_seen_audit=audit,
-                    title=pf.title,
-                    description=pf.description,
-                    severity=pf.severity,
-                    status=pf.status,
-                    status_changed_at=now,
-                    tool=FINDING_TOOL,
-                    file_path=pf.file_path,
-                    line=pf.line,
-                    fingerprint=fingerprint,
-                    first_seen_at=now,
-                    last_seen_at=now,
-                    fixed_at=now if pf.status == Finding.Status.FIXED else None,
-                )
-            )
-            continue
-        current.last_seen_audit, current.last_seen_at = audit, now
-        if current.status != pf.status:
-            current.status, current.status_changed_at = pf.status, now
-            if pf.status == Finding.Status.FIXED:
-                current.fixed_at = now
-        to_update.append(current)
-    Finding.objects.bulk_create(to_create)
-    Finding.objects.bulk_update(
-        to_update, ["last_seen_audit", "last_seen_at", "status", "status_changed_at", "fixed_at"]
+    stated = [
+        StatedFinding(
+            title=f.title,
+            severity=f.severity,
+            fingerprint=finding_fingerprint(title=f.title, file_path=f.file_path),
+            status=f.status,
+            file_path=f.file_path,
+            line=f.line,
+            description=f.description,
+        )
+        for f in parsed.findings
+    ]
+    result.findings_created, result.findings_updated = stated_findings_import(
+        audit=audit, findings=stated, tool=FINDING_TOOL
     )
-    result.findings_created, result.findings_updated = len(to_create), len(to_update)
+
+
+def _save_stated_scores(parsed: ParsedReport, audit: Audit) -> None:
+    StatedScore.objects.bulk_create(
+        StatedScore(
+            audit=audit,
+            order=order,
+            label=s.label[:200],
+            label_key=norm(s.label)[:200],
+            score=s.score,
+            before=s.before,
+            scale=s.scale[:20],
+            raw=s.raw[:100],
+            domain_id=s.domain_id,
+        )
+        for order, s in enumerate(parsed.stated_scores, start=1)
+    )
 
 
 def report_import(
@@ -233,7 +220,7 @@ def report_import(
     (`duplicate_of`) and changes nothing. On `dry_run` nothing is written: the result's `audit`
     is an unsaved preview.
     """
-    _text, parsed, sha = report_read(content=content)
+    _text, parsed, sha = report_read(content=content, file_name=file_name)
     with transaction.atomic():
         target, project_created = _resolve_project(
             parsed, project=project, create_project=create_project, dry_run=dry_run
@@ -246,6 +233,9 @@ def report_import(
             project_created=project_created,
             dry_run=dry_run,
         )
+        if project_created:
+            verb = "Would create" if dry_run else "Created"
+            result.messages.append(f"{verb} the project '{target.name}' (name from {parsed.project_rule}).")
         if target.pk is not None:
             duplicate = Audit.objects.filter(project=target, source_sha256=sha).first()
             if duplicate is not None:
@@ -279,11 +269,63 @@ def report_import(
                 for s in parsed.scores.values()
             ]
         )
-        _save_checklists(parsed, audit, user)
+        _save_stated_scores(parsed, audit)
+        _save_checklists(parsed, audit)
         _save_findings(parsed, audit, result)
 
         scoring.audit_refresh_global(audit_id=audit.pk)
         audit.refresh_from_db(fields=["global_score", "computed_verdict"])
         scoring.schedule_recompute(project_id=target.pk)
         result.messages.append(f"Imported as audit #{audit.pk} of {target.name}.")
+
     return result
+
+
+def stated_score_map(*, stated_score: StatedScore, domain: MaturityDomain, user=None) -> int:
+    """Map a stated score's label to a maturity domain: the label becomes one of the domain's
+    aliases (so future imports map it), and every stated score with that label and no domain
+    yet gets the domain, giving its audit a DomainScore when the audit has none for it.
+    Returns the number of stated scores mapped. Raises ReportError when another domain already
+    uses the label."""
+    key = stated_score.label_key or norm(stated_score.label)
+    with transaction.atomic():
+        for other in MaturityDomain.objects.exclude(pk=domain.pk):
+            if any(norm(str(alias)) == key for alias in [other.name, *(other.aliases or [])]):
+                raise ReportError(
+                    f"The label '{stated_score.label}' already names the domain '{other.name}'; "
+                    "remove it from that domain's aliases first."
+                )
+        domain = MaturityDomain.objects.select_for_update().get(pk=domain.pk)
+        if not any(norm(str(alias)) == key for alias in [domain.name, *(domain.aliases or [])]):
+            domain.aliases = [*(domain.aliases or []), stated_score.label]
+            domain.save(update_fields=["aliases"])
+        to_map = list(StatedScore.objects.filter(label_key=key, domain__isnull=True).select_related("audit"))
+        who = getattr(user, "username", "") or "an admin"
+        scored = set(
+            DomainScore.objects.filter(audit_id__in=[s.audit_id for s in to_map], domain=domain).values_list(
+                "audit_id", flat=True
+            )
+        )
+        new_scores = []
+        for s in to_map:
+            s.domain = domain
+            if s.score is not None and s.audit_id not in scored:
+                scored.add(s.audit_id)
+                new_scores.append(
+                    DomainScore(
+                        audit_id=s.audit_id,
+                        domain=domain,
+                        score=s.score,
+                        source=DomainScore.Source.IMPORTED,
+                        rationale=(
+                            f"Stated in the report as '{s.label}: {s.raw}'; mapped to {domain.name} by {who}."
+                        ),
+                    )
+                )
+        StatedScore.objects.bulk_update(to_map, ["domain"])
+        DomainScore.objects.bulk_create(new_scores)
+        for audit_id in {s.audit_id for s in new_scores}:
+            scoring.audit_refresh_global(audit_id=audit_id)
+        for project_id in {s.audit.project_id for s in to_map}:
+            scoring.schedule_recompute(project_id=project_id)
+    return len(to_map)

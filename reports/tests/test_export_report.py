@@ -111,7 +111,7 @@ def test_the_export_has_header_metrics_scores_findings_and_checklists(full_audit
 
 
 def test_the_export_reads_a_constant_number_of_queries(full_audit, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         audit_to_markdown(full_audit)
     checklist = Checklist.objects.create(project=full_audit.project, audit=full_audit, title="More")
     ChecklistItem.objects.bulk_create(
@@ -125,7 +125,7 @@ def test_the_export_reads_a_constant_number_of_queries(full_audit, django_assert
             for i in range(20)
         ]
     )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         audit_to_markdown(full_audit)
 
 

@@ -79,6 +79,8 @@ class Command(BaseCommand):
         )
         out(self.style.SUCCESS(f"{prefix}{name}: {head}"))
         out(f"  title: {parsed.title}")
+        if parsed.project_rule:
+            out(f"  project: {parsed.project_name} (from {parsed.project_rule})")
         out(
             f"  date: {parsed.audit_date or 'empty'}   version: {parsed.version or '-'}   "
             f"stated verdict: {parsed.verdict}"
@@ -91,6 +93,11 @@ class Command(BaseCommand):
                 f"{s.domain_name} {s.score if s.score is not None else '-'}" for s in parsed.scores.values()
             )
             out(f"  scores: {scores}")
+        if parsed.unmapped_scores:
+            kept = ", ".join(
+                f"{s.label} {s.score if s.score is not None else s.raw}" for s in parsed.unmapped_scores
+            )
+            out(f"  stated scores matching no domain (kept on the audit): {kept}")
         if parsed.stated_global is not None:
             out(f"  stated global: {parsed.stated_global}")
         out(
