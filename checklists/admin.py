@@ -6,12 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AdminDateWidget
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -22,82 +18,32 @@ from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 
 from checklists import selectors, services
+from checklists.admin_forms import (
+    ChecklistForm,
+    ChecklistItemForm,
+    ExtendDueForm,
+    OverdueFilter,
+    PagedItemsInlineMixin,
+    ReassignForm,
+    StartChecklistForm,
+    owner_choices,
+)
 from checklists.models import (
     Checklist,
     ChecklistItem,
     ChecklistItemHistory,
     ChecklistTemplate,
     ChecklistTemplateItem,
-    ItemState,
     ReminderDelivery,
 )
 from checklists.resources import ChecklistTemplateItemResource, ChecklistTemplateResource
 from projects import access
-from projects.admin_mixins import ProjectScopedAdminMixin, check_date_in_range
+from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
 from projects.params import parse_id
 from projects.spreadsheets import SpreadsheetLimitsAdminMixin
 
-
-def owner_choices():
-    """People a checklist can be given to: active staff accounts."""
-    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
-
-
 # --- Templates -----------------------------------------------------------------------------
-
-
-class PagedItemsInlineMixin:
-    """Shows a page of CHECKLIST_INLINE_MAX_ITEMS items (?items_page=N) instead of every item:
-    a change page rendering tens of thousands of item forms takes a worker down. Saving the
-    page changes only the items it shows."""
-
-    parent_field = "checklist"
-    PAGE_PARAM = "items_page"
-
-    def _items_page(self, request) -> dict | None:
-        match = getattr(request, "resolver_match", None)
-        parent_id = parse_id((match.kwargs if match else {}).get("object_id"))
-        if parent_id is None:
-            return None
-        cache_key = f"_items_page_{self.model._meta.label}"
-        if not hasattr(request, cache_key):
-            size = max(1, settings.CHECKLIST_INLINE_MAX_ITEMS)
-            items = self.model._default_manager.filter(**{f"{self.parent_field}_id": parent_id})
-            total = items.count()
-            pages = max(1, -(-total // size))
-            page = min(parse_id(request.GET.get(self.PAGE_PARAM, "")) or 1, pages)
-            start = (page - 1) * size
-            ids = list(items.order_by("order", "id").values_list("pk", flat=True)[start : start + size])
-            setattr(
-                request,
-                cache_key,
-                {
-                    "ids": ids,
-                    "total": total,
-                    "page": page,
-                    "pages": pages,
-                    "size": size,
-                    "first": start + 1 if ids else 0,
-                    "last": start + len(ids),
-                    "previous": page - 1 if page > 1 else None,
-                    "next": page + 1 if page < pages else None,
-                    "param": self.PAGE_PARAM,
-                },
-            )
-        return getattr(request, cache_key)
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        page = self._items_page(request)
-        if page is not None and page["pages"] > 1:
-            qs = qs.filter(pk__in=page["ids"])
-        return qs
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.items_page = self._items_page(request) if obj is not None else None
-        return formset
 
 
 class ImportExportPermissionsMixin:
@@ -199,23 +145,6 @@ class ChecklistTemplateItemAdmin(
 # --- Filling checklists in -----------------------------------------------------------------
 
 
-class ChecklistItemForm(forms.ModelForm):
-    class Meta:
-        model = ChecklistItem
-        fields = ("state", "note", "evidence_url")
-        widgets = {
-            "note": forms.Textarea(attrs={"rows": 2, "cols": 36}),
-            "evidence_url": forms.URLInput(attrs={"size": 28, "placeholder": "https://"}),
-        }
-
-    def clean(self):
-        cleaned = super().clean()
-        state = cleaned.get("state")
-        if state == ItemState.NOT_APPLICABLE and not (cleaned.get("note") or "").strip():
-            self.add_error("note", services.NA_NEEDS_JUSTIFICATION)
-        return cleaned
-
-
 class ChecklistItemInline(PagedItemsInlineMixin, admin.TabularInline):
     model = ChecklistItem
     form = ChecklistItemForm
@@ -243,83 +172,6 @@ class ChecklistItemInline(PagedItemsInlineMixin, admin.TabularInline):
             format_html('<small class="checklist-guidance">{}</small>', obj.guidance) if obj.guidance else ""
         )
         return format_html("{}{}{}{}", badge, obj.text, domain, guidance)
-
-
-class ChecklistForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        project, audit = cleaned.get("project"), cleaned.get("audit")
-        if audit is not None and project is not None and audit.project_id != project.pk:
-            self.add_error("audit", f"This audit belongs to {audit.project}, not to {project}.")
-        return cleaned
-
-
-class OverdueFilter(admin.SimpleListFilter):
-    title = "due"
-    parameter_name = "due"
-
-    def lookups(self, request, model_admin):
-        return (
-            ("overdue", "Overdue (open items)"),
-            ("week", "Due within 7 days"),
-            ("complete", "Complete"),
-            ("open", "Not complete"),
-        )
-
-    def queryset(self, request, queryset):
-        today = timezone.localdate()
-        value = self.value()
-        if value == "overdue":
-            return queryset.filter(selectors.overdue_q(today))
-        if value == "week":
-            return queryset.filter(
-                selectors.open_items_exist(), due_date__gte=today, due_date__lte=today + dt.timedelta(days=7)
-            )
-        if value == "complete":
-            return queryset.exclude(selectors.open_items_exist())
-        if value == "open":
-            return queryset.filter(selectors.open_items_exist())
-        return queryset
-
-
-class ReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=owner_choices(), label="New owner")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices()
-
-
-class ExtendDueForm(forms.Form):
-    days = forms.IntegerField(
-        min_value=1,
-        max_value=365,
-        initial=7,
-        label="Extend by (days)",
-        help_text="Checklists without a due date get today plus this.",
-    )
-
-
-class StartChecklistForm(forms.Form):
-    projects = forms.ModelMultipleChoiceField(
-        queryset=None, label="Project(s)", widget=forms.SelectMultiple(attrs={"size": 8})
-    )
-    template = forms.ModelChoiceField(queryset=ChecklistTemplate.objects.filter(is_active=True))
-    owner = forms.ModelChoiceField(queryset=None, required=False, help_text="Empty: the project's tech lead.")
-    due_date = forms.DateField(required=False, widget=AdminDateWidget, validators=[check_date_in_range])
-    title = forms.CharField(max_length=300, required=False, help_text="Empty: the template's name.")
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["projects"].queryset = access.visible_projects(user).order_by("name")
-        self.fields["owner"].queryset = owner_choices()
-        self.fields["template"].queryset = ChecklistTemplate.objects.filter(is_active=True)
-
-    def clean_due_date(self):
-        due = self.cleaned_data.get("due_date")
-        if due is not None and due < timezone.localdate():
-            raise ValidationError("The due date is in the past.")
-        return due
 
 
 @admin.register(Checklist)
