@@ -1,6 +1,12 @@
 """Report import/export benchmark: reading, importing and exporting Markdown audit reports.
 
+    .venv/bin/python bench/bench_reports.py --corpus [--detail]
     .venv/bin/python bench/bench_reports.py [--repeat 20] [--items 2000] [--findings 500]
+
+--corpus needs no database: it reads every fixture report of reports/tests/corpus (each with a
+hand-written truth file) and prints the share of the stated facts the importer recovers, per
+category (accepted, project, verdict, date, version, stated scores kept, scores invented,
+global, metrics, checklist items and states, findings) and overall; --detail lists the misses.
 
 Needs PostgreSQL (DATABASE_URL); works in a scratch database (test_<name>_reports) that it
 creates and drops, so it never touches real data. It prints:
@@ -26,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditor.settings")
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-benchmarks-only")
 FIXTURES = ROOT / "reports" / "tests" / "samples"
+CORPUS = ROOT / "reports" / "tests" / "corpus"
 SEVERITIES = ["Critical", "High", "Medium", "Low"]
 
 
@@ -97,6 +104,8 @@ def large_report(*, items: int, findings: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", action="store_true", help="Facts recovered on the fixture corpus.")
+    parser.add_argument("--detail", action="store_true", help="With --corpus: list every miss.")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--findings", type=int, default=500)
@@ -105,6 +114,9 @@ def main() -> None:
     import django
 
     django.setup()
+    if args.corpus:
+        corpus(detail=args.detail)
+        return
     from django.conf import settings
     from django.db import connection
     from django.test.utils import setup_test_environment
@@ -120,6 +132,25 @@ def main() -> None:
         run(args)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def corpus(*, detail: bool) -> None:
+    from reports.corpus import CATEGORIES, default_domains, run_corpus
+
+    started = time.perf_counter()
+    tally = run_corpus(CORPUS, default_domains())
+    elapsed = time.perf_counter() - started
+    reports = len(list(CORPUS.glob("*.truth.json")))
+    print(f"corpus: {reports} reports with truth files, read in {elapsed:.2f} s")
+    for category in CATEGORIES:
+        right, total = tally.right[category], tally.total[category]
+        print(f"  {category:<28} {right:5} / {total:<5} {tally.share(category) * 100:6.1f}%")
+    right, total = sum(tally.right.values()), sum(tally.total.values())
+    print(f"  {'overall':<28} {right:5} / {total:<5} {tally.share() * 100:6.1f}%")
+    print(f"  inverted verdicts: {len(tally.inverted_verdicts)} {tally.inverted_verdicts or ''}")
+    if detail:
+        for miss in tally.misses:
+            print(f"    {miss}")
 
 
 def run(args) -> None:
