@@ -89,3 +89,28 @@ def scoring_selectors_empty():
     from scoring.selectors import Measurements
 
     return Measurements(profile=None, runs=())
+
+
+@pytest.mark.django_db
+def test_a_recompute_reads_the_measurements_and_explains_the_uncovered_share(project, audit):
+    from findings.models import Finding, Severity
+    from projects.models import DomainScore, MaturityDomain
+
+    scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+    finding = Finding.objects.create(
+        project=project,
+        title="SQL built from request data",
+        severity=Severity.HIGH,
+        domain=MaturityDomain.objects.get(slug="security"),
+        fingerprint="m-1",
+        file_path="app/db.py",
+    )
+    scoring.audit_recompute(audit=audit)
+
+    score = DomainScore.objects.get(audit=audit, domain__slug="security")
+    labels = [e["label"] for e in score.evidence]
+    assert "Security measured on 60% of the production code: no analyzer for Kotlin" in labels
+    assert "semgrep failed on Python, Kotlin: timed out" in labels
+    listed = next(e for e in score.evidence if e["kind"] == "finding")
+    assert listed["url"].endswith(f"/findings/finding/{finding.pk}/change/")
+    assert score.formula_version == "2.0"
