@@ -22,6 +22,7 @@ from checklists.models import Checklist, ChecklistItem, ItemState
 from findings.models import Finding, Severity
 from projects import access
 from projects.models import Audit, DomainScore, MaturityDomain, Project
+from projects.params import parse_id
 from scoring import services as scoring
 from scoring.models import ProjectSummary
 
@@ -63,10 +64,7 @@ class PortfolioFilters:
         level = params.get("level", "")
         if level not in {slug for _, _, slug in scoring.levels()} | {"none"}:
             level = ""
-        try:
-            lead = int(params.get("lead", "")) or None
-        except ValueError:
-            lead = None
+        lead = parse_id(params.get("lead", ""))
         stale = params.get("stale", "")
         return cls(
             level=level,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,9 +10,18 @@ from django.core.management.base import BaseCommand, CommandError
 from findings.importers import FORMAT_CHOICES, ReportError
 from findings.services import scan_import
 from projects.models import Audit, Project
+from projects.params import parse_id
 from projects.uploads import upload_size_error
 
 EXIT_BAD_INPUT = 2
+
+
+def _audit_id(text: str) -> int:
+    # int() would read "١" as 1 and refuse "²" with a traceback-like message.
+    value = parse_id(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not an audit id (a whole number)")
+    return value
 
 
 class Command(BaseCommand):
@@ -20,7 +30,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="The report file.")
         parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument("--audit", type=int, help="Audit id whose metrics the report feeds.")
+        parser.add_argument("--audit", type=_audit_id, help="Audit id whose metrics the report feeds.")
         parser.add_argument("--format", default="auto", choices=[value for value, _label in FORMAT_CHOICES])
         parser.add_argument(
             "--dry-run", action="store_true", help="Show what the import would change; write nothing."
