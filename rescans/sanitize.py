@@ -81,6 +81,24 @@ TOKEN_RES = [
     re.compile(r"(?i)\b(?<=basic )[A-Za-z0-9+/=]{8,}"),
 ]
 NAME = r"\b[\w.-]*" + SECRET_NAME + r"[\w.-]*"
+# Cheap tests (substrings, no regular expression) that decide which patterns may match at all.
+SECRET_WORDS_LOWER = tuple(w.lower().replace("_?", "").replace("s?", "") for w in SECRET_WORDS) + (
+    "api_key",
+    "access_key",
+    "private_key",
+)
+TOKEN_STARTS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA", "ghp_", "gho_", "ghu_")
+TOKEN_STARTS += ("ghs_", "ghr_", "github_pat_", "glpat-", "xox", "AIza", "sk_live_", "eyJ", "aud_")
+
+
+def _has_secret_word(lower: str) -> bool:
+    return any(word in lower for word in SECRET_WORDS_LOWER)
+
+
+def _has_token_start(text: str, lower: str) -> bool:
+    return any(start in text for start in TOKEN_STARTS) or "bearer" in lower or "basic" in lower
+
+
 # NAME = "value" / NAME: 'value' (any length), NAME=value (env-file style, no space), and
 # NAME: value, unquoted, long and holding a digit or a symbol, so that prose such as
 # "Committed secret: AWS Access Key" stays readable.
@@ -112,23 +130,45 @@ def clean_text(
     text = text[: limit * 2 + 1000] if limit else text
     text = SURROGATE_RE.sub("\ufffd", text)
     text = CONTROL_RE.sub("", text)
-    text = PRIVATE_KEY_RE.sub(SECRET_MARK, text)
-    text = URL_CREDENTIALS_RE.sub(r"\1***@", text)
     own = _own_secrets_re()
-    if own is not None:
-        text = own.sub(SECRET_MARK, text)
-    for pattern in TOKEN_RES:
-        text = pattern.sub(SECRET_MARK, text)
-    text = ASSIGNMENT_RES[0].sub(lambda m: f"{m[1]}{m[2]}{SECRET_MARK}{m[2]}", text)
-    for pattern in ASSIGNMENT_RES[1:]:
-        text = pattern.sub(lambda m: f"{m[1]}{SECRET_MARK}", text)
-    if workspace is not None:
-        text = _relative_to(text, str(workspace))
-    if not keep_paths:
-        text = CHECKOUT_RE.sub("", text)
-        text = ABSOLUTE_PATH_RE.sub(PATH_MARK, text)
+    lower = text.lower()
+    if (
+        "/" in text
+        or "@" in text
+        or "~" in text
+        or "-----BEGIN" in text
+        or _has_token_start(text, lower)
+        or _has_secret_word(lower)
+        or (own is not None and own.search(text))
+        or workspace is not None
+    ):
+        text = _redact(text, own, workspace, keep_paths)
     if limit and len(text) > limit:
         text = text[: max(0, limit - len(TRUNCATED_MARK))] + TRUNCATED_MARK
+    return text
+
+
+def _redact(text: str, own: re.Pattern[str] | None, workspace: Path | str | None, keep_paths: bool) -> str:
+    # Each family of patterns runs only when a cheap test says it may match.
+    if "-----BEGIN" in text:
+        text = PRIVATE_KEY_RE.sub(SECRET_MARK, text)
+    if "@" in text:
+        text = URL_CREDENTIALS_RE.sub(r"\1***@", text)
+    if own is not None:
+        text = own.sub(SECRET_MARK, text)
+    lower = text.lower()
+    if _has_token_start(text, lower):
+        for pattern in TOKEN_RES:
+            text = pattern.sub(SECRET_MARK, text)
+    if _has_secret_word(lower):
+        text = ASSIGNMENT_RES[0].sub(lambda m: f"{m[1]}{m[2]}{SECRET_MARK}{m[2]}", text)
+        for pattern in ASSIGNMENT_RES[1:]:
+            text = pattern.sub(lambda m: f"{m[1]}{SECRET_MARK}", text)
+    if workspace is not None:
+        text = _relative_to(text, str(workspace))
+    if not keep_paths and ("/" in text):
+        text = CHECKOUT_RE.sub("", text)
+        text = ABSOLUTE_PATH_RE.sub(PATH_MARK, text)
     return text
 
 

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from rescans import sanitize
 from rescans.runner import ResourceLimits, run_command, safe_env
@@ -341,3 +344,15 @@ def test_a_failed_git_call_never_shows_the_credentials(tmp_path):
         workspace.remote_head(url=f"https://ci-bot:{TOKEN}@127.0.0.1:9/team/app.git", branch="main")
     assert TOKEN not in str(failure.value)
     assert "git ls-remote failed" in str(failure.value)
+
+
+@given(st.text(), st.text(), st.integers(min_value=40, max_value=400))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_cleaned_text_is_always_storable_capped_and_without_the_secret(prefix, suffix, limit):
+    key = "AKIA" + "IOSFODNN7EXAMPLE"
+    cleaned = clean_text(f"{prefix} {key} {suffix}", limit=limit)
+    assert len(cleaned) <= limit
+    assert key not in cleaned
+    assert not any(ord(ch) < 32 and ch not in "\t\n" for ch in cleaned)
+    assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned)
+    cleaned.encode("utf-8")  # PostgreSQL text: always encodable
