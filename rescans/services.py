@@ -31,15 +31,19 @@ from findings.models import Finding, Severity
 from findings.services import scan_import
 from projects.models import AUDIT_METRIC_FIELDS, Audit, MaturityDomain, Project
 from rescans import workspace
+from rescans.inventory import Inventory, build_inventory
 from rescans.models import ERROR_MAX_CHARS, RescanRun
 from rescans.sarif import to_sarif
 from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
+from rescans.scanners.coverage import InventoryScanner, analyzer_run
 from scoring import services as scoring
 
 logger = logging.getLogger(__name__)
 
 # Bump when scanners or their options change: a scan of the same commit is then not "no change".
-SCANNERS_VERSION = "2"  # 2: analyzers ignore the repository's configuration; links removed
+# 2: analyzers ignore the repository's configuration; links removed. 3: inventory, semgrep,
+# lizard, osv and secrets analyzers.
+SCANNERS_VERSION = "3"
 REGRESSION_SCORE_DROP = Decimal("1.0")
 CHANGE_LIST_LIMIT = 50
 
@@ -160,6 +164,7 @@ class ScanResult:
     outputs: list[ScannerOutput] = field(default_factory=list)
     parts: dict[str, dict[str, Any]] = field(default_factory=dict)
     links_note: str = ""  # the symbolic links removed from the checkout before analysis
+    inventory: Inventory | None = None  # what the repository holds (None: it could not be listed)
 
 
 def audit_rescan_run(*, audit_id: int) -> Audit | None:
@@ -226,6 +231,14 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
     limits = run_limits()
     result = ScanResult()
     workers = max(1, min(len(scanners), int(settings.SCAN_PARALLELISM)))
+    # One walk of the checkout first: the analyzers read its file list instead of walking again.
+    try:
+        result.inventory = build_inventory(path, timeout_s=limits.timeout_s)
+    except (OSError, TimeoutError):
+        logger.exception("re-scan: the checkout could not be listed")
+    for scanner in scanners:
+        if isinstance(scanner, InventoryScanner) and result.inventory is not None:
+            scanner.prepare(result.inventory)
 
     def one(scanner: Scanner):
         t0 = time.monotonic()
@@ -312,6 +325,7 @@ def _finish_scanned(
                 continue
             _set_domains(project, output)
         _store_metrics(audit, result)
+        _record_measurements(audit, scanners, result)
         run = RescanRun.objects.select_for_update().get(pk=audit.pk)
         run.outcome = RescanRun.Outcome.SCANNED
         run.parts = result.parts
@@ -402,6 +416,24 @@ def _set_domains(project: Project, output: ScannerOutput) -> None:
             ).update(domain_id=domains[slug])
 
 
+def _record_measurements(audit: Audit, scanners: list[Scanner], result: ScanResult) -> None:
+    """Hand the repository profile and what each analyzer covered to the formula, and show the
+    coverage with each part of the run."""
+    if result.inventory is None:
+        return
+    outputs = {o.scanner: o for o in result.outputs}
+    runs = [
+        analyzer_run(s, result.parts[s.name], outputs.get(s.name), result.inventory)
+        for s in scanners
+        if s.name in result.parts
+    ]
+    for record in runs:
+        result.parts[record.name].update(
+            coverage=record.status, languages=list(record.languages), covered_lines=record.covered_lines
+        )
+    scoring.audit_record_measurements(audit_id=audit.pk, profile=result.inventory.profile, runs=runs)
+
+
 def _store_metrics(audit: Audit, result: ScanResult) -> None:
     outputs = {o.scanner: o for o in result.outputs}
     extra = dict(audit.extra_metrics or {})
@@ -414,6 +446,8 @@ def _store_metrics(audit: Audit, result: ScanResult) -> None:
         audit.warnings_count = len(outputs["ruff"].findings)
     if "detect-secrets" in outputs:
         extra["secrets_found"] = len(outputs["detect-secrets"].findings)
+    if "secrets" in outputs:
+        extra["secrets_found"] = outputs["secrets"].metrics.get("secrets_found", 0)
     security_parts = [n for n, p in result.parts.items() if p["domain"] == "security"]
     if security_parts and all(result.parts[n]["status"] == "ok" for n in security_parts):
         counts = dict(

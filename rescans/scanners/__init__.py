@@ -13,18 +13,36 @@ from rescans.scanners.base import (
 )
 from rescans.scanners.checks import ChecksScanner
 from rescans.scanners.detect_secrets import DetectSecretsScanner
+from rescans.scanners.lizard import LizardScanner
+from rescans.scanners.osv import OsvScanner
 from rescans.scanners.ruff import RuffScanner
+from rescans.scanners.secrets import SecretsScanner
+from rescans.scanners.semgrep import SemgrepScanner
 
+# The slowest first: the thread pool then starts them first and the re-scan ends sooner.
 REGISTRY: dict[str, type[Scanner]] = {
     cls.name: cls
-    for cls in (BanditScanner, RuffScanner, DetectSecretsScanner, ChecksScanner, ArtifactsScanner)
+    for cls in (
+        SemgrepScanner,
+        BanditScanner,
+        LizardScanner,
+        RuffScanner,
+        SecretsScanner,
+        OsvScanner,
+        ChecksScanner,
+        ArtifactsScanner,
+        DetectSecretsScanner,
+    )
 }
+# Run only when a project asks for it: the secrets analyzer covers the same ground in seconds
+# where detect-secrets took minutes on large repositories.
+NOT_BY_DEFAULT = frozenset({DetectSecretsScanner.name})
 
 
 def enabled_scanners(names: list[str] | None) -> list[Scanner]:
-    """The scanners a project asked for (all of them when its list is empty), in registry order."""
+    """The scanners a project asked for (the default set when its list is empty), in registry order."""
     if not names:
-        return [cls() for cls in REGISTRY.values()]
+        return [cls() for name, cls in REGISTRY.items() if name not in NOT_BY_DEFAULT]
     unknown = sorted(set(names) - set(REGISTRY))
     if unknown:
         raise ValueError(f"Unknown scanner(s): {', '.join(unknown)}. Known: {', '.join(REGISTRY)}.")
@@ -37,7 +55,11 @@ __all__ = [
     "BanditScanner",
     "ChecksScanner",
     "DetectSecretsScanner",
+    "LizardScanner",
+    "OsvScanner",
     "RuffScanner",
+    "SecretsScanner",
+    "SemgrepScanner",
     "NormalisedFinding",
     "RunLimits",
     "Scanner",

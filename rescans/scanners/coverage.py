@@ -9,13 +9,14 @@ files it was given (or, for Semgrep, that it reports having scanned).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from rescans.inventory import Inventory, SourceFile
 from rescans.runner import CommandResult, run_command, safe_env
-from rescans.scanners.base import RunLimits, Scanner, ScannerOutput
+from rescans.scanners.base import RunLimits, Scanner, ScannerError, ScannerOutput
 from scoring.evidence import FAILED, NOT_APPLICABLE, RAN, AnalyzerRun
 
 
@@ -50,11 +51,18 @@ class InventoryScanner(Scanner):
     def prepare(self, inventory: Inventory) -> None:
         self.inventory = inventory
 
+    def require_inventory(self) -> Inventory:
+        if self.inventory is None:
+            raise ScannerError(f"{self.name}: the repository could not be listed; not measured")
+        return self.inventory
+
     def targets(self) -> list[SourceFile]:
         """The production files of the languages this scanner reads."""
-        if self.inventory is None:
-            return []
-        return self.inventory.production_files(self.languages)
+        return self.require_inventory().production_files(self.languages)
+
+    # The operating system's address-space limit kills tools whose runtime reserves far more
+    # virtual memory than it uses (Semgrep's engine); those bound their memory themselves.
+    address_space_limit: ClassVar[bool] = True
 
     def execute(
         self,
@@ -65,19 +73,18 @@ class InventoryScanner(Scanner):
         env: dict[str, str] | None = None,
     ) -> CommandResult:
         """Run one command of this scanner under the re-scan's limits; raise ScannerError on failure."""
-        kwargs = {}
-        system = getattr(limits, "system", None)
-        if system is not None:
-            kwargs["limits"] = system
+        system = limits.system
+        if not self.address_space_limit:
+            system = dataclasses.replace(system, memory_bytes=None)
         result = run_command(
             args,
             cwd=workspace,
             timeout_s=limits.timeout_s,
             max_output_bytes=limits.max_output_bytes,
             env={**safe_env(home), **(env or {})},
-            **kwargs,
+            limits=system,
         )
-        self.check(result, limits)
+        self.check(result, limits, workspace)
         return result
 
 

@@ -505,7 +505,7 @@ class OsvScanner(InventoryScanner):
 
     def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
         started = time.monotonic()
-        manifests = list(self.inventory.profile.manifests) if self.inventory else []
+        manifests = list(self.require_inventory().profile.manifests)
         dependencies, unreadable = pinned_dependencies(workspace, manifests)
         ecosystems = {d.ecosystem for d in dependencies}
         self.read_languages = sorted(

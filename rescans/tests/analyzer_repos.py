@@ -50,7 +50,7 @@ import sqlite3
 import subprocess
 
 import requests
-from flask import Flask, request
+from flask import Flask, jsonify, request
 
 app = Flask(__name__)
 
@@ -59,13 +59,13 @@ app = Flask(__name__)
 def user():
     name = request.args.get("name")
     db = sqlite3.connect("app.db")
-    return str(db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchall())
+    return jsonify(db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchall())
 
 
 @app.route("/ping")
 def ping():
     host = request.args.get("host", "")
-    return str(subprocess.run(["ping", "-c", "1", "--", host], check=False).returncode)
+    return jsonify(returncode=subprocess.run(["ping", "-c", "1", "--", host], check=False).returncode)
 
 
 def digest(data: bytes) -> str:

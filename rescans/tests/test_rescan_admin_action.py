@@ -65,7 +65,7 @@ def test_the_admin_refuses_a_bad_schedule_repository_or_scanner_and_arms_the_nex
         "scan_schedule": "every day",
         "repository_url": "ext::sh%20-c%20id",
         "branch": "--upload-pack=x",
-        "enabled_scanners": '["bandit", "semgrep"]',
+        "enabled_scanners": '["bandit", "gitleaks"]',
     }
     response = client.post(url, bad)
     assert response.status_code == 200
@@ -73,7 +73,7 @@ def test_the_admin_refuses_a_bad_schedule_repository_or_scanner_and_arms_the_nex
     assert "neither a 5-field cron" in errors["scan_schedule"][0]
     assert "remote helpers" in errors["repository_url"][0]
     assert "not a valid git branch name" in errors["branch"][0]
-    assert "Unknown scanner(s): semgrep" in errors["enabled_scanners"][0]
+    assert "Unknown scanner(s): gitleaks" in errors["enabled_scanners"][0]
 
     good = {
         **data,

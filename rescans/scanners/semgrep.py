@@ -1,0 +1,179 @@
+"""Semgrep with auditor's own rule pack (rescans/semgrep_rules): security in many languages.
+
+Only the shipped rules are used (never the registry, never the repository's own configuration),
+with metrics and the version check off, so nothing leaves the machine. Semgrep is given the
+production files of the languages the pack has rules for, by name: a `.semgrepignore` in the
+repository cannot hide code from it, and the files Semgrep reports as scanned are the code this
+run covers. Findings silenced with `nosemgrep` comments are counted, not imported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from rescans.runner import tool_path
+from rescans.scanners.base import NormalisedFinding, RunLimits, ScannerError, ScannerOutput, relative_path
+from rescans.scanners.coverage import InventoryScanner
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "semgrep_rules"
+# Rule files of the pack and the languages (inventory names) each one reads.
+RULE_FILES = {
+    "python.yaml": ("Python",),
+    "javascript.yaml": ("JavaScript", "TypeScript"),
+    "go.yaml": ("Go",),
+    "java.yaml": ("Java",),
+    "rust.yaml": ("Rust",),
+}
+SEVERITY = {"ERROR": "high", "WARNING": "medium", "INFO": "low", "CRITICAL": "critical", "HIGH": "high"}
+CWE_RE = re.compile(r"CWE-\d+")
+# Semgrep is started once per batch of file names, so a huge repository never exceeds the
+# operating system's limit on the length of a command line.
+MAX_ARGS_CHARS = 100_000
+ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+
+
+def rule_languages() -> frozenset[str]:
+    return frozenset(
+        lang for name, langs in RULE_FILES.items() if (RULES_DIR / name).is_file() for lang in langs
+    )
+
+
+class SemgrepScanner(InventoryScanner):
+    name = "semgrep"
+    tool = "semgrep"
+    domain = "security"
+    domains = ("security",)
+    languages = frozenset(lang for langs in RULE_FILES.values() for lang in langs)
+    ok_returncodes = (0, 1)  # 1: findings with --error; semgrep reports parse errors in its JSON
+    address_space_limit = False  # bounded by --max-memory instead
+
+    def base_command(self, limits: RunLimits | None = None) -> list[str]:
+        command = [
+            tool_path("semgrep"),
+            "scan",
+            "--metrics=off",
+            "--disable-version-check",
+            "--json",
+            "--quiet",
+            "--no-git-ignore",
+            "--no-rewrite-rule-ids",
+            # Suppression comments are told apart here, so they are counted rather than lost.
+            "--disable-nosem",
+            "--timeout",
+            "20",
+            "--timeout-threshold",
+            "3",
+            "--max-target-bytes",
+            "1000000",
+        ]
+        memory = getattr(limits, "memory_bytes", None)
+        if memory:
+            command += ["--max-memory", str(max(256, memory // (1024 * 1024)))]
+        for name in sorted(RULE_FILES):
+            if (RULES_DIR / name).is_file():
+                command += ["--config", str(RULES_DIR / name)]
+        return command
+
+    def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
+        covered = rule_languages()
+        targets = [f.path for f in self.targets() if f.language in covered]
+        self.read_paths = []
+        output = ScannerOutput(scanner=self.name, tool=self.tool, metrics={"semgrep_files": 0})
+        if not targets:
+            return output
+        scanned: set[str] = set()
+        errors = 0
+        findings: list[NormalisedFinding] = []
+        suppressed = 0
+        duration = 0.0
+        for batch in _batches(targets):
+            result = self.execute([*self.base_command(limits), "--", *batch], workspace, limits, home, ENV)
+            duration += result.duration_s
+            try:
+                data = json.loads(result.stdout)
+                batch_findings, batch_suppressed = self._findings(data, workspace)
+                scanned.update(relative_path(p, workspace) for p in data.get("paths", {}).get("scanned", []))
+                errors += len(data.get("errors", []))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise ScannerError(
+                    f"{self.name}: could not read its output ({exc})", stderr_tail=result.stderr_tail
+                ) from exc
+            findings += batch_findings
+            suppressed += batch_suppressed
+        self.read_paths = sorted(scanned)
+        output = ScannerOutput(
+            scanner=self.name,
+            tool=self.tool,
+            findings=findings,
+            metrics={"semgrep_files": len(scanned), "semgrep_errors": errors},
+        )
+        output.suppressed = suppressed
+        output.duration_s = duration
+        return output
+
+    def _findings(self, data: dict, workspace: Path) -> tuple[list[NormalisedFinding], int]:
+        findings = []
+        suppressed = 0
+        lines_cache: dict[str, list[str]] = {}
+        for item in data["results"]:
+            extra = item.get("extra") or {}
+            path = relative_path(item["path"], workspace)
+            line = (item.get("start") or {}).get("line")
+            if extra.get("is_ignored") or _silenced(workspace, path, line, lines_cache):
+                suppressed += 1
+                continue
+            metadata = extra.get("metadata") or {}
+            cwe = metadata.get("cwe") or ""
+            if isinstance(cwe, list):
+                cwe = cwe[0] if cwe else ""
+            match = CWE_RE.search(str(cwe))
+            references = metadata.get("references") or []
+            rule_id = str(item["check_id"])
+            message = " ".join(str(extra.get("message", "")).split())
+            findings.append(
+                NormalisedFinding(
+                    rule_id=rule_id,
+                    title=f"{rule_id.rsplit('.', 1)[-1]}: {message}"[:300],
+                    severity=SEVERITY.get(str(extra.get("severity", "")).upper(), "medium"),
+                    confidence=str(metadata.get("confidence", "")).lower(),
+                    file_path=path,
+                    line=line,
+                    description=message,
+                    cwe=match.group(0) if match else "",
+                    help_url=references[0] if isinstance(references, list) and references else "",
+                )
+            )
+        return findings, suppressed
+
+
+NOSEM_RE = re.compile(r"\bnosem(grep)?\b", re.I)
+
+
+def _silenced(workspace: Path, path: str, line: int | None, cache: dict[str, list[str]]) -> bool:
+    """A `nosemgrep` comment on the finding's line or the line above it."""
+    if not line:
+        return False
+    if path not in cache:
+        target = workspace / path
+        try:
+            inside = target.resolve().is_relative_to(workspace.resolve()) and not target.is_symlink()
+            cache[path] = target.read_text("utf-8", "replace").splitlines() if inside else []
+        except OSError:
+            cache[path] = []
+    lines = cache[path]
+    nearby = lines[max(0, line - 2) : line]
+    return any(NOSEM_RE.search(text) for text in nearby)
+
+
+def _batches(paths: list[str]) -> list[list[str]]:
+    batches: list[list[str]] = [[]]
+    size = 0
+    for path in paths:
+        if batches[-1] and size + len(path) + 1 > MAX_ARGS_CHARS:
+            batches.append([])
+            size = 0
+        batches[-1].append(path)
+        size += len(path) + 1
+    return batches
