@@ -322,10 +322,12 @@ def _practice_components(slug: str, profile: RepositoryProfile) -> list[tuple[fl
 
 
 def _test_code_components(profile: RepositoryProfile) -> list[tuple[float, float, Evidence]]:
-    production = profile.production_lines
+    program = [lang for lang in profile.languages if _is_program(lang.language)]
+    production = sum(lang.production for lang in program)
     if not production:
         return []
-    ratio = profile.test_lines / production
+    tests = sum(lang.test for lang in program)
+    ratio = tests / production
     share_value = 10.0 * min(1.0, ratio / TEST_RATIO_TARGET)
     components = [
         (
@@ -333,23 +335,20 @@ def _test_code_components(profile: RepositoryProfile) -> list[tuple[float, float
             1.0,
             Evidence(
                 "practice",
-                f"Test code: {profile.test_lines} lines for {production} lines of production code"
+                f"Test code: {tests} lines for {production} lines of production code"
                 f" (ratio {ratio:.2f}, full marks from {TEST_RATIO_TARGET:g})",
                 f"component {_fmt(share_value)}",
             ),
         )
     ]
-    program = [lang for lang in profile.languages if lang.production > 0 and _is_program(lang.language)]
-    program_lines = sum(lang.production for lang in program)
-    if program_lines:
-        tested = [lang for lang in program if lang.test > 0]
-        untested = [lang.language for lang in program if lang.test == 0]
-        share = sum(lang.production for lang in tested) / program_lines
-        value = 10.0 * share
-        label = f"Languages with tests: {_pct(share)} of production code"
-        if untested:
-            label += f" (no test for {', '.join(sorted(untested))})"
-        components.append((value, 1.0, Evidence("practice", label, f"component {_fmt(value)}")))
+    tested = [lang for lang in program if lang.production > 0 and lang.test > 0]
+    untested = [lang.language for lang in program if lang.production > 0 and lang.test == 0]
+    share = sum(lang.production for lang in tested) / production
+    value = 10.0 * share
+    label = f"Languages with tests: {_pct(share)} of production code"
+    if untested:
+        label += f" (no test for {', '.join(sorted(untested))})"
+    components.append((value, 1.0, Evidence("practice", label, f"component {_fmt(value)}")))
     return components
 
 

@@ -280,9 +280,10 @@ def test_worked_example_testing_of_the_same_service() -> None:
             metrics=TestMetrics(coverage_percent=71.0, passed=412, failing=0),
         )
     )
-    # coverage 7.1, pass rate 10, CI runs tests 10, test share 3,100 / 10,900 = 0.284 -> 5.69,
-    # languages with tests: Python 6,200 of 10,000 program lines -> 6.2; mean = 38.99 / 5 = 7.8
-    assert result.score == D("7.8")
+    # coverage 7.1, pass rate 10, CI runs tests 10, test code 3,100 / 10,000 lines of program
+    # code = 0.31 of the 0.5 target -> 6.2, languages with tests: Python 6,200 of 10,000 -> 6.2;
+    # mean = 39.5 / 5 = 7.9
+    assert result.score == D("7.9")
 
 
 def test_worked_example_deployment_and_documentation_of_the_same_service() -> None:
