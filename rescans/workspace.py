@@ -252,10 +252,26 @@ def _repository(url: str, credentials: str) -> tuple[Repository, Auth | None]:
     return repo, repository_auth(repo, credentials or in_url)
 
 
+def default_branch(repo: Repository, auth: Auth | None) -> str:
+    """The branch the remote's HEAD points to (many repositories use "master", not "main")."""
+    with tempfile.TemporaryDirectory(prefix="auditor-git-") as home:
+        out = _git(repo, ["ls-remote", "--symref", "--", repo.url, "HEAD"], home, home, auth)
+    for line in out.splitlines():
+        target, _, name = line.partition("\t")
+        if name == "HEAD" and target.startswith("ref: refs/heads/"):
+            return validate_branch(target.removeprefix("ref: refs/heads/"))
+    raise RepositoryError("The repository has no default branch; set the project's branch.")
+
+
+def _branch(repo: Repository, auth: Auth | None, branch: str) -> str:
+    """The project's branch, or the remote's default branch when the project names none."""
+    return validate_branch(branch) if (branch or "").strip() else default_branch(repo, auth)
+
+
 def remote_head(*, url: str, branch: str, credentials: str = "") -> str:
     """The commit the branch points to on the remote, without cloning (git ls-remote)."""
     repo, auth = _repository(url, credentials)
-    branch = validate_branch(branch)
+    branch = _branch(repo, auth, branch)
     with tempfile.TemporaryDirectory(prefix="auditor-git-") as home:
         out = _git(repo, ["ls-remote", "--heads", "--", repo.url, f"refs/heads/{branch}"], home, home, auth)
     for line in out.splitlines():
@@ -352,7 +368,7 @@ def checkout(*, url: str, branch: str, credentials: str = "") -> Iterator[Checko
     """Clone the branch (shallow) into a fresh temporary folder and remove every symbolic link
     from it; the folder is removed on exit, whatever happens."""
     repo, auth = _repository(url, credentials)
-    branch = validate_branch(branch)
+    branch = _branch(repo, auth, branch)
     base = tempfile.mkdtemp(prefix=CHECKOUT_PREFIX)
     try:
         home = os.path.join(base, "home")
