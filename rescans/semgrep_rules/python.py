@@ -42,7 +42,7 @@ def sql_request_concat(cur):
 
 def sql_quoted_splice(cur, term):
     str_query = "SELECT first_name FROM customer WHERE username = '%s';" % term
-    # ruleid: auditor.python.sql-injection
+    # ruleid: auditor.python.sql-built-with-quoted-values
     cur.execute(str_query)
 
 
@@ -50,18 +50,23 @@ async def sql_quoted_named_splice(conn, name):
     q = ("INSERT INTO students (name) "
          "VALUES ('%(name)s')" % {'name': name})
     async with conn.cursor() as cur:
-        # ruleid: auditor.python.sql-injection
+        # ruleid: auditor.python.sql-built-with-quoted-values
         await cur.execute(q)
 
 
 def sql_fstring_quoted(cur, user):
-    # ruleid: auditor.python.sql-injection
+    # ruleid: auditor.python.sql-built-with-quoted-values
     cur.execute(f"DELETE FROM sessions WHERE user = '{user}'")
 
 
 def sql_django_raw(User):
-    # ruleid: auditor.python.sql-injection
+    # ruleid: auditor.python.sql-injection, auditor.python.sql-built-with-quoted-values
     return User.objects.raw("SELECT * FROM auth_user WHERE email = '%s'" % request.GET["email"])
+
+
+def sql_quoted_placeholder_parameterised(cur, name):
+    # ok: auditor.python.sql-built-with-quoted-values
+    cur.execute("SELECT * FROM users WHERE name = %s AND kind = 'x'", (name,))
 
 
 def sql_parameterised(cur):
@@ -217,6 +222,12 @@ def xss_escaped(request):
     name = escape(request.GET.get("name"))
     # ok: auditor.python.xss-request-to-response
     return HttpResponse("<p>Hello " + name + "</p>")
+
+
+def xss_template_render(request, Template, Context):
+    t = Template("Value: {{ var }}")
+    # ok: auditor.python.xss-request-to-response
+    return HttpResponse(t.render(Context({"var": request.GET.get("var")})))
 
 
 @app.route("/api")
