@@ -84,7 +84,10 @@ def _without_report_words(part: str) -> str:
 
     while words and is_report_word(words[0]):
         words.pop(0)
-    while words and is_report_word(words[-1]) and norm(words[-1]) not in NAME_TAILS:
+    while words and is_report_word(words[-1]):
+        # "Orders Service" keeps its last word; "Quayside Full System" does not.
+        if norm(words[-1]) in NAME_TAILS and len(words) > 1 and not is_report_word(words[-2]):
+            break
         words.pop()
     return " ".join(w.strip(" ,;()") for w in words).strip(" -—–:|'’")
 

@@ -26,6 +26,8 @@ from reports.scores import ParsedScore, ScoresMixin, StatedScoreValue
 from reports.values import parse_count, parse_date
 from reports.verdicts import is_verdict_key, map_verdict, phrase_verdicts, polarity
 from reports.vocabulary import (
+    AFTER_RE,
+    BEFORE_RE,
     CONCLUSION_HEADINGS,
     DATE_KEYS,
     SEVERITY_LABELS,
@@ -49,6 +51,25 @@ NA_SUFFIX_RE = re.compile(
     r"\s+[—–-]\s+(?:not applicable|n/a|non applicable|sans objet)\s*:?\s*(.*)$", re.IGNORECASE
 )
 CHECKLIST_PREFIX_RE = re.compile(r"^(?:checklist|check-list|liste de contr[oô]le)\s*[:—–-]\s*", re.IGNORECASE)
+WRITTEN_ON_RE = re.compile(
+    r"\b(generated|written|prepared|redige|genere|etabli|erstellt|generiert|generado|redactado|"
+    r"generato|redatto|gerado|redigido|gegenereerd|opgesteld)\b( on| le| am| el| il| em| op)?\s+\d"
+)
+NOT_STATED_KEY_RE = re.compile(
+    r"\b(computed|calculated|calcule|berechnet|calculado|calcolato|berekend|expected|target|previous|"
+    r"before|avant|vorher|antes|prima|voor|estimated|estime)\b"
+)
+LOCAL_STATUS_KEYS = {
+    "status",
+    "statut",
+    "estado",
+    "stato",
+    "etat",
+    "state",
+    "result",
+    "resultat",
+    "resultado",
+}
 KV_RE = re.compile(r"^([^:：]{1,60}?)\s*[:：]\s*(.*)$")
 PLACEHOLDERS_RE = re.compile(
     r"\{\{\s*[\w .-]+\s*\}\}|(?<!\w)_{2,}\s*/\s*\d+|(?<![\w_])_{3,}(?![\w_])|"
@@ -135,6 +156,14 @@ class ParsedReport:
             self.warnings.append(message)
 
 
+def after_column(b: Block) -> int:
+    """The value column of a table row: the "after" / "current" one of a before/after table."""
+    header = [norm(h) for h in b.header]
+    if any(BEFORE_RE.search(h) for h in header[1:]):
+        return next((i for i, h in enumerate(header) if i > 0 and AFTER_RE.search(h)), 1)
+    return 1
+
+
 def singular(key: str) -> str:
     """ "performances" and "performance", "tests" and "test" are the same name."""
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in key.split())
@@ -210,7 +239,8 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
         for b in self.blocks:
             if b.kind == "row":
                 if len(b.cells) >= 2 and clean(b.cells[0]):
-                    value = " ".join(clean(c, numbering=False) for c in b.cells[1:2])
+                    column = after_column(b)
+                    value = clean(b.cells[column] if column < len(b.cells) else "", numbering=False)
                     self.kv.append((norm(b.cells[0]), value, b))
                 continue
             if b.kind not in ("line", "item", "heading"):
@@ -255,6 +285,13 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
             if date or "placeholder" in problem or "not a valid date" in problem:
                 return
         for b in self.blocks:
+            # "*Bilan rédigé le 28 janvier 2026*": when the report was written.
+            if b.kind == "line" and WRITTEN_ON_RE.search(norm(b.raw, numbering=False)):
+                date, problem = parse_date(b.raw)
+                if date and not problem:
+                    self.report.audit_date = date
+                    return
+        for b in self.blocks:
             if b.kind in ("line", "heading", "item"):
                 date, problem = parse_date(b.raw)
                 if date and (not problem or "1st of the month" in problem):
@@ -272,12 +309,16 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
                     version = re.split(r"\s+\(|\s+[—–-]\s+", value)[0].strip()
                     self.report.version = version[:100]
                     return
+        # "AUDITORÍA INTEGRAL Tsubame v3.2": a version token in the title.
+        m = re.search(r"(?<![\w.])v(\d+(?:\.\d+)+)\b", self.report.title)
+        if m:
+            self.report.version = m.group(1)
 
     # --- verdict ------------------------------------------------------------------------------------
 
-    def _local(self, b: Block) -> bool:
+    def _local(self, key: str, b: Block) -> bool:
         """A status under a sub-section ("### Auth" / "Status: PASS") is not the report's verdict."""
-        if not b.headings:
+        if not b.headings or key not in LOCAL_STATUS_KEYS:
             return False
         inner = b.headings[-1]
         key = norm(inner.text)
@@ -291,15 +332,18 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
             (k, v, b) for k, v, b in self.kv if b.kind == "row"
         ]
         recognised_label = None
+        local = []  # statuses under sub-sections: the verdict only when nothing else states one
         for key, value, block in labelled:
-            if not is_verdict_key(key) or self._local(block):
+            if not is_verdict_key(key):
                 continue
             verdict, in_production = map_verdict(value, key)
             if verdict is None:
                 recognised_label = recognised_label or value
                 continue
             self.report.verdict_stated = True
-            statements.append((verdict, in_production, value))
+            (local if self._local(key, block) else statements).append((verdict, in_production, value))
+        if not statements and local:
+            statements.append(local[0])
         for i, b in enumerate(self.blocks):
             if b.kind == "heading" and is_verdict_key(norm(b.raw)):
                 nxt = next((n for n in self.blocks[i + 1 : i + 3] if n.kind in ("line", "item")), None)
@@ -311,6 +355,9 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
         for b in self.blocks:
             if b.kind not in ("line", "heading", "item") or b is first_heading:
                 continue
+            kv = KV_RE.match(clean(b.raw, numbering=False))
+            if kv and NOT_STATED_KEY_RE.search(norm(kv.group(1))):
+                continue  # "Computed gate: Not ready" is auditor's own reading, not the report's
             for verdict, whole, _clause in phrase_verdicts(b.raw, self.report.project_name):
                 if whole:
                     statements.append((verdict, False, clean(b.raw, numbering=False)))

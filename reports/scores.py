@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from reports.markdown import Block, clean, norm
+from reports.markdown import Block, clean, norm, strip_emoji
+from reports.metrics import structured_pairs
 from reports.values import (
     BARE_SCORE_RE,
     HEADER_SCALE_RE,
@@ -58,6 +59,11 @@ LABEL_HEAD_RE = re.compile(
 TREE_RE = re.compile(r"^[\s│|]*[├└┣┗+`]\s*[─━-]+\s*")
 
 
+def _plain_cell(cell: str) -> str:
+    """A cell without emphasis or emoji but with its signs ("A-" stays "A-")."""
+    return strip_emoji(re.sub(r"[*_`]", "", cell)).strip()
+
+
 @dataclass
 class ParsedScore:
     domain_id: int
@@ -97,38 +103,41 @@ class ScoresMixin:
                 self._scores_in_text(clean(b.raw, numbering=False), b, is_title=is_title)
             elif b.kind == "code":
                 self._scores_in_code(b)
+                for key, value in structured_pairs(b):
+                    if re.search(r"\bscore\b", key) and re.fullmatch(r"\d{1,3}(?:[.,]\d+)?", value.strip()):
+                        scale = "100" if (to_decimal(value) or 0) > TEN else None
+                        self._add_score(key, value, value, scale, b, code=True)
         self._weighted_mean()
 
     # --- where scores are written ----------------------------------------------------------------
 
     def _scores_in_text(self, text: str, b: Block, *, is_title: bool = False, code: bool = False) -> None:
-        previous_end, previous = 0, None
+        previous_end, previous, matched = 0, None, False
         for m in SCORE_RE.finditer(text):
             after = text[m.end() :]
-            if COUNT_NOUN_RE.match(after):
+            between = text[previous_end : m.start()]
+            if COUNT_NOUN_RE.match(after) or len(between) > 80:
                 previous_end = m.end()
                 continue
-            between = text[previous_end : m.start()]
-            if previous is not None and re.fullmatch(r"\s*\(?\s*", between):
+            if matched and re.fullmatch(r"\s*\(?\s*", between):
                 previous_end = m.end()
                 continue  # "94/100 (9.4/10)": the same mark on another scale
-            if previous is not None and re.search(r"→|->|⇒|=>", between):
-                self._replace_with_after(previous, m)
+            if matched and re.search(r"→|->|⇒|=>", between):
+                self._replace_with_after(previous, m)  # "6.6/10 → 8.1/10" keeps 8.1
                 previous_end = m.end()
                 continue
-            label = text[previous_end : m.start()] if previous is None else between
-            label = re.sub(r"^[\s,;|/]+", "", label)
-            if len(label) > 80:
-                previous_end = m.end()
-                continue
+            label = re.sub(r"^[\s,;|/]+", "", between)
             if is_title:
-                label = "global" if not label.strip() or previous is None else label
                 if self.report.stated_global is None:
                     self._add_score("global", m.group(0), m.group(1), m.group(2), b)
-                previous_end, previous = m.end(), m
-                continue
-            previous = self._add_score(label, m.group(0), m.group(1), m.group(2), b, code=code, tail=after)
-            previous_end = m.end()
+                previous = "global"
+            else:
+                previous = self._add_score(
+                    label, m.group(0), m.group(1), m.group(2), b, code=code, tail=after
+                )
+                if previous is None and self.report.stated_global == parse_score(m.group(1), m.group(2)):
+                    previous = "global"
+            previous_end, matched = m.end(), True
 
     def _scores_in_code(self, b: Block) -> None:
         """A tree drawn in a code block ("├─ APIs y rutas ..... 6.0/10") lists scores."""
@@ -150,7 +159,7 @@ class ScoresMixin:
             0,
         )
         label = b.cells[label_index]
-        if LETTER_RE.match(clean(label)) and self.letter_scale:
+        if LETTER_RE.match(_plain_cell(label)) and self.letter_scale:
             return  # a row of the report's letter scale
         columns = [
             i
@@ -178,12 +187,20 @@ class ScoresMixin:
             return
         if columns:
             return
-        for cell in b.cells[label_index + 1 :]:
-            text = clean(cell, numbering=False)
+        found = []  # (column, match): cells written "7/10", "84/100"
+        for i in range(label_index + 1, len(b.cells)):
+            text = clean(b.cells[i], numbering=False)
             m = SCORE_RE.search(text)
-            if m and not COUNT_NOUN_RE.match(text[m.end() :]):
-                self._add_score(label, m.group(0), m.group(1), m.group(2), b)
-                return
+            header = b.header[i] if i < len(b.header) else ""
+            if m and not COUNT_NOUN_RE.match(text[m.end() :]) and not self._not_a_score_header(header):
+                found.append((norm(header), m))
+        if not found:
+            return
+        after = [m for h, m in found if AFTER_RE.search(h)]
+        before = [m for h, m in found if BEFORE_RE.search(h)]
+        m = after[0] if after and before else found[0][1]
+        before_value = parse_score(before[0].group(1), before[0].group(2)) if after and before else None
+        self._add_score(label, m.group(0), m.group(1), m.group(2), b, before=before_value)
 
     def _cell_score(self, b: Block, i: int) -> tuple[Decimal | None, str | None, str]:
         """(score on 0–10, raw text, scale) of a score cell; (None, None, "") when it has none."""
@@ -203,9 +220,9 @@ class ScoresMixin:
         m = SCORE_RE.search(cell)
         if m:
             return parse_score(m.group(1), m.group(2)), m.group(0), m.group(2)
-        letter = re.match(r"^\s*([A-F][+-]?)\b", cell)
+        letter = re.match(r"^\s*([A-F][+-]?)(?![\w+-])", _plain_cell(raw_cell))
         if letter and self.letter_scale.get(letter.group(1)) is not None:
-            return self.letter_scale[letter.group(1)], cell, "letter"
+            return self.letter_scale[letter.group(1)], _plain_cell(raw_cell), "letter"
         if NOT_MEASURED_RE.match(norm(cell, numbering=False) or "-"):
             return None, "not measured", ""
         return None, None, ""
@@ -221,7 +238,7 @@ class ScoresMixin:
         for b in self.blocks:
             if b.kind != "row" or len(b.cells) < 2:
                 continue
-            letter = LETTER_RE.match(clean(b.cells[0]))
+            letter = LETTER_RE.match(_plain_cell(b.cells[0]))
             if not letter or not b.header:
                 continue
             value = BARE_SCORE_RE.match(clean(b.cells[1], numbering=False))
@@ -284,7 +301,9 @@ class ScoresMixin:
         if score is not None and not (0 <= score <= TEN):
             self.report.warn(f"Score '{written or '?'}' ({stated}) is outside 0–10; not imported.")
             return None
-        name = self._label_of(AFTER_RE.sub(" ", label) if AFTER_RE.search(key) else label)
+        name = self._label_of(
+            re.sub(AFTER_RE.pattern, " ", label, flags=re.I) if AFTER_RE.search(key) else label
+        )
         name_key = norm(name)
         is_global = bool(GLOBAL_RE.search(name_key)) and self.index.match(name, exact_only=True) is None
         if not name_key or name_key in GENERIC_SCORE_LABELS:
@@ -331,11 +350,14 @@ class ScoresMixin:
         self.report.scores[domain.pk] = ParsedScore(domain.pk, domain.name, score, name, clean(stated))
         return entry
 
-    def _replace_with_after(self, previous: StatedScoreValue | re.Match | None, m: re.Match) -> None:
-        if not isinstance(previous, StatedScoreValue):
-            return
+    def _replace_with_after(self, previous: StatedScoreValue | str | None, m: re.Match) -> None:
         after = parse_score(m.group(1), m.group(2))
         if after is None or not (0 <= after <= TEN):
+            return
+        if previous == "global":
+            self.report.stated_global_before, self.report.stated_global = self.report.stated_global, after
+            return
+        if not isinstance(previous, StatedScoreValue):
             return
         previous.before, previous.score, previous.raw = previous.score, after, m.group(0)
         if previous.domain_id is not None:

@@ -174,10 +174,10 @@ FILLER_RE = re.compile(
 
 # "a production-ready job queue": the phrase describes a noun, it is no verdict.
 AFTER_PHRASE_RE = re.compile(
-    r"^\s*($|for|pour|fur|para|per|voor|with|avec|mit|con|com|met|and|et|und|y|e|en|but|mais|aber|"
+    r"^\s*(?:$|(?:for|pour|fur|para|per|voor|with|avec|mit|con|com|met|and|et|und|y|e|en|but|mais|aber|"
     r"pero|ma|mas|maar|yet|now|today|as|since|once|until|when|except|sauf|ausser|salvo|tranne|"
     r"behalve|sobald|des que|after|apres|nach|despues|dopo|depois|na|bis|jusqu|hasta|fino|ate|tot|"
-    r"in|im|en|dans|on|at|state|staat|stand|etat|estado|stato|so|zo|si|solange|tant|mientras)\b"
+    r"in|im|en|dans|on|at|state|staat|stand|etat|estado|stato|so|zo|si|solange|tant|mientras)\b)"
 )
 
 

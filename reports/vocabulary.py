@@ -41,7 +41,9 @@ REPOSITORY_KEYS = {
 VERSION_KEYS = {
     "version", "release", "tag", "version auditee", "audited version", "version reviewed",
     "version du code", "versie", "versao", "versione", "version del sistema", "versao do sistema",
-    "version des systems", "versione del sistema", "build",
+    "version des systems", "versione del sistema", "build", "versao do projeto", "version del proyecto",
+    "version du projet", "projektversion", "versione del progetto", "projectversie", "app version",
+    "product version", "version du produit",
 }  # fmt: skip
 VERDICT_KEYS = {
     "status", "statut", "verdict", "decision", "conclusion", "readiness", "production readiness",

@@ -12,18 +12,18 @@ CORPUS = Path(__file__).parent / "corpus"
 # Measured shares, rounded down: raise them when the parser reads more.
 FLOORS = {
     "accepted": 1.0,
-    "project": 0.95,
-    "verdict": 0.92,
-    "date": 0.95,
-    "version": 0.95,
-    "stated scores kept": 0.93,
-    "scores invented": 0.94,
-    "global": 0.92,
-    "metrics": 0.90,
+    "project": 1.0,
+    "verdict": 1.0,  # every verdict right
+    "date": 1.0,
+    "version": 1.0,
+    "stated scores kept": 0.97,
+    "scores invented": 0.99,
+    "global": 1.0,
+    "metrics": 0.99,
     "checklist items and states": 1.0,
     "findings": 0.76,
 }
-OVERALL_FLOOR = 0.90
+OVERALL_FLOOR = 0.94
 
 
 @pytest.fixture(scope="module")
