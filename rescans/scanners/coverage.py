@@ -121,7 +121,9 @@ def analyzer_run(
         languages = sorted(lang for lang in production if lang in coverage.languages)
         covered = sum(production[lang] for lang in languages)
     bound_to_languages = coverage.languages is not None or read_languages is not None
-    if part.get("status") == "ok" and bound_to_languages and not languages:
+    # No coverage or test report in the repository: nothing was measured, not "all good".
+    no_artifacts = scanner.name == "artifacts" and output is not None and not output.metrics.get("artifacts")
+    if part.get("status") == "ok" and ((bound_to_languages and not languages) or no_artifacts):
         status = NOT_APPLICABLE
     elif part.get("status") == "ok":
         status = RAN

@@ -297,3 +297,26 @@ def test_binary_files_and_symlinks_are_not_read(tmp_path, home):
     (repo / "linked.py").symlink_to(outside / "leak.py")
     output, _ = run(SecretsScanner(), repo, home)
     assert output.findings == []
+
+
+def test_a_run_without_any_ci_artifact_is_not_evidence(tmp_path):
+    from rescans.scanners.artifacts import ArtifactsScanner
+
+    repo = write(tmp_path / "repo", {"app.py": "x = 1\n"})
+    inventory = build_inventory(repo)
+    output = ArtifactsScanner().run(repo, LIMITS, str(tmp_path))
+    record = analyzer_run(ArtifactsScanner(), {"status": "ok"}, output, inventory)
+    assert record.status == NOT_APPLICABLE
+    assert record.covered_lines == 0
+
+
+def test_known_analyzers_declare_their_languages_and_domains(tmp_path):
+    from rescans.scanners.bandit import BanditScanner
+    from rescans.scanners.ruff import RuffScanner
+
+    repo = write(tmp_path / "repo", {"main.go": "package main\n\nfunc main() {}\n"})
+    inventory = build_inventory(repo)
+    bandit = analyzer_run(BanditScanner(), {"status": "ok"}, None, inventory)
+    assert (bandit.status, bandit.domains) == (NOT_APPLICABLE, ("security",))
+    ruff = analyzer_run(RuffScanner(), {"status": "timeout", "error": "ruff: timed out"}, None, inventory)
+    assert (ruff.status, ruff.domains, ruff.error) == (FAILED, ("code-quality",), "ruff: timed out")
