@@ -390,6 +390,7 @@ def project_detail(request, slug):
             else ""
         ),
         "formula_version": scoring.FORMULA_VERSION,
+        "score_formula_versions": _formula_versions(rows),
         **_rescan_context(request.user, project),
     }
     return render(request, "dashboard/project_detail.html", context)
@@ -478,12 +479,18 @@ def audit_detail(request, pk):
         "mismatch": scoring.verdict_mismatch(audit),
         "admin_url": _admin_link(request.user, Audit, audit.pk),
         "formula_version": scoring.FORMULA_VERSION,
+        "score_formula_versions": _formula_versions(rows),
         "extra_metrics": _extra_metrics(audit.extra_metrics),
         "tests_total": sum(
             v or 0 for v in (audit.tests_passed, audit.tests_failed, audit.tests_errors, audit.tests_skipped)
         ),
     }
     return render(request, "dashboard/audit_detail.html", context)
+
+
+def _formula_versions(rows) -> list[str]:
+    """Formula versions the computed scores shown were stored with (a past audit keeps its own)."""
+    return sorted({r.score.formula_version for r in rows if r.score is not None and r.score.formula_version})
 
 
 def _extra_metrics(extra) -> list[tuple[str, str]]:
