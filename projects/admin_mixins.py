@@ -84,9 +84,11 @@ class StrictJSONFormField(forms.JSONField):
         if data is None:
             return None
         try:
-            return self._load(data)
+            value = self._load(data)
         except ValidationError:
             return InvalidJSONInput(data)
+        # Shown again as typed: re-encoding a lone surrogate would fail the whole page.
+        return InvalidJSONInput(data) if _json_problem(value) else value
 
 
 # Dates people enter: anything outside these years is a typo, and near 9999-12-31 the date
@@ -111,8 +113,17 @@ class BoundedSplitDateTimeField(forms.SplitDateTimeField):
     default_validators = [check_date_in_range]
 
 
+# The ranges of PostgreSQL's columns, whatever database runs (SQLite accepts 64-bit values the
+# production database then refuses). Every float column is a duration: never negative.
+INT_MAX = 2**31 - 1
+SMALLINT_MAX = 2**15 - 1
 STRICT_FORMFIELDS = {
     models.JSONField: {"form_class": StrictJSONFormField},
+    models.IntegerField: {"min_value": -INT_MAX - 1, "max_value": INT_MAX},
+    models.PositiveIntegerField: {"min_value": 0, "max_value": INT_MAX},
+    models.SmallIntegerField: {"min_value": -SMALLINT_MAX - 1, "max_value": SMALLINT_MAX},
+    models.PositiveSmallIntegerField: {"min_value": 0, "max_value": SMALLINT_MAX},
+    models.FloatField: {"min_value": 0, "max_value": 10.0**12},
     models.DateField: {"form_class": BoundedDateField},
     models.DateTimeField: {"form_class": BoundedSplitDateTimeField},
 }
