@@ -223,9 +223,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # more rows, or whose XLSX archive unpacks to more bytes, is refused before any row is read.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=20 * 1024 * 1024)
-# Items one checklist (or checklist template) may hold, and how many its admin page shows inline.
+# Items one checklist (or checklist template) may hold, and how many its admin page shows inline
+# (each shown item posts 5 fields: a page must stay under DATA_UPLOAD_MAX_NUMBER_FIELDS, 1000).
 CHECKLIST_MAX_ITEMS = env.int("CHECKLIST_MAX_ITEMS", default=1000)
-CHECKLIST_INLINE_MAX_ITEMS = env.int("CHECKLIST_INLINE_MAX_ITEMS", default=200)
+CHECKLIST_INLINE_MAX_ITEMS = env.int("CHECKLIST_INLINE_MAX_ITEMS", default=100)
 
 # Re-scans: local repository paths are refused unless they lie under one of these folders.
 SCAN_LOCAL_ROOTS = env.list("SCAN_LOCAL_ROOTS", default=[])
