@@ -141,6 +141,7 @@ def _preview_context(result) -> dict:
         "metrics": metrics,
         "findings": findings,
         "scores": list(parsed.scores.values()),
+        "stated_scores": list(parsed.stated_scores),
     }
 
 

@@ -138,3 +138,20 @@ def test_the_object_tool_adds_no_query_per_audit_to_the_changelist(client, admin
         page = client.get("/admin/projects/audit/").content.decode()
     assert f'href="{URL}"' in page
     assert len(many) == len(few)
+
+
+def test_the_preview_says_what_it_found_and_what_it_could_not_place(client, admin, project):
+    client.force_login(admin)
+    report = (
+        "# AUDIT COMPLET PERCHEPLUME - SOMMAIRE\n\n**Date** : 3 novembre 2025\n"
+        "**Statut** : GO avec réserves\n\n"
+        "| Rôle | Score |\n|---|---|\n| Product Manager | 4/10 |\n| Sécurité | 6/10 |\n"
+    )
+    upload_file = SimpleUploadedFile("roles.md", report.encode(), content_type="text/markdown")
+    response = client.post(URL, {"report": upload_file, "_preview": "Preview", "project": project.pk})
+    page = response.content.decode()
+    assert "2 stated scores (1 mapped to a domain)" in page
+    assert "from the title" in page and "PERCHEPLUME" in page
+    assert "no domain: kept as a stated score of the audit" in page
+    assert "What could not be placed" in page
+    assert "Score &#x27;Product Manager&#x27; (4/10) matches no maturity domain" in page
