@@ -62,6 +62,8 @@ UNKNOWN_CONFIDENCE_WEIGHT = 0.7
 # Findings outside production code still show, at a much lower weight; vendored or generated
 # code is not the team's: its findings do not count.
 KIND_WEIGHT: Mapping[str, float] = {PRODUCTION: 1.0, TEST: 0.1, FIXTURE: 0.1, DOCS: 0.05, VENDORED: 0.0}
+# Outside production code only high and critical findings count (a real key in a fixture).
+NON_PRODUCTION_MIN_SEVERITY = 3
 KIND_LABEL: Mapping[str, str] = {
     PRODUCTION: "production code",
     TEST: "tests",
@@ -70,7 +72,7 @@ KIND_LABEL: Mapping[str, str] = {
     VENDORED: "vendored or generated code",
 }
 # Densities (points per thousand lines) at which the factor falls to 1/e.
-K_MAJOR = 5.0
+K_MAJOR = 10.0
 K_MINOR = 10.0
 MINOR_MAX = 0.5  # low and info notices alone never take more than half of a score
 MIN_KLOC = 1.0  # a smaller repository counts as one thousand lines (one finding is not diluted to nothing)
@@ -249,6 +251,8 @@ def confidence_weight(confidence: str) -> float:
 
 
 def finding_points(severity: int, confidence: str = "", kind: str = PRODUCTION) -> float:
+    if kind != PRODUCTION and severity < NON_PRODUCTION_MIN_SEVERITY:
+        return 0.0  # an assert in a test or a weak hash in an example is not a risk of the product
     return SEVERITY_POINTS.get(severity, 0.0) * confidence_weight(confidence) * KIND_WEIGHT.get(kind, 1.0)
 
 
@@ -259,6 +263,7 @@ def _is_program(language: str) -> bool:
 @dataclass(frozen=True)
 class Coverage:
     applicable: tuple[AnalyzerRun, ...]  # ran, and read code of this repository
+    reads_code: bool  # one of them is language-bound: its silence is evidence about the code
     failed: tuple[AnalyzerRun, ...]
     share: float  # production code of program languages read by language-bound analyzers
     read_lines: int  # denominator of densities
@@ -304,7 +309,7 @@ def domain_coverage(slug: str, profile: RepositoryProfile | None, runs: Iterable
         )
     )
     failed = tuple(run for run in mine if run.status == FAILED)
-    return Coverage(tuple(applicable), failed, share, read_lines, uncovered)
+    return Coverage(tuple(applicable), bool(read), failed, share, read_lines, uncovered)
 
 
 def _practice_components(slug: str, profile: RepositoryProfile) -> list[tuple[float, float, Evidence]]:
@@ -509,10 +514,13 @@ def score_domain(data: DomainInput) -> DomainResult:
 
     points = _points(data.findings)
     counted = points.major + points.minor > 0 or points.production_critical > 0
-    analyzed = bool(coverage.applicable) or counted
+    # Whole-repository checks (secrets, dependencies) say nothing about the code they did not
+    # flag: alone and silent, they measure nothing.
+    analyzed = coverage.reads_code or counted
     if not components and not analyzed:
         if run_entries:
-            return DomainResult(None, run_entries, "Not measured: no analyzer read this repository's code.")
+            missing = ", ".join(language for language, _ in coverage.uncovered) or "its languages"
+            return DomainResult(None, run_entries, f"Not measured: no analyzer for {missing}.")
         return DomainResult(
             None, (), "Not measured: no checklist item, finding, metric, practice or analyzer."
         )
@@ -525,7 +533,7 @@ def score_domain(data: DomainInput) -> DomainResult:
         prior = NEUTRAL if others is None else others
         analyzer_value = prior + coverage.share * (10.0 - prior)
         base_parts.append((analyzer_value, ANALYZER_WEIGHT))
-        if coverage.applicable:
+        if coverage.reads_code:
             label = f"{name} measured on {_pct(coverage.share)} of the production code"
             if coverage.uncovered:
                 label += ": no analyzer for " + ", ".join(language for language, _ in coverage.uncovered)
@@ -570,7 +578,11 @@ def score_domain(data: DomainInput) -> DomainResult:
             f"{n} in {KIND_LABEL.get(kind, kind)} (weight {KIND_WEIGHT.get(kind, 1.0):g})"
             for kind, n in sorted(elsewhere.items())
         )
-        why.append(Evidence("findings", f"Open findings outside production code: {parts}", ""))
+        why.append(
+            Evidence(
+                "findings", f"Open findings outside production code (high and critical count): {parts}", ""
+            )
+        )
     for finding in data.listed:
         value = finding_points(finding.severity, finding.confidence, finding.kind)
         where = "" if finding.kind == PRODUCTION else f" (in {KIND_LABEL.get(finding.kind, finding.kind)})"
@@ -608,7 +620,7 @@ def score_domain(data: DomainInput) -> DomainResult:
     rounded = round_score(score)
     rationale = (
         f"Computed (formula {VERSION}): base {_fmt(base)} from {len(base_parts)} component(s)"
-        + (f" (analyzers read {_pct(coverage.share)} of the production code)" if coverage.applicable else "")
+        + (f" (analyzers read {_pct(coverage.share)} of the production code)" if coverage.reads_code else "")
         + f", findings factor x{factor:.2f}"
         + (f", capped at {_fmt(applied)}" if applied is not None else "")
         + f" = {rounded}."
@@ -617,9 +629,9 @@ def score_domain(data: DomainInput) -> DomainResult:
         score=rounded,
         why=tuple(why),
         rationale=rationale,
-        coverage=coverage.share if coverage.applicable else None,
+        coverage=coverage.share if coverage.reads_code else None,
         uncovered_languages=tuple(language for language, _ in coverage.uncovered)
-        if coverage.applicable
+        if coverage.reads_code
         else (),
         raw=score,
     )

@@ -200,7 +200,10 @@ def test_nothing_measured_is_not_measured_never_0_or_10() -> None:
     python_only = AnalyzerRun("bandit", ("security",), ("Python",), RAN)
     result = score_domain(DomainInput("security", profile=profile, runs=(python_only,)))
     assert result.score is None
-    assert "no analyzer read" in result.rationale
+    assert result.rationale == "Not measured: no analyzer for Kotlin."
+    # A whole-repository check that found nothing says nothing about the code.
+    secrets = AnalyzerRun("secrets", ("security",), (), RAN)
+    assert score_domain(DomainInput("security", profile=profile, runs=(secrets,))).score is None
 
 
 def test_a_critical_in_tests_does_not_cap_but_one_in_production_does() -> None:
@@ -262,13 +265,15 @@ def test_worked_example_security_of_a_python_and_kotlin_service() -> None:
     # secrets read the whole repository: densities per 10,000 lines (10.9 KLOC with HTML).
     # major points = 5 x 0.7 + 2 x 2 x 1.0 + 2 x 2 x 0.7 + 2 x 5 x 0.7 x 0.1 = 3.5 + 4 + 2.8 + 0.7 = 11.0
     # major density = 11.0 / 10.9 = 1.009; minor = 2 x 1 x 1.0 / 10.9 = 0.183
-    # factor = exp(-1.009 / 5) x (1 - 0.5 x (1 - exp(-0.183 / 10))) = 0.8172 x 0.9909 = 0.8098
-    # score = 8.1 x 0.8098 = 6.56 -> 6.6
-    assert result.score == D("6.6")
+    # factor = exp(-1.009 / 10) x (1 - 0.5 x (1 - exp(-0.183 / 10))) = 0.9040 x 0.9909 = 0.8958
+    # score = 8.1 x 0.8958 = 7.26 -> 7.3
+    assert result.score == D("7.3")
     labels = [e.label for e in result.why]
     assert "Security measured on 62% of the production code: no analyzer for Kotlin" in labels
     assert "osv failed on the whole repository: OSV database not reachable" in labels
-    assert "Open findings outside production code: 2 in tests (weight 0.1)" in labels
+    assert (
+        "Open findings outside production code (high and critical count): 2 in tests (weight 0.1)" in labels
+    )
 
 
 def test_worked_example_testing_of_the_same_service() -> None:
@@ -302,8 +307,8 @@ def test_worked_example_a_small_deliberately_vulnerable_app() -> None:
     runs = (AnalyzerRun("semgrep", ("security",), ("Python",), RAN, covered_lines=520, findings=10),)
     findings = (FindingGroup(3, "", PRODUCTION, 7), FindingGroup(2, "", PRODUCTION, 3))
     result = score_domain(DomainInput("security", findings=findings, profile=profile, runs=runs))
-    # 7 x 5 x 0.7 + 3 x 2 x 0.7 = 28.7 points on the minimum 1,000 lines; exp(-28.7 / 5) = 0.003
-    assert result.score == D("0.0")
+    # 7 x 5 x 0.7 + 3 x 2 x 0.7 = 28.7 points on the minimum 1,000 lines; exp(-28.7 / 10) = 0.057
+    assert result.score == D("0.6")
 
 
 def test_worked_example_a_large_clean_library_with_many_low_notices() -> None:
@@ -316,3 +321,14 @@ def test_worked_example_a_large_clean_library_with_many_low_notices() -> None:
     )
     # minor density 2,000 / 130 = 15.4; 1 - 0.5 x (1 - exp(-1.54)) = 0.61: never below 5
     assert result.score == D("6.1")
+
+
+def test_low_and_medium_findings_outside_production_code_do_not_count() -> None:
+    profile = RepositoryProfile(languages=(LanguageLines("Python", production=5000, test=4000),))
+    run = AnalyzerRun("bandit", ("security",), ("Python",), RAN)
+    asserts_in_tests = (FindingGroup(1, "high", TEST, 563), FindingGroup(2, "low", TEST, 120))
+    result = score_domain(DomainInput("security", profile=profile, runs=(run,), findings=asserts_in_tests))
+    assert result.score == D("10.0")
+    assert "Open findings outside production code (high and critical count): 683 in tests (weight 0.1)" in [
+        e.label for e in result.why
+    ]

@@ -149,8 +149,8 @@ class TestComputedDomainScores:
         f = finding(project, "observability", Severity.MEDIUM)
         scoring.audit_recompute(audit=completed)
         # Findings alone, size unknown: base 5 (nothing was read cleanly), one medium finding
-        # of unknown confidence = 1.4 points on the minimum 1,000 lines: 5 x exp(-1.4 / 5).
-        assert score_of(completed, "observability").score == D("3.8")
+        # of unknown confidence = 1.4 points on the minimum 1,000 lines: 5 x exp(-1.4 / 10).
+        assert score_of(completed, "observability").score == D("4.3")
         f.status = Finding.Status.FIXED
         f.save()
         scoring.audit_recompute(audit=completed)
