@@ -164,6 +164,16 @@ class StartChecklistForm(forms.Form):
         self.fields["owner"].queryset = owner_choices()
         self.fields["template"].queryset = ChecklistTemplate.objects.filter(is_active=True)
 
+    def clean_template(self):
+        template = self.cleaned_data.get("template")
+        limit = settings.CHECKLIST_MAX_ITEMS
+        if template is not None and template.items.count() > limit:
+            raise ValidationError(
+                f"This template has more than {limit:,} items, the most one checklist may hold "
+                "(CHECKLIST_MAX_ITEMS)."
+            )
+        return template
+
     def clean_due_date(self):
         due = self.cleaned_data.get("due_date")
         if due is not None and due < timezone.localdate():

@@ -71,3 +71,18 @@ def test_a_huge_template_pages_its_items_too(logged_in, world, settings):
     html = assert_no_crash(logged_in.get(f"/admin/checklists/checklisttemplate/{template.pk}/change/"))
     assert total_forms(html, "items") == 50
     assert "Items 1–50 of 120" in html
+
+
+def test_a_checklist_cannot_start_from_a_template_over_the_item_limit(logged_in, world, settings):
+    from checklists.models import Checklist
+
+    template = ChecklistTemplate.objects.get(slug="deployment")
+    settings.CHECKLIST_MAX_ITEMS = template.items.count() - 1
+    before = Checklist.objects.count()
+    response = logged_in.post(
+        "/admin/checklists/checklist/start/",
+        {"projects": [world["project"].pk], "template": template.pk, "due_date": ""},
+    )
+    assert_no_crash(response)
+    assert "CHECKLIST_MAX_ITEMS" in str(response.context["form"].errors["template"])
+    assert Checklist.objects.count() == before

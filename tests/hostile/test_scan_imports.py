@@ -183,3 +183,15 @@ def test_any_number_in_a_report_is_stored_in_range_or_refused(world, line, loc):
         assert stored is None or 0 <= stored <= 2**31 - 1
     world["dated"].refresh_from_db()
     assert world["dated"].lines_of_code is None or 0 <= world["dated"].lines_of_code <= 2**31 - 1
+
+
+def test_a_file_name_with_control_characters_is_stored_clean(client, world, token):
+    response = client.post(
+        f"/api/projects/{world['project'].slug}/scans/",
+        {"file": SimpleUploadedFile("bandit\x00\x01.json", bandit())},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert_no_crash(response)
+    assert response.status_code == 201
+    assert not UNSTORABLE.search(ImportRun.objects.get().file_name)
+    assert "\x01" not in ImportRun.objects.get().file_name
