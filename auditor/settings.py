@@ -239,6 +239,8 @@ SCAN_PARALLELISM = env.int("SCAN_PARALLELISM", default=3)
 # A local export of the OSV vulnerability database (OSV's JSON files, e.g. one folder per
 # ecosystem). Without it dependency vulnerabilities are "not measured", never "none found".
 OSV_DATA_DIR = env.str("OSV_DATA_DIR", default="")
+# Or the OSV web API where the network allows it (e.g. https://api.osv.dev); empty = not used.
+OSV_API_URL = env.str("OSV_API_URL", default="")
 # System limits of each scanner process (0 = not limited): address space, CPU time, and the
 # largest file it may write. A scanner stopped by one fails alone, with the limit named.
 SCAN_MAX_MEMORY_BYTES = env.int("SCAN_MAX_MEMORY_BYTES", default=2 * 1024 * 1024 * 1024)

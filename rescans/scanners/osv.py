@@ -14,6 +14,8 @@ import os
 import re
 import time
 import tomllib
+import urllib.parse
+import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cmp_to_key
@@ -405,6 +407,9 @@ class OsvDatabase:
             record = json.loads(path.read_bytes())
         except (OSError, ValueError):
             return
+        self._index(record, ecosystems)
+
+    def _index(self, record: object, ecosystems: set[str]) -> None:
         if not isinstance(record, dict) or not record.get("id"):
             return
         self.files += 1
@@ -490,10 +495,60 @@ def _cvss_score(text: str) -> float | None:
     return -(-raw * 10 // 1) / 10  # rounded up to one decimal, as CVSS specifies
 
 
+class OsvApi(OsvDatabase):
+    """The OSV web API (querybatch, then each vulnerability's record), where the network allows.
+
+    The same matching is applied to the records it returns as to a local export."""
+
+    BATCH = 500
+
+    def __init__(self, base_url: str, dependencies: list[Dependency], deadline: float):
+        self.records = defaultdict(list)
+        self.files = 0
+        self.base_url = base_url.rstrip("/")
+        self.deadline = deadline
+        ids: set[str] = set()
+        for start in range(0, len(dependencies), self.BATCH):
+            batch = dependencies[start : start + self.BATCH]
+            queries = [
+                {"package": {"ecosystem": d.ecosystem, "name": d.name}, "version": d.version} for d in batch
+            ]
+            answer = self._request("/v1/querybatch", {"queries": queries})
+            for result in answer.get("results") or []:
+                ids.update(str(v["id"]) for v in (result or {}).get("vulns") or [] if v.get("id"))
+        ecosystems = {d.ecosystem for d in dependencies}
+        for vuln_id in sorted(ids):
+            record = self._request(f"/v1/vulns/{urllib.parse.quote(vuln_id, safe='')}")
+            self._index(record, ecosystems)
+
+    def _request(self, path: str, body: dict | None = None) -> dict:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        data = json.dumps(body).encode() if body is not None else None
+        # api_url() admits https (or a local test server) only: never file: or other schemes.
+        request = urllib.request.Request(  # noqa: S310
+            self.base_url + path,
+            data=data,
+            method="POST" if body is not None else "GET",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=min(30.0, remaining)) as response:  # noqa: S310
+            return json.loads(response.read(MAX_OSV_FILE_BYTES + 1))
+
+
 def data_dir() -> str:
     from django.conf import settings
 
     return str(getattr(settings, "OSV_DATA_DIR", "") or os.environ.get("OSV_DATA_DIR", "") or "")
+
+
+def api_url() -> str:
+    """The OSV API's base URL ("https://api.osv.dev"), or "" where the network does not allow it."""
+    from django.conf import settings
+
+    url = str(getattr(settings, "OSV_API_URL", "") or "")
+    return url if url.startswith(("https://", "http://127.0.0.1", "http://localhost")) else ""
 
 
 class OsvScanner(InventoryScanner):
@@ -518,20 +573,7 @@ class OsvScanner(InventoryScanner):
         }
         if not dependencies:
             return ScannerOutput(scanner=self.name, tool=self.tool, metrics=metrics)
-        folder = data_dir()
-        if not folder:
-            raise ScannerError(
-                f"{self.name}: no vulnerability data (set OSV_DATA_DIR to a local OSV export); "
-                "dependencies not measured"
-            )
-        try:
-            database = OsvDatabase(Path(folder), ecosystems, deadline=started + limits.timeout_s)
-        except TimeoutError as exc:
-            raise ScannerError(f"{self.name}: timed out reading the OSV data", timed_out=True) from exc
-        except (OSError, ValueError) as exc:
-            raise ScannerError(
-                f"{self.name}: the OSV data folder holds no readable OSV records; dependencies not measured"
-            ) from exc
+        database = self._database(dependencies, started + limits.timeout_s)
         findings = []
         vulnerable = set()
         for dep in dependencies:
@@ -559,6 +601,29 @@ class OsvScanner(InventoryScanner):
         output = ScannerOutput(scanner=self.name, tool=self.tool, findings=findings, metrics=metrics)
         output.duration_s = time.monotonic() - started
         return output
+
+    def _database(self, dependencies: list[Dependency], deadline: float) -> OsvDatabase:
+        """The local export when there is one, else the API when configured; else not measured."""
+        folder, url = data_dir(), api_url()
+        ecosystems = {d.ecosystem for d in dependencies}
+        try:
+            if folder:
+                return OsvDatabase(Path(folder), ecosystems, deadline=deadline)
+            if url:
+                return OsvApi(url, dependencies, deadline)
+        except TimeoutError as exc:
+            raise ScannerError(f"{self.name}: timed out reading the OSV data", timed_out=True) from exc
+        except (OSError, ValueError) as exc:
+            source = (
+                "the OSV data folder holds no readable OSV records"
+                if folder
+                else "the OSV API is unreachable"
+            )
+            raise ScannerError(f"{self.name}: {source}; dependencies not measured") from exc
+        raise ScannerError(
+            f"{self.name}: no vulnerability data (set OSV_DATA_DIR to a local OSV export, or OSV_API_URL "
+            "where the network allows); dependencies not measured"
+        )
 
 
 def _first_cwe(record: dict) -> str:

@@ -320,3 +320,83 @@ def test_known_analyzers_declare_their_languages_and_domains(tmp_path):
     assert (bandit.status, bandit.domains) == (NOT_APPLICABLE, ("security",))
     ruff = analyzer_run(RuffScanner(), {"status": "timeout", "error": "ruff: timed out"}, None, inventory)
     assert (ruff.status, ruff.domains, ruff.error) == (FAILED, ("code-quality",), "ruff: timed out")
+
+
+@pytest.fixture
+def osv_api():
+    """A local server answering like the OSV API from the fixture records: querybatch returns
+    every record of the package (the analyzer still checks the version), /v1/vulns/<id> one."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    records = {}
+    for path in OSV_DATA.rglob("*.json"):
+        record = json.loads(path.read_text())
+        records[record["id"]] = record
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, body: dict, status: int = 200) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self):
+            seen.append(self.path)
+            if self.path != "/v1/querybatch":
+                return self._send({"message": "not found"}, 404)
+            queries = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["queries"]
+            results = []
+            for query in queries:
+                name = query["package"]["name"].lower()
+                vulns = [
+                    {"id": rid}
+                    for rid, record in records.items()
+                    if any(a["package"]["name"].lower() == name for a in record.get("affected", []))
+                ]
+                results.append({"vulns": vulns} if vulns else {})
+            self._send({"results": results})
+
+        def do_GET(self):
+            seen.append(self.path)
+            rid = self.path.removeprefix("/v1/vulns/")
+            if rid in records:
+                return self._send(records[rid])
+            return self._send({"message": "not found"}, 404)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_osv_uses_the_api_when_no_local_export_is_given(tmp_path, home, settings, osv_api):
+    url, seen = osv_api
+    settings.OSV_DATA_DIR = ""
+    settings.OSV_API_URL = url
+    output, record = run(OsvScanner(), write(tmp_path / "bad", REPOSITORIES["python"][0]), home)
+
+    assert {f.rule_id for f in output.findings} == {"AUDITOR-TEST-CVE-1", "AUDITOR-TEST-PY-2"}
+    assert record.status == RAN
+    assert seen[0] == "/v1/querybatch"
+
+    output, record = run(OsvScanner(), write(tmp_path / "good", REPOSITORIES["python"][1]), home)
+    assert output.findings == [] and record.status == RAN
+
+
+def test_osv_with_an_unreachable_api_is_not_measured(tmp_path, home, settings, osv_api):
+    url, _seen = osv_api
+    settings.OSV_DATA_DIR = ""
+    settings.OSV_API_URL = url + "/nowhere"  # every request answers 404
+    _output, record = run(OsvScanner(), write(tmp_path / "repo", REPOSITORIES["python"][0]), home)
+    assert record.status == FAILED
+    assert "unreachable" in record.error
