@@ -432,6 +432,8 @@ def _record_measurements(audit: Audit, scanners: list[Scanner], result: ScanResu
             coverage=record.status, languages=list(record.languages), covered_lines=record.covered_lines
         )
     scoring.audit_record_measurements(audit_id=audit.pk, profile=result.inventory.profile, runs=runs)
+    # What the pages show beyond the profile: file counts, README size, CI files running tests...
+    audit.extra_metrics = {**(audit.extra_metrics or {}), "repository": result.inventory.details}
 
 
 def _store_metrics(audit: Audit, result: ScanResult) -> None:

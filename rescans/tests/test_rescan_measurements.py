@@ -78,3 +78,11 @@ def test_without_vulnerability_data_dependencies_are_not_measured(polyglot_proje
     assert run.covered_lines == 0
     assert "OSV_DATA_DIR" in run.error
     assert "osv" in audit.rescan_run.missing
+
+
+def test_the_inventory_details_are_kept_with_the_audit(polyglot_project):
+    audit = rescan(polyglot_project)
+    details = audit.extra_metrics["repository"]
+    assert details["ci_files_running_tests"] == [".github/workflows/ci.yml"]
+    assert details["test_files_by_language"] == {"Python": 1}
+    assert details["readme"] == "README.md"
