@@ -332,7 +332,8 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
             (k, v, b) for k, v, b in self.kv if b.kind == "row"
         ]
         recognised_label = None
-        local = []  # statuses under sub-sections: the verdict only when nothing else states one
+        # Statuses under sub-sections: the verdict only when nothing else states one.
+        local: list[tuple[str, bool, str]] = []
         for key, value, block in labelled:
             if not is_verdict_key(key):
                 continue

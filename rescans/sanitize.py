@@ -87,7 +87,19 @@ SECRET_WORDS_LOWER = tuple(w.lower().replace("_?", "").replace("s?", "") for w i
     "access_key",
     "private_key",
 )
-TOKEN_STARTS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA", "ghp_", "gho_", "ghu_")
+TOKEN_STARTS: tuple[str, ...] = (
+    "AKIA",
+    "ASIA",
+    "AGPA",
+    "AIDA",
+    "AROA",
+    "ANPA",
+    "ANVA",
+    "AIPA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+)
 TOKEN_STARTS += ("ghs_", "ghr_", "github_pat_", "glpat-", "xox", "AIza", "sk_live_", "eyJ", "aud_")
 
 
