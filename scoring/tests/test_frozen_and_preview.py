@@ -163,3 +163,36 @@ class TestPreview:
             call_command("scores_preview", "--formula", "9", stdout=StringIO())
         with pytest.raises(CommandError, match="Unknown project slug"):
             call_command("scores_preview", "nope", stdout=StringIO())
+
+
+@pytest.mark.django_db
+class TestAdminPreview:
+    URL = "/admin/scoring/auditanalyzerrun/formula-preview/"
+
+    def test_the_admin_page_previews_the_portfolio_without_writing(
+        self, client, admin, project, scored_under_1_0
+    ):
+        _, latest = scored_under_1_0
+        before = snapshot(latest)
+        client.force_login(admin)
+        response = client.get(self.URL, {"formula": "2.0"})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f"{project.name} — 2026" in html
+        assert "manage.py recompute_scores --apply-formula 2.0" in html
+        assert response.context["changed"] >= 1
+        assert snapshot(latest) == before
+
+    def test_an_unknown_version_is_a_clear_message(self, client, admin, scored_under_1_0):
+        client.force_login(admin)
+        response = client.get(self.URL, {"formula": "7.7"})
+        assert response.status_code == 200
+        assert (
+            "Unknown formula version &#x27;7.7&#x27;; known versions: 1.0, 2.0." in response.content.decode()
+        )
+
+    def test_only_those_who_see_every_project_may_preview_the_portfolio(
+        self, client, tech_lead, scored_under_1_0
+    ):
+        client.force_login(tech_lead)
+        assert client.get(self.URL).status_code == 403
