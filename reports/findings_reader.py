@@ -81,9 +81,15 @@ NONE_RE = re.compile(
     r"^\W*(none|aucun|aucune|rien|n/a|nothing|keine?|ninguno|ninguna|nessuno|nessuna|nenhum|nenhuma|geen)\W*$|"
     r"^\W*(no|none|aucun\w*|pas de|kein\w*|ningun\w*|nessun\w*|nenhum\w*|geen)\b.{0,40}"
     r"\b(issues?|problems?|problemes?|probleme|problemas?|problemi|findings?|befunde?|hallazgos?|"
-    r"bevindingen|vulnerabilit\w*|blockers?|bloquants?|constats?)\b"
+    r"bevindingen|vulnerabilit\w*|blockers?|bloquants?|constats?)\b|"
+    r"^\W*(no|none|aucun\w*|kein\w*|ningun\w*|nessun\w*|nenhum\w*|geen)\b.{0,40}"
+    r"\b(found|identified|trouve\w*|identifie\w*|gefunden|festgestellt|encontrad\w*|identificad\w*|"
+    r"rilevat\w*|trovat\w*|gevonden|vastgesteld)\b"
 )
 ID_PREFIX_RE = re.compile(r"^\s*(?:#?\d{1,3}[.)]?|[A-Z]{1,8}-?\d{1,4}|[A-Z]{1,8}\s*#\d{1,3})\s*[:.\-—–]?\s+")
+FIXED_RE = re.compile(rf"\b({'|'.join(FIXED_WORDS)}|resueltos?|resolvidos?|risolti|behoben)\b")
+# "🔴 **CRÍTICOS:** 2 problemas", "Critici: 2 bug (15%)": a count of findings, not one.
+COUNT_ITEM_RE = re.compile(r"^\W*(?:[^:：/.`]{1,40}[:：])?\s*\d+(?:\s+\w+)?\s*(?:\(\s*\d+\s*%\s*\))?\W*$")
 POSITIVE_RE = re.compile(r"^\s*(✅|✔|✓|☑|👍|🟢\s*(?:ok|pass))")
 
 
@@ -102,12 +108,12 @@ def _scope(block: Block, index=None) -> str:
     """ "good", "plan", "problem" or "" for the headings above a block: a positive heading
     anywhere above wins; else the nearest heading that says. A heading that is a domain's name
     ("Gestion des erreurs", "Error handling") names no problem."""
-    if any(GOOD_RE.search(norm(h.text)) for h in block.headings):
+    if any(GOOD_RE.search(norm(h.text)) for h in block.headings if h.level > 1):
         return "good"
     for h in reversed(block.headings):
         key = norm(h.text)
-        if index is not None and index.match(h.text, exact_only=True) is not None:
-            continue
+        if h.level == 1 or (index is not None and index.match(h.text, exact_only=True) is not None):
+            continue  # the title ("AUDIT CRITIQUE ...") says what the document is, not a section
         if PROBLEM_RE.search(key) or severity_in(re.sub(r"\bpoints? faibles?\b", "", key)) is not None:
             return "problem"
         if PLAN_RE.search(key):
@@ -185,7 +191,8 @@ class FindingsMixin:
     # --- a finding written as a heading -----------------------------------------------------------
 
     def _finding_from_heading(self, index: int, b: Block) -> ParsedFinding | None:
-        if not b.headings or _scope(b, self.index) != "problem":
+        scope = _scope(b, self.index)
+        if not b.headings or scope in ("good", "plan"):
             return None
         following = []
         for nxt in self.blocks[index + 1 : index + 12]:
@@ -194,23 +201,18 @@ class FindingsMixin:
                     return None  # a group of findings written as deeper headings
                 break
             following.append(nxt)
-        items = [n for n in following if n.kind == "item"]
-        if items and any(item_severity(n.raw) is not None for n in items):
-            return None  # its items state their own severities: they are the findings
-        if (
-            following
-            and following[0].kind == "item"
-            and not ID_PREFIX_RE.match(clean(b.raw, numbering=False))
-        ):
-            return None  # "### P0 - BLOQUANTS" then a list: the list items are the findings
         severity = item_severity(b.raw)
         stated = severity is not None
-        for nxt in following:
-            found = self._severity_line(nxt)
-            if found is not None:
-                severity, stated = found, True
-                break
+        severity_line = next((s for s in map(self._severity_line, following) if s is not None), None)
+        if severity_line is not None:
+            severity, stated = severity_line, True
+        elif any(n.kind == "item" and item_severity(n.raw) is not None for n in following):
+            return None  # its items state their own severities: they are the findings
+        elif following and following[0].kind in ("item", "row") and self._lists_findings(following[0]):
+            return None  # "### P0 - BLOQUANTS" then a list: the list items are the findings
         numbered = bool(ID_PREFIX_RE.match(clean(b.raw, numbering=False)))
+        if scope != "problem" and severity_line is None:
+            return None  # outside a problems section only "### 5. X" + "Priority: low" is one
         if not stated and not numbered:
             return None  # "### High", "### Kritisch für Go-Live": a group, its items are the findings
         title = strip_severity(ID_PREFIX_RE.sub("", clean(b.raw, numbering=False)))
@@ -228,10 +230,19 @@ class FindingsMixin:
             status="fixed" if "~~" in b.raw else "open",
         )
 
+    def _lists_findings(self, b: Block) -> bool:
+        """The first block under a heading starts a list of findings (not its details)."""
+        if b.kind == "row":
+            return bool(self._problem_columns(b)[0] is not None)
+        return not re.match(r"^\W*[^:：]{1,40}[:：]", clean(b.raw, numbering=False))
+
     @staticmethod
     def _severity_line(b: Block) -> int | None:
+        """ "**Severity:** CRITICAL | **File:** x.py", "- **Prioridad:** 🔴 ALTA": a detail line."""
+        if b.kind not in ("line", "item"):
+            return None
         text = deaccent(clean(b.raw, numbering=False))
-        m = re.search(rf"{SEVERITY_KEY_RE.pattern}\s*[:=]\s*\W*\s*({SEVERITY_ALT})\b", text)
+        m = re.search(rf"(?:^|\|)\W*{SEVERITY_KEY_RE.pattern}\s*[:=]\s*\W*\s*({SEVERITY_ALT})\b", text)
         return SEVERITY_BY_WORD[m.group(m.lastindex)] if m else None
 
     def _detail(self, finding: ParsedFinding, b: Block) -> None:
@@ -278,8 +289,10 @@ class FindingsMixin:
     def _finding_from_item(self, b: Block, severity: int | None) -> ParsedFinding | None:
         raw = b.raw.strip()
         plain = norm(raw, numbering=False)
-        if NONE_RE.match(plain) or POSITIVE_RE.match(raw):
+        if NONE_RE.match(plain) or POSITIVE_RE.match(raw) or COUNT_ITEM_RE.match(clean(raw, numbering=False)):
             return None
+        if re.match(rf"^\W*{SEVERITY_KEY_RE.pattern}\W*[:：]", deaccent(clean(raw, numbering=False))):
+            return None  # "Prioridad: BAJA" describes the finding above
         parts = re.split(r"\s+—\s+", raw)
         title_raw, rest = parts[0], parts[1:]
         description, status = "", "open"
@@ -337,10 +350,10 @@ class FindingsMixin:
 
     # --- a finding written as a table row ------------------------------------------------------------
 
-    def _finding_from_row(self, b: Block) -> ParsedFinding | None:
+    @staticmethod
+    def _problem_columns(b: Block) -> tuple[int | None, int | None]:
+        """(title column, severity column) of a table of findings."""
         header = [norm(h) for h in b.header]
-        if not header:
-            return None
 
         def column(pattern: str) -> int | None:
             return next((i for i, h in enumerate(header) if re.search(pattern, h)), None)
@@ -355,7 +368,31 @@ class FindingsMixin:
             r"\b(severity|severite|gravite|criticite|priority|priorite|schweregrad|severidad|"
             r"gravedad|prioridad|gravita|priorita|severidade|gravidade|prioridade|prioriteit|ernst)\b"
         )
-        if severity_col is None or (title_col is None and _scope(b, self.index) != "problem"):
+        return title_col, severity_col
+
+    def _finding_from_row(self, b: Block) -> ParsedFinding | None:
+        header = [norm(h) for h in b.header]
+        if not header:
+            return None
+
+        def column(pattern: str) -> int | None:
+            return next((i for i, h in enumerate(header) if re.search(pattern, h)), None)
+
+        title_col, severity_col = self._problem_columns(b)
+        scope = _scope(b, self.index)
+        if severity_col is None and (title_col is None or scope != "problem"):
+            return None
+        if severity_col is None:
+            # | Problema | Antes | Después | Estado | under "PROBLEMAS CRÍTICOS": one finding per row
+            title = clean(b.cells[title_col], numbering=False) if title_col < len(b.cells) else ""
+            severity = self._severity_from_headings(b)
+            if not title or severity is None:
+                return None
+            status = "fixed" if "✅" in b.raw or FIXED_RE.search(norm(b.raw)) else "open"
+            return ParsedFinding(
+                title=title[:500], severity=severity, status=status, section=b.headings[-1].text
+            )
+        if title_col is None and scope != "problem":
             return None
         if title_col is None:
             title_col = next(

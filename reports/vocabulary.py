@@ -110,7 +110,7 @@ SEVERITY_WORDS = {
         "high", "haute", "hautes", "haut", "eleve", "elevee", "elevees", "eleves", "major",
         "majeur", "majeure", "majeurs", "majeures", "severe", "hoch", "hohe", "hoher", "hohes",
         "hoog", "hoge", "alto", "alta", "altos", "altas", "elevado", "elevada", "importante",
-        "importantes", "grave", "gravi", "maggiore", "maggiori", "p1", "sev2",
+        "importantes", "grave", "gravi", "maggiore", "maggiori", "p1", "sev2", "wichtig", "wichtige",
     ),
     2: (
         "medium", "moyen", "moyenne", "moyennes", "moyens", "moderate", "modere", "moderee",
@@ -162,7 +162,9 @@ GOOD_RE = re.compile(
     r"acquis|deja en place|already in place|starken|positiv\w*|was funktioniert|fortalezas|"
     r"puntos fuertes|aspectos positivos|lo que funciona|punti di forza|aspetti positivi|"
     r"pontos fortes|pontos positivos|sterke punten|positieve bevindingen|wat goed gaat|"
-    r"implementiert|fertig|implemented|done|termine\w*|terminados?|completed?)\b"
+    r"implementiert|fertig|implemented|done|termine\w*|terminados?|completed|success|erfolg\w*|exito|"
+    r"successo|sucesso|succes|acceptable|accepted|mitigated|akzeptabel|aceptables?|accettabil\w*|"
+    r"aceitave\w*|acceptabel|mitigad\w*|mitigat\w*|gemitigeerd)\b"
 )
 # Sections that plan work rather than state problems: their items are actions, not findings.
 PLAN_RE = re.compile(
