@@ -8,11 +8,10 @@ scores density (share of functions over a threshold), not raw counts. The reposi
 
 from __future__ import annotations
 
-import csv
-import io
+import json
+import sys
 from pathlib import Path
 
-from rescans.runner import tool_path
 from rescans.scanners.base import NormalisedFinding, RunLimits, ScannerError, ScannerOutput, relative_path
 from rescans.scanners.coverage import InventoryScanner
 
@@ -46,6 +45,7 @@ COMPLEXITY_MEDIUM = 15
 COMPLEXITY_HIGH = 30
 LENGTH_LOW = 100  # lines of code in one function
 PARAMETERS_LOW = 7
+RUNNER = Path(__file__).resolve().with_name("lizard_runner.py")
 
 
 class LizardScanner(InventoryScanner):
@@ -62,27 +62,16 @@ class LizardScanner(InventoryScanner):
             return ScannerOutput(scanner=self.name, tool=self.tool, metrics={"functions": 0})
         list_file = Path(home) / "lizard-files.txt"
         list_file.write_text("\n".join(targets) + "\n")
-        command = [
-            tool_path("lizard"),
-            "--csv",
-            "--no-gitignore",
-            "-W",
-            str(Path(home) / "no-whitelist.txt"),
-            "-t",
-            "2",
-            "-f",
-            str(list_file),
-        ]
-        for language in sorted({LIZARD_LANGUAGES[f.language] for f in self.targets()}):
-            command += ["-l", language]
+        # lizard's own command line prints nothing when one file breaks its parser: the runner
+        # reads the files one by one. -I: no environment variables or user site-packages.
+        command = [sys.executable, "-I", str(RUNNER), str(list_file)]
         result = self.execute(command, workspace, limits, home)
         try:
             output = self.parse(result.stdout, workspace)
-        except (ValueError, IndexError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             raise ScannerError(
                 f"{self.name}: could not read its output ({exc})", stderr_tail=result.stderr_tail
             ) from exc
-        self.read_paths = targets
         output.duration_s = result.duration_s
         return output
 
@@ -91,12 +80,19 @@ class LizardScanner(InventoryScanner):
         functions = 0
         total_complexity = 0
         over = {"complexity": 0, "length": 0, "parameters": 0}
-        for row in csv.reader(io.StringIO(stdout.decode("utf-8", "replace"))):
-            if not row or not row[0].strip().isdigit():
-                continue  # a header line, or a blank one
-            nloc, ccn, _tokens, params, _length = (int(v) for v in row[:5])
-            path = relative_path(row[6], workspace)
-            name, start = row[7], int(row[9])
+        read: list[str] = []
+        skipped: list[str] = []
+        for line in stdout.decode("utf-8", "replace").splitlines():
+            row = json.loads(line)
+            if "read" in row:
+                read.append(relative_path(row["read"], workspace))
+                continue
+            if "skipped" in row:
+                skipped.append(relative_path(row["skipped"], workspace))
+                continue
+            nloc, ccn, params = int(row["nloc"]), int(row["ccn"]), int(row["params"])
+            path = relative_path(row["file"], workspace)
+            name, start = str(row["name"]), int(row["line"])
             functions += 1
             total_complexity += ccn
             where = f"{path}:{name}"
@@ -139,7 +135,9 @@ class LizardScanner(InventoryScanner):
                         where,
                     )
                 )
+        self.read_paths = read  # a file lizard could not parse is not covered
         metrics = {
+            "files_not_parsed": len(skipped),
             "functions": functions,
             "average_complexity": round(total_complexity / functions, 2) if functions else 0,
             "functions_over_complexity": over["complexity"],

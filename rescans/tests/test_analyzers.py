@@ -400,3 +400,24 @@ def test_osv_with_an_unreachable_api_is_not_measured(tmp_path, home, settings, o
     _output, record = run(OsvScanner(), write(tmp_path / "repo", REPOSITORIES["python"][0]), home)
     assert record.status == FAILED
     assert "unreachable" in record.error
+
+
+def test_a_file_lizard_cannot_read_is_skipped_and_not_covered(tmp_path, home):
+    # lizard's own command line prints nothing at all when one file fails; the runner reads the
+    # files one by one. Here the file disappears between the inventory and the analysis.
+    repo = write(
+        tmp_path / "repo",
+        {"web/gone.js": "function g() { return 1; }\n", "app/ok.py": "def f(x):\n    return x\n"},
+    )
+    inventory = build_inventory(repo)
+    (repo / "web/gone.js").unlink()
+    scanner = LizardScanner()
+    scanner.prepare(inventory)
+    output = scanner.run(repo, LIMITS, str(home))
+    record = analyzer_run(scanner, {"status": "ok"}, output, inventory)
+
+    assert output.metrics["functions"] == 1
+    assert output.metrics["files_not_parsed"] == 1
+    assert scanner.read_paths == ["app/ok.py"]
+    assert record.status == RAN and record.languages == ("Python",)
+    assert record.covered_lines == 2
