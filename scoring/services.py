@@ -386,6 +386,17 @@ def gate_inputs(audit: Audit) -> dict[str, int]:
 # --- services -------------------------------------------------------------------------------
 
 
+# Findings of the re-scan's built-in checks that report a missing practice, and the practice of
+# the repository profile that formula 2.0 scores as a component instead.
+PRACTICE_FINDINGS_TOOL = "auditor-checks"
+PRACTICE_FINDINGS = {
+    "no-readme": "readme",
+    "no-tests": "tests_present",
+    "no-ci": "ci",
+    "no-lock-file": "lock_file",
+}
+
+
 def _code_kind(path: str, cache: dict[str, str]) -> str:
     kind = cache.get(path)
     if kind is None:
@@ -414,11 +425,17 @@ def _domain_inputs(audit: Audit, domains: list[MaturityDomain]) -> dict[int, for
             )
         )
 
+    measured = selectors.audit_measurements(audit_id=audit.pk)
     kinds: dict[str, str] = {}
     groups: dict[int, dict[tuple[int, str, str], int]] = defaultdict(lambda: defaultdict(int))
     open_findings = Finding.objects.filter(
         project_id=audit.project_id, status__in=Finding.ACTIVE_STATUSES, domain__isnull=False
     )
+    checked = measured.profile.practices if measured.profile is not None else {}
+    duplicates = [rule for rule, practice in PRACTICE_FINDINGS.items() if practice in checked]
+    if duplicates:
+        # The practice is a component of its domain already: its finding would count it twice.
+        open_findings = open_findings.exclude(tool=PRACTICE_FINDINGS_TOOL, rule_id__in=duplicates)
     grouped = (
         open_findings.values("domain_id", "severity", "confidence", "file_path")
         .annotate(n=Count("id"))
@@ -452,7 +469,6 @@ def _domain_inputs(audit: Audit, domains: list[MaturityDomain]) -> dict[int, for
         passed=audit.tests_passed,
         failing=(audit.tests_failed or 0) + (audit.tests_errors or 0),
     )
-    measured = selectors.audit_measurements(audit_id=audit.pk)
     # Domains an automated scan could not measure (its scanners failed): {slug: why}. Their
     # old findings are stale evidence, so these domains stay "not measured" for this audit.
     unmeasured = audit.unmeasured_domains or {}

@@ -114,3 +114,32 @@ def test_a_recompute_reads_the_measurements_and_explains_the_uncovered_share(pro
     listed = next(e for e in score.evidence if e["kind"] == "finding")
     assert listed["url"].endswith(f"/findings/finding/{finding.pk}/change/")
     assert score.formula_version == "2.0"
+
+
+@pytest.mark.django_db
+def test_a_practice_the_profile_checked_is_scored_from_the_profile_not_again_from_its_finding(project, audit):
+    from findings.models import Finding, Severity
+    from projects.models import DomainScore, MaturityDomain
+
+    def testing_score(practices):
+        profile = RepositoryProfile(
+            languages=(LanguageLines("Go", production=1000, test=800),), practices=practices
+        )
+        scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[])
+        scoring.audit_recompute(audit=audit)
+        return DomainScore.objects.get(audit=audit, domain__slug="testing").score
+
+    Finding.objects.create(
+        project=project,
+        title="No tests folder or test files",
+        severity=Severity.HIGH,
+        domain=MaturityDomain.objects.get(slug="testing"),
+        fingerprint="no-tests",
+        tool="auditor-checks",
+        rule_id="no-tests",
+    )
+    # The profile checked the practice: it is the component, the built-in check's finding is
+    # not counted a second time.
+    assert testing_score({"tests_present": True}) == 10
+    # Not checked by the profile: the finding is evidence like any other.
+    assert testing_score({}) < 10
