@@ -86,7 +86,14 @@ NONE_RE = re.compile(
     r"\b(found|identified|trouve\w*|identifie\w*|gefunden|festgestellt|encontrad\w*|identificad\w*|"
     r"rilevat\w*|trovat\w*|gevonden|vastgesteld)\b"
 )
-ID_PREFIX_RE = re.compile(r"^\s*(?:#?\d{1,3}[.)]?|[A-Z]{1,8}-?\d{1,4}|[A-Z]{1,8}\s*#\d{1,3})\s*[:.\-—–]?\s+")
+ID_PREFIX_RE = re.compile(
+    r"^\s*(?:#?\d{1,3}[.)]?|[A-Z]{1,8}-?\d{1,4}|[A-Za-z]{1,10}\s*#\d{1,3})\s*[:.\-—–]?\s+"
+)
+# An item that opens with a warning or failure mark states a problem ("⚠️ Two modules share ...").
+WARNING_MARK_RE = re.compile(r"^\s*(?:⚠️?|❌)")
+RISK_RE = re.compile(
+    r"\b(risks?|risques?|risiken|risiko|riesgos?|rischi|rischio|riscos?|risico s?|risicos)\b"
+)
 FIXED_RE = re.compile(rf"\b({'|'.join(FIXED_WORDS)}|resueltos?|resolvidos?|risolti|behoben)\b")
 # "🔴 **CRÍTICOS:** 2 problemas", "Critici: 2 bug (15%)": a count of findings, not one.
 COUNT_ITEM_RE = re.compile(r"^\W*(?:[^:：/.`]{1,40}[:：])?\s*\d+(?:\s+\w+)?\s*(?:\(\s*\d+\s*%\s*\))?\W*$")
@@ -114,6 +121,8 @@ def _scope(block: Block, index=None) -> str:
         key = norm(h.text)
         if h.level == 1 or (index is not None and index.match(h.text, exact_only=True) is not None):
             continue  # the title ("AUDIT CRITIQUE ...") says what the document is, not a section
+        if RISK_RE.search(key):
+            return "plan"  # risks ("RISQUES MAJEURS", "Risk matrix") may happen; they are not findings
         if PROBLEM_RE.search(key) or severity_in(re.sub(r"\bpoints? faibles?\b", "", key)) is not None:
             return "problem"
         if PLAN_RE.search(key):
@@ -164,7 +173,14 @@ class FindingsMixin:
                 continue
             scope = _scope(b, self.index)
             own = item_severity(b.raw)
-            if scope in ("good", "plan") or (scope != "problem" and own is None):
+            # A tagged item ("**[Média]** ...") is a finding even in a plan; an item opening with
+            # ⚠️ or ❌ is one outside a problems section too (medium unless a heading says).
+            marked = b.kind == "item" and WARNING_MARK_RE.match(b.raw) is not None
+            if (
+                scope == "good"
+                or (scope == "plan" and own is None)
+                or (scope == "" and own is None and not marked)
+            ):
                 continue
             if b.kind == "line" and own is None:
                 continue  # prose under a problems heading describes; it is not one finding
@@ -278,7 +294,7 @@ class FindingsMixin:
         return severity
 
     def _severity_from_headings(self, block: Block) -> int | None:
-        for h in reversed(block.headings):
+        for h in reversed([h for h in block.headings if h.level > 1]):
             level = severity_in(re.sub(r"\bpoints? faibles?\b", "", norm(h.text)))
             if level is not None:
                 return level

@@ -185,7 +185,7 @@ class ScoresMixin:
                 return
             self._add_score(label, raw, None, scale, b, value=score, before=before_value)
             return
-        if columns:
+        if [i for i in columns if i not in before]:
             return
         found = []  # (column, match): cells written "7/10", "84/100"
         for i in range(label_index + 1, len(b.cells)):
@@ -198,7 +198,7 @@ class ScoresMixin:
             return
         after = [m for h, m in found if AFTER_RE.search(h)]
         before = [m for h, m in found if BEFORE_RE.search(h)]
-        m = after[0] if after and before else found[0][1]
+        m = after[-1] if after and before else found[0][1]  # the latest "after" column
         before_value = parse_score(before[0].group(1), before[0].group(2)) if after and before else None
         self._add_score(label, m.group(0), m.group(1), m.group(2), b, before=before_value)
 

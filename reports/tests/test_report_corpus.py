@@ -16,14 +16,14 @@ FLOORS = {
     "verdict": 1.0,  # every verdict right
     "date": 1.0,
     "version": 1.0,
-    "stated scores kept": 0.97,
-    "scores invented": 0.99,
+    "stated scores kept": 1.0,
+    "scores invented": 1.0,
     "global": 1.0,
     "metrics": 0.99,
     "checklist items and states": 1.0,
-    "findings": 0.89,
+    "findings": 0.93,
 }
-OVERALL_FLOOR = 0.97
+OVERALL_FLOOR = 0.98
 
 
 @pytest.fixture(scope="module")

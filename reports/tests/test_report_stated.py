@@ -197,7 +197,7 @@ def test_metrics_in_locale_formats_yaml_blocks_and_counts_out_of_totals(db):
     assert (report.metrics["tests_passed"], report.metrics["tests_failed"]) == (165, 16)
 
 
-def test_findings_from_severity_sections_and_tags_but_not_from_positive_lists(db):
+def test_findings_from_severity_sections_tags_and_warning_marks_but_not_positive_lists(db):
     report = parse(
         "# Audit X\n\n## 🔴 KRITISCHE Schwachstellen\n\n### KRIT-01: Token ohne Prüfung\n"
         "**Datei:** `api/deps.py:48`\n\n### KRIT-02: Mandanten nicht getrennt\n\n## Sécurité — 4/10\n\n"
@@ -210,6 +210,7 @@ def test_findings_from_severity_sections_and_tags_but_not_from_positive_lists(db
         ("Token ohne Prüfung", 4, "api/deps.py", 48),
         ("Mandanten nicht getrennt", 4, "", None),
         ("Secret JWT par défaut", 4, "", None),
+        ("Deux modules partagent une entité", 2, "", None),  # a ⚠️ item: medium, nothing says more
         ("HL7 unsigned", 4, "sync/hl7.py", 57),
     ]
 
