@@ -343,6 +343,7 @@ def _finish_no_change(audit: Audit, previous: Audit, sha: str) -> Audit | None:
             return None
         for name in (*AUDIT_METRIC_FIELDS, "extra_metrics", "unmeasured_domains"):
             setattr(audit, name, getattr(previous, name))
+        scoring.audit_copy_measurements(source_audit_id=previous.pk, audit_id=audit.pk)
         before = RescanRun.objects.filter(audit=previous).first()
         run = RescanRun.objects.select_for_update().get(pk=audit.pk)
         run.outcome = RescanRun.Outcome.NO_CHANGE

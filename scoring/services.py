@@ -924,3 +924,14 @@ def formula_preview(*, formula_version: str, project_slugs: list[str] | None = N
             )
         )
     return previews
+
+
+@transaction.atomic
+def audit_copy_measurements(*, source_audit_id: int, audit_id: int) -> bool:
+    """Give an audit the measurements of another (a re-scan that found the same commit measured
+    nothing new). Returns False, changing nothing, when the source recorded none."""
+    measured = selectors.audit_measurements(audit_id=source_audit_id)
+    if measured.profile is None:
+        return False
+    audit_record_measurements(audit_id=audit_id, profile=measured.profile, runs=list(measured.runs))
+    return True

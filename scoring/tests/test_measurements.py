@@ -143,3 +143,13 @@ def test_a_practice_the_profile_checked_is_scored_from_the_profile_not_again_fro
     assert testing_score({"tests_present": True}) == 10
     # Not checked by the profile: the finding is evidence like any other.
     assert testing_score({}) < 10
+
+
+@pytest.mark.django_db
+def test_a_no_change_rescan_can_reuse_the_measurements_of_the_audit_it_repeats(project, audit):
+    later = Audit.objects.create(project=project, title="Same commit", status=Audit.Status.COMPLETED)
+    assert scoring.audit_copy_measurements(source_audit_id=audit.pk, audit_id=later.pk) is False
+    assert audit_measurements(audit_id=later.pk).profile is None
+    scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+    assert scoring.audit_copy_measurements(source_audit_id=audit.pk, audit_id=later.pk) is True
+    assert audit_measurements(audit_id=later.pk) == audit_measurements(audit_id=audit.pk)
