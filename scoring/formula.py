@@ -8,8 +8,8 @@ The formula, in prose (docs/scoring.md has it with worked examples):
 
     base  = weighted mean of the positive components: checklist completion, test metrics,
             practices found in the repository, and the analyzer evidence. The analyzer evidence
-            is 10 on the share of production code that applicable analyzers read cleanly and
-            the other components' mean (or NEUTRAL when there is none) on the rest.
+            is 10 on the share of production code that language-bound analyzers read, and the
+            other components' mean (or NEUTRAL when there is none) on the rest.
     score = base x findings factor, then capped.
     findings factor = exp(-major density / K_MAJOR) x (1 - MINOR_MAX x (1 - exp(-minor density / K_MINOR)))
 
@@ -17,8 +17,9 @@ where a density is finding points per thousand lines of production code read, a 
 points are its severity's points x its confidence weight x its kind-of-code weight, and only
 low and info notices make up the minor density (so they can never take more than MINOR_MAX of a
 score). An open critical finding in production code caps the domain at CRITICAL_FINDING_CAP, a
-critical checklist item still to do at CRITICAL_ITEM_CAP. A domain with no evidence at all, or
-whose analyzers all failed, is not measured (None), never 0 or 10.
+critical checklist item still to do at CRITICAL_ITEM_CAP. A domain with no evidence at all,
+measured only by silent whole-repository checks, or whose analyzers all failed, is not measured
+(None), never 0 or 10.
 """
 
 from __future__ import annotations
