@@ -26,16 +26,18 @@ TEST_OUTCOMES = {
     "tests_passed": (
         "passed|passing|successful|succeeded|reussis|reussi|reussies|passent|passes|bestanden|"
         "erfolgreich|aprobadas|aprobados|aprobada|exitosas|exitosos|pasadas|pasan|superati|superate|"
-        "passati|riusciti|aprovados|aprovadas|passaram|passando|geslaagd|geslaagde"
+        "passati|riusciti|aprovados|aprovadas|passaram|passando|geslaagd|geslaagde|lulus|berhasil|"
+        "sikeres|zaliczone|udane|przeszlo"
     ),
     "tests_failed": (
         "failed|failing|failures|failure|echoues|echoue|echec|echecs|en echec|fehlgeschlagen|"
         "fehlerhaft|fallidas|fallidos|fallaron|fallan|falliti|fallite|falliscono|reprovados|reprovadas|"
-        "falharam|falhas|falhando|mislukt|gefaald|mislukte"
+        "falharam|falhas|falhando|mislukt|gefaald|mislukte|gagal|sikertelen|nieudane|oblane"
     ),
     "tests_skipped": (
         "skipped|skip|skips|ignored|pending|ignores|ignore|sautes|ubersprungen|uebersprungen|"
-        "omitidas|omitidos|saltati|saltate|ignorati|pulados|ignorados|overgeslagen"
+        "omitidas|omitidos|saltati|saltate|ignorati|pulados|ignorados|overgeslagen|dilewati|"
+        "kihagyott|pominiete"
     ),
     "tests_errors": "errors|error|erreurs|errored|fehler|errores|errori|erros|fouten",
 }
@@ -43,7 +45,7 @@ TEST_KEY_RE = re.compile(
     r"\b(tests?|testes|testen|testlauf|testsuite|test suite|suite de tests|suite|pytest|phpunit|jest|"
     r"vitest|mocha|playwright|cypress|junit|rspec|pruebas?|prove|test automatici|testes automatizados|"
     r"unit|integration|unitaires?|integracion|testresultaten|testergebnis\w*|resultados|tests unitaires|"
-    r"esecuzione test|testlauf|cargo test|go test)\b"
+    r"esecuzione test|testlauf|cargo test|go test|pengujian|uji|tesztek|teszt|testy)\b"
 )
 GENERIC_TEST_KEYS = {
     "test", "tests", "test results", "tests results", "test result", "test suite", "tests run",
@@ -52,7 +54,8 @@ GENERIC_TEST_KEYS = {
     "all tests", "tous les tests", "tests automatises", "test automatici",
 }  # fmt: skip
 COVERAGE_KEY_RE = re.compile(
-    r"\b(coverage|couverture|abdeckung|testabdeckung|cobertura|copertura|dekking|testdekking)\b"
+    r"\b(coverage|couverture|abdeckung|testabdeckung|cobertura|copertura|dekking|testdekking|cakupan|"
+    r"lefedettseg|pokrycie)\b"
 )
 BRANCH_RE = re.compile(r"\b(branch|branches|branche|zweig\w*|ramas?|rami|ramo|ramos|takken|tak)\b")
 SECURITY_KEY_RE = re.compile(
@@ -65,7 +68,7 @@ FILES_KEY_RE = re.compile(r"\b(files?|fichiers?|dateien|archivos|ficheros|arquiv
 LOC_KEY_RE = re.compile(
     r"\b(lines of code|loc|sloc|lignes de code|lignes|codezeilen|zeilen|lineas de codigo|lineas|"
     r"righe di codice|righe|linhas de codigo|linhas|regels code|regels|code lines|total lines|"
-    r"lines analyzed|lines)\b"
+    r"lines analyzed|lines|baris kode|baris|kodsorok|kodsor|sorok|linie kodu|linii kodu)\b"
 )
 WARNINGS_KEY_RE = re.compile(r"(warn|avertissement|advertencia|avvis|aviso|waarschuwing)")
 METRIC_TABLE_HEADERS = {

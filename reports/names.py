@@ -38,7 +38,8 @@ TITLE_WORDS = set(
     current quick maturity maturite readiness prod go/no go/no-go checkup check health
     application applications app apps applicazione aplicacion aplicacao applicatie anwendung
     service services servicio servizio servico dienst bilan scope perimetre umfang alcance ambito
-    codigo codice kode quellcode broncode source sources multi role roles
+    codigo codice kode quellcode broncode source sources multi role roles laporan ringkasan
+    keamanan jelentes biztonsagi osszefoglalo raport kodu bezpieczenstwa podsumowanie
     """.split()
 )
 # Words that end a product's name ("Orders Service", "Lindwurm API") though they open report titles.

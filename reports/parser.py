@@ -100,7 +100,13 @@ TRANSLATIONS = {
     "infrastructuur": "infrastructure", "despliegue": "deployment", "bereitstellung": "deployment",
     "implantacao": "deployment", "uitrol": "deployment", "estructura": "structure", "struttura": "structure",
     "estrutura": "structure", "struktur": "structure", "structuur": "structure", "registro": "logging",
-    "journalisation": "logging", "protokollierung": "logging",
+    "journalisation": "logging", "protokollierung": "logging", "keamanan": "security",
+    "pengujian": "testing", "dokumentasi": "documentation", "arsitektur": "architecture",
+    "kinerja": "performance", "performa": "performance", "biztonsag": "security",
+    "teszteles": "testing", "dokumentacio": "documentation", "architektura": "architecture",
+    "teljesitmeny": "performance", "bezpieczenstwo": "security", "testy": "tests",
+    "dokumentacja": "documentation", "wydajnosc": "performance", "niezawodnosc": "reliability",
+    "keandalan": "reliability", "megbizhatosag": "reliability",
 }  # fmt: skip
 
 

@@ -87,6 +87,7 @@ WRITTEN_DATE_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:er|st|nd|rd|th|o|º)?\s+(?:\d{{1,2}}\s+)?(?:de\s+)?)?({MONTH_ALT})\.?\s+"
     rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:de\s+)?(\d{{4}})\b"
 )
+YEAR_FIRST_DATE_RE = re.compile(rf"\b(\d{{4}})\s+({MONTH_ALT})\s+(\d{{1,2}})\b")
 PLACEHOLDER_RE = re.compile(
     r"\$\(|\$\{|\$[A-Z_]{3,}|`\s*date|\{\{|\}\}|%[YmdF]|\bYYYY\b|\bAAAA\b|\bJJJJ\b|\bDD/MM|\bJJ/MM|"
     r"<date>|\[date\]|\bTBD\b|\bXX+\b|\?\?",
@@ -114,6 +115,9 @@ def parse_date(value: str) -> tuple[dt.date | None, str]:
         m = DMY_DATE_RE.search(text)
         if m:
             return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))), ""
+        m = YEAR_FIRST_DATE_RE.search(plain)  # "2026. február 22." (Hungarian)
+        if m:
+            return dt.date(int(m.group(1)), MONTHS[m.group(2)], int(m.group(3))), ""
         m = WRITTEN_DATE_RE.search(plain)
         if m:
             month = MONTHS[m.group(2)]
@@ -209,7 +213,8 @@ def severity_in(text: str) -> int | None:
 
 SEVERITY_LABEL = (
     r"(?:severity|severite|gravite|criticite|priority|priorite|schweregrad|ernst|severidad|gravedad|"
-    r"prioridad|gravita|priorita|severidade|gravidade|prioridade|prioriteit|impact)"
+    r"prioridad|gravita|priorita|severidade|gravidade|prioridade|prioriteit|impact|prioritas|"
+    r"keparahan|sulyossag|priorytet)"
 )
 
 

@@ -26,12 +26,14 @@ READY_WORDS = (
     r"pronto|pronta|approvato|approvata|idoneo|aprovado|aprovada|apto|"
     r"klaar|gereed|goedgekeurd|productierijp|recommended|aanbevolen|empfohlen|recomendado|"
     r"raccomandato|recommande|can go live|can be deployed|peut etre mise? en production|"
-    r"kann live|puede ir a produccion|puo andare in produzione"
+    r"kann live|puede ir a produccion|puo andare in produzione|siap|siap produksi|gotowy|gotowa|"
+    r"gotowe|elesitheto|uzemre kesz"
 )
 READY_RE = re.compile(rf"\b({READY_WORDS})\b")
 NEGATION_RE = re.compile(
     r"\b(not|no|never|non|pas|ni|nicht|kein|keine|keinesfalls|nein|noch nicht|nunca|non ancora|"
-    r"nao|niet|geen|nog niet|nie|isn t|aren t|isnt|arent|cannot|can t|n est|ne sont)\b"
+    r"nao|niet|geen|nog niet|nie|isn t|aren t|isnt|arent|cannot|can t|n est|ne sont|tidak|belum|"
+    r"bukan|nem|meg nem|nincs|jeszcze nie)\b"
 )
 # Said alone after a readiness key ("Produktionsreife: nein").
 NO_ANSWER_RE = re.compile(
@@ -57,7 +59,9 @@ QUALIFIED_RE = re.compile(
     r"\bwith (?:minor )?fixes\b|\bmit (?:minor )?fixes\b|\bavec (?:des )?corrections\b|"
     r"\bprovided that\b|\bonce\b|\bop voorwaarde\b|\bsofern\b|\bsiempre que\b|\ba condizione\b|"
     r"\bdesde que\b|\bpilot\b|\bpilote\b|\bpiloto\b|\bessai\b|\btrial\b|\blimited\b|\blimitee?\b|"
-    r"\beingeschrankt\b|\bbegrenzt\b|\blimitad[oa]\b|\blimitat[oa]\b|\bbeperkt\b|\bsans ouverture\b"
+    r"\beingeschrankt\b|\bbegrenzt\b|\blimitad[oa]\b|\blimitat[oa]\b|\bbeperkt\b|\bsans ouverture\b|"
+    r"\bbeta\b|\bstaging\b|\bmvp\b|\binternal use\b|\bafter fixing\b|\bonce fixed\b|\bpo naprawieniu\b|"
+    r"\bsetelah\b|\bmiutan\b"
 )
 NO_RESERVATIONS_RE = re.compile(
     r"\b(no|without|sans|aucune?|ohne|sin|senza|sem|zonder)\s+(reserv|ressalv|riserv|voorbehoud|vorbehalt)"
@@ -83,7 +87,7 @@ WHOLE_RE = re.compile(
     r"systeme|sistema|systeem|backend|back end|frontend|codebase|code|service|api|module|release|"
     r"version|software|produkt|product|produit|producto|prodotto|produto|la solution|solution|"
     r"l application|das backend|het systeem|de module|sie|es|elle|ella|essa|esso|ela|ele|ze|zij|"
-    r"they|ils|we|nous|wir)\b"
+    r"they|ils|we|nous|wir|aplikasi|sistem|proyek|alkalmazas|rendszer|aplikacja|system)\b"
 )
 
 
@@ -155,8 +159,10 @@ def is_verdict_key(key: str) -> bool:
 # readiness decision word), so "ready" alone in a sentence is not a verdict.
 PHRASE_RE = re.compile(
     r"\b(production[ -]?ready|produktionsreif|produktionsbereit|productierijp|"
-    r"(?:ready|pret|prete|listo|lista|pronto|pronta|klaar|gereed|bereit|freigegeben)\b[^.;:]{0,25}?"
+    r"(?:ready|pret|prete|listo|lista|pronto|pronta|klaar|gereed|bereit|freigegeben|siap|gotowy|"
+    r"gotowa|kesz)\b[^.;:]{0,25}?"
     r"\b(?:production|prod|produktion\w*|produccion|produzione|producao|productie|go[ -]?live|"
+    r"produksi|produkcj\w*|eles\w*|"
     r"launch|lancement|mise en production|livegang|release|rilascio|lanzamiento|lancamento|"
     r"deployment|deploy|uitrol|einsatz)|"
     r"no[ -]?go|(?:ist|is|est|esta|e|zijn|sind|are)\b[^.;:]{0,20}?\bfreigegeben)\b"
@@ -167,6 +173,7 @@ FILLER_RE = re.compile(
     r"\b(is|are|est|sont|ist|sind|esta|estan|e|sono|zijn|yet|still|encore|noch|ancora|ainda|todavia|"
     r"now|currently|the|le|la|les|der|die|das|el|los|il|o|a|de|het|een|n|s|t|l|but|mais|aber|"
     r"jedoch|pero|ma|mas|maar|and|et|und|y|en|so|donc|also|thus|therefore|overall|globalement|"
+    r"tetapi|namun|tapi|dan|masih|sudah|azonban|es|meg|ale|jednak|i|jest|jeszcze|a rendszer|"
     r"insgesamt|en general|nel complesso|no geral|over het geheel|current|actuellement|derzeit|"
     r"actualmente|attualmente|atualmente|momenteel)\b"
 )

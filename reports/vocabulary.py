@@ -26,12 +26,15 @@ DATE_KEYS = {
     "fecha", "fecha de auditoria", "fecha del informe", "fecha de la auditoria", "generado",
     "data", "data dell audit", "data della revisione", "data da auditoria", "data do relatorio",
     "gerado em", "generato il", "auditdatum", "rapportdatum", "gegenereerd",
+    "tanggal", "tanggal audit", "dibuat", "audit datuma", "keszult", "data audytu",
+    "data raportu", "wygenerowano",
 }  # fmt: skip
 PROJECT_KEYS = {
     "project", "project name", "audited project", "application", "product", "system", "service",
     "projet", "nom du projet", "projet audite", "produit", "projekt", "projektname", "anwendung",
     "proyecto", "nombre del proyecto", "aplicacion", "sistema", "progetto", "nome del progetto",
     "applicazione", "projeto", "nome do projeto", "aplicacao", "projectnaam", "applicatie",
+    "proyek", "nama proyek", "aplikasi", "projekt neve", "alkalmazas", "aplikacja",
 }  # fmt: skip
 REPOSITORY_KEYS = {
     "repository", "repo", "repositorio", "repositorium", "depot", "depot git", "repository url",
@@ -43,7 +46,7 @@ VERSION_KEYS = {
     "version du code", "versie", "versao", "versione", "version del sistema", "versao do sistema",
     "version des systems", "versione del sistema", "build", "versao do projeto", "version del proyecto",
     "version du projet", "projektversion", "versione del progetto", "projectversie", "app version",
-    "product version", "version du produit",
+    "product version", "version du produit", "versi", "verzio", "wersja",
 }  # fmt: skip
 VERDICT_KEYS = {
     "status", "statut", "verdict", "decision", "conclusion", "readiness", "production readiness",
@@ -59,12 +62,15 @@ VERDICT_KEYS = {
     "estado geral", "eindoordeel", "oordeel", "besluit", "conclusie", "advies", "beslissing",
     "resultado", "resultado geral", "resultado final", "ergebnis", "gesamtergebnis", "risultato",
     "risultato finale", "resultaat", "eindresultaat", "uitkomst", "overall verdict",
+    "kesimpulan", "rekomendasi", "hasil", "keputusan", "status akhir", "allapot", "statusz",
+    "dontes", "vegso dontes", "osszegzes", "rekomendacja", "decyzja", "werdykt", "wniosek",
+    "wniosek koncowy", "production status",
 }  # fmt: skip
 # A key naming production readiness ("Produktionsreife", "Production deployment") is a verdict
 # key too, but not a key naming another stage ("Staging deployment: ready").
 PRODUCTION_KEY_RE = re.compile(
     r"\b(production|produktion\w*|produccion|produzione|producao|productie|prod|go live|golive|"
-    r"mise en production|livegang)\b"
+    r"mise en production|livegang|produksi|produkcj\w*|produkcyjn\w*|eles uzem\w*)\b"
 )
 OTHER_STAGE_RE = re.compile(r"\b(staging|pilot|pilote|piloto|test|testing|dev|development|beta|preprod)\b")
 
@@ -92,8 +98,15 @@ MONTHS = {
     # Portuguese
     "janeiro": 1, "fevereiro": 2, "marco": 3, "maio": 5, "junho": 6, "julho": 7, "setembro": 9,
     "outubro": 10, "novembro": 11, "dezembro": 12,
-    # Dutch
-    "januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
+    # Dutch (and Indonesian, which shares most of them)
+    "januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8, "maret": 3, "agustus": 8,
+    "desember": 12,
+    # Hungarian (after `norm`)
+    "marcius": 3, "aprilis": 4, "majus": 5, "junius": 6, "julius": 7, "augusztus": 8,
+    "szeptember": 9,
+    # Polish (the genitive forms dates use)
+    "stycznia": 1, "lutego": 2, "marca": 3, "kwietnia": 4, "maja": 5, "czerwca": 6, "lipca": 7,
+    "sierpnia": 8, "wrzesnia": 9, "pazdziernika": 10, "listopada": 11, "grudnia": 12,
 }  # fmt: skip
 MONTH_ALT = alternation(MONTHS)
 
@@ -104,24 +117,27 @@ SEVERITY_WORDS = {
         "critical", "criticals", "critique", "critiques", "blocker", "blockers", "bloquant",
         "bloquante", "bloquants", "blocking", "showstopper", "kritisch", "kritische", "kritischer",
         "krit", "kritiek", "kritieke", "critico", "critica", "criticos", "criticas", "critici",
-        "criticita", "bloqueante", "bloccante", "p0", "sev0", "sev1",
+        "criticita", "bloqueante", "bloccante", "p0", "sev0", "sev1", "kritis", "kritikus",
+        "krytyczny", "krytyczna", "krytyczne",
     ),
     3: (
         "high", "haute", "hautes", "haut", "eleve", "elevee", "elevees", "eleves", "major",
         "majeur", "majeure", "majeurs", "majeures", "severe", "hoch", "hohe", "hoher", "hohes",
         "hoog", "hoge", "alto", "alta", "altos", "altas", "elevado", "elevada", "importante",
         "importantes", "grave", "gravi", "maggiore", "maggiori", "p1", "sev2", "wichtig", "wichtige",
+        "tinggi", "magas", "wysoki", "wysoka", "wysokie",
     ),
     2: (
         "medium", "moyen", "moyenne", "moyennes", "moyens", "moderate", "modere", "moderee",
         "moderees", "moderes", "mittel", "mittlere", "mittlerer", "middel", "gemiddeld", "matig",
         "medio", "media", "medios", "medias", "moderado", "moderada", "medie", "p2", "sev3",
+        "sedang", "kozepes", "sredni", "srednia", "srednie",
     ),
     1: (
         "low", "faible", "faibles", "basse", "basses", "minor", "mineur", "mineure", "mineurs",
         "mineures", "niedrig", "niedrige", "gering", "laag", "lage", "bajo", "baja", "bajos",
         "bajas", "basso", "bassa", "bassi", "minore", "minori", "baixo", "baixa", "p3", "sev4",
-        "menor", "menores",
+        "menor", "menores", "rendah", "alacsony", "niski", "niska", "niskie",
     ),
     0: ("info", "informational", "information", "informative", "hinweis", "informativo", "nit"),
 }  # fmt: skip
@@ -132,7 +148,8 @@ SEVERITY_LABELS = {4: "Critical", 3: "High", 2: "Medium", 1: "Low", 0: "Info"}
 SEVERITY_KEY_RE = re.compile(
     r"\b(severity|severite|gravite|criticite|priority|priorite|schweregrad|schwere|prioritat|"
     r"ernst|ernstniveau|severidad|gravedad|prioridad|gravita|priorita|severita|severidade|"
-    r"gravidade|prioridade|ernst|prioriteit|impact|risk level|niveau|level|nivel|livello)\b"
+    r"gravidade|prioridade|ernst|prioriteit|impact|risk level|niveau|level|nivel|livello|prioritas|"
+    r"tingkat|keparahan|sulyossag|priorytet|waga)\b"
 )
 # Emoji that mark severity in front of an item ("🔴 **CRITICAL:**"), when no word does.
 SEVERITY_EMOJI = {"🔴": 4, "🟠": 3, "🟡": 2, "🟢": 1, "🔵": 0}
@@ -153,6 +170,8 @@ PROBLEM_WORDS = (
     "errori", "rilievi", "carenze", "osservazioni", "difetti", "erros", "achados",
     "pontos de atencao", "falhas", "fragilidades", "avisos", "problemen", "bevindingen",
     "kwetsbaarheden", "fouten", "knelpunten", "tekortkomingen", "aandachtspunten",
+    "masalah", "temuan", "kerentanan", "kelemahan", "isu", "problemak", "hibak",
+    "megallapitasok", "sebezhetosegek", "problemy", "bledy", "luki", "podatnosci", "ustalenia",
 )  # fmt: skip
 PROBLEM_RE = re.compile(rf"\b({alternation(PROBLEM_WORDS)})\b")
 GOOD_RE = re.compile(
@@ -162,6 +181,7 @@ GOOD_RE = re.compile(
     r"acquis|deja en place|already in place|starken|positiv\w*|was funktioniert|fortalezas|"
     r"puntos fuertes|aspectos positivos|lo que funciona|punti di forza|aspetti positivi|"
     r"pontos fortes|pontos positivos|sterke punten|positieve bevindingen|wat goed gaat|"
+    r"sudah baik|yang sudah|kelebihan|kekuatan|erossegek|pozitivumok|mocne strony|pozytywne|"
     r"implementiert|fertig|implemented|done|termine\w*|terminados?|completed|success|erfolg\w*|exito|"
     r"successo|sucesso|succes|acceptable|accepted|mitigated|akzeptabel|aceptables?|accettabil\w*|"
     r"aceitave\w*|acceptabel|mitigad\w*|mitigat\w*|gemitigeerd)\b"
@@ -174,7 +194,8 @@ PLAN_RE = re.compile(
     r"massnahmen|massnahmenplan|nachste schritte|naechste schritte|sofortmassnahmen|"
     r"recomendaciones|plan de accion|proximos pasos|raccomandazioni|piano di intervento|"
     r"prossimi passi|recomendacoes|plano de acao|proximos passos|aanbevelingen|actieplan|"
-    r"volgende stappen|voorwaarden|lots?|sprint \d+|phase \d+|fase \d+)\b"
+    r"volgende stappen|voorwaarden|lots?|sprint \d+|phase \d+|fase \d+|rekomendasi|saran|rencana|"
+    r"javaslatok|ajanlasok|teendok|rekomendacje|zalecenia)\b"
 )
 SUMMARY_HEADINGS = {
     "summary", "executive summary", "synthese", "resume", "resume executif", "synthese executive",
@@ -193,18 +214,21 @@ GLOBAL_RE = re.compile(
     r"\b(global|globale|globales|overall|total|totale|totaal|totaalscore|moyenne|moyen|average|"
     r"general|generale|final|finale|synthese|aggregate|gesamt|gesamtbewertung|gesamtnote|"
     r"gesamtscore|promedio|complessivo|complessiva|ponderato|ponderado|geral|media ponderada|"
-    r"eindscore|eindcijfer|gemiddeld|gemiddelde|system grade|integral)\b"
+    r"eindscore|eindcijfer|gemiddeld|gemiddelde|system grade|integral|keseluruhan|rata rata|"
+    r"osszesitett|vegso|atlag|ogolna|laczna|srednia|koncowa)\b"
 )
 GENERIC_SCORE_LABELS = {
     "score", "scores", "note", "rating", "notation", "maturity", "maturite", "maturity score",
     "score de maturite", "evaluation", "niveau", "level", "grade", "punteggio", "voto",
     "puntuacion", "calificacion", "bewertung", "wertung", "beoordeling", "nota", "pontuacao",
-    "cijfer", "quality score", "quality",
+    "cijfer", "quality score", "quality", "nilai", "skor", "pontszam", "ertekeles", "ocena",
+    "wynik", "rating keseluruhan",
 }  # fmt: skip
 SCORE_HEADER_RE = re.compile(
     r"\b(score|scores|note|notes|rating|notation|maturite|maturity|grade|punteggio|voto|puntuacion|"
     r"calificacion|bewertung|wertung|beoordeling|nota|pontuacao|cijfer|valutazione|punkte|"
-    r"points|punten|puntos|punti|pontos)\b|/\s*(?:10|100|20|5|15|25|50)\b"
+    r"points|punten|puntos|punti|pontos|nilai|skor|pontszam|ertekeles|ocena|wynik|punkty)\b|"
+    r"/\s*(?:10|100|20|5|15|25|50)\b"
 )
 # Columns and labels that state something other than the current score of the audit.
 NOT_A_SCORE_RE = re.compile(
