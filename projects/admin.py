@@ -13,7 +13,7 @@ from projects import access
 from projects.admin_mixins import STRICT_FORMFIELDS, ProjectScopedAdminMixin
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from reports.admin_views import ReportImportAdminMixin  # noqa: E402
-from rescans.admin_actions import ProjectRescanAdminMixin  # noqa: E402
+from rescans.admin_actions import AuditRescanAdminMixin, ProjectRescanAdminMixin  # noqa: E402
 
 
 @admin.register(Project)
@@ -89,7 +89,7 @@ class DomainScoreInline(admin.TabularInline):
 
 
 @admin.register(Audit)
-class AuditAdmin(ReportImportAdminMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
+class AuditAdmin(ReportImportAdminMixin, AuditRescanAdminMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "project",
@@ -125,6 +125,8 @@ class AuditAdmin(ReportImportAdminMixin, ProjectScopedAdminMixin, admin.ModelAdm
         "source_sha256",
         "warnings",
         "unmeasured_domains",
+        "rescan_run_record",
+        "report_source_record",
     )
     fieldsets = (
         (
@@ -186,6 +188,8 @@ class AuditAdmin(ReportImportAdminMixin, ProjectScopedAdminMixin, admin.ModelAdm
                     "started_at",
                     "finished_at",
                     "unmeasured_domains",
+                    "rescan_run_record",
+                    "report_source_record",
                     "created_at",
                     "updated_at",
                 ),

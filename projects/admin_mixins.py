@@ -10,9 +10,12 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.fields import InvalidJSONInput, JSONString
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
 from projects import access
 from projects.params import parse_id
@@ -167,3 +170,18 @@ class ProjectScopedAdminMixin:
         if db_field.related_model._meta.label == "projects.Project":
             kwargs["queryset"] = access.visible_projects(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def record_as_html(record: models.Model | None) -> str:
+    """A record another app keeps about an object (a re-scan run, a report's provenance), as a
+    read-only list of its fields for that object's admin page."""
+    if record is None:
+        return "—"
+    rows = [
+        (capfirst(str(field.verbose_name)), display_for_field(getattr(record, field.name), field, "—"))
+        for field in record._meta.fields
+        if not field.primary_key
+    ]
+    return format_html(
+        '<dl class="admin-record">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
+    )

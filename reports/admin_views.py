@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -17,9 +17,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from projects import access
-from projects.models import Project
+from projects.admin_mixins import record_as_html
+from projects.models import Audit, Project
 from projects.uploads import upload_size_error
 from reports.errors import ReportError
+from reports.models import ReportSource
 from reports.parser import SEVERITY_LABELS
 from reports.services import report_import
 
@@ -218,9 +220,16 @@ def import_report_view(request, model_admin):
 
 
 class ReportImportAdminMixin:
-    """Adds "Import a report" to the Audit changelist (object tool) and its upload view."""
+    """Adds "Import a report" to the Audit changelist (object tool) and its upload view, and an
+    imported audit's source (file, importer, repairs, inconsistency) to its change page."""
 
     change_list_template = "reports/admin/audit_change_list.html"
+
+    @admin.display(description="report source")
+    def report_source_record(self, obj: Audit | None) -> str:
+        if obj is None or obj.pk is None or obj.kind != Audit.Kind.IMPORTED:
+            return "—"
+        return record_as_html(ReportSource.objects.filter(audit=obj).first())
 
     def get_urls(self):
         custom = [

@@ -11,8 +11,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from projects.admin_mixins import record_as_html
 from projects.models import Audit
 from rescans import schedule, workspace
+from rescans.models import RescanRun
 from rescans.scanners import REGISTRY
 from rescans.services import project_rescan_request, scan_state
 
@@ -138,3 +140,14 @@ class ProjectRescanAdminMixin:
                 f"{change.get('fixed_count', 0)} fixed finding(s)"
             )
         return "never scanned"
+
+
+class AuditRescanAdminMixin:
+    """The run of an automated audit (how it was asked for, how it went, the change it found),
+    read only on the audit's admin page. Mixed into AuditAdmin explicitly (projects/admin.py)."""
+
+    @admin.display(description="re-scan run")
+    def rescan_run_record(self, obj: Audit | None) -> str:
+        if obj is None or obj.pk is None or obj.kind != Audit.Kind.AUTOMATED:
+            return "—"
+        return record_as_html(RescanRun.objects.filter(audit=obj).first())
