@@ -251,7 +251,8 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
                 continue
             if b.kind not in ("line", "item", "heading"):
                 continue
-            text = clean(b.raw, numbering=False)
+            # "Ready for production: ❌": the mark is the answer (clean() drops emoji).
+            text = clean(re.sub("[❌✖⛔🚫]", " no ", re.sub("[✅✔☑]", " yes ", b.raw)), numbering=False)
             parts = re.split(r"\s+\|\s+", text)
             # "**Severity:** HIGH | **File:** x.py" states two things; "`A` | `B`" lists options.
             for part in parts if len(parts) > 1 and all(KV_RE.match(p) for p in parts) else [text]:
@@ -340,6 +341,7 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
         recognised_label = None
         # Statuses under sub-sections: the verdict only when nothing else states one.
         local: list[tuple[str, bool, str]] = []
+        verdict_blocks: set[int] = set()
         for key, value, block in labelled:
             if not is_verdict_key(key):
                 continue
@@ -348,6 +350,7 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
                 recognised_label = recognised_label or value
                 continue
             self.report.verdict_stated = True
+            verdict_blocks.add(id(block))
             (local if self._local(key, block) else statements).append((verdict, in_production, value))
         if not statements and local:
             statements.append(local[0])
@@ -365,6 +368,8 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
             kv = KV_RE.match(clean(b.raw, numbering=False))
             if kv and NOT_STATED_KEY_RE.search(norm(kv.group(1))):
                 continue  # "Computed gate: Not ready" is auditor's own reading, not the report's
+            if id(b) in verdict_blocks:
+                continue  # "Production ready: No" was read above as a labelled verdict
             for verdict, whole, _clause in phrase_verdicts(b.raw, self.report.project_name):
                 if whole:
                     statements.append((verdict, False, clean(b.raw, numbering=False)))

@@ -44,7 +44,16 @@ NOT_READY_RE = re.compile(
     r"\b(no ?go|nogo|unready|blocked|blocking|bloque|bloquee|blockiert|gesperrt|bloqueado|"
     r"bloccato|bloqueado|geblokkeerd|rejected|rejete|rejetee|refuse|refusee|refused|abgelehnt|"
     r"rechazado|rifiutato|respinto|rejeitado|reprovado|afgewezen|afgekeurd|fail|failed|echec|"
-    r"durchgefallen|nicht bestanden|suspendu|stop)\b"
+    r"durchgefallen|nicht bestanden|suspendu|stop)\b|"
+    r"\b(do not|don t|dont|never|not to) (deploy|release|ship|launch|go live|go to production)\b|"
+    r"\bne pas (deployer|livrer|mettre en production)\b|\bnicht (deployen|ausrollen|freigeben|live gehen)\b|"
+    r"\bno (desplegar|publicar|lanzar)\b|\bnon (rilasciare|distribuire|pubblicare)\b|"
+    r"\bnao (implantar|publicar|lancar)\b|\bniet (uitrollen|deployen|live gaan)\b"
+)
+NEEDS_BEFORE_RE = re.compile(
+    r"\b(needs?|requires?|necessite|erfordert|braucht|requiere|necesita|richiede|requer|precisa|vereist|"
+    r"heeft)\b.{0,40}\b(before|avant|vor|antes|prima|voor)\b.{0,20}\b(production|prod|go live|release|"
+    r"launch|deployment|produktion\w*|produccion|produzione|producao|productie|mise en production)\b"
 )
 # Said alone, these are a verdict with reservations ("CONCERNS", "Approved with conditions").
 RESERVATIONS_RE = re.compile(
@@ -92,7 +101,8 @@ WHOLE_RE = re.compile(
 
 
 def _text(text: str) -> str:
-    """Lower case, no accents, no emphasis; punctuation kept (clauses are cut on it)."""
+    """Lower case, no accents, no emphasis, ✅/❌ as yes/no; punctuation kept (clauses are cut on it)."""
+    text = re.sub("[❌✖⛔🚫]", " no ", re.sub("[✅✔☑]", " yes ", text))
     text = deaccent(re.sub(r"[*_`~]+", " ", text))
     text = NEUTRAL_RE.sub(" ", text)
     text = re.sub(r"(\w)[’'](\w)", r"\1 \2", text)
@@ -116,7 +126,7 @@ def map_verdict(text: str, key: str = "") -> tuple[str | None, bool]:
     """(verdict, already in production) for a stated verdict; None when not recognised."""
     full = _text(text)
     plain = re.sub(r"[^a-z0-9/ ]+", " ", full).strip()
-    plain = re.sub(r"\s+", " ", plain)
+    plain = re.sub(r"\b(\w+)(?: \1\b)+", r"\1", re.sub(r"\s+", " ", plain))  # "❌ NO": "no no"
     if not plain:
         return None, False
     if UNKNOWN_RE.match(plain):
@@ -129,9 +139,10 @@ def map_verdict(text: str, key: str = "") -> tuple[str | None, bool]:
         return "production_ready", True
     ready = not_ready = False
     for clause in _clauses(full):
-        clause = re.sub(r"[^a-z0-9/ ]+", " ", clause)
-        if NOT_READY_RE.search(clause):
-            not_ready = True
+        clause = re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/ ]+", " ", clause)).strip()
+        clause = re.sub(r"\b(\w+)(?: \1\b)+", r"\1", clause)
+        if NOT_READY_RE.search(clause) or NO_ANSWER_RE.match(clause):
+            not_ready = True  # "Production-ready: NO", "Ready for production: ❌"
             continue
         for m in READY_RE.finditer(clause):
             if _negated(clause, m.start()):
@@ -146,6 +157,8 @@ def map_verdict(text: str, key: str = "") -> tuple[str | None, bool]:
         return "with_reservations", False
     if ready:
         return "production_ready", False
+    if NEEDS_BEFORE_RE.search(plain):
+        return "not_ready", False  # "Needs work before production"
     return None, False
 
 
@@ -173,7 +186,7 @@ FILLER_RE = re.compile(
     r"\b(is|are|est|sont|ist|sind|esta|estan|e|sono|zijn|yet|still|encore|noch|ancora|ainda|todavia|"
     r"now|currently|the|le|la|les|der|die|das|el|los|il|o|a|de|het|een|n|s|t|l|but|mais|aber|"
     r"jedoch|pero|ma|mas|maar|and|et|und|y|en|so|donc|also|thus|therefore|overall|globalement|"
-    r"tetapi|namun|tapi|dan|masih|sudah|azonban|es|meg|ale|jednak|i|jest|jeszcze|a rendszer|"
+    r"tetapi|namun|tapi|dan|masih|sudah|azonban|es|meg|ale|jednak|i|jest|jeszcze|a rendszer|yes|"
     r"insgesamt|en general|nel complesso|no geral|over het geheel|current|actuellement|derzeit|"
     r"actualmente|attualmente|atualmente|momenteel)\b"
 )

@@ -110,6 +110,16 @@ def test_an_impossible_date_is_no_date_and_a_warning(db):
         ("**Eindoordeel:** GO met voorbehoud", "with_reservations"),
         ("**Status:** APROVADO_COM_RESSALVAS", "with_reservations"),
         ("**Decision:** GO - approved for production release", "production_ready"),
+        ("**Production ready:** No", "not_ready"),
+        ("**Verdict:** Production-ready: NO", "not_ready"),
+        ("**Ready for production:** ❌", "not_ready"),
+        ("**Production Readiness:** ❌ NO", "not_ready"),
+        ("**Recommendation:** Do not deploy until the blockers are fixed.", "not_ready"),
+        ("**Status:** ⚠️ Needs work before production", "not_ready"),
+        ("**Status:** BELUM SIAP untuk produksi", "not_ready"),
+        ("**Állapot:** NEM élesíthető", "not_ready"),
+        ("**Status:** READY FOR BETA LAUNCH with recommended improvements", "with_reservations"),
+        ("**Ready for production:** ✅", "production_ready"),
     ],
 )
 def test_verdicts_in_seven_languages_are_never_read_backwards(db, statement, verdict):
