@@ -30,9 +30,12 @@ def world(db, admin, tech_lead, auditor_user, manager, project):
         audit_date=dt.date(2025, 3, 1),
         auditor=auditor_user,
     )
-    DomainScore.objects.create(audit=dated, domain=MaturityDomain.objects.get(slug="security"), score="6.0")
-    findings = [
-        Finding.objects.create(
+    # Written in bulk: the suite builds this for each of its ~300 cases.
+    DomainScore.objects.bulk_create(
+        [DomainScore(audit=dated, domain=MaturityDomain.objects.get(slug="security"), score="6.0")]
+    )
+    findings = Finding.objects.bulk_create(
+        Finding(
             project=project,
             title=title,
             fingerprint=f"hostile-{i}",
@@ -43,9 +46,9 @@ def world(db, admin, tech_lead, auditor_user, manager, project):
             file_path="-cmd|' /C calc'!A0",
         )
         for i, title in enumerate(['=HYPERLINK("http://x","y")', "+1+1 \x07bell", "plain"])
-    ]
+    )
     checklist = Checklist.objects.create(project=project, title="Go-live", owner=tech_lead)
-    ChecklistItem.objects.create(checklist=checklist, order=1, text="=1+1 formula item")
+    ChecklistItem.objects.bulk_create([ChecklistItem(checklist=checklist, order=1, text="=1+1 formula item")])
     project_refresh_summary(project_id=project.pk)
     return {
         "project": project,
