@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from projects.models import Audit
 
-# Longest error text stored; scanner stderr tails are cut shorter (see services.clean_text).
+# Longest error or scanner stderr text a run stores (rescans.sanitize.clean_text cuts it).
 ERROR_MAX_CHARS = 2000
 
 

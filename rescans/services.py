@@ -33,6 +33,7 @@ from projects.models import AUDIT_METRIC_FIELDS, Audit, MaturityDomain, Project
 from rescans import workspace
 from rescans.inventory import Inventory, build_inventory
 from rescans.models import ERROR_MAX_CHARS, RescanRun
+from rescans.sanitize import clean_text
 from rescans.sarif import to_sarif
 from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
 from rescans.scanners.coverage import InventoryScanner, analyzer_run
@@ -59,12 +60,10 @@ def run_limits() -> RunLimits:
     )
 
 
-def clean_text(text: str, limit: int = ERROR_MAX_CHARS) -> str:
-    """Text a scanner or a repository produced, made storable: PostgreSQL refuses NUL in text
-    and JSON, so NUL and other control characters (except newline and tab) go, and the length
-    is capped. A failure message built from it can then always be saved."""
-    kept = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
-    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
+def _stored(text: str) -> str:
+    """Text a scanner or a repository produced, made storable and short: PostgreSQL refuses NUL
+    in text and JSON, so a failure message built from it can always be saved."""
+    return clean_text(text, limit=ERROR_MAX_CHARS)
 
 
 # --- Reads --------------------------------------------------------------------------------------
@@ -264,8 +263,8 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
             else:
                 part.update(
                     status="timeout" if error.timed_out else "failed",
-                    error=clean_text(str(error)),
-                    stderr_tail=clean_text(workspace.redact(error.stderr_tail)[-2000:]),
+                    error=_stored(str(error)),
+                    stderr_tail=_stored(workspace.redact(error.stderr_tail)[-2000:]),
                 )
             result.parts[scanner.name] = part
     return result
@@ -321,7 +320,7 @@ def _finish_scanned(
                         internal=True,
                     )
             except ReportError as exc:
-                result.parts[scanner.name].update(status="failed", error=clean_text(f"import: {exc}"))
+                result.parts[scanner.name].update(status="failed", error=_stored(f"import: {exc}"))
                 continue
             _set_domains(project, output)
         _store_metrics(audit, result)
@@ -381,7 +380,7 @@ def _finish_failed(audit_id: int, message: str) -> Audit | None:
     """Close a run as failed and so release its project. Two plain UPDATEs of a few columns
     with a cleaned, capped message: nothing the run produced is written again, so this cannot
     fail on the data that made the run fail."""
-    message = clean_text(message)
+    message = _stored(message)
     try:
         with transaction.atomic():
             updated = Audit.objects.filter(pk=audit_id, status=Audit.Status.IN_PROGRESS).update(
