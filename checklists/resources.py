@@ -18,8 +18,7 @@ from import_export import fields, resources, widgets
 from checklists import services
 from checklists.models import ChecklistTemplate, ChecklistTemplateItem
 from projects.models import MaturityDomain
-from projects.params import parse_id
-from projects.spreadsheets import clean_cell, escape_cell, unescape_formula
+from projects.spreadsheets import cell_id, clean_cell, escape_cell, unescape_formula
 
 # PositiveIntegerField in PostgreSQL.
 MAX_ORDER = 2**31 - 1
@@ -113,10 +112,7 @@ class _AllOrNothing:
         for key in list(row.keys()):
             row[key] = clean_cell(unescape_formula(row[key]))
         if "id" in row and row["id"] not in (None, ""):
-            raw = row["id"]
-            if isinstance(raw, float) and raw.is_integer():
-                raw = int(raw)  # spreadsheets store numbers as floats
-            pk = parse_id(raw.strip() if isinstance(raw, str) else raw)
+            pk = cell_id(row["id"])
             if pk is None:
                 raise ValidationError(f"The id {str(row['id'])[:40]!r} is not a whole number.")
             row["id"] = pk

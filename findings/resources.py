@@ -18,8 +18,7 @@ from import_export import fields, resources, widgets
 
 from findings.models import Finding, Severity
 from projects import access
-from projects.params import parse_id
-from projects.spreadsheets import clean_cell, escape_cell, unescape_formula
+from projects.spreadsheets import cell_id, clean_cell, escape_cell, unescape_formula
 
 # One rule for every spreadsheet the application writes (projects.spreadsheets).
 escape_formula = escape_cell
@@ -148,9 +147,7 @@ class FindingResource(resources.ModelResource):
         raw_id = row.get("id")
         if not str(raw_id if raw_id is not None else "").strip():
             raise ValidationError("Row has no id: this import only updates existing findings.")
-        if isinstance(raw_id, float) and raw_id.is_integer():
-            raw_id = int(raw_id)  # spreadsheets store numbers as floats
-        finding_id = parse_id(raw_id.strip() if isinstance(raw_id, str) else raw_id)
+        finding_id = cell_id(raw_id)
         if finding_id is None:
             raise ValidationError(f"The id {str(raw_id)[:40]!r} is not a finding id (a whole number).")
         row["id"] = finding_id

@@ -18,6 +18,8 @@ import tablib
 from django.conf import settings
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
+from projects.params import parse_id
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE) plus lone surrogates.
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
@@ -53,6 +55,13 @@ def clean_cell(value: Any) -> Any:
     if isinstance(value, str) and _UNSTORABLE.search(value):
         return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
     return value
+
+
+def cell_id(value: Any) -> int | None:
+    """The id a cell holds (ASCII digits, or a whole number stored as a float), else None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets store numbers as floats
+    return parse_id(value.strip() if isinstance(value, str) else value)
 
 
 def _max_rows() -> int:
