@@ -74,7 +74,7 @@ KIND_LABEL: Mapping[str, str] = {
 }
 # Densities (points per thousand lines) at which the factor falls to 1/e.
 K_MAJOR = 10.0
-K_MINOR = 10.0
+K_MINOR = 20.0
 MINOR_MAX = 0.5  # low and info notices alone never take more than half of a score
 MIN_KLOC = 1.0  # a smaller repository counts as one thousand lines (one finding is not diluted to nothing)
 NEUTRAL = 5.0  # value of code nobody read, when nothing else says anything about the domain

@@ -437,13 +437,25 @@ def _domain_inputs(audit: Audit, domains: list[MaturityDomain]) -> dict[int, for
         # The practice is a component of its domain already: its finding would count it twice.
         open_findings = open_findings.exclude(tool=PRACTICE_FINDINGS_TOOL, rule_id__in=duplicates)
     grouped = (
-        open_findings.values("domain_id", "severity", "confidence", "file_path")
+        open_findings.values("domain_id", "severity", "confidence", "file_path", "line")
         .annotate(n=Count("id"))
         .order_by()
     )
+    # Several findings on one line of one file (two rules, or two analyzers, reporting the same
+    # problem) count once, as the worst of them.
+    worst_on_line: dict[tuple[int, str, int], tuple[float, tuple[int, str, str]]] = {}
     for row in grouped:
-        key = (row["severity"], row["confidence"].strip().lower(), _code_kind(row["file_path"], kinds))
-        groups[row["domain_id"]][key] += row["n"]
+        kind = _code_kind(row["file_path"], kinds)
+        key = (row["severity"], row["confidence"].strip().lower(), kind)
+        if row["line"] is None or not row["file_path"]:
+            groups[row["domain_id"]][key] += row["n"]
+            continue
+        where = (row["domain_id"], row["file_path"], row["line"])
+        points = formula.finding_points(*key)
+        if where not in worst_on_line or points > worst_on_line[where][0]:
+            worst_on_line[where] = (points, key)
+    for (domain_id, _, _), (_, key) in worst_on_line.items():
+        groups[domain_id][key] += 1
     listed: dict[int, list[formula.ListedFinding]] = defaultdict(list)
     worst = (
         open_findings.filter(severity__gte=1)

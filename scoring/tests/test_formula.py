@@ -265,8 +265,8 @@ def test_worked_example_security_of_a_python_and_kotlin_service() -> None:
     # secrets read the whole repository: densities per 10,000 lines (10.9 KLOC with HTML).
     # major points = 5 x 0.7 + 2 x 2 x 1.0 + 2 x 2 x 0.7 + 2 x 5 x 0.7 x 0.1 = 3.5 + 4 + 2.8 + 0.7 = 11.0
     # major density = 11.0 / 10.9 = 1.009; minor = 2 x 1 x 1.0 / 10.9 = 0.183
-    # factor = exp(-1.009 / 10) x (1 - 0.5 x (1 - exp(-0.183 / 10))) = 0.9040 x 0.9909 = 0.8958
-    # score = 8.1 x 0.8958 = 7.26 -> 7.3
+    # factor = exp(-1.009 / 10) x (1 - 0.5 x (1 - exp(-0.183 / 20))) = 0.9040 x 0.9954 = 0.8999
+    # score = 8.1 x 0.8999 = 7.29 -> 7.3
     assert result.score == D("7.3")
     labels = [e.label for e in result.why]
     assert "Security measured on 62% of the production code: no analyzer for Kotlin" in labels
@@ -319,8 +319,8 @@ def test_worked_example_a_large_clean_library_with_many_low_notices() -> None:
             "security", findings=(FindingGroup(1, "high", PRODUCTION, 2000),), profile=profile, runs=runs
         )
     )
-    # minor density 2,000 / 130 = 15.4; 1 - 0.5 x (1 - exp(-1.54)) = 0.61: never below 5
-    assert result.score == D("6.1")
+    # minor density 2,000 / 130 = 15.4; 1 - 0.5 x (1 - exp(-15.4 / 20)) = 0.73: never below 5
+    assert result.score == D("7.3")
 
 
 def test_low_and_medium_findings_outside_production_code_do_not_count() -> None:

@@ -153,3 +153,35 @@ def test_a_no_change_rescan_can_reuse_the_measurements_of_the_audit_it_repeats(p
     scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
     assert scoring.audit_copy_measurements(source_audit_id=audit.pk, audit_id=later.pk) is True
     assert audit_measurements(audit_id=later.pk) == audit_measurements(audit_id=audit.pk)
+
+
+@pytest.mark.django_db
+def test_findings_on_the_same_line_count_once_as_the_worst(project, audit):
+    from findings.models import Finding, Severity
+    from projects.models import DomainScore, MaturityDomain
+
+    security = MaturityDomain.objects.get(slug="security")
+    profile = RepositoryProfile(languages=(LanguageLines("Python", production=1000),))
+    run = AnalyzerRun("bandit", ("security",), ("Python",), RAN, covered_lines=1000)
+    scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
+
+    def score_with(*rows):
+        Finding.objects.filter(project=project).delete()
+        for i, (severity, line) in enumerate(rows):
+            Finding.objects.create(
+                project=project,
+                title=f"mark_safe {i}",
+                severity=severity,
+                confidence="high",
+                domain=security,
+                fingerprint=f"line-{i}",
+                file_path="app/views.py",
+                line=line,
+            )
+        scoring.audit_recompute(audit=audit)
+        return DomainScore.objects.get(audit=audit, domain=security).score
+
+    one = score_with((Severity.HIGH, 10))
+    # B308 and B703 of bandit, and a Semgrep rule, on the same call: one problem.
+    assert score_with((Severity.HIGH, 10), (Severity.MEDIUM, 10), (Severity.MEDIUM, 10)) == one
+    assert score_with((Severity.HIGH, 10), (Severity.MEDIUM, 11)) < one

@@ -237,8 +237,8 @@ class TestScheduleRecompute:
                 scoring.schedule_recompute(project_id=project.pk)
                 assert score_of(completed, "security") is None
         assert len(callbacks) == 1
-        # base 5 x (1 - 0.5 x (1 - exp(-0.7 / 10))): a low notice alone.
-        assert score_of(completed, "security").score == D("4.8")
+        # base 5 x (1 - 0.5 x (1 - exp(-0.7 / 20))): a low notice alone.
+        assert score_of(completed, "security").score == D("4.9")
         assert score_of(older, "security") is None
 
 
