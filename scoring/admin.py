@@ -10,8 +10,12 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
 from projects import access
+from projects.models import Project
 from scoring import services
 from scoring.models import AuditAnalyzerRun
+
+# The page computes every project it shows; the command previews a whole portfolio.
+PREVIEW_PAGE_PROJECTS = 100
 
 
 @admin.register(AuditAnalyzerRun)
@@ -58,7 +62,7 @@ class AuditAnalyzerRunAdmin(admin.ModelAdmin):
         error = ""
         previews: list[services.ProjectPreview] = []
         try:
-            previews = services.formula_preview(formula_version=version)
+            previews = services.formula_preview(formula_version=version, limit=PREVIEW_PAGE_PROJECTS)
         except ValueError as exc:  # an unknown version: say so, show nothing
             error = str(exc)
         context = {
@@ -70,5 +74,7 @@ class AuditAnalyzerRunAdmin(admin.ModelAdmin):
             "previews": previews,
             "error": error,
             "changed": sum(1 for p in previews for d in p.domains if d.old != d.new),
+            "limit": PREVIEW_PAGE_PROJECTS,
+            "projects_total": Project.objects.count(),
         }
         return TemplateResponse(request, "scoring/admin/formula_preview.html", context)

@@ -887,7 +887,9 @@ class ProjectPreview:
         return self.new_global - self.old_global
 
 
-def formula_preview(*, formula_version: str, project_slugs: list[str] | None = None) -> list[ProjectPreview]:
+def formula_preview(
+    *, formula_version: str, project_slugs: list[str] | None = None, limit: int | None = None
+) -> list[ProjectPreview]:
     """What the latest completed audit of each project would score under a formula version,
     beside what it stores today. Writes nothing (the portfolio is unchanged)."""
     if formula_version not in FORMULA_VERSIONS:
@@ -899,6 +901,8 @@ def formula_preview(*, formula_version: str, project_slugs: list[str] | None = N
     projects = Project.objects.order_by("name", "pk")
     if project_slugs:
         projects = projects.filter(slug__in=project_slugs)
+    if limit is not None:
+        projects = projects[:limit]
     previews = []
     for project in projects:
         audit = latest_completed_audit(project.pk)
