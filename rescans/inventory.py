@@ -282,6 +282,46 @@ METRICS = {
     "RubyGems": ("prometheus-client", "yabeda", "statsd-instrument", "sentry-ruby", "newrelic_rpm"),
     "Packagist": ("promphp/prometheus_client_php", "sentry/sentry"),
 }
+TRACING = {
+    "PyPI": ("opentelemetry-sdk", "opentelemetry", "ddtrace", "jaeger-client", "elastic-apm", "py_zipkin"),
+    "npm": ("@opentelemetry/", "dd-trace", "jaeger-client", "elastic-apm-node", "zipkin"),
+    "Go": (
+        "go.opentelemetry.io/otel",
+        "gopkg.in/DataDog/dd-trace-go",
+        "github.com/DataDog/dd-trace-go",
+        "github.com/uber/jaeger-client-go",
+        "github.com/openzipkin/zipkin-go",
+    ),
+    "crates.io": ("opentelemetry", "tracing-opentelemetry"),
+    "Maven": (
+        "opentelemetry-",
+        "micrometer-tracing",
+        "spring-cloud-starter-sleuth",
+        "brave",
+        "dd-java-agent",
+    ),
+    "RubyGems": ("opentelemetry-sdk", "ddtrace"),
+    "Packagist": ("open-telemetry/",),
+}
+# A health or readiness route in the code, or a library that serves one.
+# A route is a string with a slash before ("/api/healthz") or after ("healthz/") the name, so a
+# plain word "health" in the code does not count.
+HEALTH_NAMES = r"(?:health|healthz|healthcheck|health-check|readyz|livez|readiness|liveness)"
+HEALTH_ROUTE_RE = re.compile(
+    rf"""["'`](?:(?:/[\w-]+)*/{HEALTH_NAMES}/?|(?:[\w-]+/)*{HEALTH_NAMES}/)["'`]""",
+    re.I,
+)
+HEALTH_LIBRARIES = {
+    "PyPI": ("django-health-check", "health_check", "py-healthcheck"),
+    "npm": ("@nestjs/terminus", "@godaddy/terminus", "express-healthcheck"),
+    "Go": (
+        "github.com/heptiolabs/healthcheck",
+        "github.com/hellofresh/health-go",
+        "github.com/alexliesenfeld/health",
+    ),
+    "Maven": ("spring-boot-starter-actuator",),
+    "RubyGems": ("health_check", "okcomputer"),
+}
 # Plain logging through the standard library counts as logging, not as structured logging.
 LOGGING_IMPORT_RE = {
     "Python": re.compile(r"^\s*(import logging\b|from logging\b|logger\s*=)", re.M),
@@ -365,6 +405,7 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
     files: list[SourceFile] = []
     practices_text: dict[str, list[str]] = defaultdict(list)  # ecosystem -> texts to search
     logging_seen = False
+    health_route = ""
     skipped_large = 0
 
     for rel in paths:
@@ -391,6 +432,8 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
             pattern = LOGGING_IMPORT_RE.get(language)
             if pattern is not None and not logging_seen and pattern.search(text):
                 logging_seen = True
+            if not health_route and HEALTH_ROUTE_RE.search(text):
+                health_route = rel
 
     manifests: list[str] = []
     ecosystems: set[str] = set()
@@ -412,6 +455,7 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
     makefile = _read_text(root / "Makefile") or _read_text(root / "makefile")
     ci_running_tests = [rel for rel in ci_files if _runs_tests(_read_text(root / rel), makefile)]
     healthchecks = [rel for rel in container_files if _has_healthcheck(_read_text(root / rel))]
+    dockerfiles = [rel for rel in container_files if "compose" not in rel.rsplit("/", 1)[-1].lower()]
     kubernetes_probes = [
         rel
         for rel in paths
@@ -433,6 +477,16 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
             for lib in _mentioned(STRUCTURED_LOGGING.get(eco, ()), texts)
         }
     )
+    tracing = sorted(
+        {lib for eco, texts in practices_text.items() for lib in _mentioned(TRACING.get(eco, ()), texts)}
+    )
+    health_libraries = sorted(
+        {
+            lib
+            for eco, texts in practices_text.items()
+            for lib in _mentioned(HEALTH_LIBRARIES.get(eco, ()), texts)
+        }
+    )
     metrics = sorted(
         {lib for eco, texts in practices_text.items() for lib in _mentioned(METRICS.get(eco, ()), texts)}
     )
@@ -452,6 +506,8 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         "ci_runs_tests": bool(ci_running_tests),
         "container": bool(container_files),
         "container_healthcheck": bool(healthchecks or kubernetes_probes),
+        "container_non_root": bool(dockerfiles)
+        and all(_drops_root(_read_text(root / d)) for d in dockerfiles),
         "lock_file": any(m.rsplit("/", 1)[-1] in LOCK_FILES for m in manifests)
         or any(
             _pinned(_read_text(root / m)) for m in manifests if REQUIREMENTS_RE.match(m.rsplit("/", 1)[-1])
@@ -459,6 +515,8 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         "structured_logging": bool(structured),
         "logging": bool(structured) or logging_seen,
         "metrics": bool(metrics),
+        "tracing": bool(tracing),
+        "health_endpoint": bool(health_route or health_libraries),
         "license": any(
             "/" not in rel and re.match(r"(licen[cs]e|copying)(\.\w+)?$", rel, re.I) for rel in paths
         ),
@@ -495,6 +553,8 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         "docs_files": len(docs_files),
         "structured_logging_libraries": structured,
         "metrics_libraries": metrics,
+        "tracing_libraries": tracing,
+        "health_endpoint": health_route or ", ".join(health_libraries),
     }
     return Inventory(profile=profile, files=files, details=details, duration_s=time.monotonic() - started)
 
@@ -534,6 +594,20 @@ def _runs_tests(ci_text: str, makefile: str) -> bool:
         if recipe and TEST_COMMAND_RE.search(recipe.group(1)):
             return True
     return False
+
+
+def _drops_root(dockerfile: str) -> bool:
+    """The last stage of the Dockerfile switches to a user other than root."""
+    user = None
+    for line in dockerfile.splitlines():
+        instruction = line.strip().split(None, 1)
+        if not instruction:
+            continue
+        if instruction[0].upper() == "FROM":
+            user = None  # every stage starts as root
+        elif instruction[0].upper() == "USER" and len(instruction) > 1:
+            user = instruction[1].strip().split(":")[0]
+    return user not in (None, "", "root", "0")
 
 
 def _has_healthcheck(text: str) -> bool:

@@ -226,3 +226,29 @@ def test_a_library_named_like_another_is_not_confused(tmp_path):
     )
     practices = build_inventory(tmp_path).profile.practices
     assert practices["structured_logging"] is False
+
+
+def test_containers_running_as_root_tracing_and_health_endpoints(tmp_path):
+    python = write(
+        tmp_path / "py",
+        {
+            "Dockerfile": "FROM python:3.11 AS build\nUSER app\nFROM python:3.11-slim\nUSER app\n",
+            "requirements.txt": "opentelemetry-sdk==1.25.0\n",
+            "app/urls.py": 'urlpatterns = [path("healthz/", views.health)]\n',
+        },
+    )
+    practices = build_inventory(python).profile.practices
+    assert practices["container_non_root"] is True
+    assert practices["tracing"] is True
+    assert practices["health_endpoint"] is True
+
+    root = write(
+        tmp_path / "root", {"Dockerfile": "FROM node:20\nUSER node\nFROM node:20-slim\nCMD node app.js\n"}
+    )
+    practices = build_inventory(root).profile.practices
+    assert practices["container_non_root"] is False  # the last stage runs as root
+    assert practices["tracing"] is False
+    assert practices["health_endpoint"] is False
+
+    spring = write(tmp_path / "java", {"pom.xml": "<artifactId>spring-boot-starter-actuator</artifactId>"})
+    assert build_inventory(spring).profile.practices["health_endpoint"] is True
