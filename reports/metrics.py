@@ -229,7 +229,8 @@ class MetricsMixin:
             return self._coverage(key, value, bare=bare)
         counts = self._test_counts(plain) if (in_tests or OUTCOME_RES["tests_passed"].search(plain)) else {}
         if not counts and bare is False and in_tests:
-            number = parse_count(value)
+            out_of = re.match(r"^\W*(\d[\d.,\u202f\u00a0 ]*?)\s*/\s*\d", clean(value, numbering=False))
+            number = parse_count(out_of.group(1)) if out_of else parse_count(value)  # "450/460"
             if number is not None:
                 for name, word_re in OUTCOME_WORD_RES.items():
                     if word_re.search(key):

@@ -56,6 +56,14 @@ LABEL_HEAD_RE = re.compile(
     r"beoordeling|voto)\s+(?:de|del|de la|di|do|da|der|des|du|van|of|for)\s+",
     re.IGNORECASE,
 )
+MAX_HEADER_RE = re.compile(
+    r"max|maximum|max score|max points|maximal|maximo|massimo|maximum score|out of|sur|von|bareme"
+)
+PERCENT_SCORE_RE = re.compile(
+    r"^\W*([^:：%]{0,60}\b(?:score|rating|grade|note|punteggio|puntuaci[oó]n|pontua[cç][aã]o|"
+    r"bewertung|cijfer|skor|nilai|pontsz[aá]m|ocena)\b[^:：%\d]{0,20})[:：]?\s*\W{0,3}\s*(\d{1,3}(?:[.,]\d)?)\s*%",
+    re.IGNORECASE,
+)
 TREE_RE = re.compile(r"^[\s│|]*[├└┣┗+`]\s*[─━-]+\s*")
 
 
@@ -126,7 +134,12 @@ class ScoresMixin:
                 self._replace_with_after(previous, m)  # "6.6/10 → 8.1/10" keeps 8.1
                 previous_end = m.end()
                 continue
-            label = re.sub(r"^[\s,;|/]+", "", between)
+            # The label is the last clause before the mark: "... this quarter. Overall maturity: 3.2/5".
+            label = re.sub(
+                r"^[\s,;|/]+",
+                "",
+                re.split(r"(?<=\w)[.;!?]\s+(?=[^\W\d_])", re.sub(r"\s*\.{2,}\s*", " ", between))[-1],
+            )
             if is_title:
                 if self.report.stated_global is None:
                     self._add_score("global", m.group(0), m.group(1), m.group(2), b)
@@ -138,6 +151,11 @@ class ScoresMixin:
                 if previous is None and self.report.stated_global == parse_score(m.group(1), m.group(2)):
                     previous = "global"
             previous_end, matched = m.end(), True
+        if not matched and not is_title:
+            # "Overall Score: 78%": a percentage is a mark only when its label says score.
+            m = PERCENT_SCORE_RE.search(text)
+            if m and not NOT_A_SCORE_RE.search(norm(m.group(1))):
+                self._add_score(m.group(1), m.group(0), m.group(2), "%", b, code=code)
 
     def _scores_in_code(self, b: Block) -> None:
         """A tree drawn in a code block ("├─ APIs y rutas ..... 6.0/10") lists scores."""
@@ -170,10 +188,16 @@ class ScoresMixin:
         before = [i for i in columns if BEFORE_RE.search(norm(b.header[i]))]
         ordered = after + [i for i in columns if i not in after and i not in before]
         before_value = self._cell_score(b, before[0])[0] if before and after else None
+        max_col = next((i for i, h in enumerate(b.header) if MAX_HEADER_RE.fullmatch(norm(h))), None)
+        row_max = (
+            clean(b.cells[max_col], numbering=False) if max_col is not None and max_col < len(b.cells) else ""
+        )
         for i in ordered:
             if i >= len(b.cells):
                 continue
-            score, raw, scale = self._cell_score(b, i)
+            score, raw, scale = self._cell_score(
+                b, i, row_max=row_max if re.fullmatch(r"\d{1,3}", row_max) else None
+            )
             if score is None and raw is None:
                 continue
             if raw == "not measured":
@@ -185,7 +209,7 @@ class ScoresMixin:
                 return
             self._add_score(label, raw, None, scale, b, value=score, before=before_value)
             return
-        if [i for i in columns if i not in before]:
+        if [i for i in columns if i not in before and i < len(b.cells) and clean(b.cells[i])]:
             return
         found = []  # (column, match): cells written "7/10", "84/100"
         for i in range(label_index + 1, len(b.cells)):
@@ -202,7 +226,9 @@ class ScoresMixin:
         before_value = parse_score(before[0].group(1), before[0].group(2)) if after and before else None
         self._add_score(label, m.group(0), m.group(1), m.group(2), b, before=before_value)
 
-    def _cell_score(self, b: Block, i: int) -> tuple[Decimal | None, str | None, str]:
+    def _cell_score(
+        self, b: Block, i: int, row_max: str | None = None
+    ) -> tuple[Decimal | None, str | None, str]:
         """(score on 0–10, raw text, scale) of a score cell; (None, None, "") when it has none."""
         raw_cell = b.cells[i] if i < len(b.cells) else ""
         stars = stars_score(raw_cell)
@@ -210,7 +236,7 @@ class ScoresMixin:
             return stars[0], stars[1], "stars"
         cell = clean(raw_cell, numbering=False)
         found = HEADER_SCALE_RE.search(norm(b.header[i])) if i < len(b.header) else None
-        header_scale = found.group(1) if found else None
+        header_scale = row_max or (found.group(1) if found else None)
         m = BARE_SCORE_RE.match(cell)
         if m:
             scale = m.group(2).replace(" ", "").lstrip("/") if m.group(2) else header_scale
@@ -223,7 +249,7 @@ class ScoresMixin:
         letter = re.match(r"^\s*([A-F][+-]?)(?![\w+-])", _plain_cell(raw_cell))
         if letter and self.letter_scale.get(letter.group(1)) is not None:
             return self.letter_scale[letter.group(1)], _plain_cell(raw_cell), "letter"
-        if NOT_MEASURED_RE.match(norm(cell, numbering=False) or "-"):
+        if cell and NOT_MEASURED_RE.match(norm(cell, numbering=False) or "-"):
             return None, "not measured", ""
         return None, None, ""
 

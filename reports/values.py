@@ -165,7 +165,10 @@ SCORE_RE = re.compile(
     re.IGNORECASE,
 )
 BARE_SCORE_RE = re.compile(rf"^\s*({SCORE_NUMBER})\s*(%|/\s*\d{{1,3}}(?:[.,]0)?)?\s*$")
-HEADER_SCALE_RE = re.compile(r"(?:/|\bsur\b|\bout of\b|\bvon\b|\bsu\b)\s*(\d{1,3})\b")
+# "Note /20", "Score (out of 5)", "Rating (1-5)" (on `norm` text: "rating 1 5").
+HEADER_SCALE_RE = re.compile(
+    r"(?:/|\bsur\b|\bout of\b|\bvon\b|\bsu\b|\bde\b|\b[01] (?:to |a |bis |al |tot )?)\s*(\d{1,3})\b"
+)
 LETTER_RE = re.compile(r"^\s*([A-F][+-]?)\s*$")
 STARS_RE = re.compile(r"^\s*([★⭐✭✮☆✩]+)\s*$")
 NOT_MEASURED_RE = re.compile(

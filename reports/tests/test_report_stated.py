@@ -81,6 +81,31 @@ def test_scales_and_per_row_maxima_are_brought_to_ten(db, written, expected):
     assert [s.score for s in report.stated_scores] == [Decimal(expected)]
 
 
+@pytest.mark.parametrize(
+    ("text", "scores", "global_score"),
+    [
+        ("| Area | Rating (1-5) |\n|---|---|\n| Frontend | 4 |\n", {"Frontend": "8.0"}, None),
+        (
+            "| Area | Score | Max |\n|---|---|---|\n| Frontend | 18 | 25 |\n| Total | 38 | 50 |\n",
+            {"Frontend": "7.2"},
+            "7.6",
+        ),
+        (
+            "| Area | Score | Weighted |\n|---|---|---|\n| Frontend | 80 | 24 |\n"
+            "| **Total** | | **72/100** |\n",
+            {"Frontend": "8.0"},
+            "7.2",
+        ),
+        ("- **Overall Score: 78%**\n- Coverage: 40%\n", {}, "7.8"),
+        ("Coverage went from 40% to 65%. Overall maturity: 3.2/5.\n", {}, "6.4"),
+    ],
+)
+def test_score_tables_with_ranges_maxima_and_weights_and_percent_scores(db, text, scores, global_score):
+    report = parse(f"# Audit X\n\n**Verdict:** ready\n\n{text}")
+    assert {s.label: str(s.score) for s in report.stated_scores} == scores
+    assert report.stated_global == (Decimal(global_score) if global_score else None)
+
+
 def test_negative_and_over_the_scale_scores_are_refused_with_a_warning(db):
     report = parse(
         "# Audit X\n\n**Verdict:** ready\n\n- Frontend: -3/10\n- Backend: 12/10\n- **Global: -5/10**\n"
