@@ -138,7 +138,7 @@ class ScoresMixin:
             label = re.sub(
                 r"^[\s,;|/]+",
                 "",
-                re.split(r"(?<=\w)[.;!?]\s+(?=[^\W\d_])", re.sub(r"\s*\.{2,}\s*", " ", between))[-1],
+                re.split(r"(?<=[\w%)])[.;!?]\s+(?=[^\W\d_])", re.sub(r"\s*\.{2,}\s*", " ", between))[-1],
             )
             if is_title:
                 if self.report.stated_global is None:
