@@ -69,6 +69,11 @@ def sql_quoted_placeholder_parameterised(cur, name):
     cur.execute("SELECT * FROM users WHERE name = %s AND kind = 'x'", (name,))
 
 
+def sql_literal_only(cur, x):
+    # ok: auditor.python.sql-built-with-quoted-values
+    cur.execute("SELECT * FROM t WHERE a = '%s'", (x,))
+
+
 def sql_parameterised(cur):
     name = request.args.get("name")
     # ok: auditor.python.sql-injection
