@@ -210,6 +210,7 @@ class SecretsScanner(InventoryScanner):
         findings: list[NormalisedFinding] = []
         suppressed = 0
         scanned = 0
+        production = 0
         for rel in paths:
             if not _text_file(rel):
                 continue
@@ -224,14 +225,14 @@ class SecretsScanner(InventoryScanner):
                 continue
             scanned += 1
             text = data.decode("utf-8", "replace")
-            file_findings, file_suppressed = scan_text(rel, text)
+            kind = classify_path(rel, text[:1500])
+            file_findings, file_suppressed = scan_text(rel, text, kind=kind)
             findings += file_findings
             suppressed += file_suppressed
+            if kind == PRODUCTION:
+                production += len(file_findings)
             if time.monotonic() > deadline:
                 raise ScannerError(f"{self.name}: timed out after {limits.timeout_s:g} s", timed_out=True)
-        production = sum(
-            1 for f in findings if f.severity in ("critical", "high", "medium") and "(in " not in f.title
-        )
         output = ScannerOutput(
             scanner=self.name,
             tool=self.tool,
@@ -247,11 +248,11 @@ class SecretsScanner(InventoryScanner):
         return output
 
 
-def scan_text(rel: str, text: str) -> tuple[list[NormalisedFinding], int]:
+def scan_text(rel: str, text: str, kind: str = "") -> tuple[list[NormalisedFinding], int]:
     """The secrets of one file's text; (findings, silenced count). Pure: no I/O."""
     findings: list[NormalisedFinding] = []
     suppressed = 0
-    kind = classify_path(rel, text[:1500])
+    kind = kind or classify_path(rel, text[:1500])
     seen: set[str] = set()
     lowered = text.lower()
     for shape in SHAPES:
