@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("AUDITOR_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -207,6 +208,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Two queues, so a night of re-scans never delays short work (docs/deployment.md, "Workers"):
+# "scans" holds re-scans (minutes each, a clone and several scanner processes); "default"
+# holds everything else (recomputes, reminders, imports, heartbeat, the dispatcher, sweeps),
+# each done in seconds. A worker started without -Q consumes both; production runs one pool
+# per queue (-Q default, -Q scans) and scales them separately.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = (Queue("default"), Queue("scans"))
+CELERY_TASK_ROUTES = {"projects.rescan": {"queue": "scans"}}
 
 # Score level bands, best first: [(lower bound, name, css slug), ...]; empty keeps the bands of
 # scoring.services.DEFAULT_LEVELS (docs/scoring.md).

@@ -67,9 +67,12 @@ def database_url_for_subprocess() -> str:
 
 
 @contextlib.contextmanager
-def running_celery_worker(*, queues: str | None = None, concurrency: int = 1, extra_env=None):
+def running_celery_worker(
+    *, queues: str | None = None, concurrency: int = 1, extra_env=None, extra_args: tuple[str, ...] = ()
+):
     """Start a real Celery worker on the configured broker, against the test database.
 
+    `extra_args` go to the worker's command line (e.g. "--include=module" for a test-only task).
     Yields the Popen object; the worker is stopped (TERM, then KILL) on exit. Use from tests
     marked `django_db(transaction=True)` so the worker sees committed rows.
     """
@@ -98,6 +101,7 @@ def running_celery_worker(*, queues: str | None = None, concurrency: int = 1, ex
     ]
     if queues:
         command += ["--queues", queues]
+    command += list(extra_args)
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR)
     try:

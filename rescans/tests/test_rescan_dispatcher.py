@@ -22,16 +22,16 @@ NOW = dt.datetime(2026, 11, 22, 2, 0, 30, tzinfo=dt.UTC)
 
 @pytest.fixture
 def broker():
-    """The real Redis broker of these tests, with the default queue emptied before and after."""
+    """The real Redis broker of these tests, with the scans queue emptied before and after."""
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery")
+    client.delete("scans")
     yield client
-    client.delete("celery")
+    client.delete("scans")
 
 
 def queued_audit_ids(client) -> list[int]:
     ids = []
-    for raw in client.lrange("celery", 0, -1):
+    for raw in client.lrange("scans", 0, -1):
         message = json.loads(raw)
         assert message["headers"]["task"] == "projects.rescan"
         body = json.loads(base64.b64decode(message["body"]))

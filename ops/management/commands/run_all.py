@@ -12,6 +12,24 @@ import time
 
 from django.core.management.base import BaseCommand
 
+# One machine, one worker: it consumes both queues (docs/deployment.md runs one per queue).
+WORKER_QUEUES = "default,scans"
+
+
+def worker_command(python: str) -> list[str]:
+    """The worker of `make run`: both queues, two processes."""
+    return [
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "auditor",
+        "worker",
+        "--loglevel=INFO",
+        f"--queues={WORKER_QUEUES}",
+        "--concurrency=2",
+    ]
+
 
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat until interrupted."
@@ -23,16 +41,7 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "auditor",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=2",
-            ],
+            "worker": worker_command(python),
             "beat": [python, "-m", "celery", "-A", "auditor", "beat", "--loglevel=INFO"],
         }
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
