@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "projects",
     "findings",
     "checklists",
+    "governance",
     "scoring",
     "rescans",
     "reports",
@@ -236,6 +237,11 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default
 # (each shown item posts 5 fields: a page must stay under DATA_UPLOAD_MAX_NUMBER_FIELDS, 1000).
 CHECKLIST_MAX_ITEMS = env.int("CHECKLIST_MAX_ITEMS", default=1000)
 CHECKLIST_INLINE_MAX_ITEMS = env.int("CHECKLIST_INLINE_MAX_ITEMS", default=100)
+
+# Exceptions (governance): an accepted risk expires this many days after approval unless the
+# request names another date; owners are reminded these many days before an exception expires.
+EXCEPTION_DEFAULT_EXPIRY_DAYS = env.int("EXCEPTION_DEFAULT_EXPIRY_DAYS", default=90)
+EXCEPTION_REMINDER_DAYS = tuple(env.list("EXCEPTION_REMINDER_DAYS", cast=int, default=[30, 7, 1]))
 
 # Re-scans: local repository paths are refused unless they lie under one of these folders.
 SCAN_LOCAL_ROOTS = env.list("SCAN_LOCAL_ROOTS", default=[])

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
 
-from findings import staging
+from findings import hooks, staging
 from findings.importers import FORMAT_CHOICES, ReportError
 from findings.models import ApiToken, Finding, ImportRun
 from findings.resources import FindingResource
@@ -102,6 +102,28 @@ class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportE
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def save_model(self, request, obj, form, change):
+        # Accepted risk and false positive are two people's decision: the change becomes a
+        # pending exception, and the status stays as it was until someone else approves it.
+        requested = None
+        if obj.status in hooks.CLOSED_BY_DECISION and (not change or "status" in form.changed_data):
+            requested = obj.status
+            obj.status = form.initial.get("status", Finding.Status.OPEN) if change else Finding.Status.OPEN
+        super().save_model(request, obj, form, change)
+        if requested is None:
+            return
+        try:
+            exception = hooks.request_closure(finding=obj, status=requested, user=request.user)
+        except hooks.ClosureRefused as exc:
+            messages.error(request, f"The status was not changed: {exc}")
+        else:
+            messages.warning(
+                request,
+                f"Closing it as {Finding.Status(requested).label.lower()} needs an approved exception: "
+                f"exception #{exception.pk} waits for someone else's approval; until then the finding "
+                "stays as it was.",
+            )
 
     def has_import_permission(self, request):
         return request.user.has_perm("findings.change_finding")

@@ -191,3 +191,23 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class FindingComment(models.Model):
+    """A note in a finding's thread. No author: written by auditor itself (an exception that
+    closed or reopened the finding says so here). Internal notes stay out of exports."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    internal = models.BooleanField(default=False, help_text="Kept out of exports and reports.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["finding", "created_at"], name="findingcomment_finding_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.author or 'auditor'} on finding {self.finding_id}"

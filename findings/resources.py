@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
+from findings import hooks
 from findings.models import Finding, Severity
 from projects import access
 from projects.spreadsheets import cell_id, clean_cell, escape_cell, unescape_formula
@@ -161,6 +162,14 @@ class FindingResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         old_status = instance.status
         super().import_instance(instance, row, **kwargs)
+        if instance.status != old_status and instance.status in hooks.CLOSED_BY_DECISION:
+            # Accepted risk and false positive need an approved exception: the row asks for one
+            # (pending) and the status stays as it was.
+            requested, instance.status = instance.status, old_status
+            try:
+                hooks.request_closure(finding=instance, status=requested, user=self.user)
+            except hooks.ClosureRefused as exc:
+                raise ValidationError(f"Finding {instance.pk}: {exc}") from None
         if instance.status != old_status:
             now = timezone.now()
             instance.status_changed_at = now

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from findings import hooks
 from findings.fingerprints import assign_fingerprints
 from findings.importers import ParsedFinding, ParsedReport, ReportError, parse_report
 from findings.importers.base import clean_text
@@ -144,6 +145,8 @@ def _import(
             )
         )
         _write(run, plan, domains, now)
+        # Approved rule exceptions cover the findings of this report too, new ones included.
+        hooks.after_import(project.pk)
         if audit is not None and report.metrics:
             _apply_metrics(audit, report.metrics)
         if token is not None:

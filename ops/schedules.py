@@ -66,6 +66,13 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         description="One e-mail per owner listing checklists overdue or due within "
         "7 days (sent at most once per owner and day).",
     ),
+    PeriodicTaskSpec(
+        name="exceptions-expire-daily",
+        task="governance.expire_exceptions",
+        crontab=Crontab(minute="30", hour="7"),
+        description="Ends the exceptions whose expiry date has come and reopens the findings "
+        "and checklist items they closed, saying why (before the 08:00 digest).",
+    ),
 )
 
 

@@ -30,20 +30,28 @@ VIEW_ALL = [
     ("checklists", "checklistitem"),
     ("checklists", "checklistitemhistory"),
     ("checklists", "reminderdelivery"),
+    ("governance", "policyexception"),
 ]
 # Managers and auditors read the whole audit trail; tech leads see it per object only (the
 # History button of objects of their projects); nobody adds, changes or deletes entries.
 TRAIL = [("view", "auditlog", "logentry")]
 
+# Exceptions: auditors request and decide; managers decide (accepting a business risk is theirs
+# to do, the one change they make); tech leads request. Nobody approves their own request.
+EXCEPTIONS_DECIDE = [("add", "governance", "policyexception"), ("approve", "governance", "policyexception")]
+
 # role -> [(action, app label, model)]
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str, str]]] = {
-    MANAGER: [("view", app, model) for app, model in VIEW_ALL] + TRAIL,
+    MANAGER: [("view", app, model) for app, model in VIEW_ALL]
+    + [("approve", "governance", "policyexception")]
+    + TRAIL,
     AUDITOR: [("view", app, model) for app, model in VIEW_ALL]
     + [
         (action, app, model)
         for action in ("add", "change")
         for app, model in [("projects", "audit"), ("projects", "domainscore"), ("findings", "finding")]
     ]
+    + EXCEPTIONS_DECIDE
     + TRAIL,
     TECH_LEAD: [
         ("view", "projects", "project"),
@@ -64,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, str]]] = {
         ("view", "checklists", "checklistitem"),
         ("change", "checklists", "checklistitem"),
         ("view", "checklists", "checklistitemhistory"),
+        ("view", "governance", "policyexception"),
+        ("add", "governance", "policyexception"),
     ],
 }
 

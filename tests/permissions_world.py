@@ -1,6 +1,6 @@
 """The objects the permissions matrix is checked against: two projects (A led by `lead`, B led by
 `otherlead`), each with an audit, a domain score, a finding, an import run, an API token and a
-checklist."""
+checklist, and a pending exception its tech lead requested for the finding."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from checklists.models import Checklist, ChecklistTemplate
 from findings.models import Finding, ImportRun
 from findings.services import api_token_create
+from governance.services import exception_request
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from scoring.services import project_refresh_summary
 
@@ -39,6 +40,9 @@ def build_side(project: Project, tag: str) -> Side:
     run = ImportRun.objects.create(project=project, audit=audit, format="sarif", status="succeeded")
     token, raw = api_token_create(project=project, name=f"CI {tag}")
     checklist = Checklist.objects.create(project=project, title=f"Checklist {tag}")
+    exception = exception_request(
+        user=project.tech_lead, reason="false_positive", justification="Test fixture.", finding=finding
+    )
     project_refresh_summary(project_id=project.pk)
     side = Side(project, audit, score, finding, run, token, raw, checklist)
     side.ids = {
@@ -50,6 +54,7 @@ def build_side(project: Project, tag: str) -> Side:
         "run": run.pk,
         "token": token.pk,
         "checklist": checklist.pk,
+        "exception": exception.pk,
     }
     return side
 

@@ -178,11 +178,11 @@ def test_a_tech_lead_can_change_the_status_of_their_findings_but_nothing_else(cl
     finding = world["ours"]["finding"]
     url = reverse("admin:findings_finding_change", args=[finding.pk])
 
-    response = client.post(url, {"status": "accepted_risk", "assignee": "", "title": "Renamed"})
+    response = client.post(url, {"status": "in_progress", "assignee": "", "title": "Renamed"})
 
     assert response.status_code == 302, response.content.decode()[:2000]
     finding.refresh_from_db()
-    assert finding.status == "accepted_risk"
+    assert finding.status == "in_progress"
     assert finding.title == "Finding"
 
 

@@ -177,7 +177,7 @@ def test_a_request_through_the_admin_records_the_logged_in_user_and_address(clie
     url = reverse("admin:findings_finding_change", args=[finding.pk])
     form = client.get(url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update({"project": project.pk, "status": "false_positive", "severity": finding.severity})
+    data.update({"project": project.pk, "status": "in_progress", "severity": finding.severity})
 
     response = client.post(url, data, REMOTE_ADDR="192.0.2.10")
 
@@ -185,4 +185,4 @@ def test_a_request_through_the_admin_records_the_logged_in_user_and_address(clie
     entry = entries_for(finding).last()
     assert entry.actor == admin
     assert entry.remote_addr == "192.0.2.10"
-    assert entry.changes_dict["status"] == ["open", "false_positive"]
+    assert entry.changes_dict["status"] == ["open", "in_progress"]

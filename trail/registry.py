@@ -37,6 +37,7 @@ TRACKED: dict[str, list[str] | None] = {
     "findings.ApiToken": ["project", "name", "prefix", "revoked_at", "created_by"],
     "checklists.ChecklistItem": ["state", "note", "checked_by", "text", "is_critical", "domain"],
     "checklists.Checklist": ["title", "owner", "due_date", "audit"],
+    "governance.PolicyException": None,
 }
 EXCLUDED_FIELDS = ["created_at", "updated_at"]
 M2M_FIELDS = {"projects.Project": {"members"}}

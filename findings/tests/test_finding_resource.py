@@ -71,7 +71,7 @@ def test_a_triage_sheet_updates_status_assignee_and_severity(auditor_user, findi
         [
             {
                 "id": one.pk,
-                "status": "False positive",
+                "status": "In progress",
                 "assignee": "auditor",
                 "severity": "Critical",
                 "title": "ignored",
@@ -88,7 +88,7 @@ def test_a_triage_sheet_updates_status_assignee_and_severity(auditor_user, findi
     assert not result.has_errors() and not result.has_validation_errors()
     one.refresh_from_db()
     two.refresh_from_db()
-    assert one.status == Finding.Status.FALSE_POSITIVE and one.assignee == auditor_user
+    assert one.status == Finding.Status.IN_PROGRESS and one.assignee == auditor_user
     assert one.severity == 4 and one.status_changed_at is not None
     assert one.title != "ignored"
     assert two.status == Finding.Status.FIXED and two.fixed_at is not None
