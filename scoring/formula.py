@@ -81,6 +81,14 @@ NEUTRAL = 5.0  # value of code nobody read, when nothing else says anything abou
 ANALYZER_WEIGHT = 2.0  # weight of the analyzer evidence beside a checklist or a practice (1 each)
 CRITICAL_FINDING_CAP = 3.0
 CRITICAL_ITEM_CAP = 5.0
+# Confirmed vulnerabilities (high severity, stated with high confidence, in production code) do
+# not become acceptable in a larger code base: they cap the domain whatever the density.
+CONFIRMED_HIGH_CAP = 6.0  # one or two: no better than "Average"
+CONFIRMED_HIGH_MANY = 3
+CONFIRMED_HIGH_MANY_CAP = 4.0  # three or more: "Insufficient" at best
+# A domain capped by a critical finding or by many confirmed vulnerabilities caps the global
+# score too: a product with such an open problem is not "Good" overall (see the readiness gate).
+GLOBAL_CAP = 5.5
 # Test code share (test lines / production lines) that earns the full test-share component.
 TEST_RATIO_TARGET = 0.5
 # Languages counted in lines of code that no analyzer is expected to read (markup, data): left
@@ -218,7 +226,8 @@ class Evidence:
     kind: str
     label: str
     effect: str = ""
-    ref: tuple[str, int] | None = None  # ("finding" | "checklist" | "audit", id): the service links it
+    ref: tuple[str, int] | None = None  # ("finding" | "checklist" | "metrics", id): the service links it
+    value: str = ""  # a number the service reads back (a global cap)
 
 
 @dataclass(frozen=True)
@@ -229,6 +238,7 @@ class DomainResult:
     coverage: float | None = None  # share of production code read by applicable analyzers
     uncovered_languages: tuple[str, ...] = ()
     raw: float | None = None  # unrounded score, for tests of the formula's properties
+    global_cap: float | None = None  # the audit's global score may not exceed it
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -415,6 +425,7 @@ class _Points:
     by_kind: dict[str, int] = field(default_factory=dict)
     production_by_severity: dict[int, int] = field(default_factory=dict)
     production_critical: int = 0
+    production_confirmed_high: int = 0  # high severity, stated with high confidence
 
 
 def _points(groups: Iterable[FindingGroup]) -> _Points:
@@ -434,6 +445,8 @@ def _points(groups: Iterable[FindingGroup]) -> _Points:
             )
             if group.severity >= 4:
                 points.production_critical += group.count
+            elif group.severity == 3 and confidence_weight(group.confidence) >= 1.0:
+                points.production_confirmed_high += group.count
     return points
 
 
@@ -598,8 +611,27 @@ def score_domain(data: DomainInput) -> DomainResult:
     why.extend(why_items)
 
     caps: list[tuple[float, str]] = []
+    global_cap: float | None = None
     if points.production_critical:
         caps.append((CRITICAL_FINDING_CAP, "an open critical finding in production code"))
+        global_cap = GLOBAL_CAP
+    confirmed = points.production_confirmed_high
+    if confirmed >= CONFIRMED_HIGH_MANY:
+        caps.append(
+            (
+                CONFIRMED_HIGH_MANY_CAP,
+                f"{confirmed} open high findings stated with high confidence in production code",
+            )
+        )
+        global_cap = GLOBAL_CAP
+    elif confirmed:
+        caps.append(
+            (
+                CONFIRMED_HIGH_CAP,
+                f"{confirmed} open high finding{'s' if confirmed > 1 else ''} stated with high confidence"
+                " in production code",
+            )
+        )
     if critical_todo:
         caps.append((CRITICAL_ITEM_CAP, "a critical checklist item still to do"))
         for item in critical_todo:
@@ -618,6 +650,16 @@ def score_domain(data: DomainInput) -> DomainResult:
             applied = cap
             why.insert(0, Evidence("cap", f"Capped at {_fmt(cap)} by {reason}", f"cap {_fmt(cap)}"))
             break
+    if global_cap is not None:
+        why.insert(
+            1 if applied is not None else 0,
+            Evidence(
+                "global_cap",
+                f"Caps the global score at {_fmt(global_cap)}: an open critical problem in production code",
+                f"global cap {_fmt(global_cap)}",
+                value=_fmt(global_cap),
+            ),
+        )
     rounded = round_score(score)
     rationale = (
         f"Computed (formula {VERSION}): base {_fmt(base)} from {len(base_parts)} component(s)"
@@ -625,6 +667,7 @@ def score_domain(data: DomainInput) -> DomainResult:
         + f", findings factor x{factor:.2f}"
         + (f", capped at {_fmt(applied)}" if applied is not None else "")
         + f" = {rounded}."
+        + (f" It caps the global score at {_fmt(global_cap)}." if global_cap is not None else "")
     )
     return DomainResult(
         score=rounded,
@@ -635,4 +678,5 @@ def score_domain(data: DomainInput) -> DomainResult:
         if coverage.reads_code
         else (),
         raw=score,
+        global_cap=global_cap,
     )

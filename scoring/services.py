@@ -58,6 +58,8 @@ CRITICAL_FINDING_CAP = Decimal("3.0")
 CRITICAL_ITEM_CAP = Decimal("5.0")
 # Domain whose score also uses the audit's test metrics.
 TESTING_DOMAIN_SLUG = "testing"
+# Said by the rationale of a computed score that caps its audit's global score (found by SQL).
+GLOBAL_CAP_MARK = "caps the global score at"
 # How many findings a domain's "why" lists one by one (the rest are summed in one line).
 EVIDENCE_FINDINGS_LISTED = 25
 
@@ -514,7 +516,10 @@ def _linked(audit: Audit, entry: formula.Evidence) -> dict:
             url = _checklist_url(pk)
         elif kind == "metrics":
             url = _audit_url(audit) + "#metrics"
-    return {"kind": entry.kind, "label": entry.label, "url": url, "effect": entry.effect}
+    linked = {"kind": entry.kind, "label": entry.label, "url": url, "effect": entry.effect}
+    if entry.value:
+        linked["value"] = entry.value
+    return linked
 
 
 def compute_scores(
@@ -631,13 +636,33 @@ def audit_recompute(*, audit: Audit, formula_version: str | None = None, keep_fr
     return True
 
 
+def _global_cap(audit_id: int) -> Decimal | None:
+    """The lowest global cap the audit's computed scores carry in their evidence (formula 2.0:
+    an open critical problem in production code), None when there is none."""
+    caps = [
+        Decimal(entry["value"])
+        for evidence in DomainScore.objects.filter(
+            audit_id=audit_id, source=DomainScore.Source.COMPUTED, rationale__contains=GLOBAL_CAP_MARK
+        ).values_list("evidence", flat=True)
+        for entry in evidence or []
+        if isinstance(entry, dict) and entry.get("kind") == "global_cap" and entry.get("value")
+    ]
+    return min(caps) if caps else None
+
+
+def capped_global(value: Decimal | None, cap: Decimal | None) -> Decimal | None:
+    if value is None or cap is None:
+        return value
+    return min(value, cap)
+
+
 def _save_global_and_verdict(audit: Audit, domains: list[MaturityDomain] | None = None) -> None:
     weights = {d.pk: d.weight for d in (domains or MaturityDomain.objects.all())}
     pairs = [
         (score, weights.get(domain_id, ZERO))
         for domain_id, score in DomainScore.objects.filter(audit=audit).values_list("domain_id", "score")
     ]
-    audit.global_score = global_score(pairs)
+    audit.global_score = capped_global(global_score(pairs), _global_cap(audit.pk))
     audit.computed_verdict = readiness_verdict(global_score=audit.global_score, **gate_inputs(audit))
     Audit.objects.filter(pk=audit.pk).update(
         global_score=audit.global_score,
@@ -675,6 +700,16 @@ def global_scores_refresh_all(*, reason_domain_id: int | None = None) -> int:
         .values("mean")
     )
     Audit.objects.update(global_score=Round(Subquery(weighted), 1))
+    # Audits whose computed scores cap their global score (an open critical problem) keep the cap.
+    capped = (
+        DomainScore.objects.filter(source=DomainScore.Source.COMPUTED, rationale__contains=GLOBAL_CAP_MARK)
+        .values_list("audit_id", flat=True)
+        .distinct()
+    )
+    for audit_id in capped.iterator():
+        cap = _global_cap(audit_id)
+        if cap is not None:
+            Audit.objects.filter(pk=audit_id, global_score__gt=cap).update(global_score=cap)
     count = 0
     for project_id in Project.objects.values_list("pk", flat=True).iterator():
         latest = latest_completed_audit(project_id)
@@ -910,12 +945,14 @@ def formula_preview(
             continue
         stored = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
         computed = compute_scores(audit, domains, formula_version)
-        rows, pairs = [], []
+        rows, pairs, caps = [], [], []
         for domain in domains:
             current = stored.get(domain.pk)
-            new = computed[domain.pk][0]
+            new, why, _ = computed[domain.pk]
             if current is not None and current.source != DomainScore.Source.COMPUTED:
                 new = current.score  # stated scores are kept under every formula
+            else:
+                caps += [Decimal(e["value"]) for e in why if e["kind"] == "global_cap" and e.get("value")]
             rows.append(
                 DomainPreview(
                     slug=domain.slug,
@@ -935,7 +972,7 @@ def formula_preview(
                 audit_id=audit.pk,
                 audit_title=audit.title,
                 old_global=audit.global_score,
-                new_global=global_score(pairs),
+                new_global=capped_global(global_score(pairs), min(caps) if caps else None),
                 domains=tuple(rows),
             )
         )

@@ -332,3 +332,24 @@ def test_low_and_medium_findings_outside_production_code_do_not_count() -> None:
     assert "Open findings outside production code (high and critical count): 683 in tests (weight 0.1)" in [
         e.label for e in result.why
     ]
+
+
+def test_confirmed_high_findings_cap_the_domain_whatever_the_size() -> None:
+    profile = RepositoryProfile(languages=(LanguageLines("Java", production=500_000, test=100_000),))
+    run = AnalyzerRun("semgrep", ("security",), ("Java",), RAN)
+
+    def security(*groups: FindingGroup) -> formula.DomainResult:
+        return score_domain(DomainInput("security", profile=profile, runs=(run,), findings=groups))
+
+    one = security(FindingGroup(3, "high", PRODUCTION, 1))
+    assert one.score == D("6.0") and one.global_cap is None
+    many = security(FindingGroup(3, "high", PRODUCTION, 3))
+    assert many.score == D("4.0") and many.global_cap == formula.GLOBAL_CAP
+    assert (
+        many.why[0].label
+        == "Capped at 4.0 by 3 open high findings stated with high confidence in production code"
+    )
+    assert many.why[1].label == "Caps the global score at 5.5: an open critical problem in production code"
+    # Not confirmed (medium confidence), or in tests: the density alone decides.
+    assert security(FindingGroup(3, "medium", PRODUCTION, 3)).score == D("10.0")
+    assert security(FindingGroup(3, "high", TEST, 3)).score == D("10.0")

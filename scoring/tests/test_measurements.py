@@ -185,3 +185,41 @@ def test_findings_on_the_same_line_count_once_as_the_worst(project, audit):
     # B308 and B703 of bandit, and a Semgrep rule, on the same call: one problem.
     assert score_with((Severity.HIGH, 10), (Severity.MEDIUM, 10), (Severity.MEDIUM, 10)) == one
     assert score_with((Severity.HIGH, 10), (Severity.MEDIUM, 11)) < one
+
+
+@pytest.mark.django_db
+def test_a_critical_problem_in_production_caps_the_global_score_and_keeps_capping_it(project, audit):
+    from decimal import Decimal
+
+    from findings.models import Finding, Severity
+    from projects.models import DomainScore, MaturityDomain
+
+    profile = RepositoryProfile(
+        languages=(LanguageLines("Python", production=200_000, test=50_000),),
+        practices={"readme": True, "readme_sections": True, "ci": True, "lock_file": True},
+    )
+    run = AnalyzerRun("semgrep", ("security",), ("Python",), RAN, covered_lines=200_000)
+    scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
+    Finding.objects.create(
+        project=project,
+        title="SQL built from request data",
+        severity=Severity.CRITICAL,
+        confidence="high",
+        domain=MaturityDomain.objects.get(slug="security"),
+        fingerprint="crit-1",
+        file_path="app/db.py",
+        line=3,
+    )
+    scoring.audit_recompute(audit=audit)
+    audit.refresh_from_db()
+    rows = DomainScore.objects.filter(audit=audit).values_list("score", "domain__weight")
+    assert DomainScore.objects.get(audit=audit, domain__slug="security").score == Decimal("3.0")
+    assert scoring.global_score(list(rows)) > Decimal("5.5")
+    assert audit.global_score == Decimal("5.5")
+    # A weight change recomputes every audit's global score in SQL: the cap still holds.
+    MaturityDomain.objects.filter(slug="security").update(weight=Decimal("0.10"))
+    scoring.global_scores_refresh_all()
+    audit.refresh_from_db()
+    assert audit.global_score == Decimal("5.5")
+    preview = scoring.formula_preview(formula_version="2.0")
+    assert preview[0].new_global == Decimal("5.5")
