@@ -19,8 +19,9 @@ from pathlib import Path
 from scoring.evidence import DOCS, FIXTURE, PRODUCTION, TEST, VENDORED, LanguageLines, RepositoryProfile
 from scoring.paths import classify_path
 
-# Programming languages by file extension. Markup and style sheets are left out: no analyzer
-# reads them for security or complexity, so counting them would only dilute the coverage.
+# Programming languages by file extension. Markup, style sheets and SQL files (schemas and seed
+# data) are left out: no analyzer reads them for security or complexity, so counting them would
+# only dilute the coverage.
 LANGUAGE_BY_EXTENSION = {
     ".py": "Python",
     ".pyi": "Python",
@@ -63,7 +64,6 @@ LANGUAGE_BY_EXTENSION = {
     ".sh": "Shell",
     ".bash": "Shell",
     ".ps1": "PowerShell",
-    ".sql": "SQL",
     ".vue": "Vue",
     ".svelte": "Svelte",
     ".sol": "Solidity",

@@ -252,3 +252,9 @@ def test_containers_running_as_root_tracing_and_health_endpoints(tmp_path):
 
     spring = write(tmp_path / "java", {"pom.xml": "<artifactId>spring-boot-starter-actuator</artifactId>"})
     assert build_inventory(spring).profile.practices["health_endpoint"] is True
+
+
+def test_schemas_markup_and_styles_are_not_code_languages(tmp_path):
+    files = {"db/schema.sql": "CREATE TABLE t (id int);\n", "a.html": "<p>x</p>\n", "b.css": "p {}\n"}
+    write(tmp_path, files)
+    assert build_inventory(tmp_path).profile.languages == ()
