@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from checklists import selectors
+from checklists import digest, selectors
 from checklists.models import (
     Checklist,
     ChecklistItem,
@@ -234,6 +235,8 @@ class ReminderRun:
     failed: dict[int, str] = field(default_factory=dict)  # owner id -> error
     skipped: list[int] = field(default_factory=list)  # already claimed or sent today
     planned: dict[int, list[Checklist]] = field(default_factory=dict)  # dry run: what would go
+    # Other apps' sections (digest.register_section), by owner id: what went or would go.
+    sections: dict[int, list[digest.DigestSection]] = field(default_factory=dict)
 
     def summary(self) -> str:
         if self.dry_run:
@@ -261,8 +264,11 @@ def reminder_deliveries_release(*, deliveries, user) -> int:
     )
 
 
-def reminder_render(*, owner, checklists: list[Checklist], day: dt.date) -> EmailMultiAlternatives:
+def reminder_render(
+    *, owner, checklists: list[Checklist], day: dt.date, sections: list[digest.DigestSection] | None = None
+) -> EmailMultiAlternatives:
     context = {
+        "sections": sections or [],
         "owner": owner,
         "checklists": checklists,
         "day": day,
@@ -285,7 +291,8 @@ def reminder_render(*, owner, checklists: list[Checklist], day: dt.date) -> Emai
 
 
 def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> ReminderRun:
-    """Send each owner one digest of their checklists overdue or due within 7 days.
+    """Send each owner one digest of their checklists overdue or due within 7 days, with the
+    sections other apps add (checklists.digest: exceptions about to expire, SLA breaches).
 
     Exactly once per owner and day: a ReminderDelivery row per owner is inserted (the unique
     constraint keeps one per owner and day), then claimed by one conditional UPDATE that only
@@ -304,19 +311,22 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
     today = today or timezone.localdate()
     run = ReminderRun(day=today, dry_run=dry_run)
     due = selectors.reminder_due_checklists(today=today)
-    if not due:
+    run.sections = digest.sections_by_owner(today)
+    owners = sorted(set(due) | set(run.sections))
+    if not owners:
         return run
 
     if dry_run:
         handled = set(
             ReminderDelivery.objects.filter(
                 day=today,
-                owner_id__in=due,
+                owner_id__in=owners,
                 status__in=[ReminderDelivery.Status.CLAIMED, ReminderDelivery.Status.SENT],
             ).values_list("owner_id", flat=True)
         )
         run.skipped = sorted(handled)
         run.planned = {owner_id: c for owner_id, c in due.items() if owner_id not in handled}
+        run.sections = {owner_id: s for owner_id, s in run.sections.items() if owner_id not in handled}
         return run
 
     token = uuid.uuid4()
@@ -324,8 +334,8 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
     with transaction.atomic():
         ReminderDelivery.objects.bulk_create(
             [
-                ReminderDelivery(owner_id=owner_id, day=today, checklist_count=len(checklists))
-                for owner_id, checklists in due.items()
+                ReminderDelivery(owner_id=owner_id, day=today, checklist_count=len(due.get(owner_id, [])))
+                for owner_id in owners
             ],
             ignore_conflicts=True,
         )
@@ -333,7 +343,7 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
     with transaction.atomic():
         ReminderDelivery.objects.filter(
             day=today,
-            owner_id__in=list(due),
+            owner_id__in=owners,
             status__in=[ReminderDelivery.Status.PENDING, ReminderDelivery.Status.FAILED],
         ).update(
             status=ReminderDelivery.Status.CLAIMED,
@@ -348,17 +358,22 @@ def reminders_send(*, today: dt.date | None = None, dry_run: bool = False) -> Re
             "owner_id", "pk", "attempt_log"
         )
     }
-    run.skipped = sorted(set(due) - set(claimed))
+    run.skipped = sorted(set(owners) - set(claimed))
+    run.sections = {owner_id: s for owner_id, s in run.sections.items() if owner_id in claimed}
     if not claimed:
         return run
+    # Owners with other sections only: their user rows (the checklists carry theirs).
+    others = get_user_model().objects.in_bulk([o for o in claimed if o not in due])
 
     connection = get_connection()
     try:
         for owner_id, (delivery_id, log) in claimed.items():
-            checklists = due[owner_id]
-            owner = checklists[0].owner
+            checklists = due.get(owner_id, [])
+            owner = checklists[0].owner if checklists else others[owner_id]
             try:
-                message = reminder_render(owner=owner, checklists=checklists, day=today)
+                message = reminder_render(
+                    owner=owner, checklists=checklists, day=today, sections=run.sections.get(owner_id)
+                )
                 message.connection = connection
                 message.send(fail_silently=False)
             except Exception as exc:  # any failure of rendering or sending is recorded

@@ -7,8 +7,10 @@ class GovernanceConfig(AppConfig):
     name = "governance"
 
     def ready(self) -> None:
+        from checklists import digest
         from findings import hooks
-        from governance import services
+        from governance import selectors, services
 
         hooks.register_closure_handler(services.finding_closure_request)
         hooks.register_after_import(services.rule_exceptions_apply)
+        digest.register_section("Exceptions expiring", selectors.expiring_digest_lines)
