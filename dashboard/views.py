@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import charts, selectors
 from findings.models import Severity
+from governance import selectors as governance_selectors
 from projects import access
 from projects.models import Audit, Project
 from reports.export import audit_to_markdown
@@ -450,6 +451,8 @@ def audit_detail(request, pk):
     for checklist in checklists:
         checklist.item_list = items.get(checklist.pk, [])
     gate = scoring.gate_inputs(audit) if is_latest else None
+    if gate is not None:
+        gate["excepted"] = governance_selectors.excepted_gate_counts(project_id=audit.project_id)
     context = {
         "audit": audit,
         "rescan_run": (

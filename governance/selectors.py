@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 
 from checklists.digest import DigestLine
-from governance.models import PolicyException, State
+from findings.models import Finding, Severity
+from governance.models import PolicyException, Reason, State, Target
 
 
 def expiring_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
@@ -37,3 +39,51 @@ def expiring_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
         for user_id in {exception.requested_by_id, exception.project.tech_lead_id} - {None}:
             lines[user_id].append(line)
     return dict(lines)
+
+
+CLOSED = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
+
+
+@dataclass(frozen=True)
+class ExceptedFinding:
+    finding_id: int
+    domain_id: int | None
+    severity: int
+    exception_id: int
+    label: str
+
+
+def excepted_findings(*, project_id: int) -> dict[int, ExceptedFinding]:
+    """The findings of a project that approved exceptions keep closed, by finding id: what the
+    scores would count without exceptions. Two queries plus one per approved rule exception."""
+    found: dict[int, ExceptedFinding] = {}
+    approved = PolicyException.objects.filter(project_id=project_id, state=State.APPROVED)
+    rows = (
+        approved.filter(target=Target.FINDING, finding__status__in=CLOSED)
+        .order_by("pk")
+        .values_list(
+            "pk", "reason", "finding_id", "finding__domain_id", "finding__severity", "finding__title"
+        )
+    )
+    for pk, reason, finding_id, domain_id, severity, title in rows:
+        label = f"Exception #{pk} ({Reason(reason).label.lower()}): {title[:120]}"
+        found[finding_id] = ExceptedFinding(finding_id, domain_id, severity, pk, label)
+    for pk, reason, tool, rule_id in approved.filter(target=Target.RULE).values_list(
+        "pk", "reason", "tool", "rule_id"
+    ):
+        label = f"Exception #{pk} ({Reason(reason).label.lower()}): rule {tool} / {rule_id}"
+        for finding_id, domain_id, severity in Finding.objects.filter(
+            project_id=project_id, tool=tool, rule_id=rule_id, status__in=CLOSED
+        ).values_list("pk", "domain_id", "severity"):
+            found.setdefault(finding_id, ExceptedFinding(finding_id, domain_id, severity, pk, label))
+    return found
+
+
+def excepted_gate_counts(*, project_id: int) -> dict[str, int]:
+    """Critical and high findings approved exceptions keep out of the readiness gate."""
+    excepted = excepted_findings(project_id=project_id).values()
+    return {
+        "critical": sum(1 for f in excepted if f.severity == Severity.CRITICAL),
+        "high": sum(1 for f in excepted if f.severity == Severity.HIGH),
+        "exceptions": len({f.exception_id for f in excepted if f.severity >= Severity.HIGH}),
+    }

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from checklists.models import ChecklistItem, ItemState
 from findings.models import Finding, Severity
+from governance import selectors as governance_selectors
 from projects.events import once_after_commit
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from scoring import formula, selectors, summaries
@@ -408,8 +409,11 @@ def _code_kind(path: str, cache: dict[str, str]) -> str:
     return kind
 
 
-def _domain_inputs(audit: Audit, domains: list[MaturityDomain]) -> dict[int, formula.DomainInput]:
-    """The evidence of each domain of an audit for formula 2.0, in a constant number of queries."""
+def _domain_inputs(
+    audit: Audit, domains: list[MaturityDomain], count_as_open: frozenset[int] = frozenset()
+) -> dict[int, formula.DomainInput]:
+    """The evidence of each domain of an audit for formula 2.0, in a constant number of queries.
+    `count_as_open`: closed findings to count as open (those approved exceptions closed)."""
     items: dict[int, list[formula.ChecklistItemFact]] = defaultdict(list)
     rows = (
         ChecklistItem.objects.filter(_audit_checklist_q(audit, "checklist__"), domain__isnull=False)
@@ -430,8 +434,8 @@ def _domain_inputs(audit: Audit, domains: list[MaturityDomain]) -> dict[int, for
     measured = selectors.audit_measurements(audit_id=audit.pk)
     kinds: dict[str, str] = {}
     groups: dict[int, dict[tuple[int, str, str], int]] = defaultdict(lambda: defaultdict(int))
-    open_findings = Finding.objects.filter(
-        project_id=audit.project_id, status__in=Finding.ACTIVE_STATUSES, domain__isnull=False
+    open_findings = Finding.objects.filter(project_id=audit.project_id, domain__isnull=False).filter(
+        Q(status__in=Finding.ACTIVE_STATUSES) | Q(pk__in=count_as_open)
     )
     checked = measured.profile.practices if measured.profile is not None else {}
     duplicates = [rule for rule, practice in PRACTICE_FINDINGS.items() if practice in checked]
@@ -523,7 +527,10 @@ def _linked(audit: Audit, entry: formula.Evidence) -> dict:
 
 
 def compute_scores(
-    audit: Audit, domains: list[MaturityDomain], formula_version: str = FORMULA_VERSION
+    audit: Audit,
+    domains: list[MaturityDomain],
+    formula_version: str = FORMULA_VERSION,
+    count_as_open: frozenset[int] = frozenset(),
 ) -> dict[int, tuple[Decimal | None, list[dict], str]]:
     """{domain id: (score or None when not measured, linked evidence, rationale)} of an audit
     under a formula version, from the current evidence. Reads only; writes nothing."""
@@ -541,10 +548,59 @@ def compute_scores(
             else:
                 results[domain.pk] = compute_domain_score_v1(audit, domain, evidence.get(domain.pk))
         return results
-    for domain_id, data in _domain_inputs(audit, domains).items():
+    for domain_id, data in _domain_inputs(audit, domains, count_as_open).items():
         result = formula.score_domain(data)
         results[domain_id] = (result.score, [_linked(audit, e) for e in result.why], result.rationale)
     return results
+
+
+EXCEPTIONS_LISTED = 10
+
+
+def _compare_without_exceptions(
+    audit: Audit,
+    domains: list[MaturityDomain],
+    version: str,
+    computed: dict[int, tuple[Decimal | None, list[dict], str]],
+) -> None:
+    """Put first in the "why" of each domain where approved exceptions closed findings the score
+    without them ("6.8 (7.9 with 4 approved exceptions)") and the exceptions, linked."""
+    if version == LEGACY_FORMULA_VERSION:
+        return
+    excepted = governance_selectors.excepted_findings(project_id=audit.project_id)
+    by_domain: dict[int, dict[int, str]] = defaultdict(dict)
+    for row in excepted.values():
+        if row.domain_id is not None:
+            by_domain[row.domain_id][row.exception_id] = row.label
+    if not by_domain:
+        return
+    strict = compute_scores(audit, domains, version, count_as_open=frozenset(excepted))
+    for domain_id, exceptions in by_domain.items():
+        score, why, rationale = computed.get(domain_id, (None, [], ""))
+        without = strict.get(domain_id, (None,))[0]
+        if score is None or without is None:
+            continue
+        n = len(exceptions)
+        plural = "s" if n != 1 else ""
+        summary = {
+            "kind": "exceptions",
+            "label": f"{without} ({score} with {n} approved exception{plural})",
+            "url": reverse("admin:governance_policyexception_changelist")
+            + f"?project__id__exact={audit.project_id}&state__exact=approved",
+            "effect": "",
+            "value": str(without),
+            "with": str(score),
+            "count": n,
+        }
+        listed = [
+            {"kind": "exception", "label": label, "url": _exception_url(pk), "effect": ""}
+            for pk, label in sorted(exceptions.items())[:EXCEPTIONS_LISTED]
+        ]
+        computed[domain_id] = (score, [summary, *listed, *why], rationale)
+
+
+def _exception_url(exception_id: int) -> str:
+    return reverse("admin:governance_policyexception_change", args=[exception_id])
 
 
 def frozen_formula_versions(audit: Audit, formula_version: str = FORMULA_VERSION) -> list[str]:
@@ -576,6 +632,7 @@ def audit_recompute(*, audit: Audit, formula_version: str | None = None, keep_fr
         return False
     existing = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
     computed = compute_scores(audit, domains, version)
+    _compare_without_exceptions(audit, domains, version, computed)
 
     to_create, to_update, to_delete, stated = [], [], [], []
     for domain in domains:
