@@ -247,6 +247,11 @@ EXCEPTION_REMINDER_DAYS = tuple(env.list("EXCEPTION_REMINDER_DAYS", cast=int, de
 SCAN_LOCAL_ROOTS = env.list("SCAN_LOCAL_ROOTS", default=[])
 # A re-scan still running after SCAN_MAX_SECONDS is swept as failed (abandoned) and retried once.
 SCAN_MAX_SECONDS = env.int("SCAN_MAX_SECONDS", default=3600)
+# Scheduled re-scans due at the same minute start spread over this many seconds, each project
+# at a fixed offset of its own (projects/schedule.py); 0 = all at the scheduled minute.
+SCAN_JITTER_SECONDS = env.int("SCAN_JITTER_SECONDS", default=1800)
+# Due projects the dispatcher claims per pass (one pass a minute): a constant number of queries.
+SCAN_DISPATCH_BATCH = env.int("SCAN_DISPATCH_BATCH", default=500)
 # Each scanner subprocess: a time limit and an output cap; scanners run in parallel.
 SCAN_SCANNER_TIMEOUT_SECONDS = env.int("SCAN_SCANNER_TIMEOUT_SECONDS", default=900)
 SCAN_MAX_OUTPUT_BYTES = env.int("SCAN_MAX_OUTPUT_BYTES", default=50 * 1024 * 1024)

@@ -7,11 +7,14 @@ from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+from projects import schedule
 
 SCORE_MIN = Decimal("0.0")
 SCORE_MAX = Decimal("10.0")
@@ -127,10 +130,65 @@ class Project(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "repository_url" in update_fields:
             kwargs["update_fields"] = {*update_fields, "repository_credentials"}
+        arm = self._schedule_to_arm(update_fields)
+        if arm and update_fields is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "next_scan_at"}
+        if arm and self.pk is not None:
+            self.next_scan_at = schedule.next_due(self.scan_schedule, timezone.now(), key=self.pk)
         super().save(*args, **kwargs)
+        if arm and self.next_scan_at is None and self.scan_schedule:
+            # A new project: its jitter follows from the id the insert just gave it.
+            self.next_scan_at = schedule.next_due(self.scan_schedule, timezone.now(), key=self.pk)
+            Project.objects.filter(pk=self.pk).update(next_scan_at=self.next_scan_at)
+        self._remember_schedule()
 
     def get_absolute_url(self) -> str:
         return reverse("project-detail", args=[self.slug])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_schedule()
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_schedule()
+
+    def _remember_schedule(self) -> None:
+        """The schedule and due time as stored, to tell what a later save() changes."""
+        fields = self.__dict__
+        if "scan_schedule" in fields and "next_scan_at" in fields:
+            self._loaded_schedule = (fields["scan_schedule"], fields["next_scan_at"])
+
+    def _schedule_to_arm(self, update_fields) -> bool:
+        """Whether this save derives next_scan_at from the schedule, whatever the path (admin,
+        ORM, import, API): when the schedule was set or changed, or is set without a due time,
+        and the caller did not set the due time itself. A changed schedule that does not parse
+        is refused (ValidationError naming the problem; nothing is saved)."""
+        if update_fields is not None and not {"scan_schedule", "next_scan_at"} & set(update_fields):
+            return False
+        loaded = getattr(self, "_loaded_schedule", None)
+        if loaded is None and not self._state.adding:
+            return False  # loaded with the schedule deferred: this save does not touch it
+        old_schedule, old_next = loaded if loaded is not None else ("", None)
+        changed = self.scan_schedule != old_schedule
+        if changed:
+            try:
+                schedule.validate(self.scan_schedule)
+            except schedule.ScheduleError as exc:
+                raise ValidationError({"scan_schedule": [str(exc)]}) from None
+        if self.next_scan_at != old_next:
+            return False  # the caller chose the due time
+        if changed:
+            return True
+        if self.scan_schedule and self.next_scan_at is None:
+            try:
+                schedule.validate(self.scan_schedule)
+            except schedule.ScheduleError:
+                return False  # stored earlier through a path that skips save(); left off
+            return True
+        return False
 
 
 class MaturityDomain(models.Model):

@@ -1,6 +1,17 @@
 """Re-scan schedules: a 5-field cron expression ("0 2 * * *"), or an interval ("@every 6h").
 
 Shortcuts: @hourly, @daily, @weekly, @monthly. Times are in the TIME_ZONE setting. Empty = off.
+
+Pure: plain strings and datetimes in, datetimes out. It lives with the Project model so that
+the model derives its next due time itself (any path that sets a schedule is honoured); the
+dispatcher above (`rescans.dispatcher`) re-arms projects with the same `next_due`.
+
+Jitter: ten thousand projects on "0 2 * * *" must not all clone at 02:00. Each project's cron
+occurrences are shifted by an offset of its own, fixed by its id: Knuth's multiplicative hash
+(id x 2654435761 mod 2^32, read as a fraction of 2^32) times the window, the smaller of
+SCAN_JITTER_SECONDS and half the gap between two occurrences of its schedule (so a frequent
+schedule keeps its rhythm). Consecutive ids land far apart, so projects created together are
+spread evenly over the window. Intervals ("@every 6h") run from each dispatch and need none.
 """
 
 from __future__ import annotations
@@ -88,3 +99,47 @@ def next_run(expression: str, after: dt.datetime) -> dt.datetime | None:
                         return candidate.astimezone(dt.UTC)
         day += dt.timedelta(days=1)
     raise ScheduleError(f"Schedule {expression!r} never fires.")
+
+
+HASH_MULTIPLIER = 2654435761  # Knuth: close to 2^32 / golden ratio, so ids spread evenly
+
+
+def jitter_fraction(key: int) -> float:
+    """A fixed number in [0, 1) for a project id, far from its neighbours' numbers."""
+    return (key * HASH_MULTIPLIER) % 2**32 / 2**32
+
+
+def jitter(expression: str, key: int, after: dt.datetime) -> dt.timedelta:
+    """The project's offset from its schedule's occurrences (zero for intervals and when off)."""
+    window = float(getattr(settings, "SCAN_JITTER_SECONDS", 0))
+    parsed = _parse(expression)
+    if window <= 0 or parsed is None or isinstance(parsed, dt.timedelta):
+        return dt.timedelta(0)
+    first = next_run(expression, after)
+    assert first is not None
+    second = next_run(expression, first)
+    assert second is not None
+    window = min(window, (second - first).total_seconds() / 2)
+    return dt.timedelta(seconds=int(jitter_fraction(key) * window))
+
+
+def next_due(
+    expression: str, after: dt.datetime, *, key: int, dispatched: bool = False
+) -> dt.datetime | None:
+    """When the project `key` is next due, strictly after `after`; None when its schedule is off.
+
+    Arming a new or changed schedule: the first occurrence whose shifted time (occurrence +
+    jitter) is still ahead, so a project saved at 02:10 with an offset of 16 minutes still runs
+    at 02:16 tonight. Re-arming after a dispatch (`dispatched`): the first occurrence strictly
+    after `after`, shifted; the jitter is at most half the gap between occurrences, so no
+    occurrence is skipped, and a due time armed without jitter (by an older release, or by
+    hand) never runs twice in one night."""
+    parsed = _parse(expression)
+    if parsed is None:
+        return None
+    if isinstance(parsed, dt.timedelta):
+        return after + parsed
+    offset = jitter(expression, key, after)
+    occurrence = next_run(expression, after if dispatched else after - offset)
+    assert occurrence is not None
+    return occurrence + offset

@@ -3,7 +3,7 @@
 - `scanners/`: one small class per scanner (name, command, parser, domain).
 - `runner`: runs one command as a subprocess (argument list, timeout, capped output).
 - `workspace`: validates repository URLs and branches, clones into a temporary folder.
-- `schedule`: cron / interval expressions and the next due time.
 - `service`: the re-scan itself (`project_rescan_request`, `audit_rescan_run`).
-- `dispatcher`: claims due projects with a conditional UPDATE; sweeps abandoned runs.
+- `dispatcher`: claims due projects in batches (schedules: `projects.schedule`); sweeps
+  abandoned runs.
 """

@@ -8,19 +8,20 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from projects import schedule
 from projects.admin_mixins import record_as_html
 from projects.models import Audit
-from rescans import schedule, workspace
+from rescans import workspace
 from rescans.models import RescanRun
 from rescans.scanners import REGISTRY
 from rescans.services import project_rescan_request, scan_state
 
 
 class ProjectScanForm(forms.ModelForm):
-    """Checks the repository, branch, schedule and scanners; arms the next due time."""
+    """Checks the repository, branch, schedule and scanners. The next due time is derived by
+    Project.save() (any path that sets a schedule, not only this form)."""
 
     def clean_repository_url(self):
         url = (self.cleaned_data.get("repository_url") or "").strip()
@@ -56,16 +57,6 @@ class ProjectScanForm(forms.ModelForm):
                 f"Unknown scanner(s): {', '.join(unknown)}. Available: {', '.join(REGISTRY)}."
             )
         return names
-
-    def clean(self):
-        data = super().clean()
-        expression = data.get("scan_schedule")
-        if "scan_schedule" in self.changed_data and "next_scan_at" not in self.changed_data:
-            # A new schedule starts from now; clearing it turns re-scans off.
-            data["next_scan_at"] = schedule.next_run(expression, timezone.now()) if expression else None
-        elif expression and not data.get("next_scan_at"):
-            data["next_scan_at"] = schedule.next_run(expression, timezone.now())
-        return data
 
 
 @admin.action(description="Re-scan now", permissions=["change"])

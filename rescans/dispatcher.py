@@ -1,8 +1,14 @@
 """Periodic work of re-scans, run by beat every minute through one PeriodicTask.
 
-- `dispatch_due`: every active project whose next scan is due is *claimed* with a conditional
-  UPDATE of its next due time (WHERE next_scan_at = the value just read): of two dispatchers
-  running at once, exactly one wins each project. The winner queues one re-scan.
+- `dispatch_due`: claims a batch of due projects and queues their re-scans in a constant number
+  of queries, however many projects are scheduled or due (SCAN_DISPATCH_BATCH per pass, the
+  rest at the next pass): one SELECT ... FOR UPDATE SKIP LOCKED of the batch (of two
+  dispatchers running at once, each project is claimed by exactly one; on SQLite the write
+  lock taken at BEGIN serialises them), one UPDATE re-arming every claimed project for its
+  next occurrence (with its own jitter, `projects.schedule`), one SELECT of those still
+  scanning, two INSERTs (audits, runs); the tasks are sent after commit.
+- `arm_unscheduled`: projects given a schedule by a path that skips Project.save() (bulk
+  create, queryset update, SQL) have no due time; each pass arms them in one UPDATE.
 - `sweep_abandoned`: runs still in progress after the maximum scan time (a worker killed
   mid-scan) are marked failed (abandoned), each with a conditional UPDATE, and retried once.
 """
@@ -16,48 +22,141 @@ import tempfile
 import time
 from pathlib import Path
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, DateTimeField, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from projects import schedule
 from projects.models import Audit, Project
-from rescans import schedule
 from rescans.models import RescanRun
-from rescans.services import max_scan_seconds, project_rescan_request
+from rescans.services import QUEUE_UNAVAILABLE, max_scan_seconds, project_rescan_request, queued_run
 
 logger = logging.getLogger(__name__)
-DISPATCH_BATCH = 500
 
 
-def dispatch_due(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH) -> list[int]:
-    """Queue a re-scan of each due project; returns the ids of the projects this call claimed."""
+def dispatch_batch() -> int:
+    return int(settings.SCAN_DISPATCH_BATCH)
+
+
+def _set_due_times(due_times: dict[int, dt.datetime | None], *, unarmed_only: bool = False) -> None:
+    """One UPDATE giving each project its own due time."""
+    if not due_times:
+        return
+
+    def at(value: dt.datetime | None) -> Cast:
+        return Cast(Value(value), output_field=DateTimeField())  # typed even when all are NULL
+
+    whens = [When(pk=pk, then=at(value)) for pk, value in due_times.items()]
+    rows = Project.objects.filter(pk__in=list(due_times))
+    if unarmed_only:
+        rows = rows.filter(next_scan_at__isnull=True)
+    rows.update(next_scan_at=Case(*whens, default=at(None)))
+
+
+def arm_unscheduled(*, now: dt.datetime | None = None, limit: int | None = None) -> list[int]:
+    """Give a due time to active projects that have a schedule and none (two queries)."""
     now = now or timezone.now()
-    # Served by the partial index project_scan_due_idx (active projects with a due time).
-    due = list(
-        Project.objects.filter(is_active=True, next_scan_at__isnull=False, next_scan_at__lte=now)
-        .order_by("next_scan_at")
-        .values_list("pk", "next_scan_at", "scan_schedule")[:limit]
+    limit = limit or dispatch_batch()
+    candidates = (
+        Project.objects.filter(is_active=True, next_scan_at__isnull=True)
+        .exclude(scan_schedule="")
+        .order_by("pk")
+        .values_list("pk", "scan_schedule")
     )
-    claimed_ids = []
-    for pk, due_at, expression in due:
+    due_times: dict[int, dt.datetime | None] = {}
+    for pk, expression in candidates.iterator():
         try:
-            following = schedule.next_run(expression, now)
-        except schedule.ScheduleError as exc:
-            logger.warning("project %s: bad re-scan schedule, turned off: %s", pk, exc)
-            following = None
-        claimed = Project.objects.filter(pk=pk, next_scan_at=due_at).update(next_scan_at=following)
-        if not claimed:
-            continue  # another dispatcher claimed it first
-        try:
-            queued = project_rescan_request(project_id=pk, reason="schedule")
-        except BrokerUnavailable:
-            # Give the claim back so the next dispatch tries again; stop while the broker is down.
-            Project.objects.filter(pk=pk, next_scan_at=following).update(next_scan_at=due_at)
-            logger.warning("broker unavailable: re-scans not queued; will retry next minute")
+            due_times[pk] = schedule.next_due(expression, now, key=pk)
+        except schedule.ScheduleError:
+            continue  # stays off; Project.save() refuses it, the dispatcher logged it
+        if len(due_times) >= limit:
             break
-        claimed_ids.append(pk)
-        if queued is None:
+    # Only rows still without a due time: one saved in between keeps what save() gave it.
+    _set_due_times(due_times, unarmed_only=True)
+    return list(due_times)
+
+
+def _following(pk: int, expression: str, now: dt.datetime) -> dt.datetime | None:
+    try:
+        return schedule.next_due(expression, now, key=pk, dispatched=True)
+    except schedule.ScheduleError as exc:
+        logger.warning("project %s: bad re-scan schedule, turned off: %s", pk, exc)
+        return None
+
+
+def dispatch_due(*, now: dt.datetime | None = None, limit: int | None = None) -> list[int]:
+    """Queue a re-scan of each due project (at most `limit`); returns the ids claimed."""
+    now = now or timezone.now()
+    limit = limit or dispatch_batch()
+    arm_unscheduled(now=now, limit=limit)
+    with transaction.atomic():
+        # Served by the partial index project_scan_due_idx (active projects with a due time).
+        due = list(
+            Project.objects.select_for_update(skip_locked=True)
+            .filter(is_active=True, next_scan_at__isnull=False, next_scan_at__lte=now)
+            .order_by("next_scan_at")
+            .values_list("pk", "next_scan_at", "scan_schedule")[:limit]
+        )
+        if not due:
+            return []
+        claimed = {pk: due_at for pk, due_at, _expression in due}
+        following = {pk: _following(pk, expression, now) for pk, _due_at, expression in due}
+        _set_due_times(following)
+        running = set(
+            Audit.objects.filter(
+                project_id__in=list(claimed), kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS
+            ).values_list("project_id", flat=True)
+        )
+        for pk in sorted(running):
             logger.info("project %s: re-scan due but one is still running; skipped", pk)
-    return claimed_ids
+        pairs = [
+            queued_run(project_id=pk, now=now, reason=RescanRun.Reason.SCHEDULE)
+            for pk in claimed
+            if pk not in running
+        ]
+        audits = Audit.objects.bulk_create([audit for audit, _run in pairs])
+        for audit, run in pairs:
+            run.audit = audit
+        RescanRun.objects.bulk_create([run for _audit, run in pairs])
+        queued = [(audit.pk, audit.project_id) for audit in audits]
+    if transaction.get_connection().in_atomic_block:
+        # Called inside the caller's transaction: send once it commits, as a request does.
+        transaction.on_commit(lambda: _send(queued, claimed))
+        return list(claimed)
+    given_back = _send(queued, claimed)
+    return [pk for pk in claimed if pk not in given_back]
+
+
+def _send(queued: list[tuple[int, int]], claimed: dict[int, dt.datetime]) -> set[int]:
+    """Send the re-scan tasks (after commit). If the broker fails, the audits not sent are
+    closed as failed and their projects' claims given back (due again next pass); returns
+    those projects."""
+    from rescans.tasks import rescan
+
+    for index, (audit_id, _project_id) in enumerate(queued):
+        try:
+            rescan.delay(audit_id)
+        except BrokerUnavailable:
+            unsent = queued[index:]
+            break
+    else:
+        return set()
+    logger.warning("broker unavailable: %s re-scan(s) not queued; will retry next minute", len(unsent))
+    audit_ids = [audit_id for audit_id, _project_id in unsent]
+    with transaction.atomic():
+        Audit.objects.filter(pk__in=audit_ids, status=Audit.Status.IN_PROGRESS).update(
+            status=Audit.Status.FAILED,
+            finished_at=timezone.now(),
+            summary=f"Re-scan failed: {QUEUE_UNAVAILABLE}",
+        )
+        RescanRun.objects.filter(pk__in=audit_ids).update(
+            state=RescanRun.State.FAILED, outcome=RescanRun.Outcome.FAILED, error=QUEUE_UNAVAILABLE
+        )
+        _set_due_times({project_id: claimed[project_id] for _audit_id, project_id in unsent})
+    return {project_id for _audit_id, project_id in unsent}
 
 
 def sweep_abandoned(*, now: dt.datetime | None = None) -> list[int]:

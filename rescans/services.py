@@ -10,6 +10,7 @@ A project has at most one queued or running scan: requests lock the project row 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -115,27 +116,44 @@ def project_rescan_request(
         project = Project.objects.select_for_update().get(pk=project_id)
         if running_scan(project_id=project.pk) is not None:
             return None
-        now = timezone.now()
-        audit = Audit.objects.create(
-            project=project,
-            kind=Audit.Kind.AUTOMATED,
-            status=Audit.Status.IN_PROGRESS,
-            title=f"Automated re-scan {timezone.localtime(now):%Y-%m-%d %H:%M}",
-            audit_date=timezone.localdate(now),
-            auditor=None,
-        )
-        RescanRun.objects.create(
-            audit=audit,
-            state=RescanRun.State.QUEUED,
+        audit, run = queued_run(
+            project_id=project.pk,
+            now=timezone.now(),
             reason=reason,
-            force=bool(force),
-            requested_at=now,
+            force=force,
             requested_by=getattr(user, "username", "") or "",
         )
+        audit.project = project  # already read: the audit trail's entry names it
+        audit.save(force_insert=True)
+        run.audit = audit
+        run.save(force_insert=True)
         if enqueue:
             audit_id = audit.pk
             transaction.on_commit(lambda: _enqueue(audit_id))
     return audit
+
+
+def queued_run(
+    *, project_id: int, now: dt.datetime, reason: str, force: bool = False, requested_by: str = ""
+) -> tuple[Audit, RescanRun]:
+    """A queued re-scan, unsaved: its automated audit and its run (save the audit first). Shared
+    by the request above and the dispatcher, which creates a batch of them in two INSERTs."""
+    audit = Audit(
+        project_id=project_id,
+        kind=Audit.Kind.AUTOMATED,
+        status=Audit.Status.IN_PROGRESS,
+        title=f"Automated re-scan {timezone.localtime(now):%Y-%m-%d %H:%M}",
+        audit_date=timezone.localdate(now),
+        auditor=None,
+    )
+    run = RescanRun(
+        state=RescanRun.State.QUEUED,
+        reason=reason,
+        force=bool(force),
+        requested_at=now,
+        requested_by=requested_by,
+    )
+    return audit, run
 
 
 QUEUE_UNAVAILABLE = "the task queue was unavailable; nothing ran"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rescans.schedule import ScheduleError, next_run, validate
+from projects.schedule import ScheduleError, next_run, validate
 
 AFTER = dt.datetime(2026, 11, 22, 10, 0, 30, tzinfo=dt.UTC)  # a Sunday
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from auditor.testing import admin_form_data
 from conftest import PASSWORD
+from projects import schedule
 from projects.models import Audit, Project
 from rescans import services as service
 
@@ -85,7 +89,10 @@ def test_the_admin_refuses_a_bad_schedule_repository_or_scanner_and_arms_the_nex
     assert client.post(url, good).status_code == 302
     project.refresh_from_db()
     assert project.next_scan_at is not None
-    assert project.next_scan_at.strftime("%H:%M") == "02:00"
+    # 02:00 plus the project's own offset (jitter), less than SCAN_JITTER_SECONDS.
+    offset = schedule.jitter("0 2 * * *", project.pk, project.next_scan_at)
+    assert dt.timedelta(0) <= offset < dt.timedelta(seconds=settings.SCAN_JITTER_SECONDS)
+    assert (project.next_scan_at - offset).strftime("%H:%M:%S") == "02:00:00"
 
     off = admin_form_data(client.get(url)) | {"scan_schedule": ""}
     assert client.post(url, off).status_code == 302

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from projects import schedule
 from projects.models import Audit, Project
 from rescans import dispatcher
 from rescans import services as service
@@ -91,10 +92,14 @@ def test_two_dispatcher_runs_at_once_enqueue_each_due_project_once(broker):
     audits = Audit.objects.filter(kind=Audit.Kind.AUTOMATED)
     assert audits.count() == 20
     assert sorted(queued_audit_ids(broker)) == sorted(audits.values_list("pk", flat=True))
-    # Each claimed project is re-armed for its next occurrence (tomorrow 02:00).
-    assert set(Project.objects.filter(pk__in=claimed).values_list("next_scan_at", flat=True)) == {
-        dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
-    }
+    # Each claimed project is re-armed for its next occurrence (tomorrow 02:00), shifted by its
+    # own offset: twenty projects, twenty different minutes within the jitter window.
+    tomorrow = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+    rearmed = dict(Project.objects.filter(pk__in=claimed).values_list("pk", "next_scan_at"))
+    assert rearmed == {pk: tomorrow + schedule.jitter("0 2 * * *", pk, NOW) for pk in claimed}
+    window = dt.timedelta(seconds=settings.SCAN_JITTER_SECONDS)
+    assert all(tomorrow <= at < tomorrow + window for at in rearmed.values())
+    assert len({at.replace(second=0) for at in rearmed.values()}) == 20
 
 
 @pytest.mark.django_db
@@ -115,10 +120,12 @@ def test_a_due_project_whose_scan_is_still_running_is_rearmed_but_not_queued_twi
 
 @pytest.mark.django_db
 def test_a_project_with_an_invalid_schedule_is_scanned_once_and_its_schedule_turned_off(project):
-    project.repository_url = "https://git.example.com/x.git"
-    project.scan_schedule = "every tuesday"
-    project.next_scan_at = NOW - dt.timedelta(minutes=5)
-    project.save()
+    # Project.save() refuses it; a bulk path (queryset update, SQL) does not.
+    Project.objects.filter(pk=project.pk).update(
+        repository_url="https://git.example.com/x.git",
+        scan_schedule="every tuesday",
+        next_scan_at=NOW - dt.timedelta(minutes=5),
+    )
 
     assert dispatcher.dispatch_due(now=NOW) == [project.pk]
     project.refresh_from_db()
