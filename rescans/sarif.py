@@ -71,6 +71,9 @@ def to_sarif(output: ScannerOutput, *, workspace: Path, default_domain: str) -> 
             result["properties"] = {"security-severity": SECURITY_SEVERITY[finding.severity]}
         else:
             result["level"] = LEVEL[finding.severity]
+        if finding.confidence:
+            # How sure the tool is: formula 2.0 weighs findings by it.
+            result.setdefault("properties", {})["confidence"] = finding.confidence
         if finding.stable_id:
             result["partialFingerprints"] = {"auditorStableId/v1": finding.stable_id}
         results.append(result)

@@ -337,6 +337,15 @@ def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
     return severity, False
 
 
+def _confidence(result: dict, rule: dict) -> str:
+    """How sure the tool is: the result's "confidence" property, else the rule's SARIF
+    "precision" (very-high, high, medium, low); "" when neither is a short word."""
+    for holder, key in ((result.get("properties"), "confidence"), (rule.get("properties"), "precision")):
+        if isinstance(holder, dict) and isinstance(holder.get(key), str) and holder[key].strip():
+            return clean_text(holder[key].strip().lower())[:20]
+    return ""
+
+
 def parse(doc: Any) -> ParsedReport:
     expect(isinstance(doc, dict), "not a SARIF log (top level is not an object)")
     version = doc.get("version")
@@ -388,6 +397,7 @@ def parse(doc: Any) -> ParsedReport:
                     snippet=snippet,
                     description=message,
                     cwe=_cwe(result) or rule_cwe,
+                    confidence=_confidence(result, rule),
                     recommendation=help_text,
                     tool_fingerprint=_fingerprint(result),
                     suppressed=_is_accepted(result),
