@@ -17,6 +17,7 @@ spread evenly over the window. Intervals ("@every 6h") run from each dispatch an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 
@@ -39,6 +40,7 @@ class ScheduleError(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=256)  # a few distinct schedules, thousands of projects
 def _parse(expression: str) -> dt.timedelta | tuple[crontab, list[str]] | None:
     text = " ".join((expression or "").split())
     if not text:

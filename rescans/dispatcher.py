@@ -102,7 +102,7 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int | None = None) ->
         )
         if not due:
             return []
-        claimed = {pk: due_at for pk, due_at, _expression in due}
+        claimed = {pk: due_at for pk, due_at, _expression in due if due_at is not None}
         following = {pk: _following(pk, expression, now) for pk, _due_at, expression in due}
         _set_due_times(following)
         running = set(
