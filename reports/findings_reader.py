@@ -121,7 +121,7 @@ def _scope(block: Block, index=None) -> str:
         key = norm(h.text)
         if h.level == 1 or (index is not None and index.match(h.text, exact_only=True) is not None):
             continue  # the title ("AUDIT CRITIQUE ...") says what the document is, not a section
-        if RISK_RE.search(key):
+        if RISK_RE.match(key):
             return "plan"  # risks ("RISQUES MAJEURS", "Risk matrix") may happen; they are not findings
         if PROBLEM_RE.search(key) or severity_in(re.sub(r"\bpoints? faibles?\b", "", key)) is not None:
             return "problem"

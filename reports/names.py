@@ -151,7 +151,11 @@ def find_project_name(
             return name[:200], "the title"
     for key, value, _block in kv:
         if key in REPOSITORY_KEYS or key.startswith(("repo", "github", "gitlab")):
-            name = name_from_location(value)
+            bare = clean(value, numbering=False)
+            # "Repo: `majster-ai-oferty`": the repository's own name.
+            name = name_from_location(value) or (
+                bare if key.startswith("repo") and re.fullmatch(r"[\w.-]{2,100}", bare) else ""
+            )
             if name:
                 return name[:200], "the repository or folder named in the report"
     for h in headings[:2]:

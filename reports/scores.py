@@ -319,6 +319,8 @@ class ScoresMixin:
             return None  # "12/13" is a count, not a mark
         written = clean(label)
         key = norm(written)
+        if "%" in written:
+            return None  # "RLS enabled on 100% of tables (10/10)": a count, not a mark
         context = " ".join(norm(h.text) for h in block.headings[-1:])
         if NOT_A_SCORE_RE.search(key) or (context and RISK_HEADER_RE.search(context)):
             return None

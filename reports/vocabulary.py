@@ -255,5 +255,8 @@ COUNT_NOUN_RE = re.compile(
     r"^\s*(categories|categorie|categorias|kategorien|items?|stories|tasks?|taches|steps?|etapes|"
     r"checks?|tests?|endpoints?|files?|fichiers|criteria|criteres|points? de controle|controls?|"
     r"services?|modules?|requirements?|exigences|passing|passed|done|completed?|termines?|"
-    r"bestanden|geslaagd|superati|aprobad\w*|aprovad\w*|reussis|passent|sections?|reviewers?)\b"
+    r"bestanden|geslaagd|superati|aprobad\w*|aprovad\w*|reussis|passent|sections?|reviewers?|"
+    r"elementos|elements?|elementi|tareas|aufgaben|attivita|taken|"
+    r"issues|findings|tasks|users|pages|routes|tables|rules|regles|regeln|reglas)\b",
+    re.IGNORECASE,
 )
