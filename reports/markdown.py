@@ -21,6 +21,7 @@ TABLE_SEPARATOR_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$
 SETEXT_RE = re.compile(r"^(=+|-{2,})\s*$")
 RULE_RE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 NUMBERING_RE = re.compile(r"^\s*(?:[A-Z]\.|(?:\d{1,3}\.)+\d{0,3}\)?|\d{1,3}\))\s+")
+BOX_RE = re.compile(r"[║│┃╔╗╚╝╠╣╦╩╬┌┐└┘├┤┬┴┼═─━]+")
 LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 EMPHASIS_RE = re.compile(r"(\*\*|__|~~|(?<![\w*])\*(?!\s)|(?<!\w)_(?!\s))")
 
@@ -120,6 +121,14 @@ def read_blocks(text: str) -> list[Block]:
         if in_fence:
             if fence and fence.group(1) == in_fence:
                 in_fence = None
+                if any(BOX_RE.search(c) for c in code):
+                    # A box or tree drawn in text ("║ OVERALL VERDICT ║", "├─ APIs ... 6.0/10") is
+                    # a summary laid out by hand: its lines are statements.
+                    for offset, text in enumerate(code, start=1):
+                        text = BOX_RE.sub(" ", text).strip()
+                        if text:
+                            blocks.append(Block("line", text, code_start + offset, list(stack)))
+                    continue
                 blocks.append(Block("code", "\n".join(code), code_start, list(stack), cells=[code_lang]))
             else:
                 code.append(line)

@@ -39,7 +39,8 @@ TITLE_WORDS = set(
     application applications app apps applicazione aplicacion aplicacao applicatie anwendung
     service services servicio servizio servico dienst bilan scope perimetre umfang alcance ambito
     codigo codice kode quellcode broncode source sources multi role roles laporan ringkasan
-    keamanan jelentes biztonsagi osszefoglalo raport kodu bezpieczenstwa podsumowanie
+    keamanan jelentes biztonsagi osszefoglalo raport kodu bezpieczenstwa podsumowanie visual
+    snapshot scorecard dashboard progress notes
     """.split()
 )
 # Words that end a product's name ("Orders Service", "Lindwurm API") though they open report titles.

@@ -342,3 +342,13 @@ def test_the_report_date_is_in_any_of_the_seven_languages(db):
         ("3 de março de 2026", dt.date(2026, 3, 3)),
     ):
         assert parse(f"# Audit X\n\n**Datum:** {written}\n**Status:** ready\n").audit_date == date
+
+
+def test_a_summary_drawn_in_a_box_is_read(db):
+    report = parse(
+        "# Readiness Audit - Visual Overview\n\n```\n┌──────────────────────────┐\n"
+        "│     OVERALL VERDICT      │\n│ ✅ PRODUCTION READY       │\n│ Security ..... 8/10      │\n"
+        "└──────────────────────────┘\n```\n"
+    )
+    assert report.verdict == "production_ready"
+    assert [(s.label, s.score) for s in report.stated_scores] == [("Security", Decimal("8.0"))]
