@@ -16,8 +16,10 @@ The formula, in prose (docs/scoring.md has it with worked examples):
 where a density is finding points per thousand lines of production code read, a finding's
 points are its severity's points x its confidence weight x its kind-of-code weight, and only
 low and info notices make up the minor density (so they can never take more than MINOR_MAX of a
-score). An open critical finding in production code caps the domain at CRITICAL_FINDING_CAP, a
-critical checklist item still to do at CRITICAL_ITEM_CAP. A domain with no evidence at all,
+score). An open critical finding in production code caps the domain at CRITICAL_FINDING_CAP,
+high findings stated with high confidence in production code at CONFIRMED_HIGH_CAP (three or
+more: CONFIRMED_HIGH_MANY_CAP), a critical checklist item still to do at CRITICAL_ITEM_CAP; the
+first two also cap the audit's global score at GLOBAL_CAP. A domain with no evidence at all,
 measured only by silent whole-repository checks, or whose analyzers all failed, is not measured
 (None), never 0 or 10.
 """
