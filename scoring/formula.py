@@ -18,10 +18,10 @@ points are its severity's points x its confidence weight x its kind-of-code weig
 low and info notices make up the minor density (so they can never take more than MINOR_MAX of a
 score). An open critical finding in production code caps the domain at CRITICAL_FINDING_CAP,
 high findings stated with high confidence in production code at CONFIRMED_HIGH_CAP (three or
-more: CONFIRMED_HIGH_MANY_CAP), a critical checklist item still to do at CRITICAL_ITEM_CAP; the
-first two also cap the audit's global score at GLOBAL_CAP. A domain with no evidence at all,
-measured only by silent whole-repository checks, or whose analyzers all failed, is not measured
-(None), never 0 or 10.
+more: CONFIRMED_HIGH_MANY_CAP), a critical checklist item still to do at CRITICAL_ITEM_CAP; a
+critical finding or three confirmed high ones also cap the audit's global score at GLOBAL_CAP.
+A domain with no evidence at all, measured only by silent whole-repository checks, or whose
+analyzers all failed, is not measured (None), never 0 or 10.
 """
 
 from __future__ import annotations
