@@ -70,7 +70,9 @@ QUALIFIED_RE = re.compile(
     r"\bdesde que\b|\bpilot\b|\bpilote\b|\bpiloto\b|\bessai\b|\btrial\b|\blimited\b|\blimitee?\b|"
     r"\beingeschrankt\b|\bbegrenzt\b|\blimitad[oa]\b|\blimitat[oa]\b|\bbeperkt\b|\bsans ouverture\b|"
     r"\bbeta\b|\bstaging\b|\bmvp\b|\binternal use\b|\bafter fixing\b|\bonce fixed\b|\bpo naprawieniu\b|"
-    r"\bsetelah\b|\bmiutan\b"
+    r"\bsetelah\b|\bmiutan\b|\bmit einschrankung\w*|\bcon observacion\w*|\bcon osservazion\w*|"
+    r"\bcom observac\w*|\bavec observations?\b|\bmet opmerkingen\b|\bminor issues?\b|\bwith issues\b|"
+    r"\bwith (?:close |enhanced )?monitoring\b|\bwith remarks\b"
 )
 NO_RESERVATIONS_RE = re.compile(
     r"\b(no|without|sans|aucune?|ohne|sin|senza|sem|zonder)\s+(reserv|ressalv|riserv|voorbehoud|vorbehalt)"
@@ -141,8 +143,9 @@ def map_verdict(text: str, key: str = "") -> tuple[str | None, bool]:
     for clause in _clauses(full):
         clause = re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/ ]+", " ", clause)).strip()
         clause = re.sub(r"\b(\w+)(?: \1\b)+", r"\1", clause)
-        if NOT_READY_RE.search(clause) or NO_ANSWER_RE.match(clause):
-            not_ready = True  # "Production-ready: NO", "Ready for production: ❌"
+        blocked = NOT_READY_RE.search(clause)
+        if (blocked and not _negated(clause, blocked.start())) or NO_ANSWER_RE.match(clause):
+            not_ready = True  # "Production-ready: NO", "Ready for production: ❌" ("not blocked" is not)
             continue
         for m in READY_RE.finditer(clause):
             if _negated(clause, m.start()):

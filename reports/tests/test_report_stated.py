@@ -145,6 +145,12 @@ def test_an_impossible_date_is_no_date_and_a_warning(db):
         ("**Állapot:** NEM élesíthető", "not_ready"),
         ("**Status:** READY FOR BETA LAUNCH with recommended improvements", "with_reservations"),
         ("**Ready for production:** ✅", "production_ready"),
+        ("**Fazit:** Produktionsreif mit Einschränkungen", "with_reservations"),
+        ("**Veredicto:** Apto para producción con observaciones", "with_reservations"),
+        ("**Stato:** Non idoneo alla produzione", "not_ready"),
+        ("**Parecer:** Reprovado para produção", "not_ready"),
+        ("**Production Status:** PRODUCTION_READY_WITH_MONITORING", "with_reservations"),
+        ("**Status:** Not blocked, ready to ship", "production_ready"),
     ],
 )
 def test_verdicts_in_seven_languages_are_never_read_backwards(db, statement, verdict):
