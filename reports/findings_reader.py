@@ -97,6 +97,7 @@ RISK_RE = re.compile(
 FIXED_RE = re.compile(rf"\b({'|'.join(FIXED_WORDS)}|resueltos?|resolvidos?|risolti|behoben)\b")
 # "🔴 **CRÍTICOS:** 2 problemas", "Critici: 2 bug (15%)": a count of findings, not one.
 COUNT_ITEM_RE = re.compile(r"^\W*(?:[^:：/.`]{1,40}[:：])?\s*\d+(?:\s+\w+)?\s*(?:\(\s*\d+\s*%\s*\))?\W*$")
+LABEL_LINE_RE = re.compile(r"^\s*\W{0,3}\s*\*\*[^*]{2,60}\*\*\s*[:：]?\s*\W{0,3}\s*$")
 POSITIVE_RE = re.compile(r"^\s*(✅|✔|✓|☑|👍|🟢\s*(?:ok|pass))")
 
 
@@ -151,9 +152,12 @@ class FindingsMixin:
         self._seen: set[tuple[str, str]] = set()
         owner: tuple[int, ParsedFinding] | None = None
         item_indent: int | None = None
+        # A bold label line over a list ("**Critical**", "**Criticità identificate:**", "**Strengths:**")
+        # scopes the items below it like a heading would.
+        label_scope, label_severity = "", None
         for i, b in enumerate(self.blocks):
             if b.kind == "heading":
-                item_indent = None
+                item_indent, label_scope, label_severity = None, "", None
                 if owner is not None and b.level <= owner[0]:
                     owner = None
                 if owner is None:
@@ -171,8 +175,22 @@ class FindingsMixin:
                 continue
             if b.kind not in ("item", "line"):
                 continue
-            scope = _scope(b, self.index)
+            if b.kind == "line" and LABEL_LINE_RE.match(b.raw):
+                key = norm(b.raw)
+                label_severity = severity_in(key)
+                label_scope = (
+                    "good"
+                    if GOOD_RE.search(key)
+                    else "problem"
+                    if PROBLEM_RE.search(key) or label_severity is not None
+                    else ""
+                )
+                item_indent = None
+                continue
+            scope = label_scope or _scope(b, self.index)
             own = item_severity(b.raw)
+            if own is None and b.kind == "item" and label_severity is not None:
+                own = label_severity
             # A tagged item ("**[Média]** ...") is a finding even in a plan; an item opening with
             # ⚠️ or ❌ is one outside a problems section too (medium unless a heading says).
             marked = b.kind == "item" and WARNING_MARK_RE.match(b.raw) is not None
@@ -227,8 +245,11 @@ class FindingsMixin:
         elif following and following[0].kind in ("item", "row") and self._lists_findings(following[0]):
             return None  # "### P0 - BLOQUANTS" then a list: the list items are the findings
         numbered = bool(ID_PREFIX_RE.match(clean(b.raw, numbering=False)))
-        if scope != "problem" and severity_line is None:
-            return None  # outside a problems section only "### 5. X" + "Priority: low" is one
+        prefixed = re.match(
+            rf"^\W*[\[(]?\s*(?:{SEVERITY_ALT})\s*[\])]?\s*(?:[:—–]|-\s)\s*\w", deaccent(clean(b.raw))
+        )
+        if scope != "problem" and severity_line is None and not prefixed:
+            return None  # elsewhere: "### 5. X" + "Priority: low", or "### Critical: X"
         if not stated and not numbered:
             return None  # "### High", "### Kritisch für Go-Live": a group, its items are the findings
         title = strip_severity(ID_PREFIX_RE.sub("", clean(b.raw, numbering=False)))
@@ -384,6 +405,15 @@ class FindingsMixin:
             r"\b(severity|severite|gravite|criticite|priority|priorite|schweregrad|severidad|"
             r"gravedad|prioridad|gravita|priorita|severidade|gravidade|prioridade|prioriteit|ernst)\b"
         )
+        if severity_col is None and title_col is not None:
+            # "| Issue | Risk |" with High / Medium in the cells: the risk level is the severity.
+            risk_col = column(r"^(risk|risque|riesgo|rischio|risco|risico|risiko)$")
+            if (
+                risk_col is not None
+                and risk_col < len(b.cells)
+                and severity_in(b.cells[risk_col]) is not None
+            ):
+                severity_col = risk_col
         return title_col, severity_col
 
     def _finding_from_row(self, b: Block) -> ParsedFinding | None:

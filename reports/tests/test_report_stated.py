@@ -358,3 +358,27 @@ def test_a_summary_drawn_in_a_box_is_read(db):
     )
     assert report.verdict == "production_ready"
     assert [(s.label, s.score) for s in report.stated_scores] == [("Security", Decimal("8.0"))]
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        (
+            "## Security\n\n### 🔴 Critical: SQL injection in search\n\nThe query concatenates input.\n",
+            [("SQL injection in search", 4)],
+        ),
+        (
+            "## Security Findings\n\n| # | Issue | Risk | Location |\n|---|---|---|---|\n"
+            "| 1 | SQL injection | High | api/search.py:12 |\n",
+            [("SQL injection", 3)],
+        ),
+        (
+            "## Issues Found\n\n**Critical**\n- Secrets committed\n\n**Medium**\n- Verbose logs\n\n"
+            "**Strengths:**\n- Clean modules\n",
+            [("Secrets committed", 4), ("Verbose logs", 2)],
+        ),
+    ],
+)
+def test_findings_in_headings_risk_columns_and_bold_labels(db, body, found):
+    report = parse(f"# Audit of Foo\n\n**Status:** ready\n\n{body}")
+    assert [(f.title, f.severity) for f in report.findings] == found
