@@ -242,6 +242,11 @@ CHECKLIST_INLINE_MAX_ITEMS = env.int("CHECKLIST_INLINE_MAX_ITEMS", default=100)
 # request names another date; owners are reminded these many days before an exception expires.
 EXCEPTION_DEFAULT_EXPIRY_DAYS = env.int("EXCEPTION_DEFAULT_EXPIRY_DAYS", default=90)
 EXCEPTION_REMINDER_DAYS = tuple(env.list("EXCEPTION_REMINDER_DAYS", cast=int, default=[30, 7, 1]))
+# Days to fix a finding (SLA), by severity, from its first sighting; a project may set its own.
+SLA_DAYS_CRITICAL = env.int("SLA_DAYS_CRITICAL", default=7)
+SLA_DAYS_HIGH = env.int("SLA_DAYS_HIGH", default=30)
+SLA_DAYS_MEDIUM = env.int("SLA_DAYS_MEDIUM", default=90)
+SLA_DAYS_LOW = env.int("SLA_DAYS_LOW", default=180)
 
 # Re-scans: local repository paths are refused unless they lie under one of these folders.
 SCAN_LOCAL_ROOTS = env.list("SCAN_LOCAL_ROOTS", default=[])

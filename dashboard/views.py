@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from dashboard import charts, selectors
+from findings import sla
 from findings.models import Severity
 from governance import selectors as governance_selectors
 from projects import access
@@ -97,6 +98,11 @@ def render_portfolio_rows(rows: list[PortfolioRow], domain_list) -> SafeString:
             )
         else:
             score = '<span class="badge lvl-none">n/m</span>'
+        if getattr(row, "sla_breached", 0):
+            score += (
+                f' <span class="flag breached" title="Open findings past their SLA due date">'
+                f"{row.sla_breached} past SLA</span>"
+            )
         if row.is_stale:
             score += (
                 f' <span class="flag stale" title="Evidence older than the audit\'s '
@@ -169,6 +175,9 @@ def portfolio(request):
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     table = [PortfolioRow(s, domain_list, today) for s in page.object_list]
+    breached = sla.counts_by_project([row.project.pk for row in table])
+    for row in table:
+        row.sla_breached = breached[row.project.pk][sla.BREACHED]
 
     base = {k: v for k, v in request.GET.items() if k not in ("o", "page")}
     current = ("-" if filters.descending else "") + filters.sort
@@ -328,6 +337,7 @@ def project_detail(request, slug):
     for row in rows:
         row.sparkline = charts.sparkline([v for _, v in row.trend], label=f"{row.domain.name} over audits")
     findings = selectors.open_findings_breakdown(project.pk)
+    sla_counts = sla.counts_by_project([project.pk])[project.pk]
     domain_by_id = {d.pk: d for d in domain_list}
     findings_by_domain = sorted(
         ((domain_by_id.get(domain_id), counts) for domain_id, counts in findings["by_domain"].items()),
@@ -335,6 +345,8 @@ def project_detail(request, slug):
     )
     x_labels = [a.audit_date.strftime("%Y-%m-%d") if a.audit_date else "?" for a in oldest_first]
     context = {
+        "sla_counts": sla_counts,
+        "sla_admin_url": reverse("admin:findings_finding_changelist") + f"?project__id__exact={project.pk}",
         "project": project,
         "audits": audits,
         "latest": latest,

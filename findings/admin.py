@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from import_export.admin import ImportExportMixin
 
-from findings import hooks, staging
+from findings import hooks, sla, staging
 from findings.importers import FORMAT_CHOICES, ReportError
 from findings.models import ApiToken, Finding, ImportRun
 from findings.resources import FindingResource
@@ -50,6 +51,21 @@ class ToolListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SlaStateFilter(admin.SimpleListFilter):
+    """On track, due soon or breached: open findings by their SLA due date."""
+
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, label in sla.STATE_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in sla.STATE_LABELS:
+            return queryset.filter(sla.state_q(self.value(), timezone.now()))
+        return queryset
+
+
 @admin.register(Finding)
 class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportExportMixin, admin.ModelAdmin):
     list_display = (
@@ -64,8 +80,9 @@ class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportE
         "line",
         "assignee",
         "last_seen_at",
+        "sla_due_at",
     )
-    list_filter = ("severity", "status", ToolListFilter, "domain")
+    list_filter = ("severity", "status", SlaStateFilter, "fixed_within_sla", ToolListFilter, "domain")
     search_fields = ("title", "rule_id", "file_path", "fingerprint", "=project__slug")
     list_select_related = ("project", "domain", "assignee")
     autocomplete_fields = ("project", "domain", "assignee")
@@ -81,6 +98,8 @@ class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportE
         "reopened_at",
         "status_changed_at",
         "resolved_by_import",
+        "sla_due_at",
+        "fixed_within_sla",
         "created_at",
         "updated_at",
     )
@@ -106,6 +125,10 @@ class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportE
     def save_model(self, request, obj, form, change):
         # Accepted risk and false positive are two people's decision: the change becomes a
         # pending exception, and the status stays as it was until someone else approves it.
+        if not change or "severity" in form.changed_data:
+            sla.fill(obj)  # the clock keeps its start; only its length follows the severity
+        if "status" in form.changed_data:
+            sla.record_status_change(obj, form.initial.get("status", ""))
         requested = None
         if obj.status in hooks.CLOSED_BY_DECISION and (not change or "status" in form.changed_data):
             requested = obj.status

@@ -78,6 +78,10 @@ class Finding(models.Model):
         on_delete=models.SET_NULL,
         related_name="resolved_findings",
     )
+    # SLA clock (findings/sla.py): due at first sighting + the days of its severity; never reset
+    # by a re-import or a reopening. Empty: no SLA (info findings).
+    sla_due_at = models.DateTimeField("SLA due", null=True, blank=True)
+    fixed_within_sla = models.BooleanField(null=True, blank=True, help_text="Recorded when fixed.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,6 +102,8 @@ class Finding(models.Model):
             models.Index(fields=["-severity", "-id"], name="finding_severity_id_idx"),
             # Scoring: "open findings of a domain in a project".
             models.Index(fields=["domain", "status"], name="finding_domain_status_idx"),
+            # SLA: "open findings past or near their due date" (digest, counts, admin filter).
+            models.Index(fields=["status", "sla_due_at"], name="finding_status_sla_idx"),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from findings import hooks
+from findings import hooks, sla
 from findings.models import Finding, Severity
 from projects import access
 from projects.spreadsheets import cell_id, clean_cell, escape_cell, unescape_formula
@@ -160,7 +160,7 @@ class FindingResource(resources.ModelResource):
         )
 
     def import_instance(self, instance, row, **kwargs):
-        old_status = instance.status
+        old_status, old_severity = instance.status, instance.severity
         super().import_instance(instance, row, **kwargs)
         if instance.status != old_status and instance.status in hooks.CLOSED_BY_DECISION:
             # Accepted risk and false positive need an approved exception: the row asks for one
@@ -177,3 +177,6 @@ class FindingResource(resources.ModelResource):
                 instance.fixed_at = now
             elif old_status == Finding.Status.FIXED:
                 instance.fixed_at = None
+            sla.record_status_change(instance, old_status, now)
+        if instance.severity != old_severity:
+            sla.fill(instance)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from findings import hooks
+from findings import hooks, sla
 from findings.fingerprints import assign_fingerprints
 from findings.importers import ParsedFinding, ParsedReport, ReportError, parse_report
 from findings.importers.base import clean_text
@@ -309,10 +309,11 @@ _COPY_COLUMNS = (
     "last_seen_at",
     "created_at",
     "updated_at",
+    "sla_due_at",
 )
 
 
-def _values(run: ImportRun, finding: ParsedFinding, domains: dict, now) -> tuple:
+def _values(run: ImportRun, finding: ParsedFinding, domains: dict, now, sla_days: dict) -> tuple:
     return (
         run.project_id,
         run.audit_id,
@@ -336,6 +337,7 @@ def _values(run: ImportRun, finding: ParsedFinding, domains: dict, now) -> tuple
         now,
         now,
         now,
+        sla.due_at(now, int(finding.severity), sla_days),
     )
 
 
@@ -350,7 +352,7 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 COPY_CHUNK_ROWS = 5000
 
 
-def _copy_chunks(run: ImportRun, findings: list[ParsedFinding], domains: dict, now):
+def _copy_chunks(run: ImportRun, findings: list[ParsedFinding], domains: dict, now, sla_days: dict):
     """COPY text-format lines for _COPY_COLUMNS, built here in one f-string per row: several
     times faster than psycopg's per-value adaptation (write_row)."""
     t = _COPY_ESCAPES
@@ -359,6 +361,11 @@ def _copy_chunks(run: ImportRun, findings: list[ParsedFinding], domains: dict, n
     head = f"{run.project_id}\t{audit}\t{audit}\t"
     tail = f"\t{stamp}\t{stamp}\t{stamp}\t{stamp}"
     null = "\\N"
+    # The SLA clock starts now for every new finding: one due date per severity.
+    due = {
+        sev: null if d is None else (now + datetime.timedelta(days=d)).isoformat()
+        for sev, d in sla_days.items()
+    }
     for start in range(0, len(findings), COPY_CHUNK_ROWS):
         lines = []
         for f in findings[start : start + COPY_CHUNK_ROWS]:
@@ -370,7 +377,7 @@ def _copy_chunks(run: ImportRun, findings: list[ParsedFinding], domains: dict, n
                 f"{f.tool[:100].translate(t)}\t{f.rule_id[:200].translate(t)}\t"
                 f"{f.cwe[:20].translate(t)}\t{f.file_path[:1000].translate(t)}\t"
                 f"{null if f.line is None else int(f.line)}\t{f.recommendation.translate(t)}\t"
-                f"\t{f.fingerprint}{tail}"
+                f"\t{f.fingerprint}{tail}\t{due.get(int(f.severity), null)}"
             )
         text = "\n".join(lines) + "\n"
         # PostgreSQL text cannot hold NUL; lone surrogates (valid in JSON) cannot be encoded.
@@ -385,7 +392,7 @@ def _write_postgresql(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
         if plan.create:
             columns = ", ".join(_COPY_COLUMNS)
             with cursor.cursor.copy(f"COPY findings_finding ({columns}) FROM STDIN") as copy:
-                for chunk in _copy_chunks(run, plan.create, domains, now):
+                for chunk in _copy_chunks(run, plan.create, domains, now, sla.days_by_severity(run.project)):
                     copy.write(chunk)
         seen = plan.still_open + plan.unchanged_closed
         if seen:
@@ -399,7 +406,7 @@ def _write_postgresql(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
             cursor.execute(
                 "UPDATE findings_finding AS f SET line = v.line, status = v.status, reopened_at = %s, "
                 "status_changed_at = %s, fixed_at = NULL, resolved_by_import_id = NULL, "
-                "last_seen_at = %s, updated_at = %s, "
+                "fixed_within_sla = NULL, last_seen_at = %s, updated_at = %s, "
                 "last_seen_audit_id = COALESCE(%s, f.last_seen_audit_id) "
                 "FROM unnest(%s::bigint[], %s::integer[], %s::varchar[]) AS v(id, line, status) "
                 "WHERE f.id = v.id",
@@ -417,8 +424,10 @@ def _write_postgresql(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
         if plan.resolve:
             cursor.execute(
                 "UPDATE findings_finding SET status = %s, fixed_at = %s, status_changed_at = %s, "
-                "resolved_by_import_id = %s, updated_at = %s WHERE id = ANY(%s::bigint[])",
-                [FIXED, now, now, run.pk, now, plan.resolve],
+                "resolved_by_import_id = %s, updated_at = %s, "
+                "fixed_within_sla = CASE WHEN sla_due_at IS NULL THEN NULL ELSE sla_due_at >= %s END "
+                "WHERE id = ANY(%s::bigint[])",
+                [FIXED, now, now, run.pk, now, now, plan.resolve],
             )
 
 
@@ -429,12 +438,15 @@ def _clean(value):
 
 
 def _write_portable(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
+    sla_days = sla.days_by_severity(run.project)
     Finding.objects.bulk_create(
         [
             Finding(
                 **{
                     column: _clean(value)
-                    for column, value in zip(_COPY_COLUMNS, _values(run, f, domains, now), strict=True)
+                    for column, value in zip(
+                        _COPY_COLUMNS, _values(run, f, domains, now, sla_days), strict=True
+                    )
                 }
             )
             for f in plan.create
@@ -455,6 +467,7 @@ def _write_portable(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
             reopened_at=now,
             status_changed_at=now,
             fixed_at=None,
+            fixed_within_sla=None,
             resolved_by_import=None,
             last_seen_at=now,
             updated_at=now,
@@ -464,12 +477,25 @@ def _write_portable(run: ImportRun, plan: _Plan, domains: dict, now) -> None:
     ]
     Finding.objects.bulk_update(
         reopened,
-        fields + ["status", "reopened_at", "status_changed_at", "fixed_at", "resolved_by_import"],
+        fields
+        + [
+            "status",
+            "reopened_at",
+            "status_changed_at",
+            "fixed_at",
+            "fixed_within_sla",
+            "resolved_by_import",
+        ],
         batch_size=BATCH_SIZE,
     )
     for start in range(0, len(plan.resolve), BATCH_SIZE):
         Finding.objects.filter(pk__in=plan.resolve[start : start + BATCH_SIZE]).update(
-            status=FIXED, fixed_at=now, status_changed_at=now, resolved_by_import=run, updated_at=now
+            status=FIXED,
+            fixed_at=now,
+            status_changed_at=now,
+            resolved_by_import=run,
+            updated_at=now,
+            fixed_within_sla=sla.fixed_within_sla_case(now),
         )
 
 
@@ -526,6 +552,7 @@ def stated_findings_import(
         for f in Finding.objects.filter(project=audit.project, fingerprint__in=list(by_fingerprint))
     }
     to_create, to_update = [], []
+    sla_days = sla.days_by_severity(audit.project)
     for fingerprint, stated in by_fingerprint.items():
         status = str(stated.status)
         current = existing.get(fingerprint)
@@ -547,21 +574,33 @@ def stated_findings_import(
                     first_seen_at=now,
                     last_seen_at=now,
                     fixed_at=now if status == FIXED else None,
+                    sla_due_at=sla.due_at(now, stated.severity, sla_days),
                 )
             )
+            if status == FIXED:
+                to_create[-1].fixed_within_sla = sla.fixed_within(to_create[-1].sla_due_at, now)
             continue
         current.last_seen_audit, current.last_seen_at = audit, now
         if str(current.status) not in CLOSED_BY_HUMAN and str(current.status) != status:
             if str(current.status) == FIXED and status in ACTIVE:
-                current.reopened_at, current.fixed_at = now, None
+                current.reopened_at, current.fixed_at, current.fixed_within_sla = now, None, None
             elif status == FIXED:
                 current.fixed_at = now
+                current.fixed_within_sla = sla.fixed_within(current.sla_due_at, now)
             current.status, current.status_changed_at = status, now
         to_update.append(current)
     Finding.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     Finding.objects.bulk_update(
         to_update,
-        ["last_seen_audit", "last_seen_at", "status", "status_changed_at", "fixed_at", "reopened_at"],
+        [
+            "last_seen_audit",
+            "last_seen_at",
+            "status",
+            "status_changed_at",
+            "fixed_at",
+            "reopened_at",
+            "fixed_within_sla",
+        ],
         batch_size=BATCH_SIZE,
     )
     if to_create or to_update:

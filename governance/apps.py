@@ -14,3 +14,4 @@ class GovernanceConfig(AppConfig):
         hooks.register_closure_handler(services.finding_closure_request)
         hooks.register_after_import(services.rule_exceptions_apply)
         digest.register_section("Exceptions expiring", selectors.expiring_digest_lines)
+        digest.register_section("Findings past their SLA", selectors.sla_breach_digest_lines)

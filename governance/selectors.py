@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
 
 from checklists.digest import DigestLine
 from findings.models import Finding, Severity
@@ -87,3 +89,43 @@ def excepted_gate_counts(*, project_id: int) -> dict[str, int]:
         "high": sum(1 for f in excepted if f.severity == Severity.HIGH),
         "exceptions": len({f.exception_id for f in excepted if f.severity >= Severity.HIGH}),
     }
+
+
+BREACH_LINES_MAX = 50
+
+
+def sla_breach_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
+    """Open findings whose SLA due date passed during the day before `today`, for their assignee,
+    or the project's tech lead when nobody is assigned. Each breach is listed on one day only, so
+    the one-digest-a-day rule lists it once. One query."""
+    tz = timezone.get_current_timezone()
+    end = dt.datetime.combine(today, dt.time.min, tzinfo=tz)
+    rows = (
+        Finding.objects.filter(
+            status__in=Finding.ACTIVE_STATUSES, sla_due_at__gte=end - dt.timedelta(days=1), sla_due_at__lt=end
+        )
+        .select_related("project")
+        .order_by("-severity", "sla_due_at", "pk")
+        .values_list(
+            "pk", "title", "severity", "sla_due_at", "assignee_id", "project__name", "project__tech_lead_id"
+        )
+    )
+    lines: dict[int, list[DigestLine]] = defaultdict(list)
+    more: dict[int, int] = defaultdict(int)
+    for pk, title, severity, due, assignee_id, project_name, lead_id in rows.iterator(chunk_size=2000):
+        owner = assignee_id or lead_id
+        if owner is None:
+            continue
+        if len(lines[owner]) >= BREACH_LINES_MAX:
+            more[owner] += 1
+            continue
+        lines[owner].append(
+            DigestLine(
+                text=f"{Severity(severity).label} finding {title[:120]!r} in {project_name} passed its SLA "
+                f"due date ({timezone.localtime(due):%Y-%m-%d %H:%M}).",
+                url=settings.SITE_URL + reverse("admin:findings_finding_change", args=[pk]),
+            )
+        )
+    for owner, n in more.items():
+        lines[owner].append(DigestLine(text=f"… and {n} more finding(s) past their SLA due date."))
+    return dict(lines)

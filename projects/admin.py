@@ -55,6 +55,14 @@ class ProjectAdmin(ProjectRescanAdminMixin, ProjectScopedAdminMixin, admin.Model
                 ),
             },
         ),
+        (
+            "Days to fix findings (SLA)",
+            {
+                "description": "Empty: the global setting (critical 7, high 30, medium 90, low 180 "
+                "days by default). A finding keeps the due date it got when first seen.",
+                "fields": ("sla_critical_days", "sla_high_days", "sla_medium_days", "sla_low_days"),
+            },
+        ),
         ("History", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
 

@@ -102,6 +102,12 @@ class Project(models.Model):
     enabled_scanners = models.JSONField(
         default=list, blank=True, help_text="Scanner names; empty means all available scanners."
     )
+    # Days to fix a finding, by severity (SLA); empty: the global setting (SLA_DAYS_*). A finding
+    # keeps the due date it got when first seen, so a change applies to findings seen afterwards.
+    sla_critical_days = models.PositiveSmallIntegerField("SLA critical (days)", null=True, blank=True)
+    sla_high_days = models.PositiveSmallIntegerField("SLA high (days)", null=True, blank=True)
+    sla_medium_days = models.PositiveSmallIntegerField("SLA medium (days)", null=True, blank=True)
+    sla_low_days = models.PositiveSmallIntegerField("SLA low (days)", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

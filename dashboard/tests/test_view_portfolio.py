@@ -148,8 +148,8 @@ def test_the_portfolio_query_count_is_fixed(client, manager, django_assert_num_q
     for i in range(5):
         build_project(i)
     client.force_login(manager)
-    # session, user, groups, domains, missing rows, count, rows, totals, leads
-    with django_assert_num_queries(9):
+    # session, user, groups, domains, missing rows, count, rows, SLA breaches, totals, leads
+    with django_assert_num_queries(10):
         client.get(URL)
 
 

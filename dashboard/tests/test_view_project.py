@@ -117,9 +117,9 @@ def test_the_query_count_does_not_grow_with_audits_or_findings(client, manager):
 def test_the_project_page_query_count_is_fixed(client, manager, django_assert_num_queries):
     project = build_project(1)
     client.force_login(manager)
-    # session, user, project, groups, domains, audits, scores, findings, checklists,
+    # session, user, project, groups, domains, audits, scores, findings, SLA counts, checklists,
     # running re-scan, latest re-scan's change, 2 permissions
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.get(project.get_absolute_url())
 
 
