@@ -133,7 +133,24 @@ class MetricsMixin:
                 self._suite_row(b)
                 self._severity_row(b)
         self._prose_metrics()
+        self._tool_output_metrics()
         self._merge_test_statements()
+
+    def _tool_output_metrics(self) -> None:
+        """Pasted tool output, read last: a test runner's summary line ("=== 203 passed, 7 failed
+        in 3.2s ===", "Tests: 2 failed, 140 passed, 142 total") and coverage.py's TOTAL line."""
+        for b in self.blocks:
+            if b.kind != "code" or structured_pairs(b):
+                continue
+            for line in b.raw.split("\n"):
+                plain = deaccent(line)
+                if not self.test_statements:
+                    counts = self._test_counts(plain)
+                    if "tests_passed" in counts:
+                        self._add_test_statement("tool output", counts)
+                m = re.match(r"^\s*TOTAL\s+[\d\s]+?(\d{1,3}(?:\.\d+)?)%\s*$", line)
+                if m:
+                    self._set_metric("coverage_percent", parse_percent(m.group(1) + "%"))
 
     def _extra_metric(self, block: Block, value: str) -> None:
         label = clean(block.cells[0])

@@ -382,3 +382,17 @@ def test_a_summary_drawn_in_a_box_is_read(db):
 def test_findings_in_headings_risk_columns_and_bold_labels(db, body, found):
     report = parse(f"# Audit of Foo\n\n**Status:** ready\n\n{body}")
     assert [(f.title, f.severity) for f in report.findings] == found
+
+
+def test_pasted_test_runner_and_coverage_output_gives_the_metrics(db):
+    report = parse(
+        "# Audit of Foo\n\n**Status:** ready\n\n"
+        "```\n===== 203 passed, 7 failed, 4 skipped in 12.3s =====\n```\n\n"
+        "```\nName    Stmts   Miss  Cover\nTOTAL    1234     56    95%\n```\n"
+    )
+    assert report.metrics == {
+        "tests_passed": 203,
+        "tests_failed": 7,
+        "tests_skipped": 4,
+        "coverage_percent": Decimal("95"),
+    }
