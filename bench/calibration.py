@@ -42,6 +42,9 @@ CLASSES = (TRUSTED, VULNERABLE)
 
 SECURITY = "security"
 TRUSTED_MIN = Decimal("6")
+# --why lists the Security findings of production code from this severity (high) on.
+WORST_SEVERITY = 3
+WORST_LISTED = 15
 VULNERABLE_MAX = Decimal("4")
 
 
@@ -287,10 +290,15 @@ def _details(audit, run) -> dict[str, Any]:
         for ds in DomainScore.objects.filter(audit=audit).select_related("domain")
     }
     by_rule: Counter = Counter()
-    for domain, tool, rule, severity, path in Finding.objects.filter(
+    worst = []
+    for domain, tool, rule, severity, confidence, path, line in Finding.objects.filter(
         project=audit.project_id, status__in=Finding.ACTIVE_STATUSES
-    ).values_list("domain__slug", "tool", "rule_id", "severity", "file_path"):
-        by_rule[(domain or "-", tool, rule, severity, _kind_of(path))] += 1
+    ).values_list("domain__slug", "tool", "rule_id", "severity", "confidence", "file_path", "line"):
+        kind = _kind_of(path)
+        by_rule[(domain or "-", tool, rule, severity, kind)] += 1
+        if domain == SECURITY and severity >= WORST_SEVERITY and kind == "production":
+            worst.append(f"sev{severity} {confidence or '-'} {tool} {rule} {path}:{line or ''}")
+    details["worst"] = sorted(worst, reverse=True)[:WORST_LISTED]
     details["findings"] = [
         {"domain": d, "tool": t, "rule": r, "severity": s, "kind": k, "count": n}
         for (d, t, r, s, k), n in by_rule.most_common()
@@ -445,6 +453,9 @@ def why_text(rows: Sequence[Row], top: int = 8) -> str:
             if slug == SECURITY:
                 for e in s["evidence"][:top]:
                     out.append(f"      {e.get('kind', '')}: {e.get('label', '')} {e.get('effect', '')}")
+        if d.get("worst"):
+            out.append("  high and critical Security findings in production code:")
+            out.extend(f"      {w}" for w in d["worst"])
         sec = [f for f in d["findings"] if f["domain"] == SECURITY][:top]
         if sec:
             out.append("  top security rules (count severity kind tool rule):")
