@@ -83,8 +83,32 @@ NEUTRAL = 5.0  # value of code nobody read, when nothing else says anything abou
 ANALYZER_WEIGHT = 2.0  # weight of the analyzer evidence beside a checklist or a practice (1 each)
 CRITICAL_FINDING_CAP = 3.0
 CRITICAL_ITEM_CAP = 5.0
-# Confirmed vulnerabilities (high severity, stated with high confidence, in production code) do
-# not become acceptable in a larger code base: they cap the domain whatever the density.
+# Confirmed vulnerabilities (high severity, stated with high confidence, of a weakness through
+# which outside input takes control: injection, path traversal, unsafe deserialization, SSRF, in
+# production code) do not become acceptable in a larger code base: they cap the domain whatever
+# the density. A weak primitive (an MD5 call) depends on its use, and stays with the density.
+INPUT_CONTROL_CWES = frozenset(
+    {
+        "CWE-22",  # path traversal
+        "CWE-23",
+        "CWE-73",
+        "CWE-77",  # command injection
+        "CWE-78",
+        "CWE-79",  # cross-site scripting
+        "CWE-89",  # SQL injection
+        "CWE-90",  # LDAP injection
+        "CWE-91",  # XML injection
+        "CWE-94",  # code injection
+        "CWE-95",
+        "CWE-502",  # deserialization of untrusted data
+        "CWE-611",  # XML external entities
+        "CWE-643",  # XPath injection
+        "CWE-917",  # expression language injection
+        "CWE-918",  # server-side request forgery
+        "CWE-943",  # NoSQL injection
+        "CWE-1336",  # template injection
+    }
+)
 CONFIRMED_HIGH_CAP = 6.0  # one or two: no better than "Average"
 CONFIRMED_HIGH_MANY = 3
 CONFIRMED_HIGH_MANY_CAP = 4.0  # three or more: "Insufficient" at best
@@ -164,6 +188,7 @@ class FindingGroup:
     confidence: str = ""
     kind: str = PRODUCTION
     count: int = 1
+    cwe: str = ""  # "CWE-89"
 
 
 @dataclass(frozen=True)
@@ -447,7 +472,11 @@ def _points(groups: Iterable[FindingGroup]) -> _Points:
             )
             if group.severity >= 4:
                 points.production_critical += group.count
-            elif group.severity == 3 and confidence_weight(group.confidence) >= 1.0:
+            elif (
+                group.severity == 3
+                and confidence_weight(group.confidence) >= 1.0
+                and group.cwe.upper() in INPUT_CONTROL_CWES
+            ):
                 points.production_confirmed_high += group.count
     return points
 
@@ -622,7 +651,8 @@ def score_domain(data: DomainInput) -> DomainResult:
         caps.append(
             (
                 CONFIRMED_HIGH_MANY_CAP,
-                f"{confirmed} open high findings stated with high confidence in production code",
+                f"{confirmed} confirmed high vulnerabilities (outside input takes control) in production"
+                " code",
             )
         )
         global_cap = GLOBAL_CAP
@@ -630,8 +660,8 @@ def score_domain(data: DomainInput) -> DomainResult:
         caps.append(
             (
                 CONFIRMED_HIGH_CAP,
-                f"{confirmed} open high finding{'s' if confirmed > 1 else ''} stated with high confidence"
-                " in production code",
+                f"{confirmed} confirmed high vulnerabilit{'ies' if confirmed > 1 else 'y'}"
+                " (outside input takes control) in production code",
             )
         )
     if critical_todo:

@@ -22,6 +22,7 @@ Which formula scores an audit:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -59,6 +60,7 @@ CRITICAL_FINDING_CAP = Decimal("3.0")
 CRITICAL_ITEM_CAP = Decimal("5.0")
 # Domain whose score also uses the audit's test metrics.
 TESTING_DOMAIN_SLUG = "testing"
+CWE_RE = re.compile(r"CWE-\d+", re.I)
 # Said by the rationale of a computed score that caps its audit's global score (found by SQL).
 GLOBAL_CAP_MARK = "caps the global score at"
 # How many findings a domain's "why" lists one by one (the rest are summed in one line).
@@ -433,7 +435,7 @@ def _domain_inputs(
 
     measured = selectors.audit_measurements(audit_id=audit.pk)
     kinds: dict[str, str] = {}
-    groups: dict[int, dict[tuple[int, str, str], int]] = defaultdict(lambda: defaultdict(int))
+    groups: dict[int, dict[tuple[int, str, str, str], int]] = defaultdict(lambda: defaultdict(int))
     open_findings = Finding.objects.filter(project_id=audit.project_id, domain__isnull=False).filter(
         Q(status__in=Finding.ACTIVE_STATUSES) | Q(pk__in=count_as_open)
     )
@@ -443,21 +445,22 @@ def _domain_inputs(
         # The practice is a component of its domain already: its finding would count it twice.
         open_findings = open_findings.exclude(tool=PRACTICE_FINDINGS_TOOL, rule_id__in=duplicates)
     grouped = (
-        open_findings.values("domain_id", "severity", "confidence", "file_path", "line")
+        open_findings.values("domain_id", "severity", "confidence", "file_path", "line", "cwe")
         .annotate(n=Count("id"))
         .order_by()
     )
     # Several findings on one line of one file (two rules, or two analyzers, reporting the same
     # problem) count once, as the worst of them.
-    worst_on_line: dict[tuple[int, str, int], tuple[float, tuple[int, str, str]]] = {}
+    worst_on_line: dict[tuple[int, str, int], tuple[float, tuple[int, str, str, str]]] = {}
     for row in grouped:
         kind = _code_kind(row["file_path"], kinds)
-        key = (row["severity"], row["confidence"].strip().lower(), kind)
+        cwe = CWE_RE.search(row["cwe"] or "")
+        key = (row["severity"], row["confidence"].strip().lower(), kind, cwe.group().upper() if cwe else "")
         if row["line"] is None or not row["file_path"]:
             groups[row["domain_id"]][key] += row["n"]
             continue
         where = (row["domain_id"], row["file_path"], row["line"])
-        points = formula.finding_points(*key)
+        points = formula.finding_points(*key[:3])
         if where not in worst_on_line or points > worst_on_line[where][0]:
             worst_on_line[where] = (points, key)
     for (domain_id, _, _), (_, key) in worst_on_line.items():
@@ -497,8 +500,8 @@ def _domain_inputs(
             slug=domain.slug,
             checklist=formula.ChecklistEvidence(tuple(domain_items)) if domain_items else None,
             findings=tuple(
-                formula.FindingGroup(severity=sev, confidence=conf, kind=kind, count=n)
-                for (sev, conf, kind), n in sorted(groups.get(domain.pk, {}).items())
+                formula.FindingGroup(severity=sev, confidence=conf, kind=kind, count=n, cwe=cwe)
+                for (sev, conf, kind, cwe), n in sorted(groups.get(domain.pk, {}).items())
             ),
             listed=tuple(listed.get(domain.pk, [])),
             metrics=metrics,

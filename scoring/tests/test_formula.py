@@ -59,6 +59,7 @@ groups_st = st.lists(
         confidence=st.sampled_from(("", "high", "medium", "low", "verified")),
         kind=st.sampled_from((PRODUCTION, PRODUCTION, TEST, FIXTURE, DOCS, VENDORED)),
         count=st.integers(1, 500),
+        cwe=st.sampled_from(("", "CWE-89", "CWE-327")),
     ),
     max_size=5,
 )
@@ -341,15 +342,17 @@ def test_confirmed_high_findings_cap_the_domain_whatever_the_size() -> None:
     def security(*groups: FindingGroup) -> formula.DomainResult:
         return score_domain(DomainInput("security", profile=profile, runs=(run,), findings=groups))
 
-    one = security(FindingGroup(3, "high", PRODUCTION, 1))
+    one = security(FindingGroup(3, "high", PRODUCTION, 1, cwe="CWE-89"))
     assert one.score == D("6.0") and one.global_cap is None
-    many = security(FindingGroup(3, "high", PRODUCTION, 3))
+    many = security(
+        FindingGroup(3, "high", PRODUCTION, 2, cwe="CWE-22"), FindingGroup(3, "high", cwe="CWE-502")
+    )
     assert many.score == D("4.0") and many.global_cap == formula.GLOBAL_CAP
-    assert (
-        many.why[0].label
-        == "Capped at 4.0 by 3 open high findings stated with high confidence in production code"
+    assert many.why[0].label == (
+        "Capped at 4.0 by 3 confirmed high vulnerabilities (outside input takes control) in production code"
     )
     assert many.why[1].label == "Caps the global score at 5.5: an open critical problem in production code"
-    # Not confirmed (medium confidence), or in tests: the density alone decides.
-    assert security(FindingGroup(3, "medium", PRODUCTION, 3)).score == D("10.0")
-    assert security(FindingGroup(3, "high", TEST, 3)).score == D("10.0")
+    # Not confirmed (medium confidence), in tests, or a weak primitive (MD5): the density decides.
+    assert security(FindingGroup(3, "medium", PRODUCTION, 3, cwe="CWE-89")).score == D("10.0")
+    assert security(FindingGroup(3, "high", TEST, 3, cwe="CWE-89")).score == D("10.0")
+    assert security(FindingGroup(3, "high", PRODUCTION, 4, cwe="CWE-327")).score == D("10.0")

@@ -223,3 +223,36 @@ def test_a_critical_problem_in_production_caps_the_global_score_and_keeps_cappin
     assert audit.global_score == Decimal("5.5")
     preview = scoring.formula_preview(formula_version="2.0")
     assert preview[0].new_global == Decimal("5.5")
+
+
+@pytest.mark.django_db
+def test_confirmed_vulnerabilities_are_told_apart_by_their_cwe(project, audit):
+    from decimal import Decimal
+
+    from findings.models import Finding, Severity
+    from projects.models import DomainScore, MaturityDomain
+
+    security = MaturityDomain.objects.get(slug="security")
+    profile = RepositoryProfile(languages=(LanguageLines("Java", production=300_000),))
+    run = AnalyzerRun("semgrep", ("security",), ("Java",), RAN, covered_lines=300_000)
+    scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
+
+    def score_with(cwe):
+        Finding.objects.filter(project=project).delete()
+        for line in (10, 20, 30):
+            Finding.objects.create(
+                project=project,
+                title="finding",
+                severity=Severity.HIGH,
+                confidence="high",
+                cwe=cwe,
+                domain=security,
+                fingerprint=f"cwe-{line}",
+                file_path="src/main/java/App.java",
+                line=line,
+            )
+        scoring.audit_recompute(audit=audit)
+        return DomainScore.objects.get(audit=audit, domain=security).score
+
+    assert score_with("CWE-89") == Decimal("4.0")  # SQL injection, three times: confirmed
+    assert score_with("CWE-327") > Decimal("9.0")  # weak hash: the density decides
