@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from dashboard import charts, selectors
+from findings import selectors as finding_selectors
 from findings import sla
 from findings.models import Severity
 from governance import selectors as governance_selectors
@@ -458,6 +459,9 @@ def audit_detail(request, pk):
             selectors.DomainRow(domain=domain, score=current, previous=before.score if before else None)
         )
     findings, counts, total = selectors.audit_findings(audit, is_latest=is_latest)
+    threads = finding_selectors.comments_by_finding([f.pk for f in findings])
+    for finding in findings:
+        finding.thread = threads.get(finding.pk, [])
     checklists = selectors.checklists_with_progress(audit.project_id, audit=audit)
     items = selectors.checklist_items([c.pk for c in checklists])
     for checklist in checklists:

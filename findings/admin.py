@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -10,9 +10,9 @@ from import_export.admin import ImportExportMixin
 
 from findings import hooks, sla, staging
 from findings.importers import FORMAT_CHOICES, ReportError
-from findings.models import ApiToken, Finding, ImportRun
+from findings.models import ApiToken, Finding, FindingComment, ImportRun
 from findings.resources import FindingResource
-from findings.services import api_token_fill_secret, api_token_revoke, scan_import
+from findings.services import api_token_fill_secret, api_token_revoke, comment_add, scan_import
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
@@ -66,6 +66,34 @@ class SlaStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FindingCommentInline(admin.TabularInline):
+    """The finding's thread: everyone who sees the finding reads it; whoever may change the
+    finding adds notes (never edits or deletes one)."""
+
+    model = FindingComment
+    extra = 1
+    fields = ("created_at", "author", "body", "internal")
+    readonly_fields = ("created_at", "author")
+    can_delete = False
+    verbose_name = "comment"
+    verbose_name_plural = "comments (@username adds a watcher; internal notes stay out of exports)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("findings.view_finding")
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and request.user.has_perm("findings.change_finding")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Finding)
 class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportExportMixin, admin.ModelAdmin):
     list_display = (
@@ -107,17 +135,44 @@ class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportE
     tech_lead_editable = ("status", "assignee")
     # Spreadsheet triage (django-import-export): CSV, XLSX and JSON, within the import limits.
     resource_classes = [FindingResource]
+    inlines = (FindingCommentInline,)
+    # Watchers join by an @mention in a comment; the form shows them, it does not edit them.
+    exclude = ("watchers",)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         user = request.user
         if user.is_superuser or access.has_role(user, access.AUDITOR):
-            return readonly
+            return (*readonly, "watcher_names")
         return [
-            f.name
-            for f in self.model._meta.fields
-            if f.name not in self.tech_lead_editable and f.name != "id"
+            *(f.name for f in self.model._meta.fields if f.name not in (*self.tech_lead_editable, "id")),
+            "watcher_names",
         ]
+
+    @admin.display(description="watchers")
+    def watcher_names(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return ", ".join(sorted(u.get_username() for u in obj.watchers.all())) or "—"
+
+    def get_inline_instances(self, request, obj=None):
+        # A change posted without the comment rows (a script, an older form) still saves the
+        # finding: the thread's formset only takes part when its rows were posted.
+        if request.method == "POST" and "comments-TOTAL_FORMS" not in request.POST:
+            return []
+        return super().get_inline_instances(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not FindingComment:
+            return super().save_formset(request, form, formset, change)
+        for comment in formset.save(commit=False):
+            try:
+                comment_add(
+                    finding=form.instance, author=request.user, body=comment.body, internal=comment.internal
+                )
+            except ValidationError as exc:
+                messages.error(request, f"The comment was not added: {' '.join(exc.messages)}")
+        return None
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}

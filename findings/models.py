@@ -82,6 +82,9 @@ class Finding(models.Model):
     # by a re-import or a reopening. Empty: no SLA (info findings).
     sla_due_at = models.DateTimeField("SLA due", null=True, blank=True)
     fixed_within_sla = models.BooleanField(null=True, blank=True, help_text="Recorded when fixed.")
+    # People who follow the finding (added by an @mention in a comment): its comments and SLA
+    # breach go into their daily digest.
+    watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="watched_findings")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

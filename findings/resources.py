@@ -17,7 +17,7 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from findings import hooks, sla
-from findings.models import Finding, Severity
+from findings.models import Finding, FindingComment, Severity
 from projects import access
 from projects.spreadsheets import cell_id, clean_cell, escape_cell, unescape_formula
 
@@ -80,6 +80,8 @@ class FindingResource(resources.ModelResource):
         attribute="status", column_name="status", widget=ChoiceWidget(Finding.Status.choices, "status")
     )
     assignee = fields.Field(attribute="assignee", column_name="assignee", widget=UserWidget())
+    # The thread without its internal notes; read-only (an import never reads it).
+    comments = fields.Field(column_name="comments", readonly=True)
 
     # Columns a tech lead may change; auditors and admins may also change the others below.
     TECH_LEAD_FIELDS = ("status", "assignee")
@@ -105,6 +107,7 @@ class FindingResource(resources.ModelResource):
             "first_seen_at",
             "last_seen_at",
             "fingerprint",
+            "comments",
         )
         export_order = fields
         import_id_fields = ("id",)
@@ -133,6 +136,22 @@ class FindingResource(resources.ModelResource):
         return qs
 
     # --- export --------------------------------------------------------------------------
+    def iter_queryset(self, queryset):
+        # The comments of each chunk of findings in one query, not one query per finding.
+        chunk: list[Finding] = []
+        for finding in super().iter_queryset(queryset):
+            chunk.append(finding)
+            if len(chunk) >= self.get_chunk_size():
+                yield from _with_public_comments(chunk)
+                chunk = []
+        yield from _with_public_comments(chunk)
+
+    def dehydrate_comments(self, finding: Finding) -> str:
+        thread = getattr(finding, "_public_comments", None)
+        if thread is None:
+            thread = _public_comments([finding.pk]).get(finding.pk, [])
+        return "\n".join(thread)
+
     def export_field(self, field, instance, **kwargs):
         return escape_formula(super().export_field(field, instance, **kwargs))
 
@@ -180,3 +199,24 @@ class FindingResource(resources.ModelResource):
             sla.record_status_change(instance, old_status, now)
         if instance.severity != old_severity:
             sla.fill(instance)
+
+
+def _public_comments(finding_ids: list[int]) -> dict[int, list[str]]:
+    threads: dict[int, list[str]] = {}
+    rows = (
+        FindingComment.objects.filter(finding_id__in=finding_ids, internal=False)
+        .order_by("finding_id", "created_at", "id")
+        .values_list("finding_id", "author__username", "created_at", "body")
+    )
+    for finding_id, author, created_at, body in rows:
+        threads.setdefault(finding_id, []).append(
+            f"{author or 'auditor'} {created_at:%Y-%m-%d %H:%M}: {body}"
+        )
+    return threads
+
+
+def _with_public_comments(findings: list[Finding]):
+    threads = _public_comments([f.pk for f in findings]) if findings else {}
+    for finding in findings:
+        finding._public_comments = threads.get(finding.pk, [])
+        yield finding

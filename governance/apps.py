@@ -15,3 +15,4 @@ class GovernanceConfig(AppConfig):
         hooks.register_after_import(services.rule_exceptions_apply)
         digest.register_section("Exceptions expiring", selectors.expiring_digest_lines)
         digest.register_section("Findings past their SLA", selectors.sla_breach_digest_lines)
+        digest.register_section("Comments on findings you watch", selectors.watched_comments_digest_lines)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checklists.digest import DigestLine
-from findings.models import Finding, Severity
+from findings.models import Finding, FindingComment, Severity
 from governance.models import PolicyException, Reason, State, Target
 
 
@@ -95,9 +95,9 @@ BREACH_LINES_MAX = 50
 
 
 def sla_breach_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
-    """Open findings whose SLA due date passed during the day before `today`, for their assignee,
-    or the project's tech lead when nobody is assigned. Each breach is listed on one day only, so
-    the one-digest-a-day rule lists it once. One query."""
+    """Open findings whose SLA due date passed during the day before `today`, for their assignee
+    (or the project's tech lead when nobody is assigned) and their watchers. Each breach is listed
+    on one day only, so the one-digest-a-day rule lists it once. Two queries."""
     tz = timezone.get_current_timezone()
     end = dt.datetime.combine(today, dt.time.min, tzinfo=tz)
     rows = (
@@ -110,22 +110,60 @@ def sla_breach_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
             "pk", "title", "severity", "sla_due_at", "assignee_id", "project__name", "project__tech_lead_id"
         )
     )
+    rows = list(rows)
+    watchers = _watchers([row[0] for row in rows])
     lines: dict[int, list[DigestLine]] = defaultdict(list)
     more: dict[int, int] = defaultdict(int)
-    for pk, title, severity, due, assignee_id, project_name, lead_id in rows.iterator(chunk_size=2000):
-        owner = assignee_id or lead_id
-        if owner is None:
-            continue
-        if len(lines[owner]) >= BREACH_LINES_MAX:
-            more[owner] += 1
-            continue
-        lines[owner].append(
-            DigestLine(
-                text=f"{Severity(severity).label} finding {title[:120]!r} in {project_name} passed its SLA "
-                f"due date ({timezone.localtime(due):%Y-%m-%d %H:%M}).",
-                url=settings.SITE_URL + reverse("admin:findings_finding_change", args=[pk]),
-            )
+    for pk, title, severity, due, assignee_id, project_name, lead_id in rows:
+        line = DigestLine(
+            text=f"{Severity(severity).label} finding {title[:120]!r} in {project_name} passed its SLA "
+            f"due date ({timezone.localtime(due):%Y-%m-%d %H:%M}).",
+            url=settings.SITE_URL + reverse("admin:findings_finding_change", args=[pk]),
         )
+        for owner in {assignee_id or lead_id, *watchers.get(pk, ())} - {None}:
+            if len(lines[owner]) >= BREACH_LINES_MAX:
+                more[owner] += 1
+            else:
+                lines[owner].append(line)
     for owner, n in more.items():
         lines[owner].append(DigestLine(text=f"… and {n} more finding(s) past their SLA due date."))
+    return dict(lines)
+
+
+def _watchers(finding_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    through = Finding.watchers.through
+    for start in range(0, len(finding_ids), 5000):
+        pairs = through.objects.filter(finding_id__in=finding_ids[start : start + 5000]).values_list(
+            "finding_id", "user_id"
+        )
+        for finding_id, user_id in pairs:
+            found[finding_id].add(user_id)
+    return found
+
+
+COMMENT_LINES_MAX = 50
+
+
+def watched_comments_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
+    """The comments written the day before `today` on the findings each user watches (not their
+    own); an internal note is announced without its text. Two queries."""
+    tz = timezone.get_current_timezone()
+    end = dt.datetime.combine(today, dt.time.min, tzinfo=tz)
+    comments = list(
+        FindingComment.objects.filter(created_at__gte=end - dt.timedelta(days=1), created_at__lt=end)
+        .order_by("created_at", "pk")
+        .values_list("finding_id", "finding__title", "author_id", "author__username", "body", "internal")
+    )
+    watchers = _watchers(sorted({c[0] for c in comments}))
+    lines: dict[int, list[DigestLine]] = defaultdict(list)
+    for finding_id, title, author_id, author, body, internal in comments:
+        said = "added an internal note" if internal else f"wrote: {' '.join(body.split())[:200]}"
+        line = DigestLine(
+            text=f"{author or 'auditor'} on {title[:120]!r}: {said}",
+            url=settings.SITE_URL + reverse("admin:findings_finding_change", args=[finding_id]),
+        )
+        for user_id in watchers.get(finding_id, set()) - {author_id}:
+            if len(lines[user_id]) < COMMENT_LINES_MAX:
+                lines[user_id].append(line)
     return dict(lines)
