@@ -19,7 +19,7 @@ from findings.models import Finding
 CLOSED_BY_DECISION = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
 
 ClosureHandler = Callable[..., Any]
-AfterImportHook = Callable[[int], None]
+AfterImportHook = Callable[[int], object]
 
 _closure_handlers: list[ClosureHandler] = []
 _after_import_hooks: list[AfterImportHook] = []

@@ -30,16 +30,19 @@ def expiring_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
     )
     lines: dict[int, list[DigestLine]] = defaultdict(list)
     for exception in rows:
+        if exception.expires_on is None:
+            continue
         left = (exception.expires_on - today).days
-        what = exception.finding.title if exception.finding_id else exception.subject
+        what = exception.finding.title if exception.finding is not None else exception.subject
         line = DigestLine(
             text=f"Exception #{exception.pk} ({exception.get_reason_display().lower()}) for "
             f"{what!r} in {exception.project.name} expires on {exception.expires_on:%Y-%m-%d}, "
             f"in {left} day{'s' if left != 1 else ''}: renew it or fix what it covers.",
             url=settings.SITE_URL + exception.get_admin_url(),
         )
-        for user_id in {exception.requested_by_id, exception.project.tech_lead_id} - {None}:
-            lines[user_id].append(line)
+        for user_id in {exception.requested_by_id, exception.project.tech_lead_id}:
+            if user_id is not None:
+                lines[user_id].append(line)
     return dict(lines)
 
 
@@ -110,11 +113,13 @@ def sla_breach_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
             "pk", "title", "severity", "sla_due_at", "assignee_id", "project__name", "project__tech_lead_id"
         )
     )
-    rows = list(rows)
-    watchers = _watchers([row[0] for row in rows])
+    breached = list(rows)
+    watchers = _watchers([row[0] for row in breached])
     lines: dict[int, list[DigestLine]] = defaultdict(list)
     more: dict[int, int] = defaultdict(int)
-    for pk, title, severity, due, assignee_id, project_name, lead_id in rows:
+    for pk, title, severity, due, assignee_id, project_name, lead_id in breached:
+        if due is None:
+            continue
         line = DigestLine(
             text=f"{Severity(severity).label} finding {title[:120]!r} in {project_name} passed its SLA "
             f"due date ({timezone.localtime(due):%Y-%m-%d %H:%M}).",

@@ -266,7 +266,7 @@ def exceptions_expire(*, today: dt.date | None = None) -> list[int]:
         .order_by("expires_on", "pk")
         .values_list("pk", "expires_on")
     )
-    return [pk for pk, expires_on in due if exception_expire_one(pk, expires_on)]
+    return [pk for pk, expires_on in due if expires_on is not None and exception_expire_one(pk, expires_on)]
 
 
 def exception_expire_one(pk: int, expires_on: dt.date) -> bool:
@@ -291,7 +291,7 @@ def _apply(exception: PolicyException) -> None:
     """Close what an approved exception covers (only what is still open)."""
     now = timezone.now()
     if exception.target == Target.FINDING:
-        finding = Finding.objects.select_for_update().get(pk=exception.finding_id)
+        finding = Finding.objects.select_for_update().get(exceptions=exception)
         if finding.status in ACTIVE:
             finding.status = FINDING_STATUS[Reason(exception.reason)]
             finding.status_changed_at = now
@@ -304,7 +304,7 @@ def _apply(exception: PolicyException) -> None:
     elif exception.target == Target.RULE:
         rule_exceptions_apply(exception.project_id, only=exception.pk)
     else:
-        item = ChecklistItem.objects.select_for_update().get(pk=exception.checklist_item_id)
+        item = ChecklistItem.objects.select_for_update().get(exceptions=exception)
         if item.state == ItemState.TODO:
             previous = item.state
             item.state = ItemState.NOT_APPLICABLE
@@ -337,17 +337,18 @@ def _reopen(exception: PolicyException, why: str) -> None:
     approved exception stay closed."""
     now = timezone.now()
     if exception.target == Target.CHECKLIST_ITEM:
-        item = ChecklistItem.objects.select_for_update().get(pk=exception.checklist_item_id)
+        item = ChecklistItem.objects.select_for_update().get(exceptions=exception)
         if item.state == ItemState.NOT_APPLICABLE:
             previous = item.state
             item.state = ItemState.TODO
             checklist_item_record_change(item=item, previous_state=previous, user=None)
-            item._pending_history.note = why
+            # The history row says why the item reopened, not what its note says.
+            item._pending_history.note = why  # type: ignore[attr-defined]
             checklist_item_save(item=item)
         return
     findings = Finding.objects.filter(project_id=exception.project_id, status__in=CLOSED_BY_DECISION)
     if exception.target == Target.FINDING:
-        findings = findings.filter(pk=exception.finding_id)
+        findings = findings.filter(exceptions=exception)
     else:
         findings = findings.filter(tool=exception.tool, rule_id=exception.rule_id)
     still_covered = PolicyException.objects.filter(
