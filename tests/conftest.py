@@ -28,19 +28,10 @@ def _reference_data_for_transactional_tests(request):
     import importlib
 
     from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
 
     from projects.models import MaturityDomain
+    from projects.roles import sync_roles
 
     if not MaturityDomain.objects.exists():
         importlib.import_module("projects.migrations.0002_default_domains").create_domains(apps, None)
-    roles = importlib.import_module("projects.migrations.0003_roles").ROLE_PERMISSIONS
-    for role, perms in roles.items():
-        group, created = Group.objects.get_or_create(name=role)
-        if created:
-            group.permissions.add(
-                *[
-                    Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
-                    for action, app_label, model in perms
-                ]
-            )
+    sync_roles()
