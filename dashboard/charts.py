@@ -203,3 +203,50 @@ def line_chart(
             )
     parts.append("</svg>")
     return _safe("".join(parts))
+
+
+def bars(
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int], str]],
+    *,
+    width: int = 640,
+    height: int = 240,
+    title: str = "Findings discovered and fixed",
+) -> SafeString:
+    """Counts per period as grouped bars: one bar per series (name, values, css class) and period."""
+    left, right, top, bottom = 40, 10, 12, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n, k = max(len(x_labels), 1), max(len(series), 1)
+    high = max([1, *(v for _name, values, _cls in series for v in values)])
+    group = plot_w / n
+    bar = group * 0.8 / k
+    parts = [
+        f'<svg class="chart bars" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}"/>',
+        f'<text class="axis-label" x="{left - 4}" y="{top + 4}" text-anchor="end">{high}</text>',
+        f'<text class="axis-label" x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>',
+    ]
+    for i, label in enumerate(x_labels):
+        x0 = left + i * group + group * 0.1
+        for j, (name, values, css) in enumerate(series):
+            value = values[i] if i < len(values) else 0
+            h = plot_h * value / high
+            parts.append(
+                f'<rect class="bar {escape(css)}" x="{x0 + j * bar:.1f}" y="{top + plot_h - h:.1f}" '
+                f'width="{bar:.1f}" height="{h:.1f}"><title>{escape(label)}: {value} '
+                f"{escape(name)}</title></rect>"
+            )
+        parts.append(
+            f'<text class="axis-label" x="{x0 + group * 0.4:.1f}" y="{top + plot_h + 14}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    legend_y = height - 8
+    for j, (name, _values, css) in enumerate(series):
+        x = left + j * 130
+        parts.append(
+            f'<rect class="bar {escape(css)}" x="{x}" y="{legend_y - 9}" width="10" height="10"/>'
+            f'<text class="legend" x="{x + 14}" y="{legend_y}">{escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return _safe("".join(parts))
