@@ -1,7 +1,7 @@
 """Calibration bench: re-scan a panel of public repositories and check that the scores rank them.
 
     AUDITOR_CALIBRATION_DIR=/path/to/clones .venv/bin/python bench/calibration.py \
-        [--only NAME,...] [--extra NAME=trusted:LANG ...] [--why] [--json FILE]
+        [--only NAME,...] [--extra NAME=trusted:LANG ...] [--why] [--json FILE] [--strict]
 
 The folder named by AUDITOR_CALIBRATION_DIR holds local git clones, one folder per repository,
 named as in PANEL below (fetch them yourself; they are never committed). Without the variable
@@ -14,6 +14,7 @@ ordering checks:
   - Security measured (not "not measured") on every repository of the panel.
 Each check prints PASS/FAIL with the offending repositories, then "N of M comparisons right".
 The same checks apply to any repositories added with --extra (name=trusted|vulnerable:language).
+The exit status is 0 unless --strict is given and a check fails.
 """
 
 from __future__ import annotations
@@ -511,6 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated folder names: scan only these")
     parser.add_argument("--why", action="store_true", help="print, per repository, what the scores rest on")
     parser.add_argument("--json", type=Path, help="also write rows, details and checks to this file")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when a check fails")
     args = parser.parse_args(argv)
 
     folder = os.environ.get(ENV_VAR, "").strip()
@@ -561,7 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(why_text(rows))
     if args.json:
         args.json.write_text(json.dumps(_jsonable(rows, checks), indent=1, default=str))
-    return 0
+    return 1 if args.strict and not all(c.passed for c in checks) else 0
 
 
 if __name__ == "__main__":
