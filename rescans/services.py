@@ -37,7 +37,7 @@ from rescans.models import ERROR_MAX_CHARS, RescanRun
 from rescans.sanitize import clean_text
 from rescans.sarif import to_sarif
 from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
-from rescans.scanners.coverage import InventoryScanner, analyzer_run
+from rescans.scanners.coverage import analyzer_run
 from scoring import services as scoring
 
 logger = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
     except (OSError, TimeoutError):
         logger.exception("re-scan: the checkout could not be listed")
     for scanner in scanners:
-        if isinstance(scanner, InventoryScanner) and result.inventory is not None:
+        if hasattr(scanner, "prepare") and result.inventory is not None:
             scanner.prepare(result.inventory)
 
     def one(scanner: Scanner):

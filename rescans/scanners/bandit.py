@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rescans.runner import tool_path
 from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
+from rescans.scanners.coverage import production_targets
 
 _SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "info"}
 # bandit's own comment syntax: "# nosec", "# nosec B602", "# nosec: B602, subprocess_popen".
@@ -29,6 +30,14 @@ class BanditScanner(Scanner):
     # An empty [bandit] section: bandit's defaults (every test), and no search for other files.
     config_files = {"bandit.ini": "[bandit]\n"}
 
+    # Production Python files, from the re-scan's inventory; None: the whole checkout.
+    targets: list[str] | None = None
+
+    def prepare(self, inventory) -> None:
+        """Security is about the shipped code: tests, fixtures and docs are left out (Django's
+        whole repository: 96 s, its production code: 17 s)."""
+        self.targets = production_targets(inventory, frozenset({"Python"}))
+
     def command(self, workspace: Path) -> list[str]:
         config_dir = self.config_dir or self.write_config()
         return [
@@ -36,11 +45,12 @@ class BanditScanner(Scanner):
             "--ini",
             str(config_dir / "bandit.ini"),
             "--ignore-nosec",
-            "-r",
-            ".",
             "-f",
             "json",
             "-q",
+            "-r",
+            "--",
+            *(self.targets or ["."]),
         ]
 
     def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:

@@ -88,6 +88,19 @@ class InventoryScanner(Scanner):
         return result
 
 
+# Past this many characters of file names, a tool is given "." instead (command-line limit).
+MAX_TARGET_CHARS = 200_000
+
+
+def production_targets(inventory: Inventory, languages: frozenset[str]) -> list[str] | None:
+    """The production files of these languages as command-line targets; None when there are
+    none or too many to name (the tool then reads the whole checkout)."""
+    paths = [f.path for f in inventory.production_files(languages)]
+    if not paths or sum(len(p) + 1 for p in paths) > MAX_TARGET_CHARS:
+        return None
+    return paths
+
+
 def coverage_of(scanner: Scanner) -> Coverage:
     if isinstance(scanner, InventoryScanner):
         return Coverage(scanner.languages, scanner.domains or (scanner.domain,))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rescans.runner import tool_path
 from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
+from rescans.scanners.coverage import production_targets
 
 NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 FILE_NOQA_RE = re.compile(
@@ -28,6 +29,13 @@ class RuffScanner(Scanner):
     raw_format = "ruff"
     ok_returncodes = (0,)  # --exit-zero: 0 with or without findings, 2 = ruff itself failed
 
+    # Production Python files, from the re-scan's inventory; None: the whole checkout.
+    targets: list[str] | None = None
+
+    def prepare(self, inventory) -> None:
+        """Code quality of the shipped code: tests, fixtures and docs are left out."""
+        self.targets = production_targets(inventory, frozenset({"Python"}))
+
     def command(self, workspace: Path) -> list[str]:
         return [
             tool_path("ruff"),
@@ -39,7 +47,8 @@ class RuffScanner(Scanner):
             "--no-cache",
             "--exit-zero",
             "--force-exclude",
-            ".",
+            "--",
+            *(self.targets or ["."]),
         ]
 
     def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:

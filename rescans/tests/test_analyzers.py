@@ -421,3 +421,22 @@ def test_a_file_lizard_cannot_read_is_skipped_and_not_covered(tmp_path, home):
     assert scanner.read_paths == ["app/ok.py"]
     assert record.status == RAN and record.languages == ("Python",)
     assert record.covered_lines == 2
+
+
+def test_bandit_and_ruff_read_the_production_python_files_of_the_inventory(tmp_path, home):
+    from rescans.scanners.bandit import BanditScanner
+    from rescans.scanners.ruff import RuffScanner
+
+    risky = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+    repo = write(tmp_path / "repo", {"app/run.py": risky, "tests/test_run.py": risky, "docs/conf.py": risky})
+    inventory = build_inventory(repo)
+    for scanner in (BanditScanner(), RuffScanner()):
+        scanner.prepare(inventory)
+        assert scanner.targets == ["app/run.py"]
+    bandit = BanditScanner()
+    bandit.prepare(inventory)
+    output = bandit.run(repo, LIMITS, str(home))
+    assert {f.file_path for f in output.findings} == {"app/run.py"}
+
+    # Without an inventory (or without production Python) the whole checkout is read, as before.
+    assert BanditScanner().command(repo)[-1] == "."
