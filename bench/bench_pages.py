@@ -139,6 +139,9 @@ def main() -> int:
         ("portfolio 1,000 rows per page", lambda: "/maturity/?per_page=1000&o=-d:security"),
         ("project /projects/<slug>/", lambda: f"/projects/{rng.choice(slugs)}/"),
         ("audit report /audits/<id>/", lambda: f"/audits/{rng.choice(audits)}/"),
+        ("trends, 12 months", lambda: "/maturity/trends/"),
+        ("trends, 4 quarters, security", lambda: "/maturity/trends/?period=quarter&domain=security"),
+        ("trends, one project", lambda: f"/maturity/trends/?project={rng.choice(slugs)}"),
         ("findings admin changelist", lambda: "/admin/findings/finding/"),
         (
             "findings admin, open + critical filter",

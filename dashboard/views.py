@@ -176,9 +176,9 @@ def portfolio(request):
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     table = [PortfolioRow(s, domain_list, today) for s in page.object_list]
-    breached = sla.counts_by_project([row.project.pk for row in table])
+    breached = sla.breached_by_project([row.project.pk for row in table])
     for row in table:
-        row.sla_breached = breached[row.project.pk][sla.BREACHED]
+        row.sla_breached = breached.get(row.project.pk, 0)
 
     base = {k: v for k, v in request.GET.items() if k not in ("o", "page")}
     current = ("-" if filters.descending else "") + filters.sort

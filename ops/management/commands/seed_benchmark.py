@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from checklists.models import Checklist, ChecklistItem, ItemState
+from findings import sla
 from findings.models import Finding, Severity
 from projects import access
 from projects.models import Audit, DomainScore, MaturityDomain, Project
@@ -27,6 +28,7 @@ from scoring import services as scoring
 from scoring import summaries
 
 AUDITS_PER_PROJECT = 20
+HISTORY_DAYS = 540
 FINDINGS_PER_PROJECT = 1000
 CHECKLISTS_PER_PROJECT = 10
 ITEMS_PER_CHECKLIST = 10
@@ -307,10 +309,18 @@ class Command(BaseCommand):
             for row in audit_rows
             if row["title"] == f"Audit {AUDITS_PER_PROJECT}"
         }
+        sla_days = {int(s): d for s, d in sla.days_by_severity(None).items()}
         for project_id in ids:
             severities, statuses, _c, _h = findings_of[project_id]
             for f in range(findings_per_project):
                 domain = domains[f % len(domains)] if f % 10 else None
+                # History for the trends page: first seen over the last 18 months, fixed ones
+                # after 1 to 200 days (the clock stops at the last moment, never in the future).
+                first_seen = now - dt.timedelta(days=(f * 7 + project_id) % HISTORY_DAYS, hours=f % 24)
+                fixed_at = None
+                if statuses[f] == Finding.Status.FIXED:
+                    fixed_at = min(now, first_seen + dt.timedelta(days=1 + (f * 13 + project_id) % 200))
+                due = sla.due_at(first_seen, severities[f], sla_days)
                 finding_rows.append(
                     {
                         "project_id": project_id,
@@ -325,8 +335,11 @@ class Command(BaseCommand):
                         "fingerprint": f"bench-{project_id}-{f:07d}",
                         "first_seen_audit_id": latest_audit[project_id],
                         "last_seen_audit_id": latest_audit[project_id],
-                        "first_seen_at": now,
+                        "first_seen_at": first_seen,
                         "last_seen_at": now,
+                        "fixed_at": fixed_at,
+                        "sla_due_at": due,
+                        "fixed_within_sla": None if fixed_at is None else sla.fixed_within(due, fixed_at),
                     }
                 )
         writer.write(Finding, finding_rows)
