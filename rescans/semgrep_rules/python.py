@@ -7,6 +7,8 @@ import subprocess
 import hashlib
 import hmac
 import sqlite3
+import sqlalchemy
+from sqlalchemy import text
 
 import jinja2
 import jwt
@@ -72,6 +74,23 @@ def sql_quoted_placeholder_parameterised(cur, name):
 def sql_literal_only(cur, x):
     # ok: auditor.python.sql-built-with-quoted-values
     cur.execute("SELECT * FROM t WHERE a = '%s'", (x,))
+
+
+def sql_text_wrapped(session, title):
+    stmt = f"SELECT id FROM books WHERE title = '{title}'"
+    # ruleid: auditor.python.sql-built-with-quoted-values
+    return session.execute(text(stmt))
+
+
+def sql_text_wrapped_inline(engine, code):
+    with engine.connect() as conn:
+        # ruleid: auditor.python.sql-built-with-quoted-values
+        conn.execute(sqlalchemy.text("DELETE FROM coupons WHERE code = '%s'" % code))
+
+
+def sql_text_bound(session, title):
+    # ok: auditor.python.sql-built-with-quoted-values
+    return session.execute(text("SELECT id FROM books WHERE title = :title"), {"title": title})
 
 
 def sql_parameterised(cur):
@@ -483,3 +502,23 @@ api_key = "${API_KEY}"
 
 # ok: auditor.python.hardcoded-credential
 password_field = "password"
+
+
+def debug_server_on_every_interface(app):
+    # ruleid: auditor.python.debug-server-exposed
+    app.run(host="0.0.0.0", port=8080, debug=True)
+
+
+def debug_server_local(app):
+    # ruleid: auditor.python.debug-server-enabled
+    app.run(debug=True)
+
+
+def debug_server_off(app, port):
+    # ok: auditor.python.debug-server-exposed, auditor.python.debug-server-enabled
+    app.run(host="0.0.0.0", port=port, debug=False)
+
+
+def debug_from_settings(app, settings):
+    # ok: auditor.python.debug-server-enabled
+    app.run(debug=settings.DEBUG)
