@@ -19,6 +19,10 @@ from rescans.scanners.coverage import production_targets
 _SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "info"}
 # bandit's own comment syntax: "# nosec", "# nosec B602", "# nosec: B602, subprocess_popen".
 NOSEC_RE = re.compile(r"#\s*nosec\b:?(?P<tests>[^#]*)")
+# B701 also fires when no `autoescape` keyword is visible in the call (options passed as
+# **kwargs, set a line above): a guess about a default, not a template seen unescaped. The
+# explicit autoescape=False case keeps bandit's own confidence.
+DEFAULT_GUESS_RE = re.compile(r"^By default, jinja2 sets autoescape to False", re.I)
 
 
 class BanditScanner(Scanner):
@@ -66,12 +70,16 @@ class BanditScanner(Scanner):
                 continue
             kept.append(item)
             cwe = (item.get("issue_cwe") or {}).get("id")
+            confidence = str(item.get("issue_confidence", "")).lower()
+            if item.get("test_id") == "B701" and DEFAULT_GUESS_RE.match(item.get("issue_text", "")):
+                confidence = "medium"
+                item["issue_confidence"] = "MEDIUM"  # the imported report says the same
             findings.append(
                 NormalisedFinding(
                     rule_id=item["test_id"],
                     title=f"{item['test_id']} {item.get('test_name', '')}: {item['issue_text']}".strip(),
                     severity=_SEVERITY.get(str(item.get("issue_severity", "")).upper(), "info"),
-                    confidence=str(item.get("issue_confidence", "")).lower(),
+                    confidence=confidence,
                     file_path=path,
                     line=item.get("line_number"),
                     description=item["issue_text"],

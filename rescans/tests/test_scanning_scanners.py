@@ -235,6 +235,31 @@ def test_bandit_counts_nosec_results_as_suppressed_by_the_team_and_leaves_them_o
     assert [(r["test_id"], r["line_number"]) for r in raw["results"]] == [("B602", 9)]
 
 
+def test_bandit_jinja2_autoescape_guessed_from_a_default_is_not_stated_with_high_confidence(tmp_path):
+    repo = write(
+        tmp_path,
+        {
+            "views.py": (
+                "import jinja2\n\n\n"
+                "def env(**options):\n"
+                '    options.setdefault("autoescape", True)\n'
+                "    return jinja2.Environment(**options)\n\n\n"
+                "def unsafe():\n"
+                "    return jinja2.Environment(autoescape=False)\n"
+            )
+        },
+    )
+    output = BanditScanner().run(repo, LIMITS, str(tmp_path))
+
+    found = sorted((f.rule_id, f.line, f.severity, f.confidence) for f in output.findings)
+    assert found == [("B701", 6, "high", "medium"), ("B701", 10, "high", "high")]
+    raw = json.loads(output.raw)
+    assert sorted((r["line_number"], r["issue_confidence"]) for r in raw["results"]) == [
+        (6, "MEDIUM"),
+        (10, "HIGH"),
+    ]
+
+
 def test_detect_secrets_counts_allowlisted_secrets_as_suppressed(tmp_path):
     key = FAKE_AWS_KEY
     repo = make_repo(
