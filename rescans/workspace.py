@@ -18,6 +18,7 @@ import re
 import shlex
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -363,6 +364,20 @@ def _shown(name: str) -> str:
     return clean_text(name, limit=300, keep_paths=True)
 
 
+def remove_later(folder: str) -> None:
+    """Take the folder out of the way now and delete it in a background thread: deleting a large
+    checkout file by file takes long on a busy disk (Django's 7,000 files: 26 s), and the run is
+    recorded by then. The renamed folder keeps its prefix, so a worker killed before the thread
+    finishes leaves it to the sweep (dispatcher.remove_stale_workspaces)."""
+    trash = f"{folder}-removing"
+    try:
+        os.rename(folder, trash)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}).start()
+
+
 @contextmanager
 def checkout(*, url: str, branch: str, credentials: str = "") -> Iterator[Checkout]:
     """Clone the branch (shallow) into a fresh temporary folder and remove every symbolic link
@@ -399,4 +414,4 @@ def checkout(*, url: str, branch: str, credentials: str = "") -> Iterator[Checko
         removed = remove_symlinks(Path(target))
         yield Checkout(path=Path(target), commit_sha=sha, home=home, removed_links=removed)
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        remove_later(base)
