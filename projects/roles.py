@@ -31,6 +31,8 @@ VIEW_ALL = [
     ("checklists", "checklistitemhistory"),
     ("checklists", "reminderdelivery"),
     ("governance", "policyexception"),
+    ("scoring", "auditanalyzerrun"),
+    ("reports", "statedscore"),
 ]
 # Managers and auditors read the whole audit trail; tech leads see it per object only (the
 # History button of objects of their projects); nobody adds, changes or deletes entries.
@@ -58,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, str]]] = {
         ("view", "projects", "audit"),
         ("view", "projects", "domainscore"),
         ("view", "projects", "maturitydomain"),
+        ("view", "reports", "statedscore"),
         ("view", "findings", "finding"),
         ("change", "findings", "finding"),
         ("view", "findings", "importrun"),
