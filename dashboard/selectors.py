@@ -21,7 +21,7 @@ from django.utils import timezone
 from checklists.models import Checklist, ChecklistItem, ItemState
 from findings.models import Finding, Severity
 from projects import access
-from projects.models import Audit, DomainScore, MaturityDomain, Project
+from projects.models import NEWEST_FIRST, Audit, DomainScore, MaturityDomain, Project
 from projects.params import parse_id
 from scoring import services as scoring
 from scoring.models import ProjectSummary
@@ -194,7 +194,7 @@ class DomainRow:
 
 def project_audits(project: Project) -> list[Audit]:
     """All audits of a project, newest first, with the auditor (one query)."""
-    return list(project.audits.select_related("auditor").order_by("-audit_date", "-id"))
+    return list(project.audits.select_related("auditor").order_by(*NEWEST_FIRST))
 
 
 def scores_by_audit(audit_ids: list[int]) -> dict[int, dict[int, DomainScore]]:

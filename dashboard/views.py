@@ -25,7 +25,7 @@ from findings import sla
 from findings.models import Severity
 from governance import selectors as governance_selectors
 from projects import access
-from projects.models import Audit, Project
+from projects.models import NEWEST_FIRST, Audit, Project
 from reports.export import audit_to_markdown
 from rescans.models import RescanRun
 from rescans.services import running_scan
@@ -441,7 +441,7 @@ def audit_detail(request, pk):
     _check_project(request.user, audit.project)
     completed_ids = list(
         Audit.objects.filter(project_id=audit.project_id, status=Audit.Status.COMPLETED)
-        .order_by("-audit_date", "-id")
+        .order_by(*NEWEST_FIRST)
         .values_list("pk", flat=True)
     )
     is_latest = bool(completed_ids) and completed_ids[0] == audit.pk

@@ -64,6 +64,11 @@ def repository_origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{host}" if parts.scheme and host else ""
 
 
+# Audits newest first, undated ones last on every database (PostgreSQL puts NULLs first in a
+# descending order, SQLite last): an undated audit must never count as a project's latest.
+NEWEST_FIRST = (models.F("audit_date").desc(nulls_last=True), models.F("id").desc())
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)

@@ -37,7 +37,7 @@ from checklists.models import ChecklistItem, ItemState
 from findings.models import Finding, Severity
 from governance import selectors as governance_selectors
 from projects.events import once_after_commit
-from projects.models import Audit, DomainScore, MaturityDomain, Project
+from projects.models import NEWEST_FIRST, Audit, DomainScore, MaturityDomain, Project
 from scoring import formula, selectors, summaries
 from scoring.evidence import CODE_KINDS, PRODUCTION, AnalyzerRun, RepositoryProfile
 from scoring.models import AuditAnalyzerRun, AuditProfile
@@ -798,7 +798,7 @@ def enqueue_global_refresh(domain_id: int) -> None:
 def latest_completed_audit(project_id: int) -> Audit | None:
     return (
         Audit.objects.filter(project_id=project_id, status=Audit.Status.COMPLETED)
-        .order_by("-audit_date", "-id")
+        .order_by(*NEWEST_FIRST)
         .first()
     )
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from checklists.models import ChecklistItem, ItemState
 from findings.models import Finding
-from projects.models import Audit, DomainScore, Project
+from projects.models import NEWEST_FIRST, Audit, DomainScore, Project
 from scoring.models import ProjectSummary
 
 HISTORY_LENGTH = 12  # audits kept in a portfolio row's sparkline
@@ -16,9 +16,7 @@ SEVERITY_FIELDS = ("open_critical", "open_high", "open_medium", "open_low", "ope
 
 
 def _completed_audits(project_id: int) -> QuerySet:
-    return Audit.objects.filter(project_id=project_id, status=Audit.Status.COMPLETED).order_by(
-        "-audit_date", "-id"
-    )
+    return Audit.objects.filter(project_id=project_id, status=Audit.Status.COMPLETED).order_by(*NEWEST_FIRST)
 
 
 def project_summary_refresh(*, project_id: int) -> ProjectSummary:
