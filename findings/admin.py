@@ -6,6 +6,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 
 from findings import hooks, sla, staging
@@ -143,11 +144,35 @@ class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportE
         readonly = super().get_readonly_fields(request, obj)
         user = request.user
         if user.is_superuser or access.has_role(user, access.AUDITOR):
-            return (*readonly, "watcher_names")
+            return (*readonly, "watcher_names", "exception_links")
         return [
             *(f.name for f in self.model._meta.fields if f.name not in (*self.tech_lead_editable, "id")),
             "watcher_names",
+            "exception_links",
         ]
+
+    @admin.display(description="exceptions")
+    def exception_links(self, obj):
+        """The exceptions asked for this finding (the governance app's rows, read through the
+        reverse relation), and where to ask for one."""
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = [
+            format_html(
+                '<a href="{}">#{} {} ({})</a>',
+                reverse("admin:governance_policyexception_change", args=[e.pk]),
+                e.pk,
+                e.get_reason_display().lower(),
+                e.get_state_display().lower(),
+            )
+            for e in obj.exceptions.order_by("-pk")[:10]
+        ]
+        ask = format_html(
+            '<a href="{}?finding={}">Request an exception</a>',
+            reverse("admin:governance_policyexception_add"),
+            obj.pk,
+        )
+        return format_html_join(" · ", "{}", [(row,) for row in [*rows, ask]])
 
     @admin.display(description="watchers")
     def watcher_names(self, obj):

@@ -304,3 +304,16 @@ def test_roles_grant_approval_to_auditors_and_managers_only(tech_lead, manager, 
     ]
     assert access.has_role(tech_lead, access.TECH_LEAD)
     assert make_user("plain").has_perm(permission) is False
+
+
+def test_the_finding_page_links_its_exceptions_and_the_request_form(client, finding, tech_lead):
+    exception = request_for(finding, tech_lead)
+    client.force_login(tech_lead)
+
+    page = client.get(reverse("admin:findings_finding_change", args=[finding.pk])).content.decode()
+    form = client.get(reverse("admin:governance_policyexception_add") + f"?finding={finding.pk}")
+
+    assert reverse("admin:governance_policyexception_change", args=[exception.pk]) in page
+    assert f"#{exception.pk} false positive (pending approval)" in page
+    assert f"/admin/governance/policyexception/add/?finding={finding.pk}" in page
+    assert form.context["adminform"].form.initial["finding"] == finding.pk
