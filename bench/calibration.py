@@ -98,15 +98,21 @@ class Check:
     right: int = 0
     total: int = 0
     offenders: list[str] = field(default_factory=list)
+    # The right comparison closest to going wrong, and by how many points: how fragile a pass is.
+    closest: str = ""
+    margin: Decimal | None = None
 
     @property
     def passed(self) -> bool:
         return self.right == self.total
 
-    def record(self, ok: bool, offender: str) -> None:
+    def record(self, ok: bool, offender: str, margin: Decimal | None = None, as_right: str = "") -> None:
+        """One comparison; `offender` says what is wrong, `as_right` (default: the same) what is right."""
         self.total += 1
         if ok:
             self.right += 1
+            if margin is not None and (self.margin is None or margin < self.margin):
+                self.margin, self.closest = margin, as_right or offender
         else:
             self.offenders.append(offender)
 
@@ -123,6 +129,10 @@ def _above(a: Decimal | None, b: Decimal | None) -> bool:
     return a is not None and b is not None and a > b
 
 
+def _gap(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else a - b
+
+
 def ordering_checks(rows: Sequence[Row]) -> list[Check]:
     """The calibration targets, each as a list of comparisons that are right or wrong."""
     trusted = [r for r in rows if r.cls == TRUSTED]
@@ -135,17 +145,27 @@ def ordering_checks(rows: Sequence[Row]) -> list[Check]:
                 if t.language != v.language:
                     continue
                 a, b = getattr(t, attr), getattr(v, attr)
-                check.record(_above(a, b), f"{t.name} {_fmt(a)} <= {v.name} {_fmt(b)} ({t.language})")
+                check.record(
+                    _above(a, b),
+                    f"{t.name} {_fmt(a)} <= {v.name} {_fmt(b)} ({t.language})",
+                    _gap(a, b),
+                    as_right=f"{t.name} {_fmt(a)} > {v.name} {_fmt(b)} ({t.language})",
+                )
         checks.append(check)
     for label, attr in (("Security", "security"), ("global", "global_score")):
         check = Check(f"trusted >= {TRUSTED_MIN} ({label})")
         for t in trusted:
             score = getattr(t, attr)
-            check.record(score is not None and score >= TRUSTED_MIN, f"{t.name} {_fmt(score)}")
+            ok = score is not None and score >= TRUSTED_MIN
+            check.record(ok, f"{t.name} {_fmt(score)}", _gap(score, TRUSTED_MIN))
         checks.append(check)
     check = Check(f"vulnerable <= {VULNERABLE_MAX} (Security)")
     for v in vulnerable:
-        check.record(v.security is not None and v.security <= VULNERABLE_MAX, f"{v.name} {_fmt(v.security)}")
+        check.record(
+            v.security is not None and v.security <= VULNERABLE_MAX,
+            f"{v.name} {_fmt(v.security)}",
+            _gap(VULNERABLE_MAX, v.security),
+        )
     checks.append(check)
     check = Check("Security measured on every repository (each language of the panel)")
     for r in rows:
@@ -415,7 +435,10 @@ def table(rows: Sequence[Row], domain_slugs: Sequence[str]) -> str:
 def checks_text(checks: Sequence[Check]) -> str:
     out = []
     for c in checks:
-        out.append(f"{'PASS' if c.passed else 'FAIL'}  {c.title}: {c.right}/{c.total}")
+        line = f"{'PASS' if c.passed else 'FAIL'}  {c.title}: {c.right}/{c.total}"
+        if c.closest:
+            line += f"  (closest: {c.closest}, margin {c.margin})"
+        out.append(line)
         out.extend(f"        {o}" for o in c.offenders)
     out.append(summary_line(checks))
     return "\n".join(out)

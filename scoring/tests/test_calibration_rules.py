@@ -117,3 +117,24 @@ def test_without_the_folder_variable_the_bench_skips_and_succeeds(monkeypatch, c
     monkeypatch.delenv(cal.ENV_VAR, raising=False)
     assert cal.main([]) == 0
     assert "Calibration skipped" in capsys.readouterr().out
+
+
+def test_each_check_names_its_closest_right_comparison_and_the_margin():
+    rows = [
+        row("t1", cal.TRUSTED, "go", "9.0", "8.0"),
+        row("t2", cal.TRUSTED, "go", "6.5", "7.0"),
+        row("v1", cal.VULNERABLE, "go", "4.0", "5.5"),
+        row("v2", cal.VULNERABLE, "go", "1.0", None),
+    ]
+    checks = cal.ordering_checks(rows)
+    pairs = by_title(checks, "trusted above vulnerable of the same language (Security)")
+    assert (pairs.closest, pairs.margin) == ("t2 6.5 > v1 4.0 (go)", Decimal("2.5"))
+    overall = by_title(checks, "trusted above vulnerable of the same language (global)")
+    # pairs with v2 are wrong (global not measured): only right comparisons are candidates
+    assert (overall.closest, overall.margin) == ("t2 7.0 > v1 5.5 (go)", Decimal("1.5"))
+    assert by_title(checks, "trusted >= 6 (Security)").margin == Decimal("0.5")
+    vulnerable = by_title(checks, "vulnerable <= 4")
+    assert (vulnerable.closest, vulnerable.margin) == ("v1 4.0", Decimal("0.0"))
+    text = cal.checks_text(checks)
+    assert "PASS  vulnerable <= 4 (Security): 2/2  (closest: v1 4.0, margin 0.0)" in text
+    assert by_title(checks, "Security measured").closest == ""
