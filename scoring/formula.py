@@ -175,6 +175,23 @@ PRACTICES: Mapping[str, tuple[str, float, str, str]] = {
     "tracing": ("observability", 0.5, "Tracing library", "No tracing library"),
     "health_endpoint": ("observability", 0.5, "Health endpoint", "No health endpoint"),
 }
+# Practices of a program that runs and is deployed. A library (the profile's "library" practice:
+# packaging metadata, no server entry point, no container) is imported by others: its users
+# run it inside their own containers, with their own metrics and logs, and resolve its
+# dependencies themselves, so their absence says nothing about it.
+SERVICE_PRACTICES = frozenset(
+    {
+        "container",
+        "container_healthcheck",
+        "container_non_root",
+        "lock_file",
+        "structured_logging",
+        "metrics",
+        "logging",
+        "tracing",
+        "health_endpoint",
+    }
+)
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -363,6 +380,9 @@ def _practice_components(slug: str, profile: RepositoryProfile) -> list[tuple[fl
         del practices["container_healthcheck"]  # no container: its health check does not apply
     if not practices.get("container"):
         practices.pop("container_non_root", None)
+    if practices.get("library"):
+        for key in SERVICE_PRACTICES:
+            practices.pop(key, None)
     components: list[tuple[float, float, Evidence]] = []
     for key in sorted(practices):
         if key not in PRACTICES:
@@ -376,6 +396,12 @@ def _practice_components(slug: str, profile: RepositoryProfile) -> list[tuple[fl
     if slug == TESTING and inventoried:
         components.extend(_test_code_components(profile))
     return components
+
+
+def _library_only(slug: str, profile: RepositoryProfile) -> bool:
+    """A library's profile, and every practice of this domain is a service practice."""
+    keys = {key for key, (domain, *_rest) in PRACTICES.items() if domain == slug}
+    return bool(profile.practices.get("library")) and bool(keys) and keys <= SERVICE_PRACTICES
 
 
 def _test_code_components(profile: RepositoryProfile) -> list[tuple[float, float, Evidence]]:
@@ -566,6 +592,13 @@ def score_domain(data: DomainInput) -> DomainResult:
         if run_entries:
             missing = ", ".join(language for language, _ in coverage.uncovered) or "its languages"
             return DomainResult(None, run_entries, f"Not measured: no analyzer for {missing}.")
+        if data.profile is not None and _library_only(data.slug, data.profile):
+            return DomainResult(
+                None,
+                (),
+                "Not measured: the repository is a library (packaging metadata, no server entry"
+                " point or container); its practices in this domain belong to the services that use it.",
+            )
         return DomainResult(
             None, (), "Not measured: no checklist item, finding, metric, practice or analyzer."
         )

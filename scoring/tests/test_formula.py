@@ -356,3 +356,47 @@ def test_confirmed_high_findings_cap_the_domain_whatever_the_size() -> None:
     assert security(FindingGroup(3, "medium", PRODUCTION, 3, cwe="CWE-89")).score == D("10.0")
     assert security(FindingGroup(3, "high", TEST, 3, cwe="CWE-89")).score == D("10.0")
     assert security(FindingGroup(3, "high", PRODUCTION, 4, cwe="CWE-327")).score == D("10.0")
+
+
+# --- libraries -------------------------------------------------------------------------------
+
+
+def _library_profile(library: bool) -> RepositoryProfile:
+    return RepositoryProfile(
+        languages=(LanguageLines("Go", production=4000, test=6000),),
+        ci_files=(".github/workflows/ci.yml",),
+        practices={
+            "library": library,
+            "ci_runs_tests": True,
+            "lock_file": False,
+            "dependency_updates": True,
+            "structured_logging": False,
+            "metrics": False,
+            "logging": False,
+            "tracing": False,
+            "health_endpoint": False,
+        },
+    )
+
+
+def test_a_library_is_not_judged_on_the_practices_of_a_running_service() -> None:
+    library, service = _library_profile(True), _library_profile(False)
+
+    observability = score_domain(DomainInput("observability", profile=library))
+    assert observability.score is None
+    assert "library" in observability.rationale
+    assert score_domain(DomainInput("observability", profile=service)).score == D("0.0")
+
+    # A library: CI present 10 (weight 1) and dependency updates 10 (0.5); no container and no
+    # lock file expected. The same repository deployed as a service: + container 0 (0.5) and
+    # lock file 0 (1): 15 / 3 = 5.0.
+    assert score_domain(DomainInput("deployment", profile=library)).score == D("10.0")
+    assert score_domain(DomainInput("deployment", profile=service)).score == D("5.0")
+
+
+def test_a_checklist_still_measures_the_observability_of_a_library() -> None:
+    item = ChecklistItemFact(checklist_id=1, text="Errors carry context", done=True, critical=False)
+    result = score_domain(
+        DomainInput("observability", profile=_library_profile(True), checklist=ChecklistEvidence((item,)))
+    )
+    assert result.score == D("10.0")
