@@ -242,6 +242,22 @@ def xss_flask_return():
     return "<p>Hello %s</p>" % request.args.get("name")
 
 
+def xss_plain_text_response(request):
+    name = request.GET.get("name")
+    # ok: auditor.python.xss-request-to-response
+    return HttpResponse(f"hello {name}\n", content_type="text/plain; version=0.0.4")
+
+
+def xss_json_text_response(request):
+    # ok: auditor.python.xss-request-to-response
+    return HttpResponse('{"q": "%s"}' % request.GET["q"], content_type="application/json")
+
+
+def xss_html_content_type(request):
+    # ruleid: auditor.python.xss-request-to-response
+    return HttpResponse("<b>%s</b>" % request.GET["q"], content_type="text/html")
+
+
 def xss_escaped(request):
     name = escape(request.GET.get("name"))
     # ok: auditor.python.xss-request-to-response
