@@ -227,6 +227,10 @@ AUDITOR_MAX_UPLOAD_BYTES = env.int("AUDITOR_MAX_UPLOAD_BYTES", default=50 * 1024
 # A scan import left "running" this long is swept to failed (on PostgreSQL sooner: as soon as
 # its project's row lock is free, i.e. no import process is alive behind it).
 IMPORT_ABANDONED_AFTER_SECONDS = env.int("IMPORT_ABANDONED_AFTER_SECONDS", default=3600)
+# A scan report confirmed in the admin that is larger than this, or holds more results, is
+# imported by a worker (progress on its Import run page) instead of inside the request.
+IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=2 * 1024 * 1024)
+IMPORT_BACKGROUND_RESULTS = env.int("IMPORT_BACKGROUND_RESULTS", default=5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Spreadsheet imports (findings triage, checklist templates) run inside one request: a file of

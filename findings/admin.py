@@ -13,7 +13,15 @@ from findings import hooks, sla, staging
 from findings.importers import FORMAT_CHOICES, ReportError
 from findings.models import ApiToken, Finding, FindingComment, ImportRun
 from findings.resources import FindingResource
-from findings.services import api_token_fill_secret, api_token_revoke, comment_add, scan_import
+from findings.services import (
+    ImportQueueUnavailable,
+    api_token_fill_secret,
+    api_token_revoke,
+    comment_add,
+    needs_background_import,
+    scan_import,
+    scan_import_enqueue,
+)
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
@@ -281,6 +289,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     ordering = ("-created_at",)
     show_full_result_count = False
     change_list_template = "admin/findings/importrun/change_list.html"
+    change_form_template = "admin/findings/importrun/change_form.html"
 
     def has_add_permission(self, request):
         return False
@@ -332,6 +341,10 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
                     audit=run.audit,
                     format=form.cleaned_data["format"],
                     file_name=upload.name,
+                    results=run.created_count
+                    + run.still_open_count
+                    + run.reopened_count
+                    + run.unchanged_closed_count,
                 )
                 return self._render(
                     request,
@@ -350,15 +363,18 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
         if not access.can_see_project(request.user, staged.project):
             raise PermissionDenied
+        upload = {
+            "project": staged.project,
+            "content": staged.content,
+            "file_name": staged.file_name,
+            "format": staged.format,
+            "audit": staged.audit,
+            "user": request.user,
+        }
+        if needs_background_import(size=len(staged.content), results=staged.results):
+            return self._confirm_in_background(request, upload, results=staged.results)
         try:
-            run = scan_import(
-                project=staged.project,
-                content=staged.content,
-                file_name=staged.file_name,
-                format=staged.format,
-                audit=staged.audit,
-                user=request.user,
-            )
+            run = scan_import(**upload)
         except ReportError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
@@ -366,6 +382,19 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             request,
             f"Imported {run.file_name}: {run.created_count} created, {run.still_open_count} still "
             f"open, {run.reopened_count} reopened, {run.resolved_count} resolved.",
+        )
+        return HttpResponseRedirect(reverse("admin:findings_importrun_change", args=[run.pk]))
+
+    def _confirm_in_background(self, request, upload: dict, *, results: int):
+        try:
+            run = scan_import_enqueue(**upload, results=results or None)
+        except (ReportError, ImportQueueUnavailable) as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
+        messages.info(
+            request,
+            f"{run.file_name} is large: it is being imported in the background. This page shows "
+            "its progress and refreshes itself until the import ends.",
         )
         return HttpResponseRedirect(reverse("admin:findings_importrun_change", args=[run.pk]))
 

@@ -117,6 +117,7 @@ class ImportRun(models.Model):
     """One import of a scanner report into a project: what it changed and how it went."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
@@ -157,6 +158,9 @@ class ImportRun(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
     error_message = models.TextField(blank=True)
+    # Progress of an import run by a worker (large reports): results in the report, results written.
+    total = models.PositiveIntegerField("results", null=True, blank=True)
+    processed = models.PositiveIntegerField("results processed", default=0)
     # Metrics the report carried (coverage, test counts, LOC...), also copied onto the audit.
     metrics = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from findings import hooks, sla
+from findings import hooks, sla, staging
 from findings.fingerprints import assign_fingerprints
 from findings.importers import ParsedFinding, ParsedReport, ReportError, parse_report
 from findings.importers.base import clean_text
@@ -74,14 +74,9 @@ def scan_import(
     ({"created": [...], "reopened": [...], "resolved": [...]}, first rows of each).
     """
     started = time.perf_counter()
-    if too_big := upload_size_error(len(content)):
-        raise ReportError(too_big, file_name=file_name)
     if token is not None and token.project_id != project.pk:
         raise ValueError("the API token belongs to another project")
-    if audit is not None and audit.project_id != project.pk:
-        raise ReportError(
-            f"audit {audit.pk} belongs to another project, not {project.slug}", file_name=file_name
-        )
+    _refuse_bad_upload(project, content, file_name, audit)
     report = parse_report(content, file_name=file_name, format=format)
     if not internal:
         refuse_reserved_tool_names(report, file_name=file_name)
@@ -118,6 +113,131 @@ def scan_import(
             duration_ms=int((time.perf_counter() - started) * 1000),
         )
         raise
+
+
+def _refuse_bad_upload(project: Project, content: bytes, file_name: str, audit: Audit | None) -> None:
+    if too_big := upload_size_error(len(content)):
+        raise ReportError(too_big, file_name=file_name)
+    if audit is not None and audit.project_id != project.pk:
+        raise ReportError(
+            f"audit {audit.pk} belongs to another project, not {project.slug}", file_name=file_name
+        )
+
+
+class ImportQueueUnavailable(Exception):
+    """The task queue refused a background import; nothing was recorded or imported."""
+
+
+QUEUE_UNAVAILABLE = (
+    "This report is large, so it is imported in the background, but the task queue is not "
+    "answering: nothing was imported. Please upload it again when the queue is back."
+)
+
+
+def needs_background_import(*, size: int, results: int) -> bool:
+    """Reports this large are imported by a worker, not inside a web request."""
+    return size > settings.IMPORT_BACKGROUND_BYTES or results > settings.IMPORT_BACKGROUND_RESULTS
+
+
+def scan_import_enqueue(
+    *,
+    project: Project,
+    content: bytes,
+    file_name: str,
+    format: str = "auto",
+    audit: Audit | None = None,
+    user=None,
+    results: int | None = None,
+) -> ImportRun:
+    """Record a queued ImportRun and send its import to a worker (findings.import_scan_report).
+
+    Raises ImportQueueUnavailable when the broker refuses the task: the run row and the kept
+    file are then removed again, so nothing is left half-done.
+    """
+    from kombu.exceptions import OperationalError
+
+    from findings.tasks import import_scan_report
+
+    _refuse_bad_upload(project, content, file_name, audit)
+    key = staging.park(content)
+    run = ImportRun.objects.create(
+        project=project,
+        audit=audit,
+        user=user if getattr(user, "pk", None) else None,
+        format=format[:20],
+        file_name=clean_text(file_name)[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        status=ImportRun.Status.QUEUED,
+        total=results,
+    )
+    try:
+        # Sent at once (not on commit): a refused message must be known while the user waits.
+        import_scan_report.delay(run.pk, key)
+    except OperationalError as exc:
+        ImportRun.objects.filter(pk=run.pk).delete()
+        staging.discard(key)
+        raise ImportQueueUnavailable(QUEUE_UNAVAILABLE) from exc
+    return run
+
+
+def scan_import_run_queued(*, run_id: int, key: str) -> ImportRun | None:
+    """Import the report of a queued run (the worker's side of scan_import_enqueue).
+
+    Idempotent: the run is claimed (queued -> running) by one conditional UPDATE, so a
+    redelivered task finds it claimed and does nothing. Returns None then.
+    """
+    run = ImportRun.objects.select_related("project", "audit").filter(pk=run_id).first()
+    if run is None or run.status != ImportRun.Status.QUEUED:
+        return None
+    started = time.perf_counter()
+    try:
+        # Parsed before the claim: a run counts as running from its claim on, and the
+        # abandoned-import sweep must not see a claimed run whose lock is not taken yet.
+        content = staging.read_parked(key)
+        report = parse_report(content, file_name=run.file_name, format=run.format)
+        refuse_reserved_tool_names(report, file_name=run.file_name)
+        assign_fingerprints(report.findings)
+    except (ReportError, staging.StagingError) as exc:
+        _fail_queued(run, str(exc), started, from_status=ImportRun.Status.QUEUED)
+        staging.discard(key)
+        return run
+    run.format = report.format
+    run.tool = report.tool[:100]
+    run.metrics = report.metrics
+    run.total = len(report.findings)
+    run.processed = 0
+    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING,
+        format=run.format,
+        tool=run.tool,
+        metrics=run.metrics,
+        total=run.total,
+        processed=0,
+    )
+    if not claimed:
+        return None
+    run.status = ImportRun.Status.RUNNING
+    # Saved by the import inside its transaction: all results processed, or (rolled back) none.
+    run.processed = run.total
+    try:
+        _import(run, run.project, report, run.audit, None, dry_run=False, started=started)
+    except Exception as exc:  # noqa: BLE001 - the run must end failed, whatever stopped it
+        run.processed = 0
+        _fail_queued(run, f"{type(exc).__name__}: {exc}", started, from_status=ImportRun.Status.RUNNING)
+        return run
+    finally:
+        staging.discard(key)
+    return run
+
+
+def _fail_queued(run: ImportRun, message: str, started: float, *, from_status: str) -> None:
+    ImportRun.objects.filter(pk=run.pk, status=from_status).update(
+        status=ImportRun.Status.FAILED,
+        error_message=message[:2000],
+        duration_ms=int((time.perf_counter() - started) * 1000),
+    )
+    run.status = ImportRun.Status.FAILED
+    run.error_message = message[:2000]
 
 
 def _import(

@@ -8,6 +8,7 @@ STAGING_MAX_AGE are removed at the next upload.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from projects.models import Audit, Project
 
 SESSION_KEY = "findings_staged_imports"
 STAGING_MAX_AGE = 24 * 3600
+# A key as token_urlsafe(24) makes it: a key coming back from a task message names no other path.
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 class StagingError(Exception):
@@ -32,6 +35,7 @@ class Staged:
     format: str
     file_name: str
     content: bytes
+    results: int = 0
 
 
 def _folder() -> Path:
@@ -51,7 +55,14 @@ def _purge_old(folder: Path) -> None:
 
 
 def stage(
-    request, *, content: bytes, project: Project, audit: Audit | None, format: str, file_name: str
+    request,
+    *,
+    content: bytes,
+    project: Project,
+    audit: Audit | None,
+    format: str,
+    file_name: str,
+    results: int = 0,
 ) -> str:
     folder = _folder()
     _purge_old(folder)
@@ -64,6 +75,7 @@ def stage(
         "format": format,
         "file_name": file_name,
         "sha256": hashlib.sha256(content).hexdigest(),
+        "results": results,
     }
     request.session[SESSION_KEY] = staged
     return key
@@ -90,5 +102,34 @@ def take(request, key: str) -> Staged:
     if project is None:
         raise StagingError("The project of this upload no longer exists.")
     return Staged(
-        project=project, audit=audit, format=meta["format"], file_name=meta["file_name"], content=content
+        project=project,
+        audit=audit,
+        format=meta["format"],
+        file_name=meta["file_name"],
+        content=content,
+        results=int(meta.get("results") or 0),
     )
+
+
+def park(content: bytes) -> str:
+    """Keep a confirmed upload for the worker that imports it; returns its key."""
+    key = secrets.token_urlsafe(24)
+    (_folder() / f"{key}.upload").write_bytes(content)
+    return key
+
+
+def read_parked(key: str) -> bytes:
+    if not KEY_PATTERN.fullmatch(key or ""):
+        raise StagingError("The queued upload has an invalid key.")
+    try:
+        return (_folder() / f"{key}.upload").read_bytes()
+    except FileNotFoundError:
+        raise StagingError(
+            "The queued upload is no longer available (removed after a day in the queue). "
+            "Please upload the report again."
+        ) from None
+
+
+def discard(key: str) -> None:
+    if KEY_PATTERN.fullmatch(key or ""):
+        (_folder() / f"{key}.upload").unlink(missing_ok=True)
