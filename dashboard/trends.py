@@ -1,53 +1,43 @@
 """Trends for managers: per month or quarter, findings discovered and fixed, time to fix by
 severity (mean and median), SLA compliance, global scores; exceptions outstanding and expiring;
 who is improving and who is slipping. Reads only, in a fixed number of queries whatever the
-amount of data (aggregates are computed by the database; on PostgreSQL the median too)."""
+amount of data: counts and means from the monthly rollup (scoring.models.FindingMonth), the
+exact medians from the findings fixed in the window (on PostgreSQL computed by the database)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     Avg,
     Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    FloatField,
     Q,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
-from findings.models import Finding, Severity
+from findings.models import Severity
 from governance.models import PolicyException, State
 from projects import access
 from projects.models import Audit, DomainScore, MaturityDomain, Project
+from scoring.models import FindingFixTime, FindingMonth
+from scoring.trend_rollup import SEVERITY_COLUMNS
 
 PERIODS = {"month": 12, "quarter": 4}  # how many periods back, the current one included
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 RANKED = 5
 EXPIRING_WITHIN_DAYS = 30
+MICROSECONDS_A_DAY = 86_400_000_000
 
 
 class TrendsError(ValueError):
     """A filter that names nothing the user may see; the message says which."""
-
-
-class Median(Aggregate):
-    """PostgreSQL's ordered-set median of an interval, in seconds."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
-    output_field = FloatField()
 
 
 @dataclass
@@ -143,6 +133,25 @@ def _key(value: dt.datetime | dt.date | None) -> tuple[int, int] | None:
     return (value.year, value.month)
 
 
+def _period_key(month: dt.date, period: str) -> tuple[int, int]:
+    return (month.year, month.month if period == "month" else 3 * ((month.month - 1) // 3) + 1)
+
+
+def _median(histogram: dict[int, int]) -> float:
+    """The median of the values of a histogram {value: how many times}, as statistics.median:
+    the middle value, or the mean of the two middle ones."""
+    total = sum(histogram.values())
+    low, high = (total - 1) // 2, total // 2  # positions of the middle value(s), from 0
+    seen, found = 0, []
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(found) < 2 and seen > (low, high)[len(found)]:
+            found.append(value)
+        if len(found) == 2:
+            break
+    return (found[0] + found[1]) / 2
+
+
 def _projects(user: Any, filters: Filters) -> QuerySet[Project]:
     projects = access.visible_projects(user)
     if filters.project is not None:
@@ -160,65 +169,64 @@ def trends(user: Any, filters: Filters, now: dt.datetime | None = None) -> Trend
     projects = _projects(user, filters)
     everything = access.sees_all_projects(user) and filters.project is None and filters.lead_id is None
     # Whoever sees every project reads the tables without the semi-join on projects.
-    findings = (
-        Finding.objects.all() if everything else Finding.objects.filter(project__in=projects.values("pk"))
-    )
+    # Counts, SLA outcomes and mean times to fix from the monthly rollup.
+    months = FindingMonth.objects.filter(month__gte=first.date())
+    if not everything:
+        months = months.filter(project__in=projects.values("pk"))
     if filters.domain is not None:
-        findings = findings.filter(domain=filters.domain)
-    kind = filters.period
+        months = months.filter(domain=filters.domain)
+    columns = ["discovered", "fixed", "fixed_in_sla", "fixed_with_sla"]
+    columns += [f"{part}_{name}" for name in SEVERITY_COLUMNS.values() for part in ("fixed", "fix_us")]
+    fixed_count: dict[tuple[tuple[int, int], int], int] = defaultdict(int)
+    fixed_us: dict[tuple[tuple[int, int], int], int] = defaultdict(int)
+    for row in months.values("month").annotate(**{c: Sum(c) for c in columns}).order_by():
+        if (period := periods.get(_period_key(row["month"], filters.period))) is None:
+            continue
+        period.discovered += row["discovered"]
+        period.fixed += row["fixed"]
+        period.fixed_in_sla += row["fixed_in_sla"]
+        period.fixed_with_sla += row["fixed_with_sla"]
+        key = _period_key(row["month"], filters.period)
+        for severity, name in SEVERITY_COLUMNS.items():
+            fixed_count[(key, severity)] += row[f"fixed_{name}"]
+            fixed_us[(key, severity)] += row[f"fix_us_{name}"]
+    for (key, severity), n in fixed_count.items():
+        if n:
+            periods[key].mean_days[severity] = round(fixed_us[(key, severity)] / n / MICROSECONDS_A_DAY, 1)
 
-    for row in (
-        findings.filter(first_seen_at__gte=first)
-        .annotate(p=Trunc("first_seen_at", kind))
-        .values("p")
-        .annotate(n=Count("id"))
+    # Medians do not add up: they come from the histogram of times to fix (tenths of a day).
+    buckets = FindingFixTime.objects.filter(month__gte=first.date())
+    if not everything:
+        buckets = buckets.filter(project__in=projects.values("pk"))
+    if filters.domain is not None:
+        buckets = buckets.filter(domain=filters.domain)
+    histograms: dict[tuple[tuple[int, int], int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for month, severity, tenths, n in (
+        buckets.values("month", "severity", "tenths")
+        .annotate(n=Sum("count"))
         .order_by()
+        .values_list("month", "severity", "tenths", "n")
     ):
-        if (period := periods.get(_key(row["p"]) or (0, 0))) is not None:
-            period.discovered += row["n"]
-
-    fixed = findings.filter(status=Finding.Status.FIXED, fixed_at__gte=first, first_seen_at__isnull=False)
-    took = ExpressionWrapper(F("fixed_at") - F("first_seen_at"), output_field=DurationField())
-    grouped = fixed.annotate(p=Trunc("fixed_at", kind)).values("p", "severity")
-    on_postgresql = connection.vendor == "postgresql"
-    counts = grouped.annotate(
-        n=Count("id"),
-        in_sla=Count("id", filter=Q(fixed_within_sla=True)),
-        with_sla=Count("id", filter=Q(fixed_within_sla__isnull=False)),
-    ).order_by()
-    if on_postgresql:  # the times to fix in the same pass
-        counts = counts.annotate(mean=Avg(took), median=Median(took))
-    for row in counts:
-        if (period := periods.get(_key(row["p"]) or (0, 0))) is not None:
-            period.fixed += row["n"]
-            period.fixed_in_sla += row["in_sla"]
-            period.fixed_with_sla += row["with_sla"]
-            if on_postgresql:
-                period.mean_days[row["severity"]] = round(row["mean"].total_seconds() / 86400, 1)
-                period.median_days[row["severity"]] = round(row["median"] / 86400, 1)
-    if not on_postgresql:  # the embedded database has no median: the durations are read and reduced here
-        spans: dict[tuple[tuple[int, int], int], list[float]] = defaultdict(list)
-        for p, severity, started, ended in fixed.annotate(p=Trunc("fixed_at", kind)).values_list(
-            "p", "severity", "first_seen_at", "fixed_at"
-        ):
-            spans[(_key(p) or (0, 0), severity)].append((ended - started).total_seconds() / 86400)
-        for (key, severity), days in spans.items():
-            if (period := periods.get(key)) is not None:
-                period.mean_days[severity] = round(statistics.fmean(days), 1)
-                period.median_days[severity] = round(statistics.median(days), 1)
+        histograms[(_period_key(month, filters.period), severity)][tenths] += n
+    for (key, severity), histogram in histograms.items():
+        if (period := periods.get(key)) is not None:
+            period.median_days[severity] = round(_median(histogram) / 10, 1)
 
     audits = Audit.objects.filter(status=Audit.Status.COMPLETED, audit_date__gte=first.date())
     if not everything:
         audits = audits.filter(project__in=projects.values("pk"))
     for row in (
-        audits.annotate(p=Trunc("audit_date", kind)).values("p").annotate(avg=Avg("global_score")).order_by()
+        audits.annotate(p=Trunc("audit_date", filters.period))
+        .values("p")
+        .annotate(avg=Avg("global_score"))
+        .order_by()
     ):
         if (period := periods.get(_key(row["p"]) or (0, 0))) is not None and row["avg"] is not None:
             period.global_score = Decimal(row["avg"]).quantize(Decimal("0.1"))
     if filters.domain is not None:
         domain_rows = (
             DomainScore.objects.filter(audit__in=audits.values("pk"), domain=filters.domain)
-            .annotate(p=Trunc("audit__audit_date", kind))
+            .annotate(p=Trunc("audit__audit_date", filters.period))
             .values("p")
             .annotate(avg=Avg("score"))
             .order_by()

@@ -127,3 +127,80 @@ class AuditAnalyzerRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} on audit {self.audit_id}: {self.status}"
+
+
+class FindingMonth(models.Model):
+    """Findings of one project and domain in one calendar month (in the TIME_ZONE setting):
+    discovered (first seen that month) and fixed (fixed that month), with the SLA outcome and
+    the summed time to fix per severity, so the trends page reads a few thousand rows instead
+    of a million findings. Refreshed per project by scoring.trend_rollup after every change of
+    its findings; `manage.py rebuild_trends` recounts every project.
+
+    A month's discovered figure counts findings whatever their severity; the time to fix is kept
+    for the four severities the page shows (a mean is a sum and a count, so months add up
+    into quarters and projects into portfolios exactly)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    # Null: findings without a domain. SET_NULL as on the findings: the sums stay right and
+    # the next refresh of the project merges the rows.
+    domain = models.ForeignKey(
+        "projects.MaturityDomain", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    month = models.DateField(help_text="First day of the month.")
+    discovered = models.PositiveIntegerField(default=0)
+    fixed = models.PositiveIntegerField(default=0)
+    fixed_in_sla = models.PositiveIntegerField(default=0)
+    fixed_with_sla = models.PositiveIntegerField(default=0)
+    fixed_critical = models.PositiveIntegerField(default=0)
+    fixed_high = models.PositiveIntegerField(default=0)
+    fixed_medium = models.PositiveIntegerField(default=0)
+    fixed_low = models.PositiveIntegerField(default=0)
+    # Sums of (fixed_at - first_seen_at) in microseconds: integers, so the sums are exact.
+    fix_us_critical = models.BigIntegerField(default=0)
+    fix_us_high = models.BigIntegerField(default=0)
+    fix_us_medium = models.BigIntegerField(default=0)
+    fix_us_low = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "domain", "month"], name="findingmonth_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="findingmonth_first_day"),
+            models.CheckConstraint(
+                condition=Q(fixed_in_sla__lte=models.F("fixed_with_sla"))
+                & Q(fixed_with_sla__lte=models.F("fixed")),
+                name="findingmonth_sla_within_fixed",
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "project"], name="findingmonth_month_idx")]
+
+    def __str__(self) -> str:
+        return f"Findings of {self.project_id} in {self.month:%Y-%m}"
+
+
+class FindingFixTime(models.Model):
+    """How many findings of one project, domain, month of fixing and severity took a given
+    time to fix, in whole tenths of a day (truncated): the histogram the trends page takes its
+    medians from. A median of durations truncated to the tenth the page shows is at most 0.1 day
+    below the exact one. Refreshed with FindingMonth."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    domain = models.ForeignKey(
+        "projects.MaturityDomain", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    month = models.DateField(help_text="First day of the month the findings were fixed in.")
+    severity = models.PositiveSmallIntegerField()
+    tenths = models.PositiveIntegerField(help_text="Time to fix in tenths of a day, truncated.")
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "domain", "month", "severity", "tenths"], name="findingfixtime_unique"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="findingfixtime_first_day"),
+            models.CheckConstraint(condition=Q(count__gt=0), name="findingfixtime_count_positive"),
+        ]
+        indexes = [models.Index(fields=["month", "project"], name="findingfixtime_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.count} findings of {self.project_id} fixed in {self.month:%Y-%m}"

@@ -17,11 +17,13 @@ from scoring.services import (
     schedule_audit_refresh,
     schedule_recompute,
 )
+from scoring.trend_rollup import schedule_trends_refresh
 
 
 def _evidence_changed(sender, project_id: int, **kwargs) -> None:
     # Sent after commit already (once per project and transaction): recompute now.
     project_recompute(project_id=project_id)
+    schedule_trends_refresh(project_id=project_id)
 
 
 def _domain_score_changed(sender, instance, raw=False, **kwargs) -> None:
@@ -37,6 +39,7 @@ def _audit_changed(sender, instance, raw=False, **kwargs) -> None:
 def _finding_changed(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
         schedule_recompute(project_id=instance.project_id)
+        schedule_trends_refresh(project_id=instance.project_id)
 
 
 def _domain_changed(sender, instance, raw=False, created=False, **kwargs) -> None:

@@ -1,0 +1,104 @@
+"""The trends rollup follows the findings: imports, a fix in the admin, a reopen, a rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
+
+from findings.models import Finding, Severity
+from findings.services import scan_import
+from findings.tests.helpers import fixture
+from scoring.models import FindingFixTime, FindingMonth
+from scoring.trend_rollup import project_trends_refresh
+
+pytestmark = pytest.mark.django_db
+
+
+def _import(project, name: str) -> None:
+    scan_import(project=project, content=fixture(name), file_name=name)
+
+
+def _totals(project) -> dict[str, int]:
+    months = FindingMonth.objects.filter(project=project)
+    return months.aggregate(
+        discovered=Sum("discovered"),
+        fixed=Sum("fixed"),
+        fixed_high=Sum("fixed_high"),
+        fix_us_high=Sum("fix_us_high"),
+        with_sla=Sum("fixed_with_sla"),
+    )
+
+
+def _histogram(project) -> list[tuple[int, int, int]]:
+    return list(
+        FindingFixTime.objects.filter(project=project)
+        .values_list("severity", "tenths", "count")
+        .order_by("tenths")
+    )
+
+
+def _snapshot() -> tuple[list, list]:
+    months = FindingMonth.objects.order_by("project", "domain", "month").values_list(
+        "project", "domain", "month", "discovered", "fixed", "fixed_in_sla", "fixed_with_sla", "fix_us_high"
+    )
+    times = FindingFixTime.objects.order_by("project", "domain", "month", "severity", "tenths").values_list(
+        "project", "domain", "month", "severity", "tenths", "count"
+    )
+    return list(months), list(times)
+
+
+def test_the_rollup_follows_an_import_a_fix_and_a_reopen(
+    project, other_project, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(project, "bandit_v1.json")
+    assert _totals(project)["discovered"] == 10 and _totals(project)["fixed"] == 0
+    assert _histogram(project) == []
+
+    # Fixed by hand, as in the admin: 3.5 days after its first sighting.
+    shell = Finding.objects.get(project=project, rule_id="B602")
+    assert shell.severity == Severity.HIGH
+    shell.status = Finding.Status.FIXED
+    shell.fixed_at = shell.first_seen_at + dt.timedelta(days=3, hours=12)
+    with django_capture_on_commit_callbacks(execute=True):
+        shell.save()
+    totals = _totals(project)
+    assert (totals["discovered"], totals["fixed"], totals["fixed_high"]) == (10, 1, 1)
+    assert totals["fix_us_high"] == 302_400_000_000  # 3.5 days in microseconds
+    assert _histogram(project) == [(Severity.HIGH, 35, 1)]
+    fixed_month = FindingMonth.objects.get(project=project, fixed=1)
+    local = timezone.localtime(shell.fixed_at, timezone.get_default_timezone())
+    assert fixed_month.month == local.date().replace(day=1)
+
+    # The next report lists it again: the import reopens it and resolves B324, gone from v2.
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(project, "bandit_v2.json")
+    shell.refresh_from_db()
+    md5 = Finding.objects.get(project=project, rule_id="B324")
+    assert shell.status == Finding.Status.OPEN and md5.status == Finding.Status.FIXED
+    totals = _totals(project)
+    assert (totals["discovered"], totals["fixed"], totals["fixed_high"]) == (11, 1, 1)
+    took = md5.fixed_at - md5.first_seen_at
+    assert totals["fix_us_high"] == took // dt.timedelta(microseconds=1)
+    assert _histogram(project) == [(Severity.HIGH, took // dt.timedelta(hours=2, minutes=24), 1)]
+    assert not FindingMonth.objects.filter(project=other_project).exists()
+
+    # A full rebuild finds exactly the rows the incremental refreshes left.
+    before = _snapshot()
+    call_command("rebuild_trends", stdout=None)
+    assert _snapshot() == before
+
+
+def test_a_refresh_replaces_the_rows_and_ignores_a_deleted_project(project):
+    Finding.objects.create(
+        project=project, title="x", fingerprint="x", first_seen_at=timezone.now(), severity=Severity.LOW
+    )
+    FindingMonth.objects.create(project=project, month=dt.date(2020, 1, 1), discovered=99)
+
+    assert project_trends_refresh(project_id=project.pk) == 1
+    assert FindingMonth.objects.filter(project=project).aggregate(n=Sum("discovered"))["n"] == 1
+    assert project_trends_refresh(project_id=project.pk + 1000) == 0
