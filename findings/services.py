@@ -305,7 +305,8 @@ def refuse_reserved_tool_names(report: ParsedReport, *, file_name: str) -> None:
 
 
 def import_runs_sweep_abandoned(*, older_than_seconds: int | None = None) -> int:
-    """Mark failed the import runs whose process died mid-import (left "running").
+    """Mark failed the import runs whose process died mid-import (left "running"), and the
+    queued runs no worker took before their file expired.
 
     On PostgreSQL a live import holds its project's row lock for the whole transaction, so a
     running run whose project row can be locked now has no live import behind it (after a
@@ -317,7 +318,13 @@ def import_runs_sweep_abandoned(*, older_than_seconds: int | None = None) -> int
     if connection.vendor == "postgresql":
         grace = min(grace, IMPORT_LOCK_GRACE_SECONDS)
     cutoff = timezone.now() - datetime.timedelta(seconds=grace)
-    swept = 0
+    # A queued run no worker took before its kept file expired can never run any more.
+    expired = timezone.now() - datetime.timedelta(seconds=staging.STAGING_MAX_AGE)
+    swept = ImportRun.objects.filter(status=ImportRun.Status.QUEUED, created_at__lt=expired).update(
+        status=ImportRun.Status.FAILED,
+        error_message="No worker took this import within a day (is a worker consuming the "
+        '"default" queue?); nothing was imported. Please upload the report again.',
+    )
     candidates = ImportRun.objects.filter(status=ImportRun.Status.RUNNING, created_at__lt=cutoff)
     for run_id, project_id in candidates.values_list("pk", "project_id")[:500]:
         with transaction.atomic():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import re
 import time
 from pathlib import Path
@@ -11,10 +12,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from auditor.testing import running_celery_worker, wait_until
 from findings.models import Finding, ImportRun
-from findings.services import scan_import
+from findings.services import import_runs_sweep_abandoned, scan_import
+from findings.staging import STAGING_MAX_AGE
 from findings.tasks import import_scan_report
 from findings.tests.helpers import fixture
 
@@ -204,6 +207,21 @@ def test_a_queued_run_whose_file_is_gone_ends_failed_with_the_reason(client, que
     assert not Finding.objects.exists()
     page = client.get(reverse("admin:findings_importrun_change", args=[run.pk])).content.decode()
     assert "no longer available" in page and "http-equiv" not in page
+
+
+@pytest.mark.django_db
+def test_the_sweep_fails_a_run_no_worker_took_before_its_file_expired(queued):
+    run, parked = queued
+    recent = ImportRun.objects.create(project=run.project, format="auto", status=ImportRun.Status.QUEUED)
+    ImportRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - datetime.timedelta(seconds=STAGING_MAX_AGE + 60)
+    )
+
+    assert import_runs_sweep_abandoned() == 1
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED and "No worker took this import" in run.error_message
+    assert ImportRun.objects.get(pk=recent.pk).status == ImportRun.Status.QUEUED
+    assert import_scan_report(run.pk, parked.stem) is None and not Finding.objects.exists()
 
 
 @pytest.mark.django_db
