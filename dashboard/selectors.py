@@ -24,7 +24,9 @@ from projects import access
 from projects.models import NEWEST_FIRST, Audit, DomainScore, MaturityDomain, Project
 from projects.params import parse_id
 from scoring import services as scoring
+from scoring.evidence import LanguageLines
 from scoring.models import ProjectSummary
+from scoring.selectors import audit_measurements
 
 # --- portfolio --------------------------------------------------------------------------------
 
@@ -313,3 +315,71 @@ def checklist_items(checklist_ids: list[int]) -> dict[int, list]:
     ):
         result[item.checklist_id].append(item)
     return result
+
+
+# --- what a re-scan learnt about the repository -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepositoryCard:
+    """The repository as a re-scan saw it: languages by kind of code, files found, practices
+    and what each analyzer covered. Two queries (scoring.selectors.audit_measurements)."""
+
+    audit_id: int
+    languages: list[LanguageLines]
+    production_lines: int
+    manifests: list[str]
+    ecosystems: list[str]
+    ci_files: list[str]
+    container_files: list[str]
+    practices_found: list[str]
+    practices_missing: list[str]
+    analyzers: list[dict]
+
+
+def repository_card(audit_id: int | None) -> RepositoryCard | None:
+    """None when no re-scan recorded a profile for this audit."""
+    if audit_id is None:
+        return None
+    measured = audit_measurements(audit_id=audit_id)
+    profile = measured.profile
+    if profile is None:
+        return None
+    production = profile.production_lines
+    analyzers = [
+        {
+            "name": run.name,
+            "status": run.status,
+            "languages": ", ".join(run.languages) or "whole repository",
+            "share": (round(100 * run.covered_lines / production) if production and run.languages else None),
+            "findings": run.findings,
+            "suppressed": run.suppressed,
+            "seconds": run.seconds,
+            "error": run.error,
+        }
+        for run in measured.runs
+    ]
+    return RepositoryCard(
+        audit_id=audit_id,
+        languages=sorted(profile.languages, key=lambda lang: -lang.total),
+        production_lines=production,
+        manifests=list(profile.manifests),
+        ecosystems=list(profile.ecosystems),
+        ci_files=list(profile.ci_files),
+        container_files=list(profile.container_files),
+        practices_found=sorted(k.replace("_", " ") for k, v in profile.practices.items() if v),
+        practices_missing=sorted(k.replace("_", " ") for k, v in profile.practices.items() if not v),
+        analyzers=analyzers,
+    )
+
+
+def latest_profiled_audit_id(project_id: int) -> int | None:
+    """The newest completed audit of the project that a re-scan profiled."""
+    return (
+        Audit.objects.filter(
+            project_id=project_id, status=Audit.Status.COMPLETED, repository_profile__isnull=False
+        )
+        .order_by(*NEWEST_FIRST)
+        .values_list("pk", flat=True)
+        .first()
+    )

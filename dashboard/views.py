@@ -407,6 +407,7 @@ def project_detail(request, slug):
         "score_formula_versions": _formula_versions(rows),
         **_rescan_context(request.user, project),
     }
+    context["repository"] = selectors.repository_card(selectors.latest_profiled_audit_id(project.pk))
     return render(request, "dashboard/project_detail.html", context)
 
 
@@ -504,6 +505,7 @@ def audit_detail(request, pk):
             v or 0 for v in (audit.tests_passed, audit.tests_failed, audit.tests_errors, audit.tests_skipped)
         ),
     }
+    context["repository"] = selectors.repository_card(audit.pk)
     return render(request, "dashboard/audit_detail.html", context)
 
 
