@@ -76,9 +76,13 @@ JVM_SOURCE_ROOTS = frozenset({"java", "kotlin", "scala", "groovy"})
 WEB_ROOTS = frozenset({"static", "public", "assets", "wwwroot", "web-app", "webapp"})
 STATIC_DIRS = frozenset({"static", "public", "assets", "wwwroot", "js", "lib", "libs", "plugins", "scripts"})
 # "/*! jQuery v3.2.1 | (c) JS Foundation", "/*!\n * Materialize v0.100.1", "@license Bootstrap 4".
+# A preserved comment ("/*!") alone is not enough: a package's own modules open with one too
+# ("/*!\n * express\n * Copyright(c) ... MIT Licensed"); a copied release names its version.
 LIBRARY_BANNER_RE = re.compile(
-    r"^\s*/\*!|@license\b|\bv\d+\.\d+\.\d+\b.*(\(c\)|copyright|license)", re.I | re.M
+    r"@license\b|\bv?\d+\.\d+\.\d+\b.*(\(c\)|copyright|licen[cs]e|https?:)", re.I | re.M
 )
+LIBRARY_VERSION_RE = re.compile(r"\bv?\d+\.\d+\.\d+\b")
+PRESERVED_COMMENT_RE = re.compile(r"^\s*/\*!")
 DOCS_DIR_SUFFIX_RE = re.compile(r".+[._ -]docs?$", re.I)
 DOCS_DIRS = frozenset({"docs", "doc", "documentation", "docs_src", "docs-src", "website"})
 FIXTURE_DIRS = frozenset(
@@ -202,7 +206,10 @@ def _copied_library(dirs: list[str], name: str, first_lines: str) -> bool:
     """A browser library copied into a static folder: its banner names it with a version."""
     if not name.lower().endswith((".js", ".css")) or not any(d in STATIC_DIRS for d in dirs):
         return False
-    return bool(LIBRARY_BANNER_RE.search("\n".join(first_lines.splitlines()[:GENERATED_FIRST_LINES])))
+    head = "\n".join(first_lines.splitlines()[:GENERATED_FIRST_LINES])
+    if LIBRARY_BANNER_RE.search(head):
+        return True
+    return bool(PRESERVED_COMMENT_RE.search(head) and LIBRARY_VERSION_RE.search(head))
 
 
 def _maven_integration_tests(dirs: list[str]) -> bool:

@@ -175,3 +175,11 @@ def test_folders_hidden_by_underscores_or_dots_keep_their_meaning():
     assert classify_path("_examples/rest/main.go") == FIXTURE
     assert classify_path("src/__snapshots__/a.js.snap") == FIXTURE
     assert classify_path("_docs/intro.py") == DOCS
+
+
+def test_a_packages_own_modules_opening_with_a_preserved_comment_are_production():
+    own = "/*!\n * router\n * Copyright(c) 2014 A. Author\n * MIT Licensed\n */\n\n'use strict'\n"
+    assert classify_path("lib/router.js", own) == PRODUCTION
+    assert classify_path("lib/jquery.js", "/*! jQuery v3.2.1 | (c) JS Foundation */\n") == VENDORED
+    lodash = "/**\n * @license\n * Lodash <https://lodash.com/>\n * Copyright OpenJS Foundation\n */\n"
+    assert classify_path("static/js/lodash.js", lodash) == VENDORED
