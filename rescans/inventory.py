@@ -9,6 +9,7 @@ lines are the production lines of the files it was given).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -212,6 +213,32 @@ README_USAGE_RE = re.compile(
     re.M | re.I,
 )
 DOCS_FOLDERS = frozenset({"docs", "doc", "documentation", "website"})
+# Packaging metadata at the root: the repository can be installed and imported by others.
+LIBRARY_MANIFESTS = frozenset(
+    {
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "package.json",
+        "go.mod",
+        "Cargo.toml",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "composer.json",
+    }
+)
+# Signs of a program that is deployed and run: a platform file, a web framework's launcher.
+SERVICE_FILE_RE = re.compile(
+    r"^(Procfile|app\.ya?ml|fly\.toml|serverless\.ya?ml|vercel\.json|netlify\.toml|Chart\.yaml|manage\.py)$"
+)
+# An entry point in production code: Go's main package, a Java or Kotlin main, Spring Boot.
+PROGRAM_ENTRY_RE = {
+    "Go": re.compile(r"^package\s+main\b", re.M),
+    "Java": re.compile(r"\bpublic\s+static\s+void\s+main\s*\(|@SpringBootApplication\b"),
+    "Kotlin": re.compile(r"^fun\s+main\s*\(|@SpringBootApplication\b", re.M),
+}
+RUST_BINARY_RE = re.compile(r"(^|/)src/(main\.rs|bin/[^/]+)$")
 
 # Logging and metrics libraries of each ecosystem, found in manifests or imports. "Structured"
 # means the library writes fields or JSON (not bare strings): structlog, zap, pino, tracing...
@@ -406,6 +433,7 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
     practices_text: dict[str, list[str]] = defaultdict(list)  # ecosystem -> texts to search
     logging_seen = False
     health_route = ""
+    program_entry = ""  # the first production file that starts a program
     skipped_large = 0
 
     for rel in paths:
@@ -434,6 +462,12 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
                 logging_seen = True
             if not health_route and HEALTH_ROUTE_RE.search(text):
                 health_route = rel
+            entry = PROGRAM_ENTRY_RE.get(language)
+            if not program_entry and (
+                (entry is not None and entry.search(text))
+                or (language == "Rust" and RUST_BINARY_RE.search(rel))
+            ):
+                program_entry = rel
 
     manifests: list[str] = []
     ecosystems: set[str] = set()
@@ -466,6 +500,8 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
     ]
     readme = next((rel for rel in paths if "/" not in rel and README_RE.match(rel)), "")
     readme_text = _read_text(root / readme) if readme else ""
+    if not readme:
+        readme, readme_text = _package_readme(root, paths)
     readme_headings = len(MARKDOWN_HEADING_RE.findall(readme_text))
     readme_words = len(readme_text.split())
     docs_files = [rel for rel in paths if rel.split("/", 1)[0].lower() in DOCS_FOLDERS and "/" in rel]
@@ -496,7 +532,10 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         for lang, counts in sorted(lines.items(), key=lambda item: (-sum(item[1].values()), item[0]))
     )
     test_files = [f for f in files if f.kind == TEST]
+    packaged = sorted(rel for rel in paths if rel in LIBRARY_MANIFESTS)
+    service_signs = _service_signs(root, paths, container_files, kubernetes_probes, program_entry, packaged)
     practices = {
+        "library": bool(packaged) and not service_signs,
         "readme": bool(readme),
         "readme_sections": readme_headings >= 3 and readme_words >= 150,
         "readme_usage": bool(README_USAGE_RE.search(readme_text)),
@@ -555,6 +594,8 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         "metrics_libraries": metrics,
         "tracing_libraries": tracing,
         "health_endpoint": health_route or ", ".join(health_libraries),
+        "packaging": packaged,
+        "service_signs": service_signs,
     }
     return Inventory(profile=profile, files=files, details=details, duration_s=time.monotonic() - started)
 
@@ -583,6 +624,55 @@ def _mentioned(libraries: tuple[str, ...], texts: list[str]) -> set[str]:
         if any(pattern.search(text) for text in texts):
             found.add(lib)
     return found
+
+
+def _package_readme(root: Path, paths: list[str]) -> tuple[str, str]:
+    """No README at the root: a workspace or monorepo documents each package in its own folder
+    (the root one is often a symbolic link, removed before analysis). The fullest README of a
+    first-level production folder stands for the repository's."""
+    candidates = [
+        rel
+        for rel in paths
+        if rel.count("/") == 1 and README_RE.match(rel.split("/", 1)[1]) and classify_path(rel) == PRODUCTION
+    ]
+    texts = {rel: _read_text(root / rel) for rel in candidates}
+    best = max(sorted(texts), key=lambda rel: len(texts[rel].split()), default="")
+    return best, texts.get(best, "")
+
+
+def _service_signs(
+    root: Path,
+    paths: list[str],
+    containers: list[str],
+    probes: list[str],
+    program_entry: str,
+    packaged: list[str],
+) -> list[str]:
+    """Why the repository looks like a program that is deployed and run, not a library. A
+    package.json beside another ecosystem's packaging only lists tools (linters, test runners):
+    it says nothing about what the repository is."""
+    signs = [f"container file {rel}" for rel in containers[:1]]
+    signs += [f"Kubernetes probes in {rel}" for rel in probes[:1]]
+    platform = [
+        rel
+        for rel in paths
+        if SERVICE_FILE_RE.match(rel.rsplit("/", 1)[-1]) and classify_path(rel) == PRODUCTION
+    ]
+    signs += [f"platform or launcher file {rel}" for rel in platform[:1]]
+    if program_entry:
+        signs.append(f"program entry point {program_entry}")
+    if packaged == ["package.json"]:
+        try:
+            package = json.loads(_read_text(root / "package.json") or "{}")
+        except ValueError:
+            package = {}
+        if isinstance(package, dict):
+            scripts = package.get("scripts")
+            if package.get("private") is True:
+                signs.append("package.json is private (never published)")
+            elif isinstance(scripts, dict) and "start" in scripts:
+                signs.append("package.json has a start script")
+    return signs
 
 
 def _runs_tests(ci_text: str, makefile: str) -> bool:

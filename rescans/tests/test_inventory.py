@@ -258,3 +258,70 @@ def test_schemas_markup_and_styles_are_not_code_languages(tmp_path):
     files = {"db/schema.sql": "CREATE TABLE t (id int);\n", "a.html": "<p>x</p>\n", "b.css": "p {}\n"}
     write(tmp_path, files)
     assert build_inventory(tmp_path).profile.languages == ()
+
+
+def test_without_a_root_readme_the_fullest_package_readme_counts(tmp_path):
+    body = " ".join(["word"] * 200)
+    repo = write(
+        tmp_path / "repo",
+        {
+            "core/README.md": f"# Core\n\n{body}\n\n## Installation\n\nadd core\n\n## Usage\n\nuse it\n",
+            "macros/README.md": "# Macros\n",
+            "examples/README.md": " ".join(["example"] * 500),
+            "core/src/lib.rs": "pub fn f() {}\n",
+        },
+    )
+    inventory = build_inventory(repo)
+    assert inventory.details["readme"] == "core/README.md"
+    practices = inventory.profile.practices
+    assert practices["readme"] is True
+    assert practices["readme_sections"] is True
+    assert practices["readme_usage"] is True
+
+    # Examples, docs and tests are not the repository's README.
+    bare = write(tmp_path / "bare", {"examples/README.md": "# Example\n", "app.py": "x = 1\n"})
+    assert build_inventory(bare).profile.practices["readme"] is False
+
+
+def test_a_package_without_a_server_or_container_is_a_library(tmp_path):
+    repo = write(
+        tmp_path / "lib",
+        {
+            "pyproject.toml": '[project]\nname = "tool"\n',
+            "src/tool/__init__.py": "def add(a, b):\n    return a + b\n",
+        },
+    )
+    inventory = build_inventory(repo)
+    assert inventory.profile.practices["library"] is True
+    assert inventory.details["service_signs"] == []
+    # A package.json beside Python packaging lists tools (linters): it does not make a service.
+    write(repo, {"package.json": '{"private": true, "devDependencies": {"eslint": "9"}}'})
+    assert build_inventory(repo).profile.practices["library"] is True
+
+    go = write(tmp_path / "go", {"go.mod": "module example.com/x\n", "x.go": "package x\n"})
+    assert build_inventory(go).profile.practices["library"] is True
+    write(go, {"cmd/server/main.go": "package main\n\nfunc main() {}\n"})
+    inventory = build_inventory(go)
+    assert inventory.profile.practices["library"] is False
+    assert inventory.details["service_signs"] == ["program entry point cmd/server/main.go"]
+
+
+def test_signs_of_a_deployed_program_make_a_package_a_service(tmp_path):
+    cases = {
+        "container": {"pyproject.toml": "", "app.py": "x = 1\n", "Dockerfile": "FROM python\n"},
+        "platform": {"pyproject.toml": "", "app.py": "x = 1\n", "Procfile": "web: gunicorn app\n"},
+        "django": {"pyproject.toml": "", "site/manage.py": "import sys\n"},
+        "rust binary": {"Cargo.toml": "[package]\n", "src/main.rs": "fn main() {}\n"},
+        "spring boot": {
+            "pom.xml": "<project/>\n",
+            "src/main/java/org/acme/App.java": "@SpringBootApplication\nclass App {}\n",
+        },
+        "private npm app": {"package.json": '{"private": true}', "server.js": "x()\n"},
+        "startable npm app": {"package.json": '{"scripts": {"start": "node app.js"}}', "app.js": "x()\n"},
+    }
+    for name, files in cases.items():
+        repo = write(tmp_path / name.replace(" ", "-"), files)
+        assert build_inventory(repo).profile.practices["library"] is False, name
+    # No packaging metadata at all: a script or an application, never a library.
+    script = write(tmp_path / "script", {"tool.py": "print(1)\n"})
+    assert build_inventory(script).profile.practices["library"] is False
