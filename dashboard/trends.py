@@ -26,7 +26,7 @@ from findings.models import Severity
 from governance.models import PolicyException, State
 from projects import access
 from projects.models import Audit, DomainScore, MaturityDomain, Project
-from scoring.models import FindingFixTime, FindingMonth
+from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth
 from scoring.trend_rollup import SEVERITY_COLUMNS
 
 PERIODS = {"month": 12, "quarter": 4}  # how many periods back, the current one included
@@ -195,11 +195,14 @@ def trends(user: Any, filters: Filters, now: dt.datetime | None = None) -> Trend
             periods[key].mean_days[severity] = round(fixed_us[(key, severity)] / n / MICROSECONDS_A_DAY, 1)
 
     # Medians do not add up: they come from the histogram of times to fix (tenths of a day).
-    buckets = FindingFixTime.objects.filter(month__gte=first.date())
-    if not everything:
-        buckets = buckets.filter(project__in=projects.values("pk"))
-    if filters.domain is not None:
-        buckets = buckets.filter(domain=filters.domain)
+    if everything:  # the portfolio histogram: no project to sum over
+        buckets = FindingFixTimeTotal.objects.filter(month__gte=first.date(), count__gt=0)
+        if filters.domain is not None:
+            buckets = buckets.filter(domain_key=filters.domain.pk)
+    else:
+        buckets = FindingFixTime.objects.filter(month__gte=first.date(), project__in=projects.values("pk"))
+        if filters.domain is not None:
+            buckets = buckets.filter(domain=filters.domain)
     histograms: dict[tuple[tuple[int, int], int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for month, severity, tenths, n in (
         buckets.values("month", "severity", "tenths")

@@ -204,3 +204,26 @@ class FindingFixTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} findings of {self.project_id} fixed in {self.month:%Y-%m}"
+
+
+class FindingFixTimeTotal(models.Model):
+    """FindingFixTime summed over all projects, for whoever sees the whole portfolio: the same
+    histogram without the project, kept by adding each project refresh's difference (and
+    subtracting a deleted project's rows). domain_key is the domain's id, 0 for none: a plain
+    number so the key has no null and an upsert can add to it on every database."""
+
+    domain_key = models.PositiveIntegerField(default=0)
+    month = models.DateField()
+    severity = models.PositiveSmallIntegerField()
+    tenths = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain_key", "month", "severity", "tenths"], name="findingfixtimetotal_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} findings fixed in {self.month:%Y-%m}"

@@ -6,18 +6,22 @@ transaction; admin edits of single rows arrive as model signals.
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 
 from findings.models import Finding
 from projects.events import evidence_changed, once_after_commit
-from projects.models import Audit, DomainScore, MaturityDomain
+from projects.models import Audit, DomainScore, MaturityDomain, Project
 from scoring.services import (
     enqueue_global_refresh,
     project_recompute,
     schedule_audit_refresh,
     schedule_recompute,
 )
-from scoring.trend_rollup import schedule_trends_refresh
+from scoring.trend_rollup import (
+    project_trends_forget,
+    schedule_trends_refresh,
+    schedule_trends_totals_rebuild,
+)
 
 
 def _evidence_changed(sender, project_id: int, **kwargs) -> None:
@@ -47,6 +51,15 @@ def _domain_changed(sender, instance, raw=False, created=False, **kwargs) -> Non
         once_after_commit(("domain", instance.pk), lambda: enqueue_global_refresh(instance.pk))
 
 
+def _project_deleted(sender, instance, **kwargs) -> None:
+    # Before the cascade takes the project's trends rows: the portfolio histogram forgets them.
+    project_trends_forget(project_id=instance.pk)
+
+
+def _domain_deleted(sender, instance, **kwargs) -> None:
+    schedule_trends_totals_rebuild()
+
+
 def connect() -> None:
     """Called from ScoringConfig.ready()."""
     evidence_changed.connect(_evidence_changed, dispatch_uid="scoring-evidence")
@@ -55,5 +68,7 @@ def connect() -> None:
     post_save.connect(_audit_changed, sender=Audit, dispatch_uid="scoring-audit-save")
     post_save.connect(_domain_changed, sender=MaturityDomain, dispatch_uid="scoring-domain-save")
     post_save.connect(_finding_changed, sender=Finding, dispatch_uid="scoring-finding-save")
+    pre_delete.connect(_project_deleted, sender=Project, dispatch_uid="scoring-project-delete")
+    post_delete.connect(_domain_deleted, sender=MaturityDomain, dispatch_uid="scoring-domain-delete")
     # No post_delete receiver on Finding: it would turn the cascade delete of a project's
     # findings into one signal per row.

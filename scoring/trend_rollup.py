@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.utils import timezone
 from findings.models import Finding
 from projects.events import once_after_commit
 from projects.models import Project
-from scoring.models import FindingFixTime, FindingMonth
+from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth
 
 # The severities whose time to fix is kept, by Finding.severity value (see findings.models.Severity).
 SEVERITY_COLUMNS = {4: "critical", 3: "high", 2: "medium", 1: "low"}
@@ -102,46 +102,143 @@ def _histogram(findings: Any) -> dict[tuple[int, int | None, dt.date, int, int],
     return counts
 
 
-def _create(month_model: Any, fix_time_model: Any, findings: Any) -> int:
+HistogramKey = tuple[int, dt.date, int, int]  # domain (0: none), month, severity, tenths
+
+
+def _create(month_model: Any, fix_time_model: Any, findings: Any) -> tuple[int, dict[HistogramKey, int]]:
+    """Writes the rows of these findings; returns how many monthly rows and their histogram
+    summed over the projects."""
     months: Iterable[Any] = (
         month_model(project_id=project_id, domain_id=domain_id, month=month, **values)
         for (project_id, domain_id, month), values in _counts(findings).items()
     )
     created = len(month_model.objects.bulk_create(list(months), batch_size=BATCH_SIZE))
-    buckets = [
-        fix_time_model(
-            project_id=project_id, domain_id=domain_id, month=month, severity=severity, tenths=tenths, count=n
+    buckets, totals = [], defaultdict(int)
+    for (project_id, domain_id, month, severity, tenths), n in _histogram(findings).items():
+        buckets.append(
+            fix_time_model(
+                project_id=project_id,
+                domain_id=domain_id,
+                month=month,
+                severity=severity,
+                tenths=tenths,
+                count=n,
+            )
         )
-        for (project_id, domain_id, month, severity, tenths), n in _histogram(findings).items()
-    ]
+        totals[(domain_id or 0, month, severity, tenths)] += n
     fix_time_model.objects.bulk_create(buckets, batch_size=BATCH_SIZE)
-    return created
+    return created, totals
+
+
+def _project_histogram(project_id: int) -> dict[HistogramKey, int]:
+    counts: dict[HistogramKey, int] = defaultdict(int)
+    rows = FindingFixTime.objects.filter(project_id=project_id).values_list(
+        "domain_id", "month", "severity", "tenths", "count"
+    )
+    for domain_id, month, severity, tenths, n in rows:
+        counts[(domain_id or 0, month, severity, tenths)] += n
+    return counts
+
+
+def _add_to_totals(changes: dict[HistogramKey, int]) -> None:
+    """Adds each change to the portfolio histogram, a batch per statement: an upsert that adds
+    for the rises, an update for the falls (their rows exist: the project's rows counted them),
+    so refreshes of different projects may run at the same time."""
+    upsert = (
+        "INSERT INTO scoring_findingfixtimetotal (domain_key, month, severity, tenths, count) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (domain_key, month, severity, tenths) "
+        "DO UPDATE SET count = scoring_findingfixtimetotal.count + EXCLUDED.count"
+    )
+    lower = (
+        "UPDATE scoring_findingfixtimetotal SET count = count + %s "
+        "WHERE domain_key = %s AND month = %s AND severity = %s AND tenths = %s"
+    )
+    # Runs of rises and of falls in key order, so the locks are taken in key order throughout.
+    batches: list[tuple[str, list[tuple]]] = []
+    for key, n in sorted(changes.items()):
+        if not n:
+            continue
+        sql, row = (upsert, (*key, n)) if n > 0 else (lower, (n, *key))
+        if not batches or batches[-1][0] != sql or len(batches[-1][1]) >= BATCH_SIZE:
+            batches.append((sql, []))
+        batches[-1][1].append(row)
+    with connection.cursor() as cursor:
+        for sql, rows in batches:
+            cursor.executemany(sql, rows)
 
 
 def project_trends_refresh(*, project_id: int) -> int:
-    """Recount one project's rows from its findings; returns how many monthly rows it has now.
-    The project row is locked so two refreshes of one project never interleave."""
+    """Recount one project's rows from its findings and move the portfolio histogram by the
+    difference; returns how many monthly rows the project has now. The project row is locked
+    so two refreshes of one project never interleave."""
     with transaction.atomic():
         if not Project.objects.select_for_update().filter(pk=project_id).exists():
             return 0  # deleted in the meantime: its rows went with it
+        before = _project_histogram(project_id)
         FindingMonth.objects.filter(project_id=project_id).delete()
         FindingFixTime.objects.filter(project_id=project_id).delete()
-        return _create(FindingMonth, FindingFixTime, Finding.objects.filter(project_id=project_id))
+        created, after = _create(FindingMonth, FindingFixTime, Finding.objects.filter(project_id=project_id))
+        _add_to_totals({key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
+        return created
+
+
+def project_trends_forget(*, project_id: int) -> None:
+    """Take a project about to be deleted out of the portfolio histogram (its own rows go
+    with it by cascade)."""
+    _add_to_totals({key: -n for key, n in _project_histogram(project_id).items()})
+
+
+def _write_totals(total_model: Any, totals: dict[HistogramKey, int]) -> None:
+    total_model.objects.all().delete()
+    total_model.objects.bulk_create(
+        (
+            total_model(domain_key=domain_key, month=month, severity=severity, tenths=tenths, count=n)
+            for (domain_key, month, severity, tenths), n in totals.items()
+            if n
+        ),
+        batch_size=BATCH_SIZE,
+    )
 
 
 def trends_rebuild(*, finding_model: Any = None, month_model: Any = None, fix_time_model: Any = None) -> int:
-    """Recount every project's rows in one transaction (the page keeps reading the old rows
-    until it commits); returns the number of monthly rows. The data migration passes its
-    historical models."""
-    finding_model = finding_model or Finding
-    month_model = month_model or FindingMonth
-    fix_time_model = fix_time_model or FindingFixTime
+    """Recount every project's rows and the portfolio histogram in one transaction (the page
+    keeps reading the old rows until it commits), every project locked so no refresh runs
+    meanwhile; returns the number of monthly rows. The data migration that created the two
+    per-project tables passes its historical models (the portfolio histogram came later)."""
     with transaction.atomic():
+        if finding_model is None:
+            list(Project.objects.select_for_update().values_list("pk", flat=True))
+        month_model = month_model or FindingMonth
+        fix_time_model = fix_time_model or FindingFixTime
         month_model.objects.all().delete()
         fix_time_model.objects.all().delete()
-        return _create(month_model, fix_time_model, finding_model.objects.all())
+        created, totals = _create(month_model, fix_time_model, (finding_model or Finding).objects.all())
+        if finding_model is None:
+            _write_totals(FindingFixTimeTotal, totals)
+        return created
+
+
+def trends_totals_rebuild(*, fix_time_model: Any = None, total_model: Any = None) -> None:
+    """Sum the portfolio histogram again from the projects' rows (after a domain is deleted:
+    its projects' rows lose their domain, its totals would keep it)."""
+    with transaction.atomic():
+        if fix_time_model is None:
+            list(Project.objects.select_for_update().values_list("pk", flat=True))
+        rows = (
+            (fix_time_model or FindingFixTime)
+            .objects.values("domain_id", "month", "severity", "tenths")
+            .annotate(n=Sum("count"))
+            .order_by()
+            .values_list("domain_id", "month", "severity", "tenths", "n")
+        )
+        totals = {(d or 0, month, severity, tenths): n for d, month, severity, tenths, n in rows}
+        _write_totals(total_model or FindingFixTimeTotal, totals)
 
 
 def schedule_trends_refresh(*, project_id: int) -> None:
     """Recount the project's rows once the current transaction commits, once per transaction."""
     once_after_commit(("trends", project_id), lambda: project_trends_refresh(project_id=project_id))
+
+
+def schedule_trends_totals_rebuild() -> None:
+    once_after_commit(("trends-totals",), trends_totals_rebuild)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +13,7 @@ from django.utils import timezone
 from findings.models import Finding, Severity
 from findings.services import scan_import
 from findings.tests.helpers import fixture
-from scoring.models import FindingFixTime, FindingMonth
+from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth
 from scoring.trend_rollup import project_trends_refresh
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,21 @@ def _histogram(project) -> list[tuple[int, int, int]]:
         .values_list("severity", "tenths", "count")
         .order_by("tenths")
     )
+
+
+def _portfolio() -> dict[tuple, int]:
+    """The portfolio histogram, checked against the projects' rows it must be the sum of."""
+    totals = {
+        (d, m, s, t): n
+        for d, m, s, t, n in FindingFixTimeTotal.objects.filter(count__gt=0).values_list(
+            "domain_key", "month", "severity", "tenths", "count"
+        )
+    }
+    summed: dict[tuple, int] = {}
+    for d, m, s, t, n in FindingFixTime.objects.values_list("domain", "month", "severity", "tenths", "count"):
+        summed[(d or 0, m, s, t)] = summed.get((d or 0, m, s, t), 0) + n
+    assert totals == summed
+    return totals
 
 
 def _snapshot() -> tuple[list, list]:
@@ -70,6 +86,7 @@ def test_the_rollup_follows_an_import_a_fix_and_a_reopen(
     assert (totals["discovered"], totals["fixed"], totals["fixed_high"]) == (10, 1, 1)
     assert totals["fix_us_high"] == 302_400_000_000  # 3.5 days in microseconds
     assert _histogram(project) == [(Severity.HIGH, 35, 1)]
+    assert list(_portfolio().values()) == [1]
     fixed_month = FindingMonth.objects.get(project=project, fixed=1)
     local = timezone.localtime(shell.fixed_at, timezone.get_default_timezone())
     assert fixed_month.month == local.date().replace(day=1)
@@ -86,11 +103,54 @@ def test_the_rollup_follows_an_import_a_fix_and_a_reopen(
     assert totals["fix_us_high"] == took // dt.timedelta(microseconds=1)
     assert _histogram(project) == [(Severity.HIGH, took // dt.timedelta(hours=2, minutes=24), 1)]
     assert not FindingMonth.objects.filter(project=other_project).exists()
+    assert list(_portfolio().values()) == [1]
 
     # A full rebuild finds exactly the rows the incremental refreshes left.
-    before = _snapshot()
-    call_command("rebuild_trends", stdout=None)
-    assert _snapshot() == before
+    before = _snapshot(), _portfolio()
+    call_command("rebuild_trends", stdout=StringIO())
+    assert (_snapshot(), _portfolio()) == before
+
+
+def test_the_portfolio_histogram_forgets_a_deleted_project_and_a_deleted_domain(
+    project, other_project, security, django_capture_on_commit_callbacks
+):
+    seen = timezone.now() - dt.timedelta(days=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        for p, days, domain in (
+            (project, 2, security),
+            (other_project, 2, None),
+            (other_project, 5, security),
+        ):
+            Finding.objects.create(
+                project=p,
+                title=f"{p.slug} {days}",
+                fingerprint=f"{p.slug}-{days}",
+                severity=Severity.CRITICAL,
+                domain=domain,
+                first_seen_at=seen,
+                fixed_at=seen + dt.timedelta(days=days),
+                status="fixed",
+            )
+    assert sorted(_portfolio().items()) == sorted(
+        {
+            (security.pk, _month(seen, 2), Severity.CRITICAL, 20): 1,
+            (0, _month(seen, 2), Severity.CRITICAL, 20): 1,
+            (security.pk, _month(seen, 5), Severity.CRITICAL, 50): 1,
+        }.items()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        other_project.delete()
+    assert _portfolio() == {(security.pk, _month(seen, 2), Severity.CRITICAL, 20): 1}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        security.delete()
+    assert _portfolio() == {(0, _month(seen, 2), Severity.CRITICAL, 20): 1}
+
+
+def _month(seen: dt.datetime, days: int) -> dt.date:
+    fixed = timezone.localtime(seen + dt.timedelta(days=days), timezone.get_default_timezone())
+    return fixed.date().replace(day=1)
 
 
 def test_a_refresh_replaces_the_rows_and_ignores_a_deleted_project(project):
