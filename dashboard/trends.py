@@ -26,7 +26,7 @@ from findings.models import Severity
 from governance.models import PolicyException, State
 from projects import access
 from projects.models import Audit, DomainScore, MaturityDomain, Project
-from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth
+from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth, FindingMonthTotal
 from scoring.trend_rollup import SEVERITY_COLUMNS
 
 PERIODS = {"month": 12, "quarter": 4}  # how many periods back, the current one included
@@ -170,11 +170,14 @@ def trends(user: Any, filters: Filters, now: dt.datetime | None = None) -> Trend
     everything = access.sees_all_projects(user) and filters.project is None and filters.lead_id is None
     # Whoever sees every project reads the tables without the semi-join on projects.
     # Counts, SLA outcomes and mean times to fix from the monthly rollup.
-    months = FindingMonth.objects.filter(month__gte=first.date())
-    if not everything:
-        months = months.filter(project__in=projects.values("pk"))
-    if filters.domain is not None:
-        months = months.filter(domain=filters.domain)
+    if everything:  # the portfolio's rows: no project to sum over
+        months = FindingMonthTotal.objects.filter(month__gte=first.date())
+        if filters.domain is not None:
+            months = months.filter(domain_key=filters.domain.pk)
+    else:
+        months = FindingMonth.objects.filter(month__gte=first.date(), project__in=projects.values("pk"))
+        if filters.domain is not None:
+            months = months.filter(domain=filters.domain)
     columns = ["discovered", "fixed", "fixed_in_sla", "fixed_with_sla"]
     columns += [f"{part}_{name}" for name in SEVERITY_COLUMNS.values() for part in ("fixed", "fix_us")]
     fixed_count: dict[tuple[tuple[int, int], int], int] = defaultdict(int)

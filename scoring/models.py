@@ -129,7 +129,28 @@ class AuditAnalyzerRun(models.Model):
         return f"{self.name} on audit {self.audit_id}: {self.status}"
 
 
-class FindingMonth(models.Model):
+class MonthCounts(models.Model):
+    """The figures of a month of findings (see FindingMonth)."""
+
+    discovered = models.PositiveIntegerField(default=0)
+    fixed = models.PositiveIntegerField(default=0)
+    fixed_in_sla = models.PositiveIntegerField(default=0)
+    fixed_with_sla = models.PositiveIntegerField(default=0)
+    fixed_critical = models.PositiveIntegerField(default=0)
+    fixed_high = models.PositiveIntegerField(default=0)
+    fixed_medium = models.PositiveIntegerField(default=0)
+    fixed_low = models.PositiveIntegerField(default=0)
+    # Sums of (fixed_at - first_seen_at) in microseconds: integers, so the sums are exact.
+    fix_us_critical = models.BigIntegerField(default=0)
+    fix_us_high = models.BigIntegerField(default=0)
+    fix_us_medium = models.BigIntegerField(default=0)
+    fix_us_low = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class FindingMonth(MonthCounts):
     """Findings of one project and domain in one calendar month (in the TIME_ZONE setting):
     discovered (first seen that month) and fixed (fixed that month), with the SLA outcome and
     the summed time to fix per severity, so the trends page reads a few thousand rows instead
@@ -147,19 +168,6 @@ class FindingMonth(models.Model):
         "projects.MaturityDomain", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     month = models.DateField(help_text="First day of the month.")
-    discovered = models.PositiveIntegerField(default=0)
-    fixed = models.PositiveIntegerField(default=0)
-    fixed_in_sla = models.PositiveIntegerField(default=0)
-    fixed_with_sla = models.PositiveIntegerField(default=0)
-    fixed_critical = models.PositiveIntegerField(default=0)
-    fixed_high = models.PositiveIntegerField(default=0)
-    fixed_medium = models.PositiveIntegerField(default=0)
-    fixed_low = models.PositiveIntegerField(default=0)
-    # Sums of (fixed_at - first_seen_at) in microseconds: integers, so the sums are exact.
-    fix_us_critical = models.BigIntegerField(default=0)
-    fix_us_high = models.BigIntegerField(default=0)
-    fix_us_medium = models.BigIntegerField(default=0)
-    fix_us_low = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -227,3 +235,20 @@ class FindingFixTimeTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} findings fixed in {self.month:%Y-%m}"
+
+
+class FindingMonthTotal(MonthCounts):
+    """FindingMonth summed over all projects, for whoever sees the whole portfolio; kept like
+    FindingFixTimeTotal (each project refresh adds its difference). domain_key: the domain's
+    id, 0 for none."""
+
+    domain_key = models.PositiveIntegerField(default=0)
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["domain_key", "month"], name="findingmonthtotal_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Findings of the portfolio in {self.month:%Y-%m}"

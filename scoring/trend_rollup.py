@@ -24,7 +24,7 @@ from django.utils import timezone
 from findings.models import Finding
 from projects.events import once_after_commit
 from projects.models import Project
-from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth
+from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth, FindingMonthTotal
 
 # The severities whose time to fix is kept, by Finding.severity value (see findings.models.Severity).
 SEVERITY_COLUMNS = {4: "critical", 3: "high", 2: "medium", 1: "low"}
@@ -103,16 +103,33 @@ def _histogram(findings: Any) -> dict[tuple[int, int | None, dt.date, int, int],
 
 
 HistogramKey = tuple[int, dt.date, int, int]  # domain (0: none), month, severity, tenths
+MonthKey = tuple[int, dt.date]  # domain (0: none), month
+MONTH_COLUMNS = (
+    "discovered",
+    "fixed",
+    "fixed_in_sla",
+    "fixed_with_sla",
+    *(f"fixed_{name}" for name in SEVERITY_COLUMNS.values()),
+    *(f"fix_us_{name}" for name in SEVERITY_COLUMNS.values()),
+)
 
 
-def _create(month_model: Any, fix_time_model: Any, findings: Any) -> tuple[int, dict[HistogramKey, int]]:
-    """Writes the rows of these findings; returns how many monthly rows and their histogram
-    summed over the projects."""
+def _create(
+    month_model: Any, fix_time_model: Any, findings: Any
+) -> tuple[int, dict[MonthKey, dict[str, int]], dict[HistogramKey, int]]:
+    """Writes the rows of these findings; returns how many monthly rows, and the monthly rows
+    and the histogram summed over the projects."""
+    counts = _counts(findings)
     months: Iterable[Any] = (
         month_model(project_id=project_id, domain_id=domain_id, month=month, **values)
-        for (project_id, domain_id, month), values in _counts(findings).items()
+        for (project_id, domain_id, month), values in counts.items()
     )
     created = len(month_model.objects.bulk_create(list(months), batch_size=BATCH_SIZE))
+    month_totals: dict[MonthKey, dict[str, int]] = {}
+    for (_project_id, domain_id, month), values in counts.items():
+        total = month_totals.setdefault((domain_id or 0, month), dict.fromkeys(MONTH_COLUMNS, 0))
+        for column, n in values.items():
+            total[column] += n
     buckets, totals = [], defaultdict(int)
     for (project_id, domain_id, month, severity, tenths), n in _histogram(findings).items():
         buckets.append(
@@ -127,7 +144,48 @@ def _create(month_model: Any, fix_time_model: Any, findings: Any) -> tuple[int, 
         )
         totals[(domain_id or 0, month, severity, tenths)] += n
     fix_time_model.objects.bulk_create(buckets, batch_size=BATCH_SIZE)
-    return created, totals
+    return created, month_totals, totals
+
+
+def _project_months(project_id: int) -> dict[MonthKey, dict[str, int]]:
+    totals: dict[MonthKey, dict[str, int]] = {}
+    for row in FindingMonth.objects.filter(project_id=project_id).values(
+        "domain_id", "month", *MONTH_COLUMNS
+    ):
+        total = totals.setdefault((row["domain_id"] or 0, row["month"]), dict.fromkeys(MONTH_COLUMNS, 0))
+        for column in MONTH_COLUMNS:
+            total[column] += row[column]
+    return totals
+
+
+def _add_to_month_totals(
+    before: dict[MonthKey, dict[str, int]], after: dict[MonthKey, dict[str, int]]
+) -> None:
+    """Adds the difference to the portfolio's monthly rows, keys in order: an update where the
+    project had the row before (the total row exists and counts it), otherwise an adding
+    upsert of the new, positive counts."""
+    columns, values = ", ".join(MONTH_COLUMNS), ", ".join(["%s"] * len(MONTH_COLUMNS))
+    upsert = (
+        f"INSERT INTO scoring_findingmonthtotal (domain_key, month, {columns}) "  # noqa: S608 (constant names)
+        f"VALUES (%s, %s, {values}) ON CONFLICT (domain_key, month) DO UPDATE SET "
+        + ", ".join(f"{c} = scoring_findingmonthtotal.{c} + EXCLUDED.{c}" for c in MONTH_COLUMNS)
+    )
+    update = (
+        "UPDATE scoring_findingmonthtotal SET "  # noqa: S608 (constant names)
+        + ", ".join(f"{c} = {c} + %s" for c in MONTH_COLUMNS)
+        + " WHERE domain_key = %s AND month = %s"
+    )
+    zero = dict.fromkeys(MONTH_COLUMNS, 0)
+    with connection.cursor() as cursor:
+        for key in sorted(before.keys() | after.keys()):
+            old, new = before.get(key, zero), after.get(key, zero)
+            change = [new[c] - old[c] for c in MONTH_COLUMNS]
+            if not any(change):
+                continue
+            if key in before:
+                cursor.execute(update, [*change, *key])
+            else:
+                cursor.execute(upsert, [*key, *change])
 
 
 def _project_histogram(project_id: int) -> dict[HistogramKey, int]:
@@ -174,18 +232,30 @@ def project_trends_refresh(*, project_id: int) -> int:
     with transaction.atomic():
         if not Project.objects.select_for_update().filter(pk=project_id).exists():
             return 0  # deleted in the meantime: its rows went with it
-        before = _project_histogram(project_id)
+        months_before, before = _project_months(project_id), _project_histogram(project_id)
         FindingMonth.objects.filter(project_id=project_id).delete()
         FindingFixTime.objects.filter(project_id=project_id).delete()
-        created, after = _create(FindingMonth, FindingFixTime, Finding.objects.filter(project_id=project_id))
+        created, months_after, after = _create(
+            FindingMonth, FindingFixTime, Finding.objects.filter(project_id=project_id)
+        )
+        _add_to_month_totals(months_before, months_after)
         _add_to_totals({key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
         return created
 
 
 def project_trends_forget(*, project_id: int) -> None:
-    """Take a project about to be deleted out of the portfolio histogram (its own rows go
-    with it by cascade)."""
+    """Take a project about to be deleted out of the portfolio totals (its own rows go with it
+    by cascade)."""
+    _add_to_month_totals(_project_months(project_id), {})
     _add_to_totals({key: -n for key, n in _project_histogram(project_id).items()})
+
+
+def _write_month_totals(month_total_model: Any, totals: dict[MonthKey, dict[str, int]]) -> None:
+    month_total_model.objects.all().delete()
+    month_total_model.objects.bulk_create(
+        (month_total_model(domain_key=d, month=month, **values) for (d, month), values in totals.items()),
+        batch_size=BATCH_SIZE,
+    )
 
 
 def _write_totals(total_model: Any, totals: dict[HistogramKey, int]) -> None:
@@ -212,18 +282,45 @@ def trends_rebuild(*, finding_model: Any = None, month_model: Any = None, fix_ti
         fix_time_model = fix_time_model or FindingFixTime
         month_model.objects.all().delete()
         fix_time_model.objects.all().delete()
-        created, totals = _create(month_model, fix_time_model, (finding_model or Finding).objects.all())
+        created, month_totals, totals = _create(
+            month_model, fix_time_model, (finding_model or Finding).objects.all()
+        )
         if finding_model is None:
+            _write_month_totals(FindingMonthTotal, month_totals)
             _write_totals(FindingFixTimeTotal, totals)
         return created
 
 
-def trends_totals_rebuild(*, fix_time_model: Any = None, total_model: Any = None) -> None:
-    """Sum the portfolio histogram again from the projects' rows (after a domain is deleted:
-    its projects' rows lose their domain, its totals would keep it)."""
+def trends_totals_rebuild(
+    *,
+    fix_time_model: Any = None,
+    total_model: Any = None,
+    month_model: Any = None,
+    month_total_model: Any = None,
+) -> None:
+    """Sum the portfolio totals again from the projects' rows (after a domain is deleted: its
+    projects' rows lose their domain, its totals would keep it). The migrations pass their
+    historical models; only the tables whose models are given or all when none is."""
+    defaults = not any((fix_time_model, total_model, month_model, month_total_model))
     with transaction.atomic():
-        if fix_time_model is None:
+        if defaults:
             list(Project.objects.select_for_update().values_list("pk", flat=True))
+            month_model, month_total_model = FindingMonth, FindingMonthTotal
+        if month_model is not None:
+            months = (
+                month_model.objects.values("domain_id", "month")
+                .annotate(**{f"sum_{c}": Sum(c) for c in MONTH_COLUMNS})
+                .order_by()
+            )
+            _write_month_totals(
+                month_total_model,
+                {
+                    (row["domain_id"] or 0, row["month"]): {c: row[f"sum_{c}"] for c in MONTH_COLUMNS}
+                    for row in months
+                },
+            )
+        if not defaults and fix_time_model is None:
+            return
         rows = (
             (fix_time_model or FindingFixTime)
             .objects.values("domain_id", "month", "severity", "tenths")

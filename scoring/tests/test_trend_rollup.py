@@ -13,7 +13,7 @@ from django.utils import timezone
 from findings.models import Finding, Severity
 from findings.services import scan_import
 from findings.tests.helpers import fixture
-from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth
+from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth, FindingMonthTotal
 from scoring.trend_rollup import project_trends_refresh
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,20 @@ def _histogram(project) -> list[tuple[int, int, int]]:
 
 
 def _portfolio() -> dict[tuple, int]:
-    """The portfolio histogram, checked against the projects' rows it must be the sum of."""
+    """The portfolio histogram, checked against the projects' rows it must be the sum of
+    (and the portfolio's monthly rows likewise)."""
+    columns = ("discovered", "fixed", "fixed_in_sla", "fixed_with_sla", "fixed_high", "fix_us_high")
+    month_totals = {
+        (row[0], row[1]): row[2:]
+        for row in FindingMonthTotal.objects.values_list("domain_key", "month", *columns)
+        if any(row[2:])
+    }
+    month_sums: dict[tuple, list[int]] = {}
+    for row in FindingMonth.objects.values_list("domain", "month", *columns):
+        total = month_sums.setdefault((row[0] or 0, row[1]), [0] * len(columns))
+        for i, n in enumerate(row[2:]):
+            total[i] += n
+    assert month_totals == {k: tuple(v) for k, v in month_sums.items()}
     totals = {
         (d, m, s, t): n
         for d, m, s, t, n in FindingFixTimeTotal.objects.filter(count__gt=0).values_list(
