@@ -15,14 +15,19 @@ from pathlib import Path
 from rescans.runner import tool_path
 from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
 from rescans.scanners.coverage import production_targets
+from scoring.formula import INPUT_CONTROL_CWES
 
 _SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "info"}
 # bandit's own comment syntax: "# nosec", "# nosec B602", "# nosec: B602, subprocess_popen".
 NOSEC_RE = re.compile(r"#\s*nosec\b:?(?P<tests>[^#]*)")
-# B701 also fires when no `autoescape` keyword is visible in the call (options passed as
-# **kwargs, set a line above): a guess about a default, not a template seen unescaped. The
-# explicit autoescape=False case keeps bandit's own confidence.
-DEFAULT_GUESS_RE = re.compile(r"^By default, jinja2 sets autoescape to False", re.I)
+# Bandit matches the shape of a call (os.system with a variable, shell=True, a jinja2
+# Environment whose autoescape keyword it cannot see): it does not follow data, so it never shows
+# that outside input reaches the call. Its findings of input-control weaknesses are stated at
+# medium confidence: only a rule that traces input (Semgrep's taint rules) confirms one.
+# B324 (MD5, SHA-1 in hashlib) cannot tell a cache key or an ETag from a password: the call
+# alone is a medium weakness. Hashing a password with them is auditor.python.weak-password-hash
+# (Semgrep, high), which sees what is hashed.
+WEAK_HASH_TESTS = frozenset({"B324"})
 
 
 class BanditScanner(Scanner):
@@ -71,7 +76,9 @@ class BanditScanner(Scanner):
             kept.append(item)
             cwe = (item.get("issue_cwe") or {}).get("id")
             confidence = str(item.get("issue_confidence", "")).lower()
-            if item.get("test_id") == "B701" and DEFAULT_GUESS_RE.match(item.get("issue_text", "")):
+            if item.get("test_id") in WEAK_HASH_TESTS and str(item.get("issue_severity")).upper() == "HIGH":
+                item["issue_severity"] = "MEDIUM"
+            if cwe and f"CWE-{cwe}" in INPUT_CONTROL_CWES and confidence == "high":
                 confidence = "medium"
                 item["issue_confidence"] = "MEDIUM"  # the imported report says the same
             findings.append(

@@ -235,29 +235,51 @@ def test_bandit_counts_nosec_results_as_suppressed_by_the_team_and_leaves_them_o
     assert [(r["test_id"], r["line_number"]) for r in raw["results"]] == [("B602", 9)]
 
 
-def test_bandit_jinja2_autoescape_guessed_from_a_default_is_not_stated_with_high_confidence(tmp_path):
+def test_bandit_never_states_an_input_control_weakness_with_high_confidence(tmp_path):
     repo = write(
         tmp_path,
         {
             "views.py": (
-                "import jinja2\n\n\n"
+                "import os\nimport jinja2\n\n\n"
                 "def env(**options):\n"
                 '    options.setdefault("autoescape", True)\n'
                 "    return jinja2.Environment(**options)\n\n\n"
-                "def unsafe():\n"
-                "    return jinja2.Environment(autoescape=False)\n"
+                "def run(command):\n"
+                "    return os.system(command)\n\n\n"
+                "def bind():\n"
+                '    return ("0.0.0.0", 80)\n'
             )
         },
     )
     output = BanditScanner().run(repo, LIMITS, str(tmp_path))
 
-    found = sorted((f.rule_id, f.line, f.severity, f.confidence) for f in output.findings)
-    assert found == [("B701", 6, "high", "medium"), ("B701", 10, "high", "high")]
-    raw = json.loads(output.raw)
-    assert sorted((r["line_number"], r["issue_confidence"]) for r in raw["results"]) == [
-        (6, "MEDIUM"),
-        (10, "HIGH"),
+    found = sorted((f.rule_id, f.line, f.severity, f.confidence, f.cwe) for f in output.findings)
+    # Shell and template findings: the call's shape, not input seen reaching it. B104 (binding
+    # to every interface) is no input-control weakness and keeps bandit's confidence.
+    assert found == [
+        ("B104", 15, "medium", "medium", "CWE-605"),
+        ("B605", 11, "high", "medium", "CWE-78"),
+        ("B701", 7, "high", "medium", "CWE-94"),
     ]
+    raw = json.loads(output.raw)
+    assert sorted((r["test_id"], r["issue_confidence"]) for r in raw["results"]) == [
+        ("B104", "MEDIUM"),
+        ("B605", "MEDIUM"),
+        ("B701", "MEDIUM"),
+    ]
+
+
+def test_bandit_weak_hash_call_alone_is_a_medium_weakness(tmp_path):
+    repo = write(
+        tmp_path, {"cache.py": "import hashlib\n\n\ndef key(url):\n    return hashlib.md5(url).hexdigest()\n"}
+    )
+    output = BanditScanner().run(repo, LIMITS, str(tmp_path))
+
+    # A weak hash is no input-control weakness: bandit's high confidence stays.
+    assert [(f.rule_id, f.line, f.severity, f.confidence) for f in output.findings] == [
+        ("B324", 5, "medium", "high")
+    ]
+    assert [r["issue_severity"] for r in json.loads(output.raw)["results"]] == ["MEDIUM"]
 
 
 def test_detect_secrets_counts_allowlisted_secrets_as_suppressed(tmp_path):
