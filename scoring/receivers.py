@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save, pre_delete
 
+from checklists.models import ChecklistItem
 from findings.models import Finding
 from projects.events import evidence_changed, once_after_commit
 from projects.models import Audit, DomainScore, MaturityDomain, Project
@@ -27,7 +28,8 @@ from scoring.trend_rollup import (
 def _evidence_changed(sender, project_id: int, **kwargs) -> None:
     # Sent after commit already (once per project and transaction): recompute now.
     project_recompute(project_id=project_id)
-    schedule_trends_refresh(project_id=project_id)
+    if sender is not ChecklistItem:  # findings imported, triaged, closed or reopened
+        schedule_trends_refresh(project_id=project_id)
 
 
 def _domain_score_changed(sender, instance, raw=False, **kwargs) -> None:
