@@ -237,6 +237,15 @@ PROGRAM_ENTRY_RE = {
     "Go": re.compile(r"^package\s+main\b", re.M),
     "Java": re.compile(r"\bpublic\s+static\s+void\s+main\s*\(|@SpringBootApplication\b"),
     "Kotlin": re.compile(r"^fun\s+main\s*\(|@SpringBootApplication\b", re.M),
+    # A script's main block that starts a server (app.run, uvicorn.run, serve_forever).
+    "Python": re.compile(
+        r"""^if\s+__name__\s*==\s*["']__main__["']\s*:[^\n]*\n(?:(?:[ \t][^\n]*)?\n)*?[ \t]+[^\n]*"""
+        r"""\b(?:\w+\.run|serve_forever|run_simple)\(""",
+        re.M,
+    ),
+    # A top-level statement that opens a port: app.listen(3000), http.createServer(app).listen(80).
+    "JavaScript": re.compile(r"^[A-Za-z_$][\w$.]*(?:\([^\n]*\))?\.listen\(", re.M),
+    "TypeScript": re.compile(r"^[A-Za-z_$][\w$.]*(?:\([^\n]*\))?\.listen\(", re.M),
 }
 RUST_BINARY_RE = re.compile(r"(^|/)src/(main\.rs|bin/[^/]+)$")
 

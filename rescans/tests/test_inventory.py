@@ -318,10 +318,27 @@ def test_signs_of_a_deployed_program_make_a_package_a_service(tmp_path):
         },
         "private npm app": {"package.json": '{"private": true}', "server.js": "x()\n"},
         "startable npm app": {"package.json": '{"scripts": {"start": "node app.js"}}', "app.js": "x()\n"},
+        "python server script": {
+            "setup.py": "",
+            "api/app.py": "app = make()\n\n\nif __name__ == '__main__':\n"
+            "    port = 80\n\n    app.run(port=port)\n",
+        },
+        "node server": {"package.json": "{}", "server.js": "const app = express()\napp.listen(3000)\n"},
     }
     for name, files in cases.items():
         repo = write(tmp_path / name.replace(" ", "-"), files)
         assert build_inventory(repo).profile.practices["library"] is False, name
+    # A framework that explains in its comments how to start a server, or opens one when asked.
+    framework = write(
+        tmp_path / "framework",
+        {
+            "package.json": '{"main": "lib/app.js"}',
+            "lib/app.js": " * Example:\n *    http.createServer(app).listen(80);\n"
+            "function listen(...args) {\n  return server.listen(...args)\n}\n",
+            "src/web/cli.py": "def main():\n    app.run()\n\n\nif __name__ == '__main__':\n    main()\n",
+        },
+    )
+    assert build_inventory(framework).profile.practices["library"] is True
     # No packaging metadata at all: a script or an application, never a library.
     script = write(tmp_path / "script", {"tool.py": "print(1)\n"})
     assert build_inventory(script).profile.practices["library"] is False
