@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from rescans.inventory import Inventory
 from rescans.runner import tool_path
 from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
 from rescans.scanners.coverage import production_targets
@@ -32,7 +33,7 @@ class RuffScanner(Scanner):
     # Production Python files, from the re-scan's inventory; None: the whole checkout.
     targets: list[str] | None = None
 
-    def prepare(self, inventory) -> None:
+    def prepare(self, inventory: Inventory) -> None:
         """Code quality of the shipped code: tests, fixtures and docs are left out."""
         self.targets = production_targets(inventory, frozenset({"Python"}))
 
