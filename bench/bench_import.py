@@ -144,7 +144,7 @@ def child(fmt: str, results: int, files: int) -> dict:
 
     from findings import services
     from findings.fingerprints import assign_fingerprints
-    from findings.importers import parse_report
+    from findings.importers import parse_scan
     from projects.models import Project
 
     statements = {"n": 0}
@@ -197,7 +197,7 @@ def child(fmt: str, results: int, files: int) -> dict:
         del content
 
     # Floor: COPY the same rows (as the importer builds them) into a bare scratch table.
-    report = parse_report(make(first_ids, files), format="auto")
+    report = parse_scan(make(first_ids, files), format="auto")
     assign_fingerprints(report.findings)
     run = services.ImportRun(project=project)
     now = timezone.now()

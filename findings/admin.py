@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 
 from findings import hooks, sla, staging
-from findings.importers import FORMAT_CHOICES, ReportError
+from findings.importers import FORMAT_CHOICES, ScanFormatError
 from findings.models import ApiToken, Finding, FindingComment, ImportRun
 from findings.resources import FindingResource
 from findings.services import (
@@ -320,7 +320,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             try:
                 if too_big := upload_size_error(upload.size):
-                    raise ReportError(too_big, file_name=upload.name)
+                    raise ScanFormatError(too_big, file_name=upload.name)
                 content = upload.read()
                 run = scan_import(
                     project=form.cleaned_data["project"],
@@ -331,7 +331,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
                     user=request.user,
                     dry_run=True,
                 )
-            except ReportError as exc:
+            except ScanFormatError as exc:
                 form.add_error("file", str(exc))
             else:
                 key = staging.stage(
@@ -375,7 +375,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             return self._confirm_in_background(request, upload, results=staged.results)
         try:
             run = scan_import(**upload)
-        except ReportError as exc:
+        except ScanFormatError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
         messages.success(
@@ -388,7 +388,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def _confirm_in_background(self, request, upload: dict, *, results: int):
         try:
             run = scan_import_enqueue(**upload, results=results or None)
-        except (ReportError, ImportQueueUnavailable) as exc:
+        except (ScanFormatError, ImportQueueUnavailable) as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
         messages.info(

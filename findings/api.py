@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from findings.importers import FORMAT_CHOICES, ReportError
+from findings.importers import FORMAT_CHOICES, ScanFormatError
 from findings.importers.base import clean_text
 from findings.models import ImportRun
 from findings.services import api_token_authenticate, scan_import
@@ -117,6 +117,6 @@ def scan_upload(request, slug: str):
             token=token,
             dry_run=dry_run,
         )
-    except ReportError as exc:
+    except ScanFormatError as exc:
         return _error(400, str(exc))
     return JsonResponse(import_run_json(run), status=200 if dry_run else 201, encoder=DjangoJSONEncoder)

@@ -7,7 +7,7 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
 
-from findings.importers.base import ParsedFinding
+from findings.importers.base import ScanFinding
 
 VERSION = "v1"
 
@@ -30,7 +30,7 @@ def normalise_snippet(snippet: str) -> str:
     return " ".join(snippet.split())
 
 
-def _strip_common_root(findings: list[ParsedFinding]) -> None:
+def _strip_common_root(findings: list[ScanFinding]) -> None:
     """Absolute paths (a scan of /some/checkout/...) become relative to their common folder,
     so the same repository scanned from another checkout keeps its fingerprints."""
     absolute = [f.file_path for f in findings if f.file_path.startswith("/")]
@@ -47,7 +47,7 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def assign_fingerprints(findings: Iterable[ParsedFinding]) -> list[ParsedFinding]:
+def assign_fingerprints(findings: Iterable[ScanFinding]) -> list[ScanFinding]:
     """Set `.fingerprint` (64 hex chars) on every finding of one report and return them.
 
     Identity = tool + rule + normalised path + (the tool's own fingerprint, else the normalised
@@ -62,7 +62,7 @@ def assign_fingerprints(findings: Iterable[ParsedFinding]) -> list[ParsedFinding
             path = paths[finding.file_path] = normalise_path(finding.file_path)
         finding.file_path = path
     _strip_common_root(findings)
-    groups: dict[tuple[str, ...], list[ParsedFinding]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[ScanFinding]] = defaultdict(list)
     for finding in findings:
         if finding.tool_fingerprint:
             key = (finding.tool, finding.rule_id, finding.file_path, "fp", finding.tool_fingerprint)

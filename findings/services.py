@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from findings import hooks, sla, staging
 from findings.fingerprints import assign_fingerprints
-from findings.importers import ParsedFinding, ParsedReport, ReportError, parse_report
+from findings.importers import ParsedScan, ScanFinding, ScanFormatError, parse_scan
 from findings.importers.base import clean_text
 from findings.models import ApiToken, Finding, FindingComment, ImportRun, Severity
 from projects import access
@@ -45,10 +45,10 @@ BATCH_SIZE = 500
 
 @dataclass
 class _Plan:
-    create: list[ParsedFinding] = field(default_factory=list)
-    still_open: list[tuple[int, ParsedFinding]] = field(default_factory=list)
-    reopen: list[tuple[int, ParsedFinding]] = field(default_factory=list)
-    unchanged_closed: list[tuple[int, ParsedFinding]] = field(default_factory=list)
+    create: list[ScanFinding] = field(default_factory=list)
+    still_open: list[tuple[int, ScanFinding]] = field(default_factory=list)
+    reopen: list[tuple[int, ScanFinding]] = field(default_factory=list)
+    unchanged_closed: list[tuple[int, ScanFinding]] = field(default_factory=list)
     resolve: list[int] = field(default_factory=list)
 
 
@@ -69,7 +69,7 @@ def scan_import(
     Findings a report's tool no longer lists are resolved; only those of the tools the report
     names. `internal` is for auditor's own writers (the re-scanner) only: they may use the
     reserved tool names (RESERVED_TOOL_NAMES), which a file from outside may not.
-    Raises ReportError with a clear message on bad input; the database is then untouched.
+    Raises ScanFormatError with a clear message on bad input; the database is then untouched.
     On `dry_run` nothing is written: the returned ImportRun is unsaved and carries `.preview`
     ({"created": [...], "reopened": [...], "resolved": [...]}, first rows of each).
     """
@@ -77,7 +77,7 @@ def scan_import(
     if token is not None and token.project_id != project.pk:
         raise ValueError("the API token belongs to another project")
     _refuse_bad_upload(project, content, file_name, audit)
-    report = parse_report(content, file_name=file_name, format=format)
+    report = parse_scan(content, file_name=file_name, format=format)
     if not internal:
         refuse_reserved_tool_names(report, file_name=file_name)
     assign_fingerprints(report.findings)
@@ -103,7 +103,7 @@ def scan_import(
     run.save()
     try:
         return _import(run, project, report, audit, token, dry_run=False, started=started)
-    except ReportError:
+    except ScanFormatError:
         ImportRun.objects.filter(pk=run.pk).delete()  # bad input: the database as it was
         raise
     except Exception as exc:
@@ -117,9 +117,9 @@ def scan_import(
 
 def _refuse_bad_upload(project: Project, content: bytes, file_name: str, audit: Audit | None) -> None:
     if too_big := upload_size_error(len(content)):
-        raise ReportError(too_big, file_name=file_name)
+        raise ScanFormatError(too_big, file_name=file_name)
     if audit is not None and audit.project_id != project.pk:
-        raise ReportError(
+        raise ScanFormatError(
             f"audit {audit.pk} belongs to another project, not {project.slug}", file_name=file_name
         )
 
@@ -194,10 +194,10 @@ def scan_import_run_queued(*, run_id: int, key: str) -> ImportRun | None:
         # Parsed before the claim: a run counts as running from its claim on, and the
         # abandoned-import sweep must not see a claimed run whose lock is not taken yet.
         content = staging.read_parked(key)
-        report = parse_report(content, file_name=run.file_name, format=run.format)
+        report = parse_scan(content, file_name=run.file_name, format=run.format)
         refuse_reserved_tool_names(report, file_name=run.file_name)
         assign_fingerprints(report.findings)
-    except (ReportError, staging.StagingError) as exc:
+    except (ScanFormatError, staging.StagingError) as exc:
         _fail_queued(run, str(exc), started, from_status=ImportRun.Status.QUEUED)
         staging.discard(key)
         return run
@@ -243,7 +243,7 @@ def _fail_queued(run: ImportRun, message: str, started: float, *, from_status: s
 def _import(
     run: ImportRun,
     project: Project,
-    report: ParsedReport,
+    report: ParsedScan,
     audit: Audit | None,
     token: ApiToken | None,
     *,
@@ -288,7 +288,7 @@ def is_reserved_tool_name(name: str) -> bool:
     return folded in RESERVED_TOOL_NAMES or folded.startswith(RESERVED_TOOL_PREFIX)
 
 
-def refuse_reserved_tool_names(report: ParsedReport, *, file_name: str) -> None:
+def refuse_reserved_tool_names(report: ParsedScan, *, file_name: str) -> None:
     """A SARIF file names its own tools; names auditor writes itself are refused. Other formats
     (bandit, JUnit, Cobertura) are named by their importer, so an upload of them is what it says."""
     if report.format != "sarif":
@@ -296,7 +296,7 @@ def refuse_reserved_tool_names(report: ParsedReport, *, file_name: str) -> None:
     names = {*report.tools, *(f.tool for f in report.findings), *report.tool.split(", ")}
     reserved = sorted(n for n in names if n and is_reserved_tool_name(n))
     if reserved:
-        raise ReportError(
+        raise ScanFormatError(
             f"the tool name {reserved[0]!r} (runs[].tool.driver.name) is reserved for findings auditor "
             f"records itself ({', '.join(sorted(RESERVED_TOOL_NAMES))}, and names starting with "
             f"{RESERVED_TOOL_PREFIX!r}); name the run after the tool that produced it. Nothing was imported.",
@@ -344,7 +344,7 @@ def import_runs_sweep_abandoned(*, older_than_seconds: int | None = None) -> int
     return swept
 
 
-def _plan(project: Project, report: ParsedReport) -> _Plan:
+def _plan(project: Project, report: ParsedScan) -> _Plan:
     plan = _Plan()
     known = {
         fingerprint: (pk, status, tool)
@@ -382,7 +382,7 @@ def _count(run: ImportRun, plan: _Plan) -> None:
     run.error_count = 0
 
 
-def _row(finding: ParsedFinding) -> dict:
+def _row(finding: ScanFinding) -> dict:
     return {
         "title": finding.title,
         "severity": Severity(finding.severity).label,
@@ -412,7 +412,7 @@ def _preview(plan: _Plan) -> dict:
     }
 
 
-def _new_status(finding: ParsedFinding) -> str:
+def _new_status(finding: ScanFinding) -> str:
     # Plain str/int, never the enum members: COPY would adapt an Enum by its name.
     return str(Finding.Status.ACCEPTED_RISK if finding.suppressed else Finding.Status.OPEN)
 
@@ -444,7 +444,7 @@ _COPY_COLUMNS = (
 )
 
 
-def _values(run: ImportRun, finding: ParsedFinding, domains: dict, now, sla_days: dict) -> tuple:
+def _values(run: ImportRun, finding: ScanFinding, domains: dict, now, sla_days: dict) -> tuple:
     return (
         run.project_id,
         run.audit_id,
@@ -483,7 +483,7 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 COPY_CHUNK_ROWS = 5000
 
 
-def _copy_chunks(run: ImportRun, findings: list[ParsedFinding], domains: dict, now, sla_days: dict):
+def _copy_chunks(run: ImportRun, findings: list[ScanFinding], domains: dict, now, sla_days: dict):
     """COPY text-format lines for _COPY_COLUMNS, built here in one f-string per row: several
     times faster than psycopg's per-value adaptation (write_row)."""
     t = _COPY_ESCAPES

@@ -27,7 +27,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from findings.importers.base import ReportError
+from findings.importers.base import ScanFormatError
 from findings.models import Finding, Severity
 from findings.services import scan_import
 from projects.models import AUDIT_METRIC_FIELDS, Audit, MaturityDomain, Project
@@ -337,7 +337,7 @@ def _finish_scanned(
                         audit=audit,
                         internal=True,
                     )
-            except ReportError as exc:
+            except ScanFormatError as exc:
                 result.parts[scanner.name].update(status="failed", error=_stored(f"import: {exc}"))
                 continue
             _set_domains(project, output)

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from findings.importers import ReportError as ScanReportError
+from findings.importers import ScanFormatError
 from findings.models import ImportRun
 from findings.services import scan_import
 from findings.tests.helpers import fixture
@@ -54,7 +54,7 @@ def test_a_markdown_report_over_the_limit_is_refused_by_the_admin_form(client, a
 def test_a_scan_report_over_the_limit_is_refused_by_the_service_and_the_command(
     project, small_limit, tmp_path
 ):
-    with pytest.raises(ScanReportError, match="AUDITOR_MAX_UPLOAD_BYTES"):
+    with pytest.raises(ScanFormatError, match="AUDITOR_MAX_UPLOAD_BYTES"):
         scan_import(project=project, content=fixture("bandit_v1.json"), file_name="bandit.json")
     path = tmp_path / "bandit.json"
     path.write_bytes(fixture("bandit_v1.json"))

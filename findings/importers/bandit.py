@@ -6,9 +6,9 @@ from typing import Any
 
 from findings.importers.base import (
     MAX_INT,
-    ParsedFinding,
-    ParsedReport,
-    ReportError,
+    ParsedScan,
+    ScanFinding,
+    ScanFormatError,
     as_int,
     as_str,
     expect,
@@ -53,13 +53,13 @@ def _text(result: dict, key: str, index: int) -> str:
     return as_str(value, f"results[{index}].{key}")
 
 
-def parse(doc: Any) -> ParsedReport:
+def parse(doc: Any) -> ParsedScan:
     expect(looks_like(doc), 'not a Bandit JSON report (no "results" list with "metrics")')
-    report = ParsedReport(format="bandit", tool=TOOL, tools={TOOL})
+    report = ParsedScan(format="bandit", tool=TOOL, tools={TOOL})
     append = report.findings.append
     for index, result in enumerate(doc["results"]):
         if not isinstance(result, dict):
-            raise ReportError("expected an object", where=f"results[{index}]")
+            raise ScanFormatError("expected an object", where=f"results[{index}]")
         test_id = _text(result, "test_id", index)
         file_path = _text(result, "filename", index)
         if not test_id or not file_path:
@@ -70,7 +70,7 @@ def parse(doc: Any) -> ParsedReport:
             line = as_int(line, f"results[{index}].line_number")
         severity = SEVERITIES.get(_text(result, "issue_severity", index).upper())
         if severity is None:
-            raise ReportError(
+            raise ScanFormatError(
                 f"unknown issue_severity {result.get('issue_severity')!r} (expected HIGH, MEDIUM or LOW)",
                 where=f"results[{index}]",
             )
@@ -82,7 +82,7 @@ def parse(doc: Any) -> ParsedReport:
         test_name = _text(result, "test_name", index)
         more_info = _text(result, "more_info", index)
         append(
-            ParsedFinding(
+            ScanFinding(
                 tool=TOOL,
                 rule_id=test_id,
                 title=f"{test_id} {test_name}: {title}" if test_name else f"{test_id}: {title}",

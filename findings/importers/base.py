@@ -21,7 +21,7 @@ UNSAFE_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _UNSAFE_ESCAPE_RE = re.compile(r"\\u(?:00[01][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
-class ReportError(ValueError):
+class ScanFormatError(ValueError):
     """Bad input: the message names the file, what is wrong and where when known."""
 
     def __init__(self, message: str, *, file_name: str = "", where: str = ""):
@@ -39,7 +39,7 @@ class ReportError(ValueError):
         parts.append(self.problem)
         return " ".join(parts)
 
-    def with_file(self, file_name: str) -> ReportError:
+    def with_file(self, file_name: str) -> ScanFormatError:
         if not self.file_name:
             self.file_name = file_name
             self.args = (self._render(),)
@@ -47,7 +47,7 @@ class ReportError(ValueError):
 
 
 @dataclass(slots=True)
-class ParsedFinding:
+class ScanFinding:
     """One result of a report, before de-duplication. `snippet` is the offending source line."""
 
     tool: str
@@ -70,10 +70,10 @@ class ParsedFinding:
 
 
 @dataclass(slots=True)
-class ParsedReport:
+class ParsedScan:
     format: str
     tool: str
-    findings: list[ParsedFinding] = field(default_factory=list)
+    findings: list[ScanFinding] = field(default_factory=list)
     # Tools whose complete result set this report is: their findings missing here get resolved.
     tools: set[str] = field(default_factory=set)
     # Audit metric columns (see projects.models.Audit) and anything else under "extra".
@@ -105,7 +105,7 @@ _FINDING_TEXT = (
 )
 
 
-def clean_report(report: ParsedReport) -> None:
+def clean_report(report: ParsedScan) -> None:
     """Every string of the report made storable and exportable, in place."""
     report.tool = clean_text(report.tool)
     report.tools = {clean_text(tool) for tool in report.tools}
@@ -122,37 +122,37 @@ def decode_utf8(content: bytes) -> str:
         try:
             return content.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise ReportError(
+            raise ScanFormatError(
                 f"the file starts like UTF-16 text but is not valid UTF-16 (at offset {exc.start}); "
                 "save the report as UTF-8"
             ) from None
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ReportError(
+        raise ScanFormatError(
             f"the file is not UTF-8 text (invalid byte 0x{content[exc.start]:02x} at offset "
             f"{exc.start}); save the report as UTF-8"
         ) from None
 
 
 def _refuse_constant(name: str) -> None:
-    raise ReportError(f"invalid JSON: {name} is not a number JSON allows (Python writes it for NaN/inf)")
+    raise ScanFormatError(f"invalid JSON: {name} is not a number JSON allows (Python writes it for NaN/inf)")
 
 
 def load_json(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise ReportError(
+        raise ScanFormatError(
             f"invalid JSON: {exc.msg}", where=f"line {exc.lineno}, column {exc.colno}"
         ) from None
     except ValueError as exc:
-        if isinstance(exc, ReportError):
+        if isinstance(exc, ScanFormatError):
             raise
         # Python refuses to convert integers of more than 4300 digits (CVE-2020-10735).
-        raise ReportError(f"invalid JSON: a number is too long ({str(exc).split(':')[0]})") from None
+        raise ScanFormatError(f"invalid JSON: a number is too long ({str(exc).split(':')[0]})") from None
     except RecursionError:
-        raise ReportError("invalid JSON: nesting too deep") from None
+        raise ScanFormatError("invalid JSON: nesting too deep") from None
 
 
 def load_xml(content: bytes):
@@ -160,19 +160,19 @@ def load_xml(content: bytes):
     try:
         return SafeET.fromstring(content, forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise ReportError(
+        raise ScanFormatError(
             f"XML with a DTD or entities is refused ({type(exc).__name__}); scanner reports never need them"
         ) from None
     except SafeET.ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         where = f"line {line}, column {column}" if line else ""
         msg = str(exc).split(":")[0]
-        raise ReportError(f"invalid XML: {msg}", where=where) from None
+        raise ScanFormatError(f"invalid XML: {msg}", where=where) from None
 
 
 def expect(condition: bool, message: str, where: str = "") -> None:
     if not condition:
-        raise ReportError(message, where=where)
+        raise ScanFormatError(message, where=where)
 
 
 def _shown(value: Any) -> str:
@@ -187,24 +187,24 @@ def _shown(value: Any) -> str:
 
 
 def as_int(value: Any, where: str, *, default: int | None = None, maximum: int = MAX_INT) -> int | None:
-    """A whole number in 0..maximum (a PostgreSQL integer by default), else ReportError."""
+    """A whole number in 0..maximum (a PostgreSQL integer by default), else ScanFormatError."""
     if value is None or value == "":
         return default
     if isinstance(value, bool):
-        raise ReportError(f"expected a number, got {value!r}", where=where)
+        raise ScanFormatError(f"expected a number, got {value!r}", where=where)
     try:
         number = value if isinstance(value, int) else float(value)
     except (TypeError, ValueError, OverflowError):
-        raise ReportError(f"expected a number, got {_shown(value)}", where=where) from None
+        raise ScanFormatError(f"expected a number, got {_shown(value)}", where=where) from None
     if number != number:
-        raise ReportError(f"expected a finite number, got {_shown(value)}", where=where)
+        raise ScanFormatError(f"expected a finite number, got {_shown(value)}", where=where)
     if number in (float("inf"), float("-inf")):
-        raise ReportError(f"number {_shown(value)} is out of range (at most {maximum:,})", where=where)
+        raise ScanFormatError(f"number {_shown(value)} is out of range (at most {maximum:,})", where=where)
     number = int(number)
     if number < 0:
-        raise ReportError(f"expected a non-negative number, got {_shown(number)}", where=where)
+        raise ScanFormatError(f"expected a non-negative number, got {_shown(number)}", where=where)
     if number > maximum:
-        raise ReportError(f"number {_shown(number)} is out of range (at most {maximum:,})", where=where)
+        raise ScanFormatError(f"number {_shown(number)} is out of range (at most {maximum:,})", where=where)
     return number
 
 
@@ -214,15 +214,17 @@ def as_float(
     if value is None or value == "":
         return default
     if isinstance(value, bool):
-        raise ReportError(f"expected a number, got {value!r}", where=where)
+        raise ScanFormatError(f"expected a number, got {value!r}", where=where)
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise ReportError(f"expected a number, got {_shown(value)}", where=where) from None
+        raise ScanFormatError(f"expected a number, got {_shown(value)}", where=where) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise ReportError(f"expected a finite number, got {_shown(value)}", where=where)
+        raise ScanFormatError(f"expected a finite number, got {_shown(value)}", where=where)
     if maximum is not None and abs(number) > maximum:
-        raise ReportError(f"number {_shown(number)} is out of range (at most {maximum:,.0f})", where=where)
+        raise ScanFormatError(
+            f"number {_shown(number)} is out of range (at most {maximum:,.0f})", where=where
+        )
     return number
 
 
@@ -233,4 +235,4 @@ def as_str(value: Any, where: str, *, default: str = "") -> str:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    raise ReportError(f"expected text, got {type(value).__name__}", where=where)
+    raise ScanFormatError(f"expected text, got {type(value).__name__}", where=where)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from findings.importers.base import ParsedReport, ReportError, as_float, as_int, expect
+from findings.importers.base import ParsedScan, ScanFormatError, as_float, as_int, expect
 
 
 def looks_like(root) -> bool:
@@ -15,11 +15,11 @@ def _percent(rate: float | None, where: str) -> Decimal | None:
     if rate is None:
         return None
     if not 0.0 <= rate <= 1.0:
-        raise ReportError(f"rate {rate} is outside 0..1", where=where)
+        raise ScanFormatError(f"rate {rate} is outside 0..1", where=where)
     return (Decimal(str(rate)) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def parse(root) -> ParsedReport:
+def parse(root) -> ParsedScan:
     expect(looks_like(root), f"not a Cobertura report (root element <{root.tag}>, expected <coverage>)")
     line_rate = as_float(root.get("line-rate"), "<coverage line-rate>")
     expect(line_rate is not None, "missing line-rate attribute", "<coverage>")
@@ -38,4 +38,4 @@ def parse(root) -> ParsedReport:
     metrics["extra"] = {k: v for k, v in extra.items() if v is not None}
     if files:
         metrics["extra"]["coverage_files"] = len(files)
-    return ParsedReport(format="cobertura", tool="coverage", metrics=metrics)
+    return ParsedScan(format="cobertura", tool="coverage", metrics=metrics)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from findings.importers.base import MAX_SECONDS, ParsedFinding, ParsedReport, as_float, as_int, expect
+from findings.importers.base import MAX_SECONDS, ParsedScan, ScanFinding, as_float, as_int, expect
 from findings.models import Severity
 
 TOOL = "junit"
@@ -19,12 +19,12 @@ def _suites(root):
     yield from (suite for suite in root.iter("testsuite") if suite is not root)
 
 
-def parse(root) -> ParsedReport:
+def parse(root) -> ParsedScan:
     expect(
         looks_like(root),
         f"not a JUnit report (root element <{root.tag}>, expected <testsuites> or <testsuite>)",
     )
-    report = ParsedReport(format="junit", tool=TOOL, tools={TOOL})
+    report = ParsedScan(format="junit", tool=TOOL, tools={TOOL})
     passed = failed = errors = skipped = 0
     suite_time = 0.0
     case_time = 0.0
@@ -59,7 +59,7 @@ def parse(root) -> ParsedReport:
                 kind = "failed" if failure is not None else "error"
                 file_path = case.get("file") or (classname.replace(".", "/") + ".py" if classname else "")
                 report.findings.append(
-                    ParsedFinding(
+                    ScanFinding(
                         tool=TOOL,
                         rule_id=f"test-{kind}",
                         title=f"Test {kind}: {test_id}"[:500],

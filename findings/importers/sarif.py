@@ -8,9 +8,9 @@ from urllib.parse import unquote, urlsplit
 
 from findings.importers.base import (
     MAX_INT,
-    ParsedFinding,
-    ParsedReport,
-    ReportError,
+    ParsedScan,
+    ScanFinding,
+    ScanFormatError,
     as_float,
     as_int,
     as_str,
@@ -97,7 +97,7 @@ def _uri_path(uri: str) -> str:
         try:
             return clean_text(unquote(urlsplit(uri).path))
         except ValueError:
-            raise ReportError(f"invalid file URI {clean_text(uri[:80])!r}") from None
+            raise ScanFormatError(f"invalid file URI {clean_text(uri[:80])!r}") from None
     return clean_text(unquote(uri))
 
 
@@ -330,7 +330,7 @@ def _severity(result: dict, rule: dict, where: str) -> tuple[int, bool]:
         level if level.__class__ is str else as_str(level, f"{where}.level", default="warning")
     )
     if severity is None:
-        raise ReportError(
+        raise ScanFormatError(
             f"unknown level {clean_text(str(level))[:40]!r} (expected error, warning, note or none)",
             where=where,
         )
@@ -346,14 +346,14 @@ def _confidence(result: dict, rule: dict) -> str:
     return ""
 
 
-def parse(doc: Any) -> ParsedReport:
+def parse(doc: Any) -> ParsedScan:
     expect(isinstance(doc, dict), "not a SARIF log (top level is not an object)")
     version = doc.get("version")
     expect(version == "2.1.0", f'unsupported SARIF version {version!r} (expected "2.1.0")', "version")
     runs = doc.get("runs")
     expect(isinstance(runs, list), '"runs" is not a list', "runs")
     expect(len(runs) > 0, "the SARIF log has no runs (nothing to import)", "runs")
-    report = ParsedReport(format="sarif", tool="")
+    report = ParsedScan(format="sarif", tool="")
     tool_names = []
     for run_index, raw_run in enumerate(runs):
         where_run = f"runs[{run_index}]"
@@ -386,7 +386,7 @@ def parse(doc: Any) -> ParsedReport:
             is_security = has_security_severity or rule_security or tool in SECURITY_TOOLS
             first_line = message.strip().splitlines()[0] if message.strip() else rule_id
             report.findings.append(
-                ParsedFinding(
+                ScanFinding(
                     tool=tool,
                     rule_id=rule_id[:200],
                     title=(f"{rule_id}: {first_line}" if rule_id else first_line)[:500],

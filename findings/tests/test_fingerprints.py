@@ -3,7 +3,7 @@
 import json
 
 from findings.fingerprints import assign_fingerprints, normalise_path
-from findings.importers import ParsedFinding, parse_report
+from findings.importers import ScanFinding, parse_scan
 from findings.tests.helpers import fixture
 
 
@@ -18,11 +18,11 @@ def _finding(**kwargs):
         "line": 10,
         "snippet": "x = eval(expr)",
     }
-    return ParsedFinding(**{**defaults, **kwargs})
+    return ScanFinding(**{**defaults, **kwargs})
 
 
 def _prints(name):
-    report = parse_report(fixture(name))
+    report = parse_scan(fixture(name))
     assign_fingerprints(report.findings)
     return {(f.rule_id, f.line): f.fingerprint for f in report.findings}
 
@@ -113,8 +113,8 @@ def test_paths_are_normalised_and_absolute_checkouts_become_relative():
 
 
 def test_bandit_and_ruff_results_on_the_same_line_are_different_findings():
-    bandit = parse_report(fixture("bandit_v1.json")).findings
-    ruff = parse_report(fixture("ruff_v1.sarif")).findings
+    bandit = parse_scan(fixture("bandit_v1.json")).findings
+    ruff = parse_scan(fixture("ruff_v1.sarif")).findings
     prints = {f.fingerprint for f in assign_fingerprints(bandit + ruff)}
     assert (
         len(prints)

@@ -5,14 +5,14 @@ import sys
 
 import pytest
 
-from findings.importers import parse_report
+from findings.importers import parse_scan
 from findings.tests.helpers import FIXTURES
 
 pytestmark = pytest.mark.slow
 
 
 def _summary(content: bytes):
-    report = parse_report(content)
+    report = parse_scan(content)
     return (
         report.format,
         sorted((f.rule_id, f.file_path.rsplit("/", 1)[-1], f.line) for f in report.findings),

@@ -10,7 +10,7 @@ import pytest
 from django.db import connections, transaction
 
 from findings import services
-from findings.importers import ReportError
+from findings.importers import ScanFormatError
 from findings.models import Finding, ImportRun
 from findings.tests.test_scan_import import fixture
 from projects.models import Project
@@ -26,7 +26,7 @@ def test_a_successful_import_leaves_one_succeeded_run(project):
 
 
 def test_bad_input_leaves_no_run_and_no_finding(project):
-    with pytest.raises(ReportError):
+    with pytest.raises(ScanFormatError):
         services.scan_import(project=project, content=b'{"results": [', file_name="bandit.json")
 
     assert not ImportRun.objects.exists()

@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from findings.importers import ReportError, parse_report
+from findings.importers import ScanFormatError, parse_scan
 from findings.models import Severity
 from findings.tests.helpers import fixture, ruff_sarif, sarif_bytes, sarif_variant
 
 
 def test_bandit_report_gives_one_security_finding_per_result_with_metrics():
-    report = parse_report(fixture("bandit_v1.json"), file_name="bandit_v1.json")
+    report = parse_scan(fixture("bandit_v1.json"), file_name="bandit_v1.json")
     doc = json.loads(fixture("bandit_v1.json"))
     assert report.format == "bandit"
     assert report.tools == {"bandit"}
@@ -35,7 +35,7 @@ def test_bandit_report_gives_one_security_finding_per_result_with_metrics():
 
 
 def test_sarif_report_from_ruff_maps_rules_levels_and_relative_paths():
-    report = parse_report(fixture("ruff_v1.sarif"))
+    report = parse_scan(fixture("ruff_v1.sarif"))
     assert report.format == "sarif"
     assert report.tool == "ruff"
     assert report.tools == {"ruff"}
@@ -59,7 +59,7 @@ def test_sarif_security_severity_wins_over_level_in_cvss_bands():
         results[3]["properties"] = {"security-severity": "0.5"}
         results[4]["properties"] = {"security-severity": "0"}
 
-    report = parse_report(sarif_variant(mutate))
+    report = parse_scan(sarif_variant(mutate))
     assert [f.severity for f in report.findings[:5]] == [
         Severity.CRITICAL,
         Severity.HIGH,
@@ -80,7 +80,7 @@ def test_sarif_level_falls_back_to_the_rule_default_configuration():
         rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "E501")
         rule["defaultConfiguration"] = {"level": "note"}
 
-    report = parse_report(sarif_variant(mutate))
+    report = parse_scan(sarif_variant(mutate))
     by_rule = {f.rule_id: f.severity for f in report.findings}
     assert by_rule["E501"] == Severity.LOW
     # No level anywhere: SARIF's default is "warning".
@@ -96,7 +96,7 @@ def test_sarif_uri_relative_to_original_uri_base_ids_and_tool_fingerprints():
         run["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"].pop("uriBaseId", None)
         run["results"][0]["partialFingerprints"] = {"primaryLocationLineHash": "abc:1"}
 
-    report = parse_report(sarif_variant(mutate))
+    report = parse_scan(sarif_variant(mutate))
     assert report.findings[0].file_path == "src/app.py"
     assert report.findings[0].tool_fingerprint == "primaryLocationLineHash=abc:1"
     # An absolute file URI under a base id becomes relative to it.
@@ -110,7 +110,7 @@ def test_sarif_accepted_suppression_is_marked_and_rejected_is_not():
         results[1]["suppressions"] = [{"kind": "external", "status": "rejected"}]
         results[2]["suppressions"] = [{"kind": "inSource"}]
 
-    report = parse_report(sarif_variant(mutate))
+    report = parse_scan(sarif_variant(mutate))
     assert [f.suppressed for f in report.findings[:4]] == [True, False, True, False]
 
 
@@ -146,7 +146,7 @@ def test_sarif_every_run_is_imported_with_its_own_tool_and_extension_rules():
         ]
         doc["runs"].append(second)
 
-    report = parse_report(sarif_variant(mutate))
+    report = parse_scan(sarif_variant(mutate))
     assert report.tools == {"ruff", "codeql"}
     codeql = [f for f in report.findings if f.tool == "codeql"]
     assert len(codeql) == 1
@@ -156,7 +156,7 @@ def test_sarif_every_run_is_imported_with_its_own_tool_and_extension_rules():
 
 
 def test_cobertura_report_gives_line_and_branch_coverage():
-    report = parse_report(fixture("coverage.xml"))
+    report = parse_scan(fixture("coverage.xml"))
     assert report.format == "cobertura"
     assert report.findings == []
     assert report.tools == set()
@@ -165,7 +165,7 @@ def test_cobertura_report_gives_line_and_branch_coverage():
 
 
 def test_junit_report_from_pytest_counts_outcomes_and_turns_failures_into_testing_findings():
-    report = parse_report(fixture("junit.xml"))
+    report = parse_scan(fixture("junit.xml"))
     assert report.format == "junit"
     assert report.metrics["tests_passed"] == 2
     assert report.metrics["tests_failed"] == 1
@@ -187,7 +187,7 @@ def test_junit_with_a_single_testsuite_root_is_understood():
         b'<testcase classname="a.B" name="bad" time="1.0"><failure message="boom"/></testcase>'
         b"</testsuite>"
     )
-    report = parse_report(xml)
+    report = parse_scan(xml)
     assert report.metrics["tests_passed"] == 1
     assert report.metrics["tests_failed"] == 1
     assert report.metrics["tests_duration_seconds"] == 1.5
@@ -204,16 +204,16 @@ def test_junit_with_a_single_testsuite_root_is_understood():
     ],
 )
 def test_format_is_detected_from_content_whatever_the_file_name(name, expected):
-    assert parse_report(fixture(name), file_name="report.txt").format == expected
+    assert parse_scan(fixture(name), file_name="report.txt").format == expected
 
 
 def test_an_explicit_format_that_does_not_match_the_content_is_refused():
-    with pytest.raises(ReportError, match="expected cobertura XML, but the file is JSON"):
-        parse_report(fixture("bandit_v1.json"), format="cobertura")
-    with pytest.raises(ReportError, match="not a SARIF log|unsupported SARIF version"):
-        parse_report(fixture("bandit_v1.json"), format="sarif")
-    with pytest.raises(ReportError, match="not a JUnit report"):
-        parse_report(fixture("coverage.xml"), format="junit")
+    with pytest.raises(ScanFormatError, match="expected cobertura XML, but the file is JSON"):
+        parse_scan(fixture("bandit_v1.json"), format="cobertura")
+    with pytest.raises(ScanFormatError, match="not a SARIF log|unsupported SARIF version"):
+        parse_scan(fixture("bandit_v1.json"), format="sarif")
+    with pytest.raises(ScanFormatError, match="not a JUnit report"):
+        parse_scan(fixture("coverage.xml"), format="junit")
 
 
 def _no_runs(doc):
@@ -259,21 +259,21 @@ BAD_INPUTS = [
 def test_bad_input_raises_a_report_error_naming_the_file_and_the_problem(label, content, message):
     if label == "sarif without runs":
         content = sarif_variant(_no_runs)
-    with pytest.raises(ReportError) as error:
-        parse_report(content, file_name="scan.out")
+    with pytest.raises(ScanFormatError) as error:
+        parse_scan(content, file_name="scan.out")
     assert str(error.value).startswith("scan.out:")
     assert message in str(error.value)
 
 
 def test_the_position_of_a_json_error_is_given():
-    with pytest.raises(ReportError, match=r"line 2, column \d+"):
-        parse_report(b'{"runs":\n [}')
+    with pytest.raises(ScanFormatError, match=r"line 2, column \d+"):
+        parse_scan(b'{"runs":\n [}')
 
 
 def test_a_sarif_result_without_location_belongs_to_the_project_and_keeps_its_message():
     doc = ruff_sarif()
     expected = doc["runs"][0]["results"][2]["message"]["text"]
-    report = parse_report(sarif_variant(_no_location))
+    report = parse_scan(sarif_variant(_no_location))
     finding = report.findings[2]
     assert (finding.file_path, finding.line) == ("", None)
     # Identity without a source line: the message, so a re-import finds the same finding.
@@ -332,7 +332,7 @@ def test_sarif_results_without_physical_location_use_logical_or_artifact_locatio
         ],
         logicalLocations=[{"name": "base-layer", "kind": "module"}],
     )
-    report = parse_report(content, file_name="dockle.sarif")
+    report = parse_scan(content, file_name="dockle.sarif")
     assert [(f.file_path, f.line) for f in report.findings] == [
         ("", None),
         ("image:app/layer 3", None),
@@ -355,8 +355,8 @@ def test_location_less_results_keep_their_identity_across_imports():
         {"ruleId": "CIS-DI-0001", "message": {"text": "Last user should not be root"}},
         {"ruleId": "CIS-DI-0001", "message": {"text": "Add a HEALTHCHECK instruction"}},
     ]
-    first = assign_fingerprints(parse_report(_container_scan(results)).findings)
-    second = assign_fingerprints(parse_report(_container_scan(results[::-1])).findings)
+    first = assign_fingerprints(parse_scan(_container_scan(results)).findings)
+    second = assign_fingerprints(parse_scan(_container_scan(results[::-1])).findings)
     assert len({f.fingerprint for f in first}) == 2
     assert {f.fingerprint for f in first} == {f.fingerprint for f in second}
 
@@ -388,7 +388,7 @@ def test_sarif_security_severity_as_a_word_is_mapped_else_the_level_decides(valu
             }
         ]
     )
-    assert parse_report(content).findings[0].severity == expected
+    assert parse_scan(content).findings[0].severity == expected
 
 
 def _bandit(result: dict, totals: dict | None = None) -> bytes:
@@ -437,8 +437,8 @@ OUT_OF_RANGE = [
 
 @pytest.mark.parametrize("label, content, message", OUT_OF_RANGE, ids=[c[0] for c in OUT_OF_RANGE])
 def test_numbers_out_of_range_are_a_clear_report_error(label, content, message):
-    with pytest.raises(ReportError) as error:
-        parse_report(content, file_name="scan.out")
+    with pytest.raises(ScanFormatError) as error:
+        parse_scan(content, file_name="scan.out")
     text = str(error.value)
     assert text.startswith("scan.out:") and message in text
     assert len(text) < 300  # a huge number is never quoted whole
@@ -469,7 +469,7 @@ def test_control_characters_and_lone_surrogates_in_strings_are_cleaned():
         ],
     }
     text = json.dumps(doc).replace("\\\\u", "\\u")
-    report = parse_report(text.encode("utf-8"))
+    report = parse_scan(text.encode("utf-8"))
     finding = report.findings[0]
     assert report.tool == "eviltool\ufffd"
     assert report.tools == {"eviltool\ufffd"}
@@ -483,10 +483,10 @@ def test_control_characters_and_lone_surrogates_in_strings_are_cleaned():
 
 
 def test_a_utf16_report_with_a_byte_order_mark_is_read():
-    report = parse_report(fixture("bandit_v1.json").decode().encode("utf-16"))
+    report = parse_scan(fixture("bandit_v1.json").decode().encode("utf-16"))
     assert len(report.findings) == 10
 
 
 def test_sarif_round_trip_of_the_real_report_keeps_every_result():
     doc = ruff_sarif()
-    assert len(parse_report(sarif_bytes(doc)).findings) == len(doc["runs"][0]["results"])
+    assert len(parse_scan(sarif_bytes(doc)).findings) == len(doc["runs"][0]["results"])

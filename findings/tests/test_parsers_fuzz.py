@@ -1,4 +1,4 @@
-"""Fuzz: random and mutated documents either parse or raise ReportError, never anything else."""
+"""Fuzz: random and mutated documents either parse or raise ScanFormatError, never anything else."""
 
 import json
 
@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from findings.fingerprints import assign_fingerprints
-from findings.importers import FORMATS, ReportError, parse_report
+from findings.importers import FORMATS, ScanFormatError, parse_scan
 from findings.tests.helpers import fixture
 
 FIXTURES = {name: fixture(name) for name in ("bandit_v1.json", "ruff_v1.sarif", "coverage.xml", "junit.xml")}
@@ -24,8 +24,8 @@ json_values = st.recursive(
 
 def parses_or_report_error(content: bytes, format: str = "auto") -> None:
     try:
-        report = parse_report(content, file_name="fuzz", format=format)
-    except ReportError as error:
+        report = parse_scan(content, file_name="fuzz", format=format)
+    except ScanFormatError as error:
         assert str(error).startswith("fuzz:")
         return
     assign_fingerprints(report.findings)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from findings import services
-from findings.importers import ReportError
+from findings.importers import ScanFormatError
 from findings.models import Finding, ImportRun
 from findings.services import scan_import
 from findings.tests.helpers import fixture, sarif_variant
@@ -206,7 +206,7 @@ def test_bad_input_leaves_the_database_exactly_as_it_was(case, project, audit, o
             before[1],
             list(Audit.objects.values_list("pk", "coverage_percent", "lines_of_code")),
         )
-    with pytest.raises(ReportError) as error:
+    with pytest.raises(ScanFormatError) as error:
         scan_import(project=project, file_name="bad.json", **kwargs)
     assert "bad.json" in str(error.value)
     assert (
@@ -218,7 +218,7 @@ def test_bad_input_leaves_the_database_exactly_as_it_was(case, project, audit, o
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing(project, settings):
     settings.AUDITOR_MAX_UPLOAD_BYTES = 1000
-    with pytest.raises(ReportError, match="over the 1,000-byte limit"):
+    with pytest.raises(ScanFormatError, match="over the 1,000-byte limit"):
         _import(project, "bandit_v1.json")
     assert not Finding.objects.exists()
 

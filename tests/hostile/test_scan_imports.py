@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from findings.importers import ReportError
+from findings.importers import ScanFormatError
 from findings.models import Finding, ImportRun
 from findings.services import api_token_create, scan_import
 from tests.hostile.helpers import assert_no_crash, db_state
@@ -166,7 +166,7 @@ numbers = (
 @given(line=numbers, loc=numbers)
 def test_any_number_in_a_report_is_stored_in_range_or_refused(world, line, loc):
     """Through the service every entry point uses: stored within PostgreSQL's integer, or refused
-    with a ReportError and nothing written."""
+    with a ScanFormatError and nothing written."""
     before = db_state()
     doc = json.loads(bandit())
     doc["results"][0]["line_number"] = line
@@ -174,7 +174,7 @@ def test_any_number_in_a_report_is_stored_in_range_or_refused(world, line, loc):
     content = json.dumps(doc, allow_nan=True).encode()
     try:
         run = scan_import(project=world["project"], content=content, file_name="h.json", audit=world["dated"])
-    except ReportError as exc:
+    except ScanFormatError as exc:
         assert str(exc).startswith("h.json:")
         assert db_state() == before
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from findings.importers import FORMAT_CHOICES, ReportError
+from findings.importers import FORMAT_CHOICES, ScanFormatError
 from findings.services import scan_import
 from projects.models import Audit, Project
 from projects.params import parse_id
@@ -50,13 +50,13 @@ class Command(BaseCommand):
                 )
         try:
             if too_big := upload_size_error(path.stat().st_size):
-                raise ReportError(too_big, file_name=path.name)
+                raise ScanFormatError(too_big, file_name=path.name)
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(
                 f"{path}: cannot read the file ({exc.strerror})", returncode=EXIT_BAD_INPUT
             ) from None
-        except ReportError as exc:
+        except ScanFormatError as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
         try:
             run = scan_import(
@@ -67,7 +67,7 @@ class Command(BaseCommand):
                 audit=audit,
                 dry_run=options["dry_run"],
             )
-        except ReportError as exc:
+        except ScanFormatError as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
         self._print(run, dry_run=options["dry_run"])
 
