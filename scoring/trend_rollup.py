@@ -12,11 +12,12 @@ FindingFixTime the histogram of times to fix in tenths of a day the medians are 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -27,6 +28,8 @@ from projects.models import Project
 from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth, FindingMonthTotal
 
 # The severities whose time to fix is kept, by Finding.severity value (see findings.models.Severity).
+logger = logging.getLogger(__name__)
+
 SEVERITY_COLUMNS = {4: "critical", 3: "high", 2: "medium", 1: "low"}
 FIXED = "fixed"
 BATCH_SIZE = 2000
@@ -333,8 +336,17 @@ def trends_totals_rebuild(
 
 
 def schedule_trends_refresh(*, project_id: int) -> None:
-    """Recount the project's rows once the current transaction commits, once per transaction."""
-    once_after_commit(("trends", project_id), lambda: project_trends_refresh(project_id=project_id))
+    """Recount the project's rows once the current transaction commits, once per transaction.
+    A failure is logged, never raised: the change it follows is committed already, and the next
+    refresh of the project (or rebuild_trends) recounts everything."""
+
+    def run() -> None:
+        try:
+            project_trends_refresh(project_id=project_id)
+        except DatabaseError:
+            logger.exception("Trends rollup of project %s not refreshed", project_id)
+
+    once_after_commit(("trends", project_id), run)
 
 
 def schedule_trends_totals_rebuild() -> None:

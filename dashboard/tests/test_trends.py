@@ -164,3 +164,11 @@ def test_the_number_of_queries_does_not_grow_with_the_data(dataset, manager, pro
     )
 
     assert count() == before
+
+
+def test_the_median_of_a_histogram_is_that_of_its_values():
+    assert trends._median({70: 1, 40: 1, 100: 1}) == 70
+    assert trends._median({10: 1, 30: 1}) == 20
+    assert trends._median({5: 2, 7: 1}) == 5
+    assert trends._median({1: 1, 2: 2, 9: 1}) == 2
+    assert trends._median({1: 1, 3: 0, 4: 1}) == 2.5
