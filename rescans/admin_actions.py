@@ -5,25 +5,37 @@ Mixed into ProjectAdmin by projects/admin.py (UI composition, see docs/architect
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects import schedule
 from projects.admin_mixins import record_as_html
-from projects.models import Audit
+from projects.models import Audit, Project
 from rescans import workspace
 from rescans.models import RescanRun
 from rescans.scanners import REGISTRY
 from rescans.services import project_rescan_request, scan_state
 
+# The generic forms of the type stubs; Django's own classes take no type arguments at run time.
+# The mixin is typed as the admin it is mixed into (projects/admin.py adds ModelAdmin).
+if TYPE_CHECKING:
+    _ScanFormBase = forms.ModelForm[Project]
+    _ProjectAdminBase = admin.ModelAdmin[Project]
+else:
+    _ScanFormBase = forms.ModelForm
+    _ProjectAdminBase = object
 
-class ProjectScanForm(forms.ModelForm):
+
+class ProjectScanForm(_ScanFormBase):
     """Checks the repository, branch, schedule and scanners. The next due time is derived by
     Project.save() (any path that sets a schedule, not only this form)."""
 
-    def clean_repository_url(self):
+    def clean_repository_url(self) -> str:
         url = (self.cleaned_data.get("repository_url") or "").strip()
         if url:
             try:
@@ -32,14 +44,14 @@ class ProjectScanForm(forms.ModelForm):
                 raise forms.ValidationError(str(exc)) from None
         return url
 
-    def clean_branch(self):
+    def clean_branch(self) -> str:
         branch = (self.cleaned_data.get("branch") or "").strip()
         try:
             return workspace.validate_branch(branch)
         except workspace.RepositoryError as exc:
             raise forms.ValidationError(str(exc)) from None
 
-    def clean_scan_schedule(self):
+    def clean_scan_schedule(self) -> str:
         expression = " ".join((self.cleaned_data.get("scan_schedule") or "").split())
         try:
             schedule.validate(expression)
@@ -47,7 +59,7 @@ class ProjectScanForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from None
         return expression
 
-    def clean_enabled_scanners(self):
+    def clean_enabled_scanners(self) -> list[str]:
         names = self.cleaned_data.get("enabled_scanners") or []
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise forms.ValidationError('Give a list of scanner names, e.g. ["bandit", "ruff"].')
@@ -60,8 +72,12 @@ class ProjectScanForm(forms.ModelForm):
 
 
 @admin.action(description="Re-scan now", permissions=["change"])
-def rescan_now(modeladmin, request, queryset):
-    queued, running, no_repo = [], [], []
+def rescan_now(
+    modeladmin: admin.ModelAdmin[Project], request: HttpRequest, queryset: QuerySet[Project]
+) -> None:
+    queued: list[str] = []
+    running: list[str] = []
+    no_repo: list[str] = []
     for pk, name, repository_url in queryset.values_list("pk", "name", "repository_url"):
         if not repository_url:
             no_repo.append(name)
@@ -90,18 +106,18 @@ def rescan_now(modeladmin, request, queryset):
         modeladmin.message_user(request, f"No repository configured: {', '.join(no_repo)}.", messages.ERROR)
 
 
-def _running_subquery():
+def _running_subquery() -> QuerySet[Audit]:
     return Audit.objects.filter(
         project=OuterRef("pk"), kind=Audit.Kind.AUTOMATED, status=Audit.Status.IN_PROGRESS
     )
 
 
 @admin.display(description="re-scan")
-def rescan_column(obj) -> str:
+def rescan_column(obj: Project) -> str:
     return "running" if getattr(obj, "_rescan_running", False) else "—"
 
 
-class ProjectRescanAdminMixin:
+class ProjectRescanAdminMixin(_ProjectAdminBase):
     """The re-scan controls of the project admin: the form checks, the "Re-scan now" action,
     "running" in the list (one EXISTS inside the list query) and the status on the change form.
 
@@ -110,15 +126,15 @@ class ProjectRescanAdminMixin:
     form = ProjectScanForm
     rescan_actions = (rescan_now,)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
         return super().get_queryset(request).annotate(_rescan_running=Exists(_running_subquery()))
 
     @admin.display(description="re-scan")
-    def rescan_column(self, obj) -> str:
+    def rescan_column(self, obj: Project) -> str:
         return rescan_column(obj)
 
     @admin.display(description="re-scan status")
-    def rescan_status(self, obj) -> str:
+    def rescan_status(self, obj: Project | None) -> str:
         if obj is None or obj.pk is None:
             return "—"
         state = scan_state(project_id=obj.pk)

@@ -8,7 +8,7 @@ marks the abandoned run failed and retries it.
 from celery import shared_task
 
 
-@shared_task(name="projects.rescan", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="projects.rescan", acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator, unused-ignore]
 def rescan(audit_id: int) -> int | None:
     from rescans.services import audit_rescan_run
 
@@ -16,7 +16,7 @@ def rescan(audit_id: int) -> int | None:
     return audit.pk if audit is not None else None
 
 
-@shared_task(name="projects.rescan_dispatch", acks_late=True)
+@shared_task(name="projects.rescan_dispatch", acks_late=True)  # type: ignore[untyped-decorator, unused-ignore]
 def rescan_dispatch() -> dict[str, list[int]]:
     """Run by beat every minute: queue due projects, sweep abandoned runs."""
     from rescans.dispatcher import dispatch_due, sweep_abandoned
