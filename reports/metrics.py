@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from reports.markdown import Block, clean, norm
 from reports.values import (
@@ -21,6 +23,12 @@ from reports.values import (
     to_decimal,
 )
 from reports.vocabulary import BEFORE_RE, NOT_A_SCORE_RE, PLAN_RE, SEVERITY_ALT, SEVERITY_BY_WORD
+
+if TYPE_CHECKING:
+    from reports.parser import ParsedReport
+
+# A metric as read: a count, a percentage, a duration, or the text of an unknown metric.
+MetricValue = int | float | Decimal | str
 
 TEST_OUTCOMES = {
     "tests_passed": (
@@ -83,7 +91,7 @@ SEVERITY_TABLE_HEADERS = {
 }  # fmt: skip
 
 
-def _outcome_pattern(name: str) -> re.Pattern:
+def _outcome_pattern(name: str) -> re.Pattern[str]:
     return re.compile(
         rf"(?<![\d/.,])(\d{{1,3}}(?:[ \u202f\u00a0.,]\d{{3}})+|\d+)\s*"
         rf"(?:/\s*(?:\d{{1,3}}(?:[ \u202f\u00a0.,]\d{{3}})+|\d+)\s*)?"
@@ -98,7 +106,12 @@ OUTCOME_WORD_RES = {name: re.compile(rf"\b({words})\b") for name, words in TEST_
 class MetricsMixin:
     """Part of ReportParser: fills `report.metrics` and `report.extra_metrics`."""
 
-    def _set_metric(self, name: str, value) -> None:
+    # Set by ReportParser.__init__.
+    report: ParsedReport
+    blocks: list[Block]
+    kv: list[tuple[str, str, Block]]
+
+    def _set_metric(self, name: str, value: MetricValue | None) -> None:
         if value is None or name in self.report.metrics:
             return
         if isinstance(value, int) and value > MAX_COUNT:
@@ -109,7 +122,7 @@ class MetricsMixin:
         self.report.metrics[name] = value
 
     def _metrics(self) -> None:
-        self.test_statements: list[tuple[str, dict, bool]] = []
+        self.test_statements: list[tuple[str, dict[str, int], bool]] = []
         metric_tables = {
             b.table_id
             for b in self.blocks
@@ -165,8 +178,8 @@ class MetricsMixin:
 
     # --- tests ------------------------------------------------------------------------------------
 
-    def _test_counts(self, plain: str) -> dict:
-        counts = {}
+    def _test_counts(self, plain: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
         for name, pattern in OUTCOME_RES.items():
             m = pattern.search(plain)
             if m:
@@ -191,7 +204,7 @@ class MetricsMixin:
                     name, sum(with_it) if len(keys) == len(with_it) and len(keys) > 1 else with_it[0]
                 )
 
-    def _add_test_statement(self, key: str, counts: dict) -> None:
+    def _add_test_statement(self, key: str, counts: dict[str, int]) -> None:
         rest = re.sub(
             r"\b(tests?|testes|testen|testlauf|testsuite|suite|pruebas?|prove|results?|resultats?|"
             r"resultados|risultati|ergebnisse|run|executed|totale?s?|all|gesamt|totaal|line|lines|"
@@ -337,6 +350,7 @@ class MetricsMixin:
 
     def _security_counts(self, key: str, plain: str) -> bool:
         found = False
+        level: int | None
         pairs = re.findall(rf"(\d[\d,.]*)\s*({SEVERITY_ALT})\b", plain)
         if not pairs:
             pairs = [(n, w) for w, n in re.findall(rf"\b({SEVERITY_ALT})\s*[:=]?\s*(\d[\d,.]*)", plain)]
@@ -441,7 +455,7 @@ def structured_pairs(b: Block) -> list[tuple[str, str]]:
     if isinstance(data, dict):
         pairs: list[tuple[str, str]] = []
 
-        def walk(prefix: str, node) -> None:
+        def walk(prefix: str, node: object) -> None:
             if isinstance(node, dict):
                 for k, v in node.items():
                     walk(f"{prefix} {k}".strip(), v)
@@ -462,7 +476,8 @@ def structured_pairs(b: Block) -> list[tuple[str, str]]:
         or b.cells[:1] in (["bash"], ["sh"], ["python"], ["console"])
     ):
         return []
-    pairs, stack = [], []
+    pairs = []
+    stack: list[tuple[int, str]] = []
     for line in lines:
         m = re.match(r"^(\s*)(?:- )?([^:{}()=<>;]{1,60}):\s*(.*)$", line)
         if not m:

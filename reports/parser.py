@@ -16,11 +16,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from reports.errors import ReportError
 from reports.findings_reader import FindingsMixin, ParsedFinding
 from reports.markdown import Block, clean, norm, read_blocks
-from reports.metrics import MetricsMixin
+from reports.metrics import MetricsMixin, MetricValue
 from reports.names import find_project_name
 from reports.scores import ParsedScore, ScoresMixin, StatedScoreValue
 from reports.values import parse_count, parse_date
@@ -34,6 +35,11 @@ from reports.vocabulary import (
     SUMMARY_HEADINGS,
     VERSION_KEYS,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from projects.models import MaturityDomain
 
 __all__ = [
     "SEVERITY_LABELS",
@@ -135,14 +141,14 @@ class ParsedReport:
     verdict_text: str = ""
     already_in_production: bool = False
     verdict_stated: bool = False  # a labelled verdict was read (even "Unknown")
-    metrics: dict = field(default_factory=dict)
-    extra_metrics: dict = field(default_factory=dict)
+    metrics: dict[str, MetricValue] = field(default_factory=dict)
+    extra_metrics: dict[str, MetricValue | None] = field(default_factory=dict)
     scores: dict[int, ParsedScore] = field(default_factory=dict)
     stated_scores: list[StatedScoreValue] = field(default_factory=list)
     stated_global: Decimal | None = None
     stated_global_before: Decimal | None = None
     weighted_mean: Decimal | None = None
-    inconsistency: dict | None = None
+    inconsistency: dict[str, str] | None = None
     checklists: list[ParsedChecklist] = field(default_factory=list)
     findings: list[ParsedFinding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -178,9 +184,9 @@ def singular(key: str) -> str:
 class DomainIndex:
     """Maps the names reports use to maturity domains (name, slug and aliases, any language)."""
 
-    def __init__(self, domains):
+    def __init__(self, domains: list[MaturityDomain]) -> None:
         self.domains = {d.pk: d for d in domains}
-        self.exact: dict[str, object] = {}
+        self.exact: dict[str, MaturityDomain] = {}
         for d in domains:
             for name in [d.name, d.slug.replace("-", " "), *(d.aliases or [])]:
                 key = norm(str(name))
@@ -190,7 +196,7 @@ class DomainIndex:
             self.exact.setdefault(singular(key), d)
         self.by_length = sorted(self.exact.items(), key=lambda kv: len(kv[0]), reverse=True)
 
-    def _lookup(self, key: str, exact_only: bool):
+    def _lookup(self, key: str, exact_only: bool) -> MaturityDomain | None:
         if key in self.exact:
             return self.exact[key]
         if singular(key) in self.exact:
@@ -202,7 +208,7 @@ class DomainIndex:
                 return domain
         return None
 
-    def match(self, label: str, exact_only: bool = False):
+    def match(self, label: str, exact_only: bool = False) -> MaturityDomain | None:
         key = norm(label)
         if not key:
             return None
@@ -215,7 +221,7 @@ class DomainIndex:
 
 
 class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
-    def __init__(self, text: str, domains, file_name: str = ""):
+    def __init__(self, text: str, domains: list[MaturityDomain], file_name: str = "") -> None:
         self.text = text
         self.file_name = file_name
         self.blocks = read_blocks(text)
@@ -485,6 +491,6 @@ class ReportParser(MetricsMixin, ScoresMixin, FindingsMixin):
             )
 
 
-def parse_report(text: str, *, domains, file_name: str = "") -> ParsedReport:
+def parse_report(text: str, *, domains: Iterable[MaturityDomain], file_name: str = "") -> ParsedReport:
     """Read a (repaired) report text; `domains` are the MaturityDomain rows to map scores to."""
     return ReportParser(text, list(domains), file_name=file_name).parse()
