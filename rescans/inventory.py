@@ -213,6 +213,19 @@ README_USAGE_RE = re.compile(
     re.M | re.I,
 )
 DOCS_FOLDERS = frozenset({"docs", "doc", "documentation", "website"})
+# A README that points to installation ("read docs/intro/install.txt for instructions on
+# installing") or shows the command explains use as well as a heading does; so does an INSTALL
+# file beside it.
+README_INSTALL_RE = re.compile(
+    r"\b(install(ing|ation)?|pip install|npm (i|install)|yarn add|go get|cargo add)\b"
+    r"|^#{1,6}[^\n]*\b(examples?|usage)\b",  # "## A Simple Example"
+    re.I | re.M,
+)
+INSTALL_FILE_RE = re.compile(r"^install(\.(md|rst|txt|adoc))?$", re.I)
+# Release notes kept in the documentation (docs/releases/5.2.txt, docs/changelog.md).
+RELEASE_NOTES_RE = re.compile(
+    r"^[^/]+/(.+/)?(changelog|changes|history|news|releases?|release[-_ ]notes)(/|\.\w+$|$)", re.I
+)
 # Packaging metadata at the root: the repository can be installed and imported by others.
 LIBRARY_MANIFESTS = frozenset(
     {
@@ -547,7 +560,8 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         "library": bool(packaged) and not service_signs,
         "readme": bool(readme),
         "readme_sections": readme_headings >= 3 and readme_words >= 150,
-        "readme_usage": bool(README_USAGE_RE.search(readme_text)),
+        "readme_usage": bool(README_USAGE_RE.search(readme_text) or README_INSTALL_RE.search(readme_text))
+        or any(INSTALL_FILE_RE.match(rel) for rel in paths),
         "docs_folder": bool(docs_files),
         "tests_present": bool(test_files),
         "ci": bool(ci_files),
@@ -571,7 +585,8 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         "changelog": any(
             "/" not in rel and re.match(r"(changelog|changes|history|news)(\.\w+)?$", rel, re.I)
             for rel in paths
-        ),
+        )
+        or any(RELEASE_NOTES_RE.match(rel) for rel in docs_files),
         "security_policy": any(re.match(r"(\.github/)?security(\.\w+)?$", rel, re.I) for rel in paths),
         "dependency_updates": any(
             rel

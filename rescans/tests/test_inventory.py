@@ -342,3 +342,25 @@ def test_signs_of_a_deployed_program_make_a_package_a_service(tmp_path):
     # No packaging metadata at all: a script or an application, never a library.
     script = write(tmp_path / "script", {"tool.py": "print(1)\n"})
     assert build_inventory(script).profile.practices["library"] is False
+
+
+def test_a_readme_pointing_to_installation_and_release_notes_in_the_docs(tmp_path):
+    write(
+        tmp_path,
+        {
+            "README.rst": "Tool\n====\n\n* Read docs/intro/install.txt for instructions on installing.\n",
+            "docs/releases/5.2.txt": "5.2 release notes\n",
+        },
+    )
+    practices = build_inventory(tmp_path).profile.practices
+    assert practices["readme_usage"] is True
+    assert practices["changelog"] is True
+
+    bare = write(tmp_path / "bare", {"README.md": "# Tool\n\nDoes things.\n", "docs/index.md": "# Docs\n"})
+    practices = build_inventory(bare).profile.practices
+    assert practices["readme_usage"] is False
+    assert practices["changelog"] is False
+    write(bare, {"README.md": "# Tool\n\n## A simple example\n\n    tool run\n"})
+    assert build_inventory(bare).profile.practices["readme_usage"] is True
+    write(bare, {"README.md": "# Tool\n", "INSTALL": "Run make.\n"})
+    assert build_inventory(bare).profile.practices["readme_usage"] is True
