@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -130,7 +131,7 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         url, credentials = split_repository_credentials(self.repository_url)
         if credentials:
             self.repository_url, self.repository_credentials = url, credentials
@@ -375,7 +376,7 @@ class Audit(models.Model):
         date = self.audit_date.isoformat() if self.audit_date else "undated"
         return f"{self.project} — {self.title} ({date})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.valid_until is None and self.audit_date is not None:
             # An audit dated near the last date Python knows (9999-12-31) stays valid until then.
             days_left = (dt.date.max - self.audit_date).days

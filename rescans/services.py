@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -39,6 +39,10 @@ from rescans.sarif import to_sarif
 from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
 from rescans.scanners.coverage import analyzer_run
 from scoring import services as scoring
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +110,12 @@ def scan_config_hash(project: Project) -> str:
 
 
 def project_rescan_request(
-    *, project_id: int, force: bool = False, reason: str = "manual", user=None, enqueue: bool = True
+    *,
+    project_id: int,
+    force: bool = False,
+    reason: str = "manual",
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    enqueue: bool = True,
 ) -> Audit | None:
     """Queue a re-scan of the project: creates the automated audit (queued) and, after commit,
     sends the Celery task its id. Returns None, doing nothing, when a scan is already queued or
@@ -257,28 +266,28 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
         if hasattr(scanner, "prepare") and result.inventory is not None:
             scanner.prepare(result.inventory)
 
-    def one(scanner: Scanner):
+    def one(scanner: Scanner) -> tuple[Scanner, ScannerOutput | ScannerError, float]:
         t0 = time.monotonic()
         try:
-            return scanner, scanner.run(path, limits, home), None, time.monotonic() - t0
+            return scanner, scanner.run(path, limits, home), time.monotonic() - t0
         except ScannerError as exc:
-            return scanner, None, exc, time.monotonic() - t0
+            return scanner, exc, time.monotonic() - t0
         except Exception as exc:  # noqa: BLE001 - one scanner's bug never stops the others
             logger.exception("scanner %s crashed", scanner.name)
             return (
                 scanner,
-                None,
                 ScannerError(f"{scanner.name}: crashed ({type(exc).__name__})"),
                 time.monotonic() - t0,
             )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for scanner, output, error, duration in pool.map(one, scanners):
+        for scanner, output, duration in pool.map(one, scanners):
             part: dict[str, Any] = {"domain": scanner.domain, "duration_s": round(duration, 2)}
-            if error is None:
+            if not isinstance(output, ScannerError):
                 part.update(status="ok", findings=len(output.findings), suppressed_by_team=output.suppressed)
                 result.outputs.append(output)
             else:
+                error = output
                 part.update(
                     status="timeout" if error.timed_out else "failed",
                     error=_stored(str(error)),
@@ -487,9 +496,9 @@ def _store_metrics(audit: Audit, result: ScanResult) -> None:
     audit.extra_metrics = extra
 
 
-def _not_measured(parts: dict[str, dict]) -> dict[str, str]:
+def _not_measured(parts: dict[str, dict[str, Any]]) -> dict[str, str]:
     """Domains none of whose scanners succeeded: {domain slug: why}."""
-    by_domain: dict[str, list[tuple[str, dict]]] = {}
+    by_domain: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for name, part in parts.items():
         by_domain.setdefault(part["domain"], []).append((name, part))
     return {
@@ -519,7 +528,7 @@ def _summary_line(project: Project, result: ScanResult) -> str:
 # --- Change since the previous automated audit -------------------------------------------------
 
 
-def _finding_row(f: Finding) -> dict:
+def _finding_row(f: Finding) -> dict[str, Any]:
     return {
         "id": f.pk,
         "title": f.title[:200],
@@ -530,7 +539,7 @@ def _finding_row(f: Finding) -> dict:
     }
 
 
-def compute_change(audit: Audit) -> dict:
+def compute_change(audit: Audit) -> dict[str, Any]:
     previous = previous_automated_audit(project_id=audit.project_id, before_id=audit.pk)
     new_q = Q(first_seen_audit=audit)
     if audit.started_at:
@@ -642,7 +651,7 @@ def audit_notify_regression(*, audit_id: int) -> bool:
 # --- Pages --------------------------------------------------------------------------------------
 
 
-def scan_state(*, project_id: int) -> dict:
+def scan_state(*, project_id: int) -> dict[str, Any]:
     """What pages show about re-scans: the running one, and the last automated audit's change."""
     running = running_scan(project_id=project_id)
     last = previous_automated_audit(project_id=project_id)
