@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reports.markdown import Block, clean, norm
 from reports.values import MAX_COUNT, deaccent, item_severity, severity_in, strip_severity
 from reports.vocabulary import GOOD_RE, PLAN_RE, PROBLEM_RE, SEVERITY_ALT, SEVERITY_BY_WORD, SEVERITY_KEY_RE
+
+if TYPE_CHECKING:
+    from reports.parser import DomainIndex, ParsedReport
 
 FIXED_WORDS = (
     "fixed", "resolved", "corrige", "corrigee", "corriges", "resolu", "resolue", "closed", "ferme",
@@ -112,7 +116,7 @@ class ParsedFinding:
     section: str = ""
 
 
-def _scope(block: Block, index=None) -> str:
+def _scope(block: Block, index: DomainIndex | None = None) -> str:
     """ "good", "plan", "problem" or "" for the headings above a block: a positive heading
     anywhere above wins; else the nearest heading that says. A heading that is a domain's name
     ("Gestion des erreurs", "Error handling") names no problem."""
@@ -147,6 +151,11 @@ def _location(text: str) -> tuple[str, int | None]:
 
 class FindingsMixin:
     """Part of ReportParser: fills `report.findings`."""
+
+    # Set by ReportParser.__init__.
+    report: ParsedReport
+    blocks: list[Block]
+    index: DomainIndex
 
     def _findings(self) -> None:
         self._seen: set[tuple[str, str]] = set()
@@ -280,7 +289,10 @@ class FindingsMixin:
             return None
         text = deaccent(clean(b.raw, numbering=False))
         m = re.search(rf"(?:^|\|)\W*{SEVERITY_KEY_RE.pattern}\s*[:=]\s*\W*\s*({SEVERITY_ALT})\b", text)
-        return SEVERITY_BY_WORD[m.group(m.lastindex)] if m else None
+        # The severity word is the pattern's last group and is not optional: a match sets lastindex.
+        if m is None or m.lastindex is None:
+            return None
+        return SEVERITY_BY_WORD[m.group(m.lastindex)]
 
     def _detail(self, finding: ParsedFinding, b: Block) -> None:
         text = (
@@ -429,6 +441,7 @@ class FindingsMixin:
         if severity_col is None and (title_col is None or scope != "problem"):
             return None
         if severity_col is None:
+            assert title_col is not None  # else returned just above
             # | Problema | Antes | Después | Estado | under "PROBLEMAS CRÍTICOS": one finding per row
             title = clean(b.cells[title_col], numbering=False) if title_col < len(b.cells) else ""
             severity = self._severity_from_headings(b)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from reports.markdown import Block, clean, norm, strip_emoji
 from reports.metrics import structured_pairs
@@ -38,6 +39,9 @@ from reports.vocabulary import (
     SCORE_HEADER_RE,
     SUMMARY_HEADINGS,
 )
+
+if TYPE_CHECKING:
+    from reports.parser import DomainIndex, ParsedReport
 
 INCONSISTENCY_TOLERANCE = Decimal("0.1")
 RISK_HEADER_RE = re.compile(
@@ -97,6 +101,11 @@ class StatedScoreValue:
 class ScoresMixin:
     """Part of ReportParser: fills `report.stated_scores`, `report.scores`, `report.stated_global`."""
 
+    # Set by ReportParser.__init__.
+    report: ParsedReport
+    blocks: list[Block]
+    index: DomainIndex
+    weights: dict[int, Decimal]
     letter_scale: dict[str, Decimal]
 
     def _scores(self) -> None:
@@ -120,6 +129,8 @@ class ScoresMixin:
     # --- where scores are written ----------------------------------------------------------------
 
     def _scores_in_text(self, text: str, b: Block, *, is_title: bool = False, code: bool = False) -> None:
+        previous: StatedScoreValue | str | None
+        m: re.Match[str] | None
         previous_end, previous, matched = 0, None, False
         for m in SCORE_RE.finditer(text):
             after = text[m.end() :]
@@ -198,7 +209,7 @@ class ScoresMixin:
             score, raw, scale = self._cell_score(
                 b, i, row_max=row_max if re.fullmatch(r"\d{1,3}", row_max) else None
             )
-            if score is None and raw is None:
+            if raw is None:  # (None, None, ""): no score in this cell
                 continue
             if raw == "not measured":
                 domain = self.index.match(label)
@@ -211,7 +222,7 @@ class ScoresMixin:
             return
         if [i for i in columns if i not in before and i < len(b.cells) and clean(b.cells[i])]:
             return
-        found = []  # (column, match): cells written "7/10", "84/100"
+        found: list[tuple[str, re.Match[str]]] = []  # (column, match): cells written "7/10", "84/100"
         for i in range(label_index + 1, len(b.cells)):
             text = clean(b.cells[i], numbering=False)
             m = SCORE_RE.search(text)
@@ -220,11 +231,15 @@ class ScoresMixin:
                 found.append((norm(header), m))
         if not found:
             return
-        after = [m for h, m in found if AFTER_RE.search(h)]
-        before = [m for h, m in found if BEFORE_RE.search(h)]
-        m = after[-1] if after and before else found[0][1]  # the latest "after" column
-        before_value = parse_score(before[0].group(1), before[0].group(2)) if after and before else None
-        self._add_score(label, m.group(0), m.group(1), m.group(2), b, before=before_value)
+        after_marks = [m for h, m in found if AFTER_RE.search(h)]
+        before_marks = [m for h, m in found if BEFORE_RE.search(h)]
+        mark = after_marks[-1] if after_marks and before_marks else found[0][1]  # the latest "after" column
+        before_value = (
+            parse_score(before_marks[0].group(1), before_marks[0].group(2))
+            if after_marks and before_marks
+            else None
+        )
+        self._add_score(label, mark.group(0), mark.group(1), mark.group(2), b, before=before_value)
 
     def _cell_score(
         self, b: Block, i: int, row_max: str | None = None
@@ -367,10 +382,10 @@ class ScoresMixin:
                 "of the audit."
             )
             return entry
-        existing = self.report.scores.get(domain.pk)
-        if existing is not None:
+        domain_score = self.report.scores.get(domain.pk)
+        if domain_score is not None:
             self.report.warn(
-                f"{domain.name} is scored twice ({existing.stated} and {clean(stated)}); the first is "
+                f"{domain.name} is scored twice ({domain_score.stated} and {clean(stated)}); the first is "
                 f"kept for the domain, '{name}' stays a stated score."
             )
             return entry
@@ -378,7 +393,7 @@ class ScoresMixin:
         self.report.scores[domain.pk] = ParsedScore(domain.pk, domain.name, score, name, clean(stated))
         return entry
 
-    def _replace_with_after(self, previous: StatedScoreValue | str | None, m: re.Match) -> None:
+    def _replace_with_after(self, previous: StatedScoreValue | str | None, m: re.Match[str]) -> None:
         after = parse_score(m.group(1), m.group(2))
         if after is None or not (0 <= after <= TEN):
             return

@@ -193,7 +193,7 @@ def parse_score(number: str, scale: str | None) -> Decimal | None:
     return value.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
-def stars_score(raw: str) -> tuple[Decimal, str] | None:
+def stars_score(raw: str) -> tuple[Decimal | None, str] | None:
     """ "★★★☆☆" is 3 out of 5."""
     m = STARS_RE.match(raw.replace("\ufe0f", ""))
     if not m:
