@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from rescans.scanners.base import NormalisedFinding, ScannerOutput
 
@@ -35,7 +36,7 @@ def _snippet(workspace: Path, finding: NormalisedFinding, cache: dict[str, list[
 
 
 def to_sarif(output: ScannerOutput, *, workspace: Path, default_domain: str) -> bytes:
-    rules: dict[str, dict] = {}
+    rules: dict[str, dict[str, Any]] = {}
     results = []
     cache: dict[str, list[str]] = {}
     for finding in output.findings:
@@ -52,17 +53,17 @@ def to_sarif(output: ScannerOutput, *, workspace: Path, default_domain: str) -> 
             rule["helpUri"] = finding.help_url
         if finding.cwe:
             rule["properties"]["tags"].append(finding.cwe)
-        region: dict = {}
+        region: dict[str, Any] = {}
         if finding.line:
             region["startLine"] = finding.line
             # A stable identity needs no snippet, and a secret's line must never be stored.
             snippet = "" if finding.stable_id else _snippet(workspace, finding, cache)
             if snippet:
                 region["snippet"] = {"text": snippet}
-        physical: dict = {"artifactLocation": {"uri": finding.file_path or REPO_ROOT_URI}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": finding.file_path or REPO_ROOT_URI}}
         if region:
             physical["region"] = region
-        result: dict = {
+        result: dict[str, Any] = {
             "ruleId": finding.rule_id,
             "message": {"text": finding.title},
             "locations": [{"physicalLocation": physical}],

@@ -65,7 +65,7 @@ class NormalisedFinding:
     # The repository's team silenced it with a comment in the code (nosec, noqa, allowlist).
     suppressed: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
         # Whatever an analyzer says is cleaned where it enters auditor (see rescans.sanitize).
@@ -95,7 +95,7 @@ class ScannerOutput:
     # Results the repository's team silenced in the code: counted and shown, never imported.
     suppressed: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.metrics = clean_data(self.metrics, limit=2000)
         self.raw = clean_raw(self.raw)
 
