@@ -50,4 +50,4 @@ class ArtifactsScanner(Scanner):
 def _kind(head: bytes) -> str:
     """The first root element decides: <coverage> is Cobertura, <testsuite(s)> is JUnit."""
     positions = {kind: head.find(tag) for tag, kind in ROOT_ELEMENTS.items() if head.find(tag) >= 0}
-    return min(positions, key=positions.get) if positions else ""
+    return min(positions, key=positions.__getitem__) if positions else ""

@@ -250,7 +250,9 @@ class ChecksScanner(Scanner):
         )
 
 
-def _finding(rule_id, title, severity, domain, description, file_path=""):
+def _finding(
+    rule_id: str, title: str, severity: str, domain: str, description: str, file_path: str = ""
+) -> NormalisedFinding:
     return NormalisedFinding(
         rule_id=rule_id,
         title=title,

@@ -147,7 +147,9 @@ class LizardScanner(InventoryScanner):
         return ScannerOutput(scanner=self.name, tool=self.tool, findings=findings, metrics=metrics)
 
 
-def _finding(rule_id, title, severity, path, line, description, where) -> NormalisedFinding:
+def _finding(
+    rule_id: str, title: str, severity: str, path: str, line: int | None, description: str, where: str
+) -> NormalisedFinding:
     return NormalisedFinding(
         rule_id=rule_id,
         title=title,

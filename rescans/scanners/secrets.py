@@ -39,7 +39,7 @@ ALLOW_RE = re.compile(r"pragma:\s*allowlist[ -]secret|\bnosec\b|gitleaks:allow|n
 class Shape:
     rule_id: str
     title: str
-    pattern: re.Pattern
+    pattern: re.Pattern[str]
     group: int = 0  # the secret part of the match
     severity: str = "high"
     min_entropy: float = 0.0
