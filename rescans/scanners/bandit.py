@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from rescans.inventory import Inventory
 from rescans.runner import tool_path
@@ -113,7 +114,7 @@ class BanditScanner(Scanner):
         )
 
 
-def _nosec(item: dict, path: str, workspace: Path, cache: dict[str, list[str]]) -> bool:
+def _nosec(item: dict[str, Any], path: str, workspace: Path, cache: dict[str, list[str]]) -> bool:
     """Whether a `# nosec` comment on the result's lines covers its test (bandit's own rule)."""
     lines = item.get("line_range") or [item.get("line_number")]
     wanted = {str(item.get("test_id", "")).lower(), str(item.get("test_name", "")).lower()}

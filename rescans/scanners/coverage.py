@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rescans.inventory import Inventory, SourceFile
 from rescans.runner import CommandResult, run_command, safe_env
@@ -109,7 +109,7 @@ def coverage_of(scanner: Scanner) -> Coverage:
 
 def analyzer_run(
     scanner: Scanner,
-    part: dict,
+    part: dict[str, Any],
     output: ScannerOutput | None,
     inventory: Inventory,
 ) -> AnalyzerRun:

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cmp_to_key
 from pathlib import Path
+from typing import Any
 
 from defusedxml import ElementTree
 
@@ -340,7 +341,7 @@ def compare(a: str, b: str) -> int:
     return -1 if rest_a < rest_b else 1
 
 
-def _affected(version: str, affected: dict) -> bool:
+def _affected(version: str, affected: dict[str, Any]) -> bool:
     if version in (affected.get("versions") or []):
         return True
     for rng in affected.get("ranges") or []:
@@ -368,7 +369,7 @@ def _affected(version: str, affected: dict) -> bool:
     return False
 
 
-def _event_version(event: dict) -> str:
+def _event_version(event: dict[str, Any]) -> str:
     value = next(iter(event.values()), "0")
     return "0" if value == "0" else str(value)
 
@@ -385,7 +386,7 @@ class OsvDatabase:
 
     def __init__(self, root: Path, ecosystems: set[str], deadline: float | None = None):
         self.root = root
-        self.records: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        self.records: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self.files = 0
         wanted_dirs = {d for d in os.listdir(root) if d in ecosystems} if root.is_dir() else set()
         # OSV's own exports have one folder per ecosystem; read only those needed when so laid out.
@@ -422,7 +423,7 @@ class OsvDatabase:
                 key = (ecosystem, normalise_name(ecosystem, str(package["name"])))
                 self.records[key].append({"record": record, "affected": affected})
 
-    def vulnerabilities(self, dep: Dependency) -> list[tuple[dict, dict]]:
+    def vulnerabilities(self, dep: Dependency) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(record, affected entry) of each vulnerability of the dependency's version, once even
         when the export holds it under several ids (GHSA, PYSEC, CVE aliases)."""
         found = []
@@ -447,7 +448,7 @@ SEVERITY_WORDS = {
 }
 
 
-def severity_of(record: dict, affected: dict | None = None) -> str:
+def severity_of(record: dict[str, Any], affected: dict[str, Any] | None = None) -> str:
     for source in (record.get("database_specific") or {}, (affected or {}).get("database_specific") or {}):
         word = str(source.get("severity", "")).upper()
         if word in SEVERITY_WORDS:
@@ -521,7 +522,7 @@ class OsvApi(OsvDatabase):
             record = self._request(f"/v1/vulns/{urllib.parse.quote(vuln_id, safe='')}")
             self._index(record, ecosystems)
 
-    def _request(self, path: str, body: dict | None = None) -> dict:
+    def _request(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError
@@ -534,7 +535,8 @@ class OsvApi(OsvDatabase):
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=min(30.0, remaining)) as response:  # noqa: S310
-            return json.loads(response.read(MAX_OSV_FILE_BYTES + 1))
+            answer: dict[str, Any] = json.loads(response.read(MAX_OSV_FILE_BYTES + 1))
+            return answer
 
 
 def data_dir() -> str:
@@ -626,7 +628,7 @@ class OsvScanner(InventoryScanner):
         )
 
 
-def _first_cwe(record: dict) -> str:
+def _first_cwe(record: dict[str, Any]) -> str:
     for cwe in (record.get("database_specific") or {}).get("cwe_ids") or []:
         if re.fullmatch(r"CWE-\d+", str(cwe)):
             return str(cwe)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from rescans.runner import tool_path
 from rescans.scanners.base import NormalisedFinding, RunLimits, ScannerError, ScannerOutput, relative_path
@@ -118,7 +119,7 @@ class SemgrepScanner(InventoryScanner):
         output.duration_s = duration
         return output
 
-    def _findings(self, data: dict, workspace: Path) -> tuple[list[NormalisedFinding], int]:
+    def _findings(self, data: dict[str, Any], workspace: Path) -> tuple[list[NormalisedFinding], int]:
         findings = []
         suppressed = 0
         lines_cache: dict[str, list[str]] = {}
