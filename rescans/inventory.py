@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from scoring.evidence import DOCS, FIXTURE, PRODUCTION, TEST, VENDORED, LanguageLines, RepositoryProfile
 from scoring.paths import classify_path
@@ -394,7 +395,7 @@ class Inventory:
     profile: RepositoryProfile
     files: list[SourceFile] = field(default_factory=list)
     # Everything else the pages show: file counts, README size, which CI files run tests...
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
 
     def production_files(self, languages: frozenset[str] | set[str] | None = None) -> list[SourceFile]:
