@@ -74,10 +74,12 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     return text, notes
 
 
-def _mixed_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+def _mixed_bytes(error: UnicodeError) -> tuple[str, int]:
     """Decoding error handler: a surrogate written as UTF-8 (CESU-8, "\\xed\\xa0\\xbd") is kept as
     that surrogate (paired up later); any other invalid byte is read as Windows-1252, so a file
     mixing UTF-8 and Latin-1 lines keeps both."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error  # registered for decoding only
     data, start = error.object, error.start
     chunk = data[start : start + 3]
     if len(chunk) == 3 and chunk[0] == 0xED and 0xA0 <= chunk[1] <= 0xBF and 0x80 <= chunk[2] <= 0xBF:

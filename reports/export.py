@@ -29,15 +29,15 @@ STATUS_TEXT = {
 }
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: object) -> str:
     return re.sub(r"\s+", " ", str(text or "")).strip()
 
 
-def _cell(text) -> str:
+def _cell(text: object) -> str:
     return _one_line(text).replace("|", "\\|")
 
 
-def _number(value) -> str:
+def _number(value: object) -> str:
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
         return text
@@ -46,14 +46,14 @@ def _number(value) -> str:
     return str(value)
 
 
-def _score(value) -> str:
+def _score(value: Decimal | None) -> str:
     return "not measured" if value is None else f"{Decimal(value):.1f}/10"
 
 
 def _metric_rows(audit: Audit) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
 
-    def add(label: str, value, suffix: str = "") -> None:
+    def add(label: str, value: object, suffix: str = "") -> None:
         if value is not None:
             rows.append((label, f"{_number(value)}{suffix}"))
 
@@ -143,8 +143,8 @@ def audit_to_markdown(audit: Audit) -> str:
     if unmapped:
         # Scores whose label names no maturity domain: kept as the report stated them.
         out += ["## Stated scores", "", "| Label | Score | As written |", "|-------|-------|------------|"]
-        for s in unmapped:
-            out.append(f"| {_cell(s.label)} | {_score(s.score)} | {_cell(s.raw)} |")
+        for stated in unmapped:
+            out.append(f"| {_cell(stated.label)} | {_score(stated.score)} | {_cell(stated.raw)} |")
         out.append("")
 
     out += ["## Findings", ""]
@@ -168,7 +168,7 @@ def audit_to_markdown(audit: Audit) -> str:
         section = None
         items = list(checklist.items.all())
         # Items without a section first: a heading cannot be "closed" in Markdown.
-        first_seen = {}
+        first_seen: dict[str, int] = {}
         for item in items:
             first_seen.setdefault(item.section, len(first_seen) + (0 if item.section else -(10**6)))
         items.sort(key=lambda item: first_seen[item.section])

@@ -8,9 +8,10 @@ spaces), so "Sécurité", "SECURITE" and "sécurité" are one word. Lists, not r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 
-def alternation(words) -> str:
+def alternation(words: Iterable[str]) -> str:
     """A regex alternation, longest first so "high priority" wins over "high"."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
