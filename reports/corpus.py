@@ -13,11 +13,18 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reports.encoding import decode_report
 from reports.errors import ReportError
 from reports.markdown import norm
+from reports.metrics import MetricValue
 from reports.parser import ParsedReport, parse_report
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from projects.models import MaturityDomain
 
 CATEGORIES = (
     "accepted",
@@ -58,7 +65,7 @@ class Tally:
         return right / total if total else 1.0
 
 
-def _close(a, b, tolerance: float = 0.051) -> bool:
+def _close(a: MetricValue | None, b: MetricValue | None, tolerance: float = 0.051) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return abs(float(a) - float(b)) <= tolerance
@@ -69,7 +76,7 @@ def _label_match(truth: str, parsed: str) -> bool:
     return bool(t and p) and (t == p or t in p or p in t)
 
 
-def check_report(name: str, parsed: ParsedReport | None, truth: dict, tally: Tally) -> None:
+def check_report(name: str, parsed: ParsedReport | None, truth: dict[str, Any], tally: Tally) -> None:
     tally.count("accepted", int((parsed is not None) == truth.get("accepted", True)), 1, name, "accepted?")
     if parsed is None or not truth.get("accepted", True):
         return
@@ -153,7 +160,7 @@ def check_report(name: str, parsed: ParsedReport | None, truth: dict, tally: Tal
     tally.count("findings", right, total, name, f"found {found} truth {by_severity}")
 
 
-def run_corpus(folder: Path, domains, *, detail: bool = False) -> Tally:
+def run_corpus(folder: Path, domains: Iterable[MaturityDomain], *, detail: bool = False) -> Tally:
     tally = Tally()
     for truth_path in sorted(folder.glob("*.truth.json")):
         name = truth_path.name.removesuffix(".truth.json")
@@ -170,7 +177,7 @@ def run_corpus(folder: Path, domains, *, detail: bool = False) -> Tally:
     return tally
 
 
-def default_domains():
+def default_domains() -> list[MaturityDomain]:
     """The maturity domains a fresh installation has (migrations' data), unsaved: the corpus can
     be measured without a database."""
     import importlib

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,6 +25,9 @@ from reports.markdown import norm
 from reports.models import ReportSource, StatedScore
 from reports.parser import ParsedReport, parse_report
 from scoring import services as scoring
+
+# Who imports: the admin request's user, or None from the command line.
+Importer = AbstractBaseUser | AnonymousUser | None
 
 FINDING_TOOL = "report"
 
@@ -120,7 +124,7 @@ def _resolve_project(
     return new, True
 
 
-def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: str, user) -> Audit:
+def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: str, user: Importer) -> Audit:
     metrics = dict(parsed.metrics)
     extra = dict(parsed.extra_metrics)
     if parsed.already_in_production:
@@ -143,7 +147,7 @@ def _audit_from(parsed: ParsedReport, *, project: Project, sha: str, file_name: 
     )
 
 
-def _source_of(parsed: ParsedReport, *, audit: Audit, file_name: str, user) -> ReportSource:
+def _source_of(parsed: ParsedReport, *, audit: Audit, file_name: str, user: Importer) -> ReportSource:
     mean = parsed.weighted_mean
     return ReportSource(
         audit=audit,
@@ -210,7 +214,7 @@ def report_import(
     file_name: str = "",
     project: Project | None = None,
     create_project: bool = False,
-    user=None,
+    user: Importer = None,
     dry_run: bool = False,
 ) -> ReportImportResult:
     """Import one Markdown report as an audit of kind "imported report" (self-attested).
@@ -281,7 +285,7 @@ def report_import(
     return result
 
 
-def stated_score_map(*, stated_score: StatedScore, domain: MaturityDomain, user=None) -> int:
+def stated_score_map(*, stated_score: StatedScore, domain: MaturityDomain, user: Importer = None) -> int:
     """Map a stated score's label to a maturity domain: the label becomes one of the domain's
     aliases (so future imports map it), and every stated score with that label and no domain
     yet gets the domain, giving its audit a DomainScore when the audit has none for it.
