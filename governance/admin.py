@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -27,7 +27,16 @@ REQUEST_FIELDS = (
 )
 
 
-class ExceptionRequestForm(forms.ModelForm):
+# The generic classes of the type stubs; Django's own classes take no type arguments at run time.
+if TYPE_CHECKING:
+    _RequestFormBase = forms.ModelForm[PolicyException]
+    _ExceptionAdminBase = admin.ModelAdmin[PolicyException]
+else:
+    _RequestFormBase = forms.ModelForm
+    _ExceptionAdminBase = admin.ModelAdmin
+
+
+class ExceptionRequestForm(_RequestFormBase):
     """The request form: the service checks it (target, reason, expiry, rights) before saving."""
 
     class Meta:
@@ -45,7 +54,8 @@ class ExceptionRequestForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        # ModelForm.clean() always gives back cleaned_data; the stubs allow a plain form's None.
+        data = cast(dict[str, Any], super().clean())
         if self.errors:
             return data
         try:
@@ -69,7 +79,7 @@ class ExceptionRequestForm(forms.ModelForm):
 
 
 @admin.register(PolicyException)
-class PolicyExceptionAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class PolicyExceptionAdmin(ProjectScopedAdminMixin, _ExceptionAdminBase):
     list_display = (
         "id",
         "subject_link",
@@ -128,10 +138,9 @@ class PolicyExceptionAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is not None:
             return super().get_form(request, obj, change=change, **kwargs)
-        base = ExceptionRequestForm
         user = request.user
 
-        class RequestForm(base):  # type: ignore[valid-type, misc]
+        class RequestForm(ExceptionRequestForm):
             def __init__(self, *args: Any, **inner: Any) -> None:
                 super().__init__(*args, user=user, **inner)
 
@@ -139,7 +148,7 @@ class PolicyExceptionAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         for name in ("finding", "checklist_item", "project"):
             value = request.GET.get(name, "")
             if value.isdigit() and value.isascii():
@@ -159,10 +168,10 @@ class PolicyExceptionAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="covers")
     def subject_link(self, obj: PolicyException) -> str:
-        if obj.finding_id:
+        if obj.finding_id and obj.finding is not None:
             url = reverse("admin:findings_finding_change", args=[obj.finding_id])
             return format_html('<a href="{}">{}</a>', url, obj.finding.title[:80])
-        if obj.checklist_item_id:
+        if obj.checklist_item_id and obj.checklist_item is not None:
             return f"Checklist item: {obj.checklist_item.text[:80]}"
         return f"Rule {obj.tool} / {obj.rule_id}"
 

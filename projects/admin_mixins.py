@@ -7,13 +7,15 @@ import datetime as dt
 import json
 import math
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.fields import InvalidJSONInput, JSONString
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
@@ -120,7 +122,7 @@ class BoundedSplitDateTimeField(forms.SplitDateTimeField):
 # production database then refuses). Every float column is a duration: never negative.
 INT_MAX = 2**31 - 1
 SMALLINT_MAX = 2**15 - 1
-STRICT_FORMFIELDS = {
+STRICT_FORMFIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.JSONField: {"form_class": StrictJSONFormField},
     models.IntegerField: {"min_value": -INT_MAX - 1, "max_value": INT_MAX},
     models.PositiveIntegerField: {"min_value": 0, "max_value": INT_MAX},
@@ -142,7 +144,9 @@ class ProjectScopedAdminMixin:
     """
 
     project_path = "project"
-    formfield_overrides = STRICT_FORMFIELDS
+    formfield_overrides: ClassVar[Mapping[type[models.Field[Any, Any]], Mapping[str, Any]]] = (
+        STRICT_FORMFIELDS
+    )
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -150,7 +154,7 @@ class ProjectScopedAdminMixin:
             return qs
         return qs.filter(access.project_scope_q(request.user, self.project_path))
 
-    def get_object(self, request, object_id, from_field=None):
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
         if from_field is None and parse_id(object_id) is None:
             # int() reads "١" as 1: only ASCII ids name rows (the admin then says "not found").
             return None
