@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects.models import Audit
 from reports.export import audit_to_markdown
@@ -13,14 +14,14 @@ from reports.export import audit_to_markdown
 class Command(BaseCommand):
     help = "Export an audit as a Markdown report (title, verdicts, metrics, scores, findings, checklists)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("audit_id", type=int, metavar="AUDIT_ID")
         parser.add_argument("--format", choices=["md"], default="md", help="Output format (Markdown only).")
         parser.add_argument(
             "--output", "-o", metavar="FILE", help="Write to this file instead of standard output."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         audit = Audit.objects.filter(pk=options["audit_id"]).first()
         if audit is None:
             raise CommandError(f"No audit with id {options['audit_id']}.")

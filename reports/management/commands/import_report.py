@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects.models import Project
 from reports.errors import ReportError
-from reports.services import report_import
+from reports.services import ReportImportResult, report_import
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         "scores, metrics, checklists and findings. Re-importing a report changes nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         target = parser.add_mutually_exclusive_group()
         target.add_argument("--project", metavar="SLUG", help="Import into this project.")
         target.add_argument(
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("files", nargs="+", metavar="FILE")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         project = None
         if options["project"]:
             project = Project.objects.filter(slug=options["project"]).first()
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(f"{failures} of {len(options['files'])} file(s) were not imported.")
 
-    def _describe(self, name, result) -> None:
+    def _describe(self, name: str, result: ReportImportResult) -> None:
         parsed = result.parsed
         out = self.stdout.write
         prefix = "[dry run] " if result.dry_run else ""
@@ -71,6 +72,7 @@ class Command(BaseCommand):
                 f"({result.project.name}); nothing changed."
             )
             return
+        assert result.audit is not None  # report_import sets it on every import that returns
         created = " (new project)" if result.project_created else ""
         head = (
             f"would import into {result.project.name}{created}"
