@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from projects.admin_mixins import ProjectScopedAdminMixin
 from reports.errors import ReportError
 from reports.models import StatedScore
 from reports.services import stated_score_map
 
+# The generic class of the type stubs; Django's own ModelAdmin takes no type arguments at run time.
+if TYPE_CHECKING:
+    _StatedScoreAdminBase = admin.ModelAdmin[StatedScore]
+else:
+    _StatedScoreAdminBase = admin.ModelAdmin
+
 
 class MappedFilter(admin.SimpleListFilter):
     title = "mapped to a domain"
     parameter_name = "mapped"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[StatedScore]
+    ) -> tuple[tuple[str, str], ...]:
         return (("no", "No"), ("yes", "Yes"))
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[StatedScore]) -> QuerySet[StatedScore]:
         if self.value() == "no":
             return queryset.filter(domain__isnull=True)
         if self.value() == "yes":
@@ -26,7 +39,7 @@ class MappedFilter(admin.SimpleListFilter):
 
 
 @admin.register(StatedScore)
-class StatedScoreAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class StatedScoreAdmin(ProjectScopedAdminMixin, _StatedScoreAdminBase):
     """Choosing a domain for a label maps that label everywhere (see `stated_score_map`)."""
 
     project_path = "audit__project"
@@ -38,10 +51,12 @@ class StatedScoreAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     fields = ("audit", "label", "score", "before", "scale", "raw", "domain")
     readonly_fields = ("audit", "label", "score", "before", "scale", "raw")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: StatedScore, form: ModelForm[StatedScore], change: bool
+    ) -> None:
         if "domain" not in form.changed_data:
             return
         if obj.domain is None:
