@@ -7,23 +7,38 @@ signed hidden field, so what is imported is exactly what was previewed.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 
 from projects import access
 from projects.admin_mixins import record_as_html
 from projects.models import Audit, Project
 from projects.uploads import upload_size_error
 from reports.errors import ReportError
+from reports.metrics import MetricValue
 from reports.models import ReportSource
 from reports.parser import SEVERITY_LABELS
-from reports.services import report_import
+from reports.services import ReportImportResult, report_import
+
+# The audit admin this mixin completes (projects/admin.py adds ModelAdmin); the stubs' generic
+# class only while type checking, as Django's takes no type arguments at run time.
+if TYPE_CHECKING:
+    _AuditAdminBase = admin.ModelAdmin[Audit]
+else:
+    _AuditAdminBase = object
+
+Requester = User | AnonymousUser
 
 SIGNING_SALT = "reports.import"
 PREVIEW_MAX_AGE = 60 * 60
@@ -41,14 +56,17 @@ class ReportUploadForm(forms.Form):
         help_text="Create the project the report names when it does not exist.",
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: Requester, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = access.visible_projects(user).order_by("name")
+        project_field = self.fields["project"]
+        assert isinstance(project_field, forms.ModelChoiceField)  # declared above
+        project_field.queryset = access.visible_projects(user).order_by("name")
         if not user.has_perm("projects.add_project"):
             del self.fields["create_project"]
 
-    def clean_report(self):
-        upload = self.cleaned_data["report"]
+    def clean_report(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["report"]
+        assert upload.size is not None  # FileField refuses a file without a size
         if too_big := upload_size_error(upload.size):
             raise forms.ValidationError(too_big)
         return upload
@@ -57,9 +75,11 @@ class ReportUploadForm(forms.Form):
 class ReportConfirmForm(forms.Form):
     payload = forms.CharField(widget=forms.HiddenInput)
 
-    def clean_payload(self):
+    def clean_payload(self) -> dict[str, Any]:
         try:
-            data = signing.loads(self.cleaned_data["payload"], salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE)
+            data: dict[str, Any] = signing.loads(
+                self.cleaned_data["payload"], salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE
+            )
         except signing.SignatureExpired as exc:
             raise forms.ValidationError("The preview is over an hour old; upload the file again.") from exc
         except signing.BadSignature as exc:
@@ -68,7 +88,7 @@ class ReportConfirmForm(forms.Form):
         return data
 
 
-def _payload(*, content: bytes, file_name: str, project_id, create_project: bool) -> str:
+def _payload(*, content: bytes, file_name: str, project_id: int | None, create_project: bool) -> str:
     return signing.dumps(
         {
             "content": base64.b64encode(content).decode("ascii"),
@@ -81,7 +101,7 @@ def _payload(*, content: bytes, file_name: str, project_id, create_project: bool
     )
 
 
-def _check_target(user, result) -> None:
+def _check_target(user: Requester, result: ReportImportResult) -> None:
     """The user may import only into projects they see, and create one only with the right."""
     target = result.project
     if target.pk is None:
@@ -96,7 +116,15 @@ def _check_target(user, result) -> None:
         )
 
 
-def _run(user, *, content: bytes, file_name: str, project_id, create_project: bool, dry_run: bool):
+def _run(
+    user: Requester,
+    *,
+    content: bytes,
+    file_name: str,
+    project_id: int | None,
+    create_project: bool,
+    dry_run: bool,
+) -> ReportImportResult:
     project = None
     if project_id is not None:
         project = access.visible_projects(user).filter(pk=project_id).first()
@@ -123,10 +151,15 @@ def _run(user, *, content: bytes, file_name: str, project_id, create_project: bo
     )
 
 
-def _preview_context(result) -> dict:
+def _preview_context(result: ReportImportResult) -> dict[str, object]:
     parsed = result.parsed
     audit = result.audit
-    metrics = [(audit._meta.get_field(name).verbose_name, value) for name, value in parsed.metrics.items()]
+    assert audit is not None  # a dry run's result holds the previewed (or the duplicate) audit
+    # Metric names are Audit columns, never relations.
+    metrics: list[tuple[object, MetricValue | None]] = [
+        (cast("models.Field[Any, Any]", audit._meta.get_field(name)).verbose_name, value)
+        for name, value in parsed.metrics.items()
+    ]
     metrics += [(name.replace("_", " "), value) for name, value in parsed.extra_metrics.items()]
     findings = [
         {
@@ -147,7 +180,7 @@ def _preview_context(result) -> dict:
     }
 
 
-def import_report_view(request, model_admin):
+def import_report_view(request: HttpRequest, model_admin: admin.ModelAdmin[Audit]) -> HttpResponse:
     user = request.user
     if not user.has_perm("projects.add_audit"):
         raise PermissionDenied
@@ -174,6 +207,7 @@ def import_report_view(request, model_admin):
             except ReportError as exc:
                 messages.error(request, str(exc))
             else:
+                assert result.audit is not None  # the new audit, or the duplicate
                 if result.duplicate_of is not None:
                     messages.warning(request, result.messages[0])
                 else:
@@ -184,7 +218,8 @@ def import_report_view(request, model_admin):
                     )
                 return HttpResponseRedirect(reverse("admin:projects_audit_change", args=[result.audit.pk]))
         else:
-            messages.error(request, " ".join(confirm.errors.get("payload", [])))
+            # An ErrorList yields its messages as text.
+            messages.error(request, " ".join(cast(Iterable[str], confirm.errors.get("payload", []))))
     elif request.method == "POST":
         upload_form = ReportUploadForm(request.POST, request.FILES, user=user)
         if upload_form.is_valid():
@@ -219,7 +254,7 @@ def import_report_view(request, model_admin):
     return TemplateResponse(request, "reports/admin/import_report.html", context)
 
 
-class ReportImportAdminMixin:
+class ReportImportAdminMixin(_AuditAdminBase):
     """Adds "Import a report" to the Audit changelist (object tool) and its upload view, and an
     imported audit's source (file, importer, repairs, inconsistency) to its change page."""
 
@@ -231,7 +266,7 @@ class ReportImportAdminMixin:
             return "—"
         return record_as_html(ReportSource.objects.filter(audit=obj).first())
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         custom = [
             path(
                 "import-report/",
