@@ -24,7 +24,7 @@ from django.urls import URLPattern, path, reverse
 from projects import access
 from projects.admin_mixins import record_as_html
 from projects.models import Audit, Project
-from projects.uploads import upload_size_error
+from projects.uploads import REPORT_LIMIT, upload_size_error
 from reports.errors import ReportError
 from reports.metrics import MetricValue
 from reports.models import ReportSource
@@ -67,7 +67,7 @@ class ReportUploadForm(forms.Form):
     def clean_report(self) -> UploadedFile[bytes]:
         upload: UploadedFile[bytes] = self.cleaned_data["report"]
         assert upload.size is not None  # FileField refuses a file without a size
-        if too_big := upload_size_error(upload.size):
+        if too_big := upload_size_error(upload.size, limit_setting=REPORT_LIMIT):
             raise forms.ValidationError(too_big)
         return upload
 

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from checklists.services import StatedItem, checklist_create_stated
 from findings.services import StatedFinding, stated_findings_import
 from projects.models import Audit, DomainScore, MaturityDomain, Project
-from projects.uploads import upload_size_error
+from projects.uploads import REPORT_LIMIT, upload_size_error
 from reports.encoding import decode_report
 from reports.errors import ReportError
 from reports.markdown import norm
@@ -60,7 +60,7 @@ def report_read(*, content: bytes, file_name: str = "") -> tuple[str, ParsedRepo
     """(repaired text, parsed report, content hash). Raises ReportError on a non-report."""
     if not content or not content.strip():
         raise ReportError("The file is empty.")
-    if too_big := upload_size_error(len(content)):
+    if too_big := upload_size_error(len(content), limit_setting=REPORT_LIMIT):
         raise ReportError(too_big)
     text, notes = decode_report(content)
     parsed = parse_report(text, domains=MaturityDomain.objects.all(), file_name=file_name)

@@ -1,5 +1,6 @@
-"""One upload limit, AUDITOR_MAX_UPLOAD_BYTES, on every way a file comes in: refused before it is
-parsed, with the same message, and nothing written."""
+"""One upload check on every way a file comes in: AUDITOR_MAX_UPLOAD_BYTES for scanner reports,
+AUDITOR_MAX_REPORT_BYTES for Markdown reports; refused before it is parsed, with the same
+message, and nothing written."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ def small_limit(settings):
     settings.AUDITOR_MAX_UPLOAD_BYTES = LIMIT
 
 
+@pytest.fixture
+def small_report_limit(settings):
+    settings.AUDITOR_MAX_REPORT_BYTES = LIMIT
+
+
 def test_the_limit_is_inclusive_and_the_message_names_the_setting(small_limit):
     assert upload_size_error(LIMIT) is None
     assert upload_size_error(LIMIT + 1, name="big.md") == (
@@ -34,20 +40,22 @@ def test_the_limit_is_inclusive_and_the_message_names_the_setting(small_limit):
     )
 
 
-def test_a_markdown_report_over_the_limit_is_refused_by_the_service(project, small_limit):
-    with pytest.raises(ReportError, match="AUDITOR_MAX_UPLOAD_BYTES"):
+def test_a_markdown_report_over_the_limit_is_refused_by_the_service(project, small_report_limit):
+    with pytest.raises(ReportError, match="AUDITOR_MAX_REPORT_BYTES"):
         report_import(content=REPORT.read_bytes(), project=project)
     assert not Audit.objects.exists()
 
 
-def test_a_markdown_report_over_the_limit_is_refused_by_the_admin_form(client, admin, project, small_limit):
+def test_a_markdown_report_over_the_limit_is_refused_by_the_admin_form(
+    client, admin, project, small_report_limit
+):
     client.force_login(admin)
     upload = SimpleUploadedFile("r.md", REPORT.read_bytes(), content_type="text/markdown")
     response = client.post(
         "/admin/projects/audit/import-report/", {"report": upload, "project": project.pk, "_preview": "1"}
     )
     assert response.status_code == 200
-    assert "AUDITOR_MAX_UPLOAD_BYTES" in response.content.decode()
+    assert "AUDITOR_MAX_REPORT_BYTES" in response.content.decode()
     assert not Audit.objects.exists()
 
 
@@ -61,3 +69,14 @@ def test_a_scan_report_over_the_limit_is_refused_by_the_service_and_the_command(
     with pytest.raises(CommandError, match="AUDITOR_MAX_UPLOAD_BYTES"):
         call_command("import_scan", "--project", project.slug, str(path))
     assert not ImportRun.objects.exists()
+
+
+def test_the_report_limit_is_far_below_the_scan_limit_by_default(settings):
+    """A Markdown report is read inside the request (about 2 s per megabyte): the default keeps a
+    report well inside a web worker's timeout, while scanner files may be much larger."""
+    assert settings.AUDITOR_MAX_REPORT_BYTES <= 2 * 1024 * 1024 < settings.AUDITOR_MAX_UPLOAD_BYTES
+    big_report = settings.AUDITOR_MAX_REPORT_BYTES + 1
+    assert "AUDITOR_MAX_REPORT_BYTES" in upload_size_error(
+        big_report, limit_setting="AUDITOR_MAX_REPORT_BYTES"
+    )
+    assert upload_size_error(big_report) is None
