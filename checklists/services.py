@@ -94,6 +94,11 @@ def checklist_create_stated(*, project, audit, title: str, items: list[StatedIte
     """A checklist of an imported audit, with its items in the states the report gives them."""
     if audit.project_id != project.pk:
         raise ValidationError("The audit belongs to another project.")
+    if len(items) > settings.CHECKLIST_MAX_ITEMS:
+        raise ValidationError(
+            f"{len(items):,} items are over the limit of {settings.CHECKLIST_MAX_ITEMS:,} items per "
+            "checklist (CHECKLIST_MAX_ITEMS)."
+        )
     now = timezone.now()
     checklist = Checklist.objects.create(project=project, audit=audit, title=title[:300])
     ChecklistItem.objects.bulk_create(

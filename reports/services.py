@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -65,6 +66,12 @@ def report_read(*, content: bytes, file_name: str = "") -> tuple[str, ParsedRepo
     text, notes = decode_report(content)
     parsed = parse_report(text, domains=MaturityDomain.objects.all(), file_name=file_name)
     parsed.notes = notes + parsed.notes
+    for checklist in parsed.checklists:
+        if len(checklist.items) > settings.CHECKLIST_MAX_ITEMS:
+            raise ReportError(
+                f"The checklist “{checklist.title[:80]}” has {len(checklist.items):,} items, over the "
+                f"limit of {settings.CHECKLIST_MAX_ITEMS:,} items per checklist (CHECKLIST_MAX_ITEMS)."
+            )
     # Hash of the repaired text: the same report garbled or clean is the same report.
     sha = hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
     return text, parsed, sha

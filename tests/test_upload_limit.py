@@ -80,3 +80,12 @@ def test_the_report_limit_is_far_below_the_scan_limit_by_default(settings):
         big_report, limit_setting="AUDITOR_MAX_REPORT_BYTES"
     )
     assert upload_size_error(big_report) is None
+
+
+def test_a_report_whose_checklist_is_over_the_item_limit_is_refused_and_nothing_is_written(project, settings):
+    settings.CHECKLIST_MAX_ITEMS = 50
+    lines = ["# Audit report", "", "Date: 2026-11-02", "", "## Checklist", ""]
+    lines += [f"- [x] Item number {n} is done" for n in range(1, 61)]
+    with pytest.raises(ReportError, match="60 items, over the limit of 50 items per checklist"):
+        report_import(content="\n".join(lines).encode(), project=project)
+    assert not Audit.objects.exists()
