@@ -83,10 +83,6 @@ def finding_state(finding: Finding, now: dt.datetime | None = None) -> str:
     return state(status=finding.status, due=finding.sla_due_at, severity=finding.severity, now=now)
 
 
-def breached_q(now: dt.datetime, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status__in": Finding.ACTIVE_STATUSES, f"{prefix}sla_due_at__lte": now})
-
-
 def fixed_within_sla_case(now: dt.datetime) -> Case:
     """The value of `fixed_within_sla` for findings fixed at `now` (in one UPDATE)."""
     return Case(

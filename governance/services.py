@@ -377,16 +377,3 @@ def _reopen(exception: PolicyException, why: str) -> None:
 
 
 # --- legacy ---------------------------------------------------------------------------------
-
-
-def legacy_exception_values(finding_id: int, project_id: int, status: str) -> dict[str, Any]:
-    """The approved exception standing for a finding closed before exceptions existed."""
-    return {
-        "project_id": project_id,
-        "target": Target.FINDING,
-        "finding_id": finding_id,
-        "reason": REASON_FOR_STATUS[status],
-        "justification": LEGACY_REASON,
-        "state": State.APPROVED,
-        "legacy": True,
-    }

@@ -39,16 +39,6 @@ def to_decimal(text: str) -> Decimal | None:
         return None
 
 
-def to_count(text: str) -> int | None:
-    """A whole count: "1.204" (German thousands), "1,204", "1 204", "10,324+"."""
-    text = text.strip()
-    if re.fullmatch(rf"\d{{1,3}}(?:{THOUSANDS}\d{{3}})+", text):
-        return int(re.sub(r"\D", "", text))
-    if re.fullmatch(r"\d+", text):
-        return int(text)
-    return None
-
-
 def parse_count(value: str) -> int | None:
     """A count written with thousands separators, "~", "+", a "k" suffix or a unit word after it:
     "~28,000", "12k", "18.450", "10,324+ lines of source code"."""
