@@ -1,0 +1,1 @@
+"""Outgoing webhooks, chat digests, README badges and the CI gate (issue 17)."""
