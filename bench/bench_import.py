@@ -142,9 +142,10 @@ def child(fmt: str, results: int, files: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from findings import services
     from findings.fingerprints import assign_fingerprints
     from findings.importers import parse_scan
+    from findings.models import ImportRun
+    from findings.services import scan_writes, scans
     from projects.models import Project
 
     statements = {"n": 0}
@@ -177,9 +178,7 @@ def child(fmt: str, results: int, files: int) -> dict:
         cpu_started = time.process_time()
         started = time.perf_counter()
         with connection.execute_wrapper(count):
-            run = services.scan_import(
-                project=project, content=content, file_name=f"bench.{fmt}", format="auto"
-            )
+            run = scans.scan_import(project=project, content=content, file_name=f"bench.{fmt}", format="auto")
         elapsed = time.perf_counter() - started
         out["steps"].append(
             {
@@ -199,16 +198,16 @@ def child(fmt: str, results: int, files: int) -> dict:
     # Floor: COPY the same rows (as the importer builds them) into a bare scratch table.
     report = parse_scan(make(first_ids, files), format="auto")
     assign_fingerprints(report.findings)
-    run = services.ImportRun(project=project)
+    run = ImportRun(project=project)
     now = timezone.now()
-    columns = ", ".join(services._COPY_COLUMNS)
+    columns = ", ".join(scan_writes.COPY_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE bench_copy_floor (LIKE findings_finding INCLUDING DEFAULTS INCLUDING IDENTITY)"
         )
         started = time.perf_counter()
         with cursor.cursor.copy(f"COPY bench_copy_floor ({columns}) FROM STDIN") as copy:
-            for chunk in services._copy_chunks(run, report.findings, {}, now):
+            for chunk in scan_writes.copy_chunks(run, report.findings, {}, now):
                 copy.write(chunk)
         out["copy_seconds"] = time.perf_counter() - started
         cursor.execute("DROP TABLE bench_copy_floor")

@@ -79,7 +79,7 @@ def prepare(env: dict, projects: int) -> dict:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
-    from findings.services import api_token_create
+    from findings.services.tokens import api_token_create
     from projects.models import Audit, Project
 
     call_command("migrate", verbosity=0, interactive=False)

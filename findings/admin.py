@@ -13,15 +13,10 @@ from findings import hooks, sla, staging
 from findings.importers import FORMAT_CHOICES, ScanFormatError
 from findings.models import ApiToken, Finding, FindingComment, ImportRun
 from findings.resources import FindingResource
-from findings.services import (
-    ImportQueueUnavailable,
-    api_token_fill_secret,
-    api_token_revoke,
-    comment_add,
-    needs_background_import,
-    scan_import,
-    scan_import_enqueue,
-)
+from findings.services.comments import comment_add
+from findings.services.scan_queue import ImportQueueUnavailable, needs_background_import, scan_import_enqueue
+from findings.services.scans import scan_import
+from findings.services.tokens import api_token_fill_secret, api_token_revoke
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.models import Audit
@@ -334,7 +329,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             except ScanFormatError as exc:
                 form.add_error("file", str(exc))
             else:
-                key = staging.stage(
+                key = staging.stage_scan(
                     request,
                     content=content,
                     project=run.project,
@@ -357,7 +352,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
     def _confirm(self, request):
         try:
-            staged = staging.take(request, request.POST.get("key", ""))
+            staged = staging.take_scan(request, request.POST.get("key", ""))
         except staging.StagingError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from findings.importers import FORMAT_CHOICES, ScanFormatError
 from findings.importers.base import clean_text
 from findings.models import ImportRun
-from findings.services import api_token_authenticate, scan_import
+from findings.services.scans import scan_import
+from findings.services.tokens import api_token_authenticate
 from projects.models import Audit
 from projects.params import parse_id
 from projects.uploads import upload_size_error

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from checklists.services import StatedItem, checklist_create_stated
-from findings.services import StatedFinding, stated_findings_import
+from findings.services.stated import StatedFinding, stated_findings_import
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from projects.uploads import REPORT_LIMIT, upload_size_error
 from reports.encoding import decode_report

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from checklists.services import reminders_send
 from findings.models import Finding, FindingComment
-from findings.services import comment_add
+from findings.services.comments import comment_add
 from projects.models import Audit
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,8 @@ import pytest
 from django.db import connection
 
 from findings.models import Finding, ImportRun
-from findings.services import api_token_create, import_runs_sweep_abandoned
+from findings.services.scan_queue import import_runs_sweep_abandoned
+from findings.services.tokens import api_token_create
 from tests.live import LiveServer, live_database_url
 
 APPLICATION_NAME = "auditor-fault-killed-import"

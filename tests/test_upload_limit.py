@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from findings.importers import ScanFormatError
 from findings.models import ImportRun
-from findings.services import scan_import
+from findings.services.scans import scan_import
 from findings.tests.helpers import fixture
 from projects.models import Audit
 from projects.uploads import upload_size_error

@@ -66,7 +66,7 @@ def test_revoking_a_token_stops_it_working(client, admin, project):
 def test_the_token_list_does_not_query_per_row(
     client, admin, project, other_project, django_assert_max_num_queries
 ):
-    from findings.services import api_token_create
+    from findings.services.tokens import api_token_create
 
     for i in range(6):
         api_token_create(project=project if i % 2 else other_project, name=f"t{i}", created_by=admin)

@@ -116,7 +116,7 @@ def test_project_and_audit_pages_link_to_the_import_form(client, auditor_user, t
 
 
 def test_the_import_runs_list_does_not_query_per_row(client, admin, project, django_assert_max_num_queries):
-    from findings.services import scan_import
+    from findings.services.scans import scan_import
 
     for name in ("bandit_v1.json", "bandit_v2.json", "coverage.xml", "junit.xml", "ruff_v1.sarif"):
         scan_import(project=project, content=fixture(name), file_name=name, user=admin)

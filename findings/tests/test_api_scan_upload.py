@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from findings.models import ApiToken, Finding, ImportRun
-from findings.services import api_token_create, api_token_revoke
+from findings.services.tokens import api_token_create, api_token_revoke
 from findings.tests.helpers import fixture
 
 pytestmark = pytest.mark.django_db

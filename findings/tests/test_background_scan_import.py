@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from auditor.testing import running_celery_worker, wait_until
 from findings.models import Finding, ImportRun
-from findings.services import import_runs_sweep_abandoned, scan_import
+from findings.services.scan_queue import import_runs_sweep_abandoned
+from findings.services.scans import scan_import
 from findings.staging import STAGING_MAX_AGE
 from findings.tasks import import_scan_report
 from findings.tests.helpers import fixture

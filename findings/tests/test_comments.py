@@ -9,7 +9,7 @@ from django.urls import reverse
 from conftest import make_user
 from findings.models import Finding, FindingComment
 from findings.resources import FindingResource
-from findings.services import comment_add
+from findings.services.comments import comment_add
 
 pytestmark = pytest.mark.django_db
 

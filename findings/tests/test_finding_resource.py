@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from findings.models import Finding
 from findings.resources import FindingResource, escape_formula
-from findings.services import scan_import
+from findings.services.scans import scan_import
 from findings.tests.helpers import fixture
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ import threading
 import pytest
 from django.db import connections, transaction
 
-from findings import services
 from findings.importers import ScanFormatError
 from findings.models import Finding, ImportRun
+from findings.services import scan_queue, scans
 from findings.tests.test_scan_import import fixture
 from projects.models import Project
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_successful_import_leaves_one_succeeded_run(project):
-    run = services.scan_import(project=project, content=fixture("bandit_v1.json"), file_name="bandit.json")
+    run = scans.scan_import(project=project, content=fixture("bandit_v1.json"), file_name="bandit.json")
 
     assert list(ImportRun.objects.values_list("pk", "status")) == [(run.pk, "succeeded")]
     assert Finding.objects.filter(project=project).count() == run.created_count > 0
@@ -27,7 +27,7 @@ def test_a_successful_import_leaves_one_succeeded_run(project):
 
 def test_bad_input_leaves_no_run_and_no_finding(project):
     with pytest.raises(ScanFormatError):
-        services.scan_import(project=project, content=b'{"results": [', file_name="bandit.json")
+        scans.scan_import(project=project, content=b'{"results": [', file_name="bandit.json")
 
     assert not ImportRun.objects.exists()
     assert not Finding.objects.exists()
@@ -37,10 +37,10 @@ def test_an_unexpected_failure_mid_import_is_recorded_and_writes_nothing_else(pr
     def disk_full(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(services, "_write", disk_full)
+    monkeypatch.setattr(scans, "write_findings", disk_full)
 
     with pytest.raises(OSError):
-        services.scan_import(project=project, content=fixture("bandit_v1.json"), file_name="bandit.json")
+        scans.scan_import(project=project, content=fixture("bandit_v1.json"), file_name="bandit.json")
 
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.FAILED
@@ -52,7 +52,7 @@ def test_the_sweep_fails_a_run_whose_process_died(project):
     # What a killed process leaves behind: the run row, committed, still "running".
     run = ImportRun.objects.create(project=project, format="bandit", status=ImportRun.Status.RUNNING)
 
-    assert services.import_runs_sweep_abandoned(older_than_seconds=0) == 1
+    assert scan_queue.import_runs_sweep_abandoned(older_than_seconds=0) == 1
 
     run.refresh_from_db()
     assert run.status == ImportRun.Status.FAILED
@@ -62,7 +62,7 @@ def test_the_sweep_fails_a_run_whose_process_died(project):
 def test_the_sweep_keeps_a_recent_run_alone(project):
     ImportRun.objects.create(project=project, format="bandit", status=ImportRun.Status.RUNNING)
 
-    assert services.import_runs_sweep_abandoned() == 0
+    assert scan_queue.import_runs_sweep_abandoned() == 0
     assert ImportRun.objects.get().status == ImportRun.Status.RUNNING
 
 
@@ -84,13 +84,13 @@ def test_the_sweep_leaves_a_run_alone_while_its_import_holds_the_project_lock(pr
     holder.start()
     try:
         assert locked.wait(30)
-        assert services.import_runs_sweep_abandoned(older_than_seconds=0) == 0
+        assert scan_queue.import_runs_sweep_abandoned(older_than_seconds=0) == 0
         assert ImportRun.objects.get(pk=run.pk).status == ImportRun.Status.RUNNING
     finally:
         release.set()
         holder.join(30)
 
-    assert services.import_runs_sweep_abandoned(older_than_seconds=0) == 1
+    assert scan_queue.import_runs_sweep_abandoned(older_than_seconds=0) == 1
 
 
 def test_beat_runs_the_sweep_every_five_minutes():

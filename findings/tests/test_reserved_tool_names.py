@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from findings.models import Finding, ImportRun
-from findings.services import api_token_create, scan_import
+from findings.services.scans import scan_import
+from findings.services.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 JUNIT_ONE_PASS = b'<testsuite name="s" tests="1"><testcase classname="t" name="ok"/></testsuite>'

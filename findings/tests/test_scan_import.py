@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from findings import services
 from findings.importers import ScanFormatError
 from findings.models import Finding, ImportRun
-from findings.services import scan_import
+from findings.services import scan_writes, scans
+from findings.services.scans import scan_import
 from findings.tests.helpers import fixture, sarif_variant
 from projects.models import Audit, DomainScore
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def writer(request, monkeypatch):
     """Both write paths: COPY/unnest on PostgreSQL, and the batched ORM used on SQLite."""
     if request.param == "portable":
-        monkeypatch.setattr(services, "_write", services._write_portable)
+        monkeypatch.setattr(scans, "write_findings", scan_writes.write_portable)
     return request.param
 
 
@@ -227,7 +227,7 @@ def test_a_failure_while_writing_rolls_back_the_whole_import(project, audit, mon
     def explode(audit, metrics):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_apply_metrics", explode)
+    monkeypatch.setattr(scans, "_apply_metrics", explode)
     with pytest.raises(RuntimeError):
         _import(project, "bandit_v1.json", audit=audit)
     assert not Finding.objects.exists()

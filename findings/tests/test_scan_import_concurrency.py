@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from findings.models import Finding
-from findings.services import scan_import
+from findings.services.scans import scan_import
 from findings.tests.helpers import fixture
 from projects.models import Project
 

@@ -18,7 +18,7 @@ from tablib import Dataset
 from findings import sla
 from findings.models import Finding, Severity
 from findings.resources import FindingResource
-from findings.services import scan_import
+from findings.services.scans import scan_import
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db

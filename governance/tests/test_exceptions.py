@@ -15,7 +15,7 @@ from django.utils import timezone
 from checklists.models import ItemState
 from conftest import make_user
 from findings.models import Finding
-from findings.services import scan_import
+from findings.services.scans import scan_import
 from governance.models import PolicyException, Reason
 from governance.services import (
     exception_approve,

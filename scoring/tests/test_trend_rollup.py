@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from findings.models import Finding, Severity
-from findings.services import scan_import
+from findings.services.scans import scan_import
 from findings.tests.helpers import fixture
 from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth, FindingMonthTotal
 from scoring.trend_rollup import project_trends_refresh

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from findings.importers import ScanFormatError
 from findings.models import Finding, ImportRun
-from findings.services import api_token_create, scan_import
+from findings.services.scans import scan_import
+from findings.services.tokens import api_token_create
 from tests.hostile.helpers import assert_no_crash, db_state
 from tests.hostile.reports import ACCEPTED, REFUSED, bandit
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from findings.importers import FORMAT_CHOICES, ScanFormatError
-from findings.services import scan_import
+from findings.services.scans import scan_import
 from projects.models import Audit, Project
 from projects.params import parse_id
 from projects.uploads import upload_size_error

@@ -1,0 +1,3 @@
+"""Findings services, one module per job: `scans` (scanner report import), `scan_queue` (large
+imports run by a worker), `stated` (findings stated in an imported Markdown report), `comments`
+and `tokens` (per-project API tokens)."""
