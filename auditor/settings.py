@@ -157,7 +157,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "/maturity/"
+# After login: the landing by role (dashboard/landing.py); OIDC logins use it too.
+LOGIN_REDIRECT_URL = "landing"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE")

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from auditor.metrics import metrics
 
@@ -12,11 +11,12 @@ admin.site.index_title = "Projects, audits, findings and checklists"
 urlpatterns = [
     path("", include("ops.urls")),
     path("metrics", metrics, name="metrics"),
+    path("", include("dashboard.landing_urls")),  # the login page and the landing by role
     path("admin/", admin.site.urls),
     path("", include("findings.urls")),
     path("", include("rescans.urls")),
     path("", include("dashboard.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("checklists.urls")),
 ]
 
 # A fast 503 when the database is down, a plain 500 page otherwise (never needs the database).

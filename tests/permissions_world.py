@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checklists.models import Checklist, ChecklistTemplate
+from checklists.models import Checklist, ChecklistItem, ChecklistTemplate
 from findings.models import Finding, ImportRun
-from findings.services.tokens import api_token_create
+from findings.services import api_token_create
 from governance.services import exception_request
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from scoring.services import project_refresh_summary
@@ -40,6 +40,7 @@ def build_side(project: Project, tag: str) -> Side:
     run = ImportRun.objects.create(project=project, audit=audit, format="sarif", status="succeeded")
     token, raw = api_token_create(project=project, name=f"CI {tag}")
     checklist = Checklist.objects.create(project=project, title=f"Checklist {tag}")
+    item = ChecklistItem.objects.create(checklist=checklist, text=f"Item {tag}")
     exception = exception_request(
         user=project.tech_lead, reason="false_positive", justification="Test fixture.", finding=finding
     )
@@ -54,6 +55,7 @@ def build_side(project: Project, tag: str) -> Side:
         "run": run.pk,
         "token": token.pk,
         "checklist": checklist.pk,
+        "item": item.pk,
         "exception": exception.pk,
     }
     return side

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from checklists import queue_views
+
+app_name = "checklists"
+
+urlpatterns = [
+    path("my/items/", queue_views.queue, name="queue"),
+    path("my/items/bulk/", queue_views.bulk_answer, name="bulk-answer"),
+    path("my/items/<int:pk>/", queue_views.item_detail, name="item"),
+    path("my/items/<int:pk>/answer/", queue_views.item_answer, name="item-answer"),
+]
