@@ -329,7 +329,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             except ScanFormatError as exc:
                 form.add_error("file", str(exc))
             else:
-                key = staging.stage(
+                key = staging.stage_scan(
                     request,
                     content=content,
                     project=run.project,
@@ -352,7 +352,7 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
     def _confirm(self, request):
         try:
-            staged = staging.take(request, request.POST.get("key", ""))
+            staged = staging.take_scan(request, request.POST.get("key", ""))
         except staging.StagingError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))

@@ -16,8 +16,13 @@ from typing import Any
 
 import tablib
 from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.tmp_storages import BaseStorage
 
+from projects import staging
 from projects.params import parse_id
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -150,11 +155,70 @@ class LimitedXLSX(XLSX):
 IMPORT_FORMATS = [LimitedCSV, LimitedXLSX, LimitedJSON]
 
 
+class StagedFileStorage(BaseStorage):
+    """django-import-export's file between its preview and "Confirm import", kept by the shared
+    staging helper (projects.staging): the confirm form's `import_file_name` is a signed token
+    naming the file, its hash and the kind of import, never a path."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.kind = kwargs["kind"]
+
+    def save(self, data):
+        content = data.encode(self.encoding or "utf-8") if isinstance(data, str) else data
+        self.name = staging.sign(key=staging.park(content), kind=self.kind, content=content)
+
+    def read(self):
+        content = staging.read_signed(self.name, kind=self.kind)
+        return content if "b" in self.read_mode else content.decode(self.encoding or "utf-8-sig")
+
+    def remove(self):
+        staging.discard(staging.unsign(self.name, kind=self.kind)["key"])
+
+
 class SpreadsheetLimitsAdminMixin:
-    """django-import-export admins: limited formats, and a limit's own message on the form
-    (the library's message names only the exception's class)."""
+    """django-import-export admins: limited formats, a limit's own message on the form (the
+    library's message names only the exception's class), and the file between preview and
+    confirmation in the shared staging, confirmable once and only by the session that
+    previewed it."""
 
     formats = IMPORT_FORMATS
+    tmp_storage_class = StagedFileStorage
+
+    def staging_kind(self) -> str:
+        return f"spreadsheet:{self.model._meta.label_lower}"
+
+    def get_tmp_storage_class_kwargs(self):
+        return {**super().get_tmp_storage_class_kwargs(), "kind": self.staging_kind()}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if initial.get("import_file_name"):
+            staging.remember(request, initial["import_file_name"], kind=self.staging_kind())
+        return initial
+
+    def process_import(self, request, **kwargs):
+        if request.method != "POST" or not self.has_import_permission(request):
+            return super().process_import(request, **kwargs)  # the library's 405 / 403
+        token = request.POST.get("import_file_name", "")
+        if token:
+            if not staging.owns(request, token, kind=self.staging_kind()):
+                try:
+                    staging.unsign(token, kind=self.staging_kind())
+                    message = staging.GONE
+                except staging.StagingError as exc:
+                    message = str(exc)
+                return self._back_to_import(request, message)
+            staging.forget(request, token, kind=self.staging_kind())
+        try:
+            return super().process_import(request, **kwargs)
+        except staging.StagingError as exc:  # the file expired between preview and confirmation
+            return self._back_to_import(request, str(exc))
+
+    def _back_to_import(self, request, message: str):
+        messages.error(request, message)
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportLimitError):

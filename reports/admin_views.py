@@ -1,19 +1,18 @@
 """Admin upload form for Markdown reports: upload, preview what would be imported, confirm.
 
-The preview is a dry run of `report_import`; the confirmation carries the previewed file in a
-signed hidden field, so what is imported is exactly what was previewed.
+The preview is a dry run of `report_import`; between the preview and the confirmation the file
+waits in the shared staging (`projects.staging`): the confirmation form carries its signed
+token, so what is imported is exactly what was previewed, by the user who previewed it.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import AnonymousUser, User
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
@@ -21,7 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from projects import access
+from projects import access, staging
 from projects.admin_mixins import record_as_html
 from projects.models import Audit, Project
 from projects.uploads import REPORT_LIMIT, upload_size_error
@@ -40,8 +39,7 @@ else:
 
 Requester = User | AnonymousUser
 
-SIGNING_SALT = "reports.import"
-PREVIEW_MAX_AGE = 60 * 60
+STAGING_KIND = "reports.report"
 
 
 class ReportUploadForm(forms.Form):
@@ -75,30 +73,13 @@ class ReportUploadForm(forms.Form):
 class ReportConfirmForm(forms.Form):
     payload = forms.CharField(widget=forms.HiddenInput)
 
-    def clean_payload(self) -> dict[str, Any]:
+    def clean_payload(self) -> str:
+        token: str = self.cleaned_data["payload"]
         try:
-            data: dict[str, Any] = signing.loads(
-                self.cleaned_data["payload"], salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE
-            )
-        except signing.SignatureExpired as exc:
-            raise forms.ValidationError("The preview is over an hour old; upload the file again.") from exc
-        except signing.BadSignature as exc:
-            raise forms.ValidationError("The preview was altered; upload the file again.") from exc
-        data["content"] = base64.b64decode(data["content"])
-        return data
-
-
-def _payload(*, content: bytes, file_name: str, project_id: int | None, create_project: bool) -> str:
-    return signing.dumps(
-        {
-            "content": base64.b64encode(content).decode("ascii"),
-            "file_name": file_name,
-            "project_id": project_id,
-            "create_project": create_project,
-        },
-        salt=SIGNING_SALT,
-        compress=True,
-    )
+            staging.unsign(token, kind=STAGING_KIND)
+        except staging.StagingError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return token
 
 
 def _check_target(user: Requester, result: ReportImportResult) -> None:
@@ -194,64 +175,60 @@ def import_report_view(request: HttpRequest, model_admin: admin.ModelAdmin[Audit
     if request.method == "POST" and "_confirm" in request.POST:
         confirm = ReportConfirmForm(request.POST)
         if confirm.is_valid():
-            data = confirm.cleaned_data["payload"]
             try:
-                result = _run(
-                    user,
-                    content=data["content"],
-                    file_name=data["file_name"],
-                    project_id=data["project_id"],
-                    create_project=data["create_project"],
-                    dry_run=False,
-                )
-            except ReportError as exc:
+                staged = staging.take(request, confirm.cleaned_data["payload"], kind=STAGING_KIND)
+            except staging.StagingError as exc:
                 messages.error(request, str(exc))
-            else:
-                assert result.audit is not None  # the new audit, or the duplicate
-                if result.duplicate_of is not None:
-                    messages.warning(request, result.messages[0])
-                else:
-                    messages.success(
-                        request,
-                        f"Imported '{result.audit.title}' into "
-                        f"{result.project.name} as audit #{result.audit.pk}.",
-                    )
-                return HttpResponseRedirect(reverse("admin:projects_audit_change", args=[result.audit.pk]))
-        else:
-            # An ErrorList yields its messages as text.
-            messages.error(request, " ".join(cast(Iterable[str], confirm.errors.get("payload", []))))
+                return HttpResponseRedirect(reverse("admin:projects_audit_import_report"))
+            return _confirmed(request, staged)
+        # An ErrorList yields its messages as text.
+        messages.error(request, " ".join(cast(Iterable[str], confirm.errors.get("payload", []))))
     elif request.method == "POST":
         upload_form = ReportUploadForm(request.POST, request.FILES, user=user)
         if upload_form.is_valid():
             upload = upload_form.cleaned_data["report"]
             content = upload.read()
             project = upload_form.cleaned_data["project"]
-            create_project = bool(upload_form.cleaned_data.get("create_project"))
+            target = {
+                "file_name": upload.name,
+                "project_id": project.pk if project else None,
+                "create_project": bool(upload_form.cleaned_data.get("create_project")),
+            }
             try:
-                result = _run(
-                    user,
-                    content=content,
-                    file_name=upload.name,
-                    project_id=project.pk if project else None,
-                    create_project=create_project,
-                    dry_run=True,
-                )
+                result = _run(user, content=content, dry_run=True, **target)
             except ReportError as exc:
                 upload_form.add_error("report", str(exc))
             else:
                 context.update(_preview_context(result))
-                context["confirm_form"] = ReportConfirmForm(
-                    initial={
-                        "payload": _payload(
-                            content=content,
-                            file_name=upload.name,
-                            project_id=project.pk if project else None,
-                            create_project=create_project,
-                        )
-                    }
-                )
+                token = staging.stage(request, content=content, kind=STAGING_KIND, meta=target)
+                context["confirm_form"] = ReportConfirmForm(initial={"payload": token})
     context["form"] = upload_form
     return TemplateResponse(request, "reports/admin/import_report.html", context)
+
+
+def _confirmed(request: HttpRequest, staged: staging.StagedUpload) -> HttpResponse:
+    meta = staged.meta
+    try:
+        result = _run(
+            request.user,
+            content=staged.content,
+            file_name=meta["file_name"],
+            project_id=meta["project_id"],
+            create_project=meta["create_project"],
+            dry_run=False,
+        )
+    except ReportError as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("admin:projects_audit_import_report"))
+    assert result.audit is not None  # the new audit, or the duplicate
+    if result.duplicate_of is not None:
+        messages.warning(request, result.messages[0])
+    else:
+        messages.success(
+            request,
+            f"Imported '{result.audit.title}' into {result.project.name} as audit #{result.audit.pk}.",
+        )
+    return HttpResponseRedirect(reverse("admin:projects_audit_change", args=[result.audit.pk]))
 
 
 class ReportImportAdminMixin(_AuditAdminBase):
