@@ -227,6 +227,8 @@ AUDITOR_SCORE_LEVELS: list[tuple[float, str, str]] = []
 AUDITOR_MAX_UPLOAD_BYTES = env.int("AUDITOR_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 # Markdown audit reports are read inside the request: see projects/uploads.py.
 AUDITOR_MAX_REPORT_BYTES = env.int("AUDITOR_MAX_REPORT_BYTES", default=2 * 1024 * 1024)
+# Evidence files attached to checklist items (checklists/evidence_files.py), read in the request.
+AUDITOR_MAX_EVIDENCE_BYTES = env.int("AUDITOR_MAX_EVIDENCE_BYTES", default=20 * 1024 * 1024)
 # A scan import left "running" this long is swept to failed (on PostgreSQL sooner: as soon as
 # its project's row lock is free, i.e. no import process is alive behind it).
 IMPORT_ABANDONED_AFTER_SECONDS = env.int("IMPORT_ABANDONED_AFTER_SECONDS", default=3600)

@@ -7,11 +7,32 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from checklists.evidence_rules import RULE_CHOICES
+
 
 class ItemState(models.TextChoices):
     TODO = "todo", "To do"
     DONE = "done", "Done"
     NOT_APPLICABLE = "na", "Not applicable"
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", "Open"
+    SUBMITTED = "submitted", "Submitted for review"
+    SIGNED_OFF = "signed_off", "Signed off"
+
+
+class AnswerSource(models.TextChoices):
+    PERSON = "person", "Answered by a person"
+    EVIDENCE = "evidence", "Answered from evidence"
+
+
+class HistoryEvent(models.TextChoices):
+    CHANGE = "change", "Answered"
+    RECONFIRM = "reconfirm", "Carried answer re-confirmed"
+    EVIDENCE = "evidence", "Answered from evidence"
+    CONFIRM = "confirm", "Evidence answer confirmed"
+    OVERRIDE = "override", "Evidence answer overridden"
 
 
 class ChecklistTemplate(models.Model):
@@ -55,6 +76,19 @@ class ChecklistTemplateItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    evidence_rule = models.CharField(
+        max_length=40,
+        blank=True,
+        choices=RULE_CHOICES,
+        help_text="Answer this item from the evidence auditor has (docs/checklists.md, evidence rules).",
+    )
+    evidence_threshold = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The figure a rule compares with (coverage: percent); empty for its default.",
+    )
 
     class Meta:
         ordering = ["template", "order", "id"]
@@ -89,11 +123,58 @@ class Checklist(models.Model):
         related_name="owned_checklists",
     )
     due_date = models.DateField(null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The checklist of the previous audit its answers were carried from.",
+    )
+    review_state = models.CharField(
+        "review", max_length=12, choices=ReviewState.choices, default=ReviewState.OPEN
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["due_date", "id"]
+        permissions = [
+            ("signoff_checklist", "Can sign off a checklist submitted by someone else"),
+            ("reopen_checklist", "Can reopen a signed-off checklist"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_state__in=["open", "submitted", "signed_off"]),
+                name="checklist_review_state_valid",
+            ),
+            # Four eyes: whoever signs off did not submit (a deleted account leaves NULL, which passes).
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True)
+                | Q(submitted_by__isnull=True)
+                | ~Q(signed_off_by=models.F("submitted_by")),
+                name="checklist_signoff_not_by_submitter",
+                violation_error_message="The reviewer who signs off cannot be the person who submitted.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(review_state="signed_off")
+                | Q(signed_off_at__isnull=False, submitted_at__isnull=False),
+                name="checklist_signed_off_has_dates",
+            ),
+            models.CheckConstraint(
+                condition=~Q(review_state="submitted") | Q(submitted_at__isnull=False),
+                name="checklist_submitted_has_date",
+            ),
+        ]
         indexes = [
             # Reminders: "checklists of an owner due before a date".
             models.Index(fields=["owner", "due_date"], name="checklist_owner_due_idx"),
@@ -106,6 +187,10 @@ class Checklist(models.Model):
 
     def get_admin_url(self) -> str:
         return reverse("admin:checklists_checklist_change", args=[self.pk])
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.review_state == ReviewState.SIGNED_OFF
 
 
 class ChecklistItem(models.Model):
@@ -133,11 +218,53 @@ class ChecklistItem(models.Model):
         related_name="+",
     )
     checked_at = models.DateTimeField(null=True, blank=True)
+    template_item = models.ForeignKey(
+        ChecklistTemplateItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Re-audits: the answer copied from the previous audit's item, which counts for nothing
+    # (progress, scores) until someone re-confirms or changes it.
+    carried = models.BooleanField(
+        "carried, to re-confirm",
+        default=False,
+        help_text="Answer copied from the previous audit: not counted until re-confirmed.",
+    )
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    evidence_expires_on = models.DateField(
+        "evidence valid until",
+        null=True,
+        blank=True,
+        help_text="After this date a re-audit does not carry this answer's link and files.",
+    )
+    # Answers from evidence: the rule (copied from the template), and what it read.
+    evidence_rule = models.CharField(max_length=40, blank=True, choices=RULE_CHOICES)
+    evidence_threshold = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    answer_source = models.CharField(max_length=10, choices=AnswerSource.choices, default=AnswerSource.PERSON)
+    provenance = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The evidence an answer came from: rule, values read, source, date.",
+    )
+    provenance_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    provenance_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["checklist", "order", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=ItemState.values), name="checklistitem_state_valid"),
+            models.CheckConstraint(
+                condition=Q(answer_source__in=["person", "evidence"]),
+                name="checklistitem_answer_source_valid",
+            ),
+            # An answer from evidence always says what it read.
+            models.CheckConstraint(
+                condition=~Q(answer_source="evidence") | ~Q(provenance={}),
+                name="checklistitem_evidence_answer_has_provenance",
+            ),
             # "Not applicable" needs a justification, enforced where the data lives.
             models.CheckConstraint(
                 condition=~Q(state=ItemState.NOT_APPLICABLE) | ~Q(note=""),
@@ -148,10 +275,92 @@ class ChecklistItem(models.Model):
         indexes = [
             # Progress and "critical items still open" per checklist.
             models.Index(fields=["checklist", "state"], name="checklistitem_state_idx"),
+            # The queue: "items to re-confirm" of the lead's checklists.
+            models.Index(fields=["checklist"], condition=Q(carried=True), name="checklistitem_carried_idx"),
         ]
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def counts(self) -> bool:
+        """Whether this answer counts for progress and scores (a carried one does not, yet)."""
+        return not self.carried
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Answered from evidence, not yet confirmed by a person."""
+        return self.answer_source == AnswerSource.EVIDENCE and self.provenance_confirmed_at is None
+
+
+class EvidenceFile(models.Model):
+    """One revision of a file attached to an item as evidence. A new upload adds a revision;
+    older ones stay. Bulk answers and re-audits point several rows at one stored file."""
+
+    item = models.ForeignKey(ChecklistItem, on_delete=models.CASCADE, related_name="evidence_files")
+    revision = models.PositiveIntegerField()
+    # Stored under a generated name (checklists/evidence_files.py), never the client's.
+    file = models.FileField(upload_to="checklist-evidence/", max_length=300, editable=False)
+    original_name = models.CharField(
+        max_length=255, blank=True, help_text="As uploaded; shown, never used to store or serve."
+    )
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["item", "-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "revision"], name="evidencefile_one_revision_number"),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="evidencefile_revision_positive"),
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidencefile_sha256_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or 'evidence'} (rev. {self.revision})"
+
+    def get_download_url(self) -> str:
+        return reverse("checklists-evidence-download", args=[self.pk])
+
+
+class ChecklistReviewEvent(models.Model):
+    """Submit, sign-off and reopen of a checklist: who, when, and the reason of a reopen."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "Submitted for review"
+        SIGN_OFF = "sign_off", "Signed off"
+        REOPEN = "reopen", "Reopened"
+
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="review_events")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["submit", "sign_off", "reopen"]), name="reviewevent_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="reopen") | ~Q(reason=""), name="reviewevent_reopen_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.checklist_id}: {self.action}"
 
 
 class ChecklistItemHistory(models.Model):
@@ -169,14 +378,21 @@ class ChecklistItemHistory(models.Model):
     from_state = models.CharField(max_length=4, choices=ItemState.choices)
     to_state = models.CharField(max_length=4, choices=ItemState.choices)
     note = models.TextField(blank=True)
+    event = models.CharField(max_length=12, choices=HistoryEvent.choices, default=HistoryEvent.CHANGE)
 
     class Meta:
         ordering = ["-changed_at", "-id"]
         verbose_name_plural = "checklist item history"
         constraints = [
-            # A history row records a change: from and to always differ.
+            # A "change" row records a change: from and to differ. A re-confirmation or a
+            # confirmed evidence answer may keep the state.
             models.CheckConstraint(
-                condition=~Q(from_state=models.F("to_state")), name="checklistitemhistory_is_change"
+                condition=~Q(event="change") | ~Q(from_state=models.F("to_state")),
+                name="checklistitemhistory_change_changes",
+            ),
+            models.CheckConstraint(
+                condition=Q(event__in=["change", "reconfirm", "evidence", "confirm", "override"]),
+                name="checklistitemhistory_event_valid",
             ),
         ]
 

@@ -17,25 +17,68 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from checklists import digest, selectors
+from checklists.answers import (  # the tech lead's workflow, part of this service API
+    answer_item,
+    bulk_answer,
+    confirm_carried,
+    confirm_evidence_answer,
+    evidence_answer_items,
+)
+from checklists.evidence_files import evidence_file_add
+from checklists.item_changes import (
+    NA_NEEDS_JUSTIFICATION,
+    checklist_item_record_change,
+    checklist_item_save,
+    checklist_item_validate,
+    ensure_editable,
+    schedule_project_recompute,
+)
 from checklists.models import (
     Checklist,
     ChecklistItem,
-    ChecklistItemHistory,
     ChecklistTemplate,
+    HistoryEvent,
     ItemState,
     ReminderDelivery,
 )
-from projects.events import announce_evidence_changed
+from checklists.reaudit import ChecklistDiff, checklist_diff, start_audit_from_previous
+from checklists.review import reopen, sign_off, submit_for_review
 
 logger = logging.getLogger(__name__)
 
-NA_NEEDS_JUSTIFICATION = "Marking an item not applicable needs a justification: say why in its note."
-
-
-def schedule_project_recompute(*, project_id: int) -> None:
-    """Announce that the project's checklist evidence changed (scores recompute after commit)."""
-    announce_evidence_changed(sender=ChecklistItem, project_id=project_id)
-
+# The service API of checklists: the functions defined here and those of the modules the tech
+# lead's workflow lives in (answers, evidence files, review, re-audits), so callers import one name.
+__all__ = [
+    "NA_NEEDS_JUSTIFICATION",
+    "ChecklistDiff",
+    "StatedItem",
+    "answer_item",
+    "bulk_answer",
+    "checklist_create_stated",
+    "checklist_diff",
+    "checklist_item_record_change",
+    "checklist_item_save",
+    "checklist_item_set_state",
+    "checklist_item_validate",
+    "checklist_items_update",
+    "checklist_start",
+    "checklists_extend_due",
+    "checklists_reassign",
+    "confirm_carried",
+    "confirm_evidence_answer",
+    "ensure_editable",
+    "evidence_answer_items",
+    "evidence_file_add",
+    "reminder_deliveries_release",
+    "reminder_render",
+    "reminders_send",
+    "reopen",
+    "schedule_project_recompute",
+    "sign_off",
+    "start_audit_from_previous",
+    "submit_for_review",
+    "template_bump_version",
+]
 
 # --- Starting checklists -------------------------------------------------------------------
 
@@ -74,9 +117,13 @@ def checklist_start(
                 guidance=item.guidance,
                 is_critical=item.is_critical,
                 domain_id=item.domain_id,
+                template_item=item,
+                evidence_rule=item.evidence_rule,
+                evidence_threshold=item.evidence_threshold,
             )
             for item in template.items.order_by("order", "id")
         )
+        evidence_answer_items(checklist.items.exclude(evidence_rule=""))
     return checklist
 
 
@@ -146,47 +193,6 @@ def template_bump_version(*, template_ids) -> None:
 # --- Item state changes --------------------------------------------------------------------
 
 
-def checklist_item_validate(*, state: str, note: str) -> None:
-    if state == ItemState.NOT_APPLICABLE and not (note or "").strip():
-        raise ValidationError({"note": NA_NEEDS_JUSTIFICATION})
-
-
-def checklist_item_record_change(*, item: ChecklistItem, previous_state: str, user) -> None:
-    """Stamp who/when on an item whose state changed, and keep the change in its history.
-
-    Call after the item's new state is set and before it is saved; the history row is written
-    once the item is saved (the caller saves inside its own transaction).
-    """
-    if item.state == previous_state:
-        return
-    item.checked_by = user if user is not None and user.is_authenticated else None
-    item.checked_at = timezone.now()
-    item._pending_history = ChecklistItemHistory(
-        item=item,
-        user=item.checked_by,
-        from_state=previous_state,
-        to_state=item.state,
-        note=item.note,
-    )
-
-
-def checklist_item_save(*, item: ChecklistItem, recompute: bool = True) -> None:
-    checklist_item_validate(state=item.state, note=item.note)
-    item.full_clean()
-    with transaction.atomic():
-        item.save()
-        pending = getattr(item, "_pending_history", None)
-        if pending is not None:
-            pending.item = item
-            pending.save()
-            del item._pending_history
-            if recompute:
-                project_id = (
-                    Checklist.objects.filter(pk=item.checklist_id).values_list("project_id", flat=True).get()
-                )
-                schedule_project_recompute(project_id=project_id)
-
-
 def checklist_items_update(*, checklist: Checklist, items: list[ChecklistItem], user) -> int:
     """Save edited items of one checklist (state, note, evidence) in one transaction.
 
@@ -199,15 +205,21 @@ def checklist_items_update(*, checklist: Checklist, items: list[ChecklistItem], 
         raise ValidationError("An item does not belong to this checklist.")
     changed = 0
     with transaction.atomic():
-        current = dict(
-            ChecklistItem.objects.select_for_update()
+        Checklist.objects.select_for_update().filter(pk=checklist.pk).first()
+        ensure_editable(checklist)
+        current = {
+            pk: (state, carried)
+            for pk, state, carried in ChecklistItem.objects.select_for_update()
             .filter(pk__in=[item.pk for item in items])
-            .values_list("pk", "state")
-        )
+            .values_list("pk", "state", "carried")
+        }
         for item in items:
-            previous = current.get(item.pk, item.state)
-            checklist_item_record_change(item=item, previous_state=previous, user=user)
-            changed += item.state != previous
+            previous, was_carried = current.get(item.pk, (item.state, item.carried))
+            # Editing a carried answer is answering it: it counts from now on.
+            item.carried = False
+            event = HistoryEvent.RECONFIRM if was_carried and item.state == previous else HistoryEvent.CHANGE
+            checklist_item_record_change(item=item, previous_state=previous, user=user, event=event)
+            changed += item.state != previous or was_carried
             checklist_item_save(item=item, recompute=False)
         if changed:
             schedule_project_recompute(project_id=checklist.project_id)
@@ -220,6 +232,7 @@ def checklist_item_set_state(
     """Change one item's state (and note); writes the history row. One transaction."""
     if state not in ItemState.values:
         raise ValidationError(f"Unknown state {state!r}; expected one of {', '.join(ItemState.values)}.")
+    ensure_editable(item.checklist)
     previous = item.state
     item.state = state
     if note is not None:

@@ -29,6 +29,8 @@ VIEW_ALL = [
     ("checklists", "checklist"),
     ("checklists", "checklistitem"),
     ("checklists", "checklistitemhistory"),
+    ("checklists", "checklistreviewevent"),
+    ("checklists", "evidencefile"),
     ("checklists", "reminderdelivery"),
     ("governance", "policyexception"),
     ("scoring", "auditanalyzerrun"),
@@ -42,6 +44,10 @@ TRAIL = [("view", "auditlog", "logentry")]
 # to do, the one change they make); tech leads request. Nobody approves their own request.
 EXCEPTIONS_DECIDE = [("add", "governance", "policyexception"), ("approve", "governance", "policyexception")]
 
+# Checklist review: a reviewer signs off what someone else submitted (never their own) and
+# may reopen a signed-off checklist; tech leads sign off each other's work, not reopen.
+CHECKLIST_REVIEW = [("signoff", "checklists", "checklist"), ("reopen", "checklists", "checklist")]
+
 # role -> [(action, app label, model)]
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str, str]]] = {
     MANAGER: [("view", app, model) for app, model in VIEW_ALL]
@@ -54,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, str]]] = {
         for app, model in [("projects", "audit"), ("projects", "domainscore"), ("findings", "finding")]
     ]
     + EXCEPTIONS_DECIDE
+    + CHECKLIST_REVIEW
     + TRAIL,
     TECH_LEAD: [
         ("view", "projects", "project"),
@@ -75,6 +82,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, str]]] = {
         ("view", "checklists", "checklistitem"),
         ("change", "checklists", "checklistitem"),
         ("view", "checklists", "checklistitemhistory"),
+        ("view", "checklists", "checklistreviewevent"),
+        ("view", "checklists", "evidencefile"),
+        ("signoff", "checklists", "checklist"),
         ("view", "governance", "policyexception"),
         ("add", "governance", "policyexception"),
     ],
