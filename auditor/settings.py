@@ -220,7 +220,7 @@ CELERY_TASK_QUEUES = (Queue("default"), Queue("scans"))
 CELERY_TASK_ROUTES = {"projects.rescan": {"queue": "scans"}}
 
 # Score level bands, best first: [(lower bound, name, css slug), ...]; empty keeps the bands of
-# scoring.services.DEFAULT_LEVELS (docs/scoring.md).
+# scoring.levels.DEFAULT_LEVELS (docs/scoring.md).
 AUDITOR_SCORE_LEVELS: list[tuple[float, str, str]] = []
 
 # Uploads (scan reports, audit reports): size limit in bytes, checked before parsing.

@@ -247,7 +247,7 @@ def _kind_of(path: str) -> str:
 def _security_share(audit_id: int) -> float | None:
     """Share of production code the applicable Security analyzers read (formula 2.0 data)."""
     try:
-        from scoring.formula import domain_coverage
+        from scoring.components import domain_coverage
         from scoring.selectors import audit_measurements
     except ImportError:
         return None

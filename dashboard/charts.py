@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from scoring import services as scoring
+from scoring import levels
 
 SCALE = 10.0
 
@@ -63,7 +63,7 @@ def sparkline(values: Sequence, *, width: int = 110, height: int = 26, label: st
     coords = " ".join(xy(i, v) for i, v in measured)
     last_i, last_v = measured[-1]
     lx, ly = xy(last_i, last_v).split(",")
-    level = scoring.level_for(last_v).slug
+    level = levels.level_for(last_v).slug
     values_text = ", ".join(_num(v) for _, v in measured)
     return _safe(
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
@@ -162,7 +162,7 @@ def line_chart(
         f'height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}'
         f"</title>"
     ]
-    bands = scoring.levels()
+    bands = levels.levels()
     upper = SCALE
     for bound, name, slug in bands:
         low = float(bound)

@@ -23,7 +23,7 @@ from findings.models import Finding, Severity
 from projects import access
 from projects.models import NEWEST_FIRST, Audit, DomainScore, MaturityDomain, Project
 from projects.params import parse_id
-from scoring import services as scoring
+from scoring import levels
 from scoring.evidence import LanguageLines
 from scoring.models import ProjectSummary
 from scoring.selectors import audit_measurements
@@ -64,7 +64,7 @@ class PortfolioFilters:
         if sort not in PORTFOLIO_SORTS and sort not in domain_slugs:
             sort, descending = DEFAULT_SORT, False
         level = params.get("level", "")
-        if level not in {slug for _, _, slug in scoring.levels()} | {"none"}:
+        if level not in {slug for _, _, slug in levels.levels()} | {"none"}:
             level = ""
         lead = parse_id(params.get("lead", ""))
         stale = params.get("stale", "")
@@ -81,7 +81,7 @@ class PortfolioFilters:
 def _level_q(level_slug: str) -> Q:
     if level_slug == "none":
         return Q(global_score__isnull=True)
-    bands = scoring.levels()
+    bands = levels.levels()
     for i, (bound, _name, slug) in enumerate(bands):
         if slug == level_slug:
             q = Q(global_score__gte=bound)
@@ -131,7 +131,7 @@ def portfolio_totals(rows: QuerySet) -> dict:
     aggregates["average"] = Avg("global_score")
     aggregates["critical"] = Sum("open_critical")
     aggregates["high"] = Sum("open_high")
-    for _bound, _name, slug in scoring.levels():
+    for _bound, _name, slug in levels.levels():
         aggregates[f"level_{slug}"] = Count("pk", filter=_level_q(slug))
     totals = rows.order_by().aggregate(**aggregates)
     if totals["average"] is not None:
@@ -169,8 +169,8 @@ class DomainRow:
         return self.score.score if self.score else None
 
     @property
-    def level(self) -> scoring.Level:
-        return scoring.level_for(self.value)
+    def level(self) -> levels.Level:
+        return levels.level_for(self.value)
 
     @property
     def evidence_value(self) -> tuple[str, bool] | None:

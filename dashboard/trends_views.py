@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from dashboard import charts, selectors, trends
+from dashboard.portfolio_views import csv_text
 from findings.models import Severity
 from projects import access
 
@@ -48,10 +49,6 @@ def trends_page(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/trends.html", context)
 
 
-def _csv_text(value: str) -> str:
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @require_GET
 def trends_csv(request: HttpRequest) -> HttpResponse:
     try:
@@ -78,7 +75,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     for p in data.periods:
         writer.writerow(
             [
-                _csv_text(p.label),
+                csv_text(p.label),
                 p.discovered,
                 p.fixed,
                 "" if p.sla_percent is None else p.sla_percent,

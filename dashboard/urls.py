@@ -1,10 +1,10 @@
 from django.urls import path
 
-from dashboard import trends_views, views
+from dashboard import portfolio_views, trends_views, views
 
 urlpatterns = [
-    path("maturity/", views.portfolio, name="portfolio"),
-    path("maturity/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
+    path("maturity/", portfolio_views.portfolio, name="portfolio"),
+    path("maturity/portfolio.csv", portfolio_views.portfolio_csv, name="portfolio-csv"),
     path("maturity/trends/", trends_views.trends_page, name="trends"),
     path("maturity/trends.csv", trends_views.trends_csv, name="trends-csv"),
     path("projects/<slug:slug>/", views.project_detail, name="project-detail"),

@@ -1,4 +1,5 @@
-"""Manager pages: portfolio, project, audit report. Thin: reads come from dashboard.selectors.
+"""Manager pages: the project page, the audit report and its Markdown. Thin: reads come from
+dashboard.selectors. The portfolio is dashboard.portfolio_views, the trends dashboard.trends_views.
 
 Login is required everywhere (LoginRequiredMiddleware). Admins, managers and auditors see every
 project; tech leads see their own projects and get 403 on the others.
@@ -6,17 +7,10 @@ project; tech leads see their own projects and get 403 on the others.
 
 from __future__ import annotations
 
-import csv
-
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import escape
-from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from dashboard import charts, selectors
@@ -29,11 +23,8 @@ from projects.models import NEWEST_FIRST, Audit, Project
 from reports.export import audit_to_markdown
 from rescans.models import RescanRun
 from rescans.services import running_scan
+from scoring import gate, levels
 from scoring import services as scoring
-from scoring import summaries
-
-PAGE_SIZES = (50, 100, 250, 1000)
-DEFAULT_PAGE_SIZE = 100
 
 
 def _check_project(user, project: Project) -> None:
@@ -48,276 +39,6 @@ def _admin_link(user, model, pk) -> str:
     ):
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
     return ""
-
-
-# --- portfolio ------------------------------------------------------------------------------
-
-
-class PortfolioRow:
-    """One line of the portfolio, built from a ProjectSummary without further queries."""
-
-    def __init__(self, summary, domain_list, today):
-        self.summary = summary
-        self.project = summary.project
-        self.level = scoring.level_for(summary.global_score)
-        self.is_stale = scoring.is_stale(summary.valid_until, today)
-        self.cells = []
-        for domain in domain_list:
-            value = summary.domain_scores.get(domain.slug)
-            self.cells.append((domain, value, scoring.level_for(value)))
-        history = summary.history or []
-        self.sparkline = charts.sparkline([h[2] for h in history], label=f"{self.project.name}: global score")
-        self.audit_count = len(history)
-
-
-def _fmt_score(value) -> str:
-    return "—" if value is None else f"{float(value):.1f}"
-
-
-def _count_cell(n: int, severity: str | None = None) -> str:
-    if not n:
-        return '<td class="num"><span class="zero">0</span></td>'
-    if severity:
-        return f'<td class="num"><span class="count sev-{severity}">{n}</span></td>'
-    return f'<td class="num">{n}</td>'
-
-
-def render_portfolio_rows(rows: list[PortfolioRow], domain_list) -> SafeString:
-    """The table body of the portfolio, built in Python: with 100 to 1,000 rows of 20 cells,
-    the template engine alone would cost most of the page's time budget. Every text is escaped."""
-    project_url = reverse("project-detail", args=["__slug__"])
-    audit_url = reverse("audit-detail", args=[0]).replace("/0/", "/__id__/")
-    out = []
-    for row in rows:
-        s, project = row.summary, row.project
-        lead = project.tech_lead
-        lead_name = escape(lead.get_full_name() or lead.username) if lead else "no tech lead"
-        if s.global_score is not None:
-            score = (
-                f'<span class="badge lvl-{row.level.slug}" title="{row.level.name}">'
-                f"{_fmt_score(s.global_score)}</span>"
-            )
-        else:
-            score = '<span class="badge lvl-none">n/m</span>'
-        if getattr(row, "sla_breached", 0):
-            score += (
-                f' <span class="flag breached" title="Open findings past their SLA due date">'
-                f"{row.sla_breached} past SLA</span>"
-            )
-        if row.is_stale:
-            score += (
-                f' <span class="flag stale" title="Evidence older than the audit\'s '
-                f'valid-until date ({s.valid_until:%Y-%m-%d})">stale</span>'
-            )
-        change = s.score_change
-        trend = "flat" if change is None or change == 0 else ("up" if change > 0 else "down")
-        change_text = "" if change is None else ("±0.0" if change == 0 else f"{change:+.1f}")
-        cells = []
-        for domain, value, level in row.cells:
-            if value is None:
-                cells.append(f'<td class="heat lvl-none" title="{escape(domain.name)}: not measured">·</td>')
-            else:
-                cells.append(
-                    f'<td class="heat lvl-{level.slug}" title="{escape(domain.name)}: '
-                    f'{value:.1f} ({level.name})">{value:.1f}</td>'
-                )
-        if s.checklist_percent is not None:
-            checklists = (
-                f'<span class="pct">{s.checklist_percent}%</span> <span class="muted '
-                f'small">{s.checklist_done}/{s.checklist_applicable}</span>'
-            )
-        else:
-            checklists = '<span class="muted">—</span>'
-        if s.latest_audit_id:
-            # A completed audit may carry no date (an imported report that states none).
-            date_text = f"{s.latest_audit_date:%Y-%m-%d}" if s.latest_audit_date else "undated"
-            last = f'<a href="{audit_url.replace("__id__", str(s.latest_audit_id))}">{date_text}</a>'
-
-        else:
-            last = '<span class="muted">never</span>'
-        next_scan = (
-            timezone.localtime(project.next_scan_at).strftime("%Y-%m-%d %H:%M")
-            if project.next_scan_at
-            else '<span class="muted">off</span>'
-        )
-        out.append(
-            f'<tr class="{"is-stale" if row.is_stale else ""}">'
-            f'<td class="col-project"><a class="project-link" '
-            f'href="{project_url.replace("__slug__", escape(project.slug))}">'
-            f'{escape(project.name)}</a><span class="muted small">{lead_name}</span></td>'
-            f'<td class="num score-cell">{score}</td>'
-            f'<td class="num"><span class="delta {trend}">{change_text}</span></td>'
-            f"<td>{row.sparkline}</td>{''.join(cells)}"
-            f"{_count_cell(s.open_critical, 'critical')}{_count_cell(s.open_high, 'high')}"
-            f'<td class="num">{s.open_medium}</td><td class="num">{s.open_low}</td>'
-            f'<td class="num">{checklists}</td><td>{last}</td><td>{next_scan}</td></tr>'
-        )
-    return mark_safe("\n".join(out))  # noqa: S308 (every text above went through escape())
-
-
-def _portfolio_query(request, domain_slugs):
-    summaries.project_summaries_fill_missing()
-    filters = selectors.PortfolioFilters.from_query(request.GET, domain_slugs)
-    return filters, selectors.portfolio_rows(request.user, filters)
-
-
-@require_GET
-def portfolio(request):
-    domain_list = selectors.domains()
-    slugs = [d.slug for d in domain_list]
-    filters, rows = _portfolio_query(request, [f"d:{s}" for s in slugs])
-    try:
-        per_page = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        per_page = DEFAULT_PAGE_SIZE
-    if per_page not in PAGE_SIZES:
-        per_page = DEFAULT_PAGE_SIZE
-    paginator = Paginator(rows, per_page)
-    page = paginator.get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    table = [PortfolioRow(s, domain_list, today) for s in page.object_list]
-    breached = sla.breached_by_project([row.project.pk for row in table])
-    for row in table:
-        row.sla_breached = breached.get(row.project.pk, 0)
-
-    base = {k: v for k, v in request.GET.items() if k not in ("o", "page")}
-    current = ("-" if filters.descending else "") + filters.sort
-
-    def sort_link(key, default_desc=False):
-        if filters.sort == key:
-            order = key if filters.descending else f"-{key}"
-        else:
-            order = f"-{key}" if default_desc else key
-        return "?" + urlencode({**base, "o": order})
-
-    def sort_state(key):
-        if filters.sort != key:
-            return ""
-        return "desc" if filters.descending else "asc"
-
-    columns = {
-        key: {
-            "url": sort_link(
-                key,
-                key in ("score", "change", "critical", "high", "medium", "low", "checklists", "last_audit"),
-            ),
-            "state": sort_state(key),
-        }
-        for key in selectors.PORTFOLIO_SORTS
-    }
-    domain_columns = [
-        (d, {"url": sort_link(f"d:{d.slug}", True), "state": sort_state(f"d:{d.slug}")}) for d in domain_list
-    ]
-    page_query = urlencode({**base, "o": current})
-    totals = selectors.portfolio_totals(rows)
-    context = {
-        "rows": table,
-        "rows_html": render_portfolio_rows(table, domain_list),
-        "page": page,
-        "paginator": paginator,
-        "filters": filters,
-        "columns": columns,
-        "domain_columns": domain_columns,
-        "domains": domain_list,
-        "totals": totals,
-        "level_counts": [
-            (bound, name, slug, totals[f"level_{slug}"]) for bound, name, slug in scoring.levels()
-        ],
-        "leads": selectors.portfolio_leads(),
-        "levels": scoring.levels(),
-        "level_legend": _level_legend(),
-        "per_page": per_page,
-        "page_sizes": PAGE_SIZES,
-        "page_query": page_query,
-        "csv_query": urlencode({**base, "o": current}),
-        "formula_version": scoring.FORMULA_VERSION,
-        "today": today,
-    }
-    return render(request, "dashboard/portfolio.html", context)
-
-
-def _level_legend() -> list[tuple[str, str, str]]:
-    """[(name, css slug, "≥ 8.5")...], the lowest band written "< 4.0"."""
-    bands = scoring.levels()
-    legend = [(name, slug, f"≥ {bound:.1f}") for bound, name, slug in bands[:-1]]
-    if bands:
-        _bound, name, slug = bands[-1]
-        legend.append((name, slug, f"< {bands[-2][0]:.1f}" if len(bands) > 1 else ""))
-    return legend
-
-
-def _csv_text(value: str) -> str:
-    """A user-typed text for a CSV cell: a leading = + - @ would make spreadsheets run it as a
-    formula, so such a cell starts with an apostrophe instead."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-@require_GET
-def portfolio_csv(request):
-    domain_list = selectors.domains()
-    _filters, rows = _portfolio_query(request, [f"d:{d.slug}" for d in domain_list])
-    today = timezone.localdate()
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(
-            [
-                "project",
-                "slug",
-                "tech lead",
-                "global score",
-                "level",
-                "change",
-                "computed verdict",
-                *[d.name for d in domain_list],
-                "open critical",
-                "open high",
-                "open medium",
-                "open low",
-                "open info",
-                "checklists done %",
-                "last audit",
-                "valid until",
-                "stale",
-                "next re-scan",
-            ]
-        )
-        for s in rows.iterator(chunk_size=500):
-            project = s.project
-            yield writer.writerow(
-                [
-                    _csv_text(project.name),
-                    project.slug,
-                    _csv_text(project.tech_lead.username) if project.tech_lead else "",
-                    "" if s.global_score is None else s.global_score,
-                    scoring.level_for(s.global_score).name,
-                    "" if s.score_change is None else s.score_change,
-                    s.get_computed_verdict_display(),
-                    *[
-                        "" if s.domain_scores.get(d.slug) is None else s.domain_scores[d.slug]
-                        for d in domain_list
-                    ],
-                    s.open_critical,
-                    s.open_high,
-                    s.open_medium,
-                    s.open_low,
-                    s.open_info,
-                    "" if s.checklist_percent is None else s.checklist_percent,
-                    s.latest_audit_date or "",
-                    s.valid_until or "",
-                    "yes" if scoring.is_stale(s.valid_until, today) else "no",
-                    project.next_scan_at.isoformat() if project.next_scan_at else "",
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="portfolio-{today.isoformat()}.csv"'
-    return response
 
 
 # --- project --------------------------------------------------------------------------------
@@ -352,7 +73,7 @@ def project_detail(request, slug):
         "audits": audits,
         "latest": latest,
         "previous": previous,
-        "latest_level": scoring.level_for(latest.global_score if latest else None),
+        "latest_level": levels.level_for(latest.global_score if latest else None),
         "global_change": (
             latest.global_score - previous.global_score
             if latest and previous and latest.global_score is not None and previous.global_score is not None
@@ -394,7 +115,7 @@ def project_detail(request, slug):
         "severities": _severities(),
         "checklists": selectors.checklists_with_progress(project.pk),
         "is_stale": latest.is_stale if latest else False,
-        "mismatch": scoring.verdict_mismatch(latest) if latest else "",
+        "mismatch": gate.verdict_mismatch(latest) if latest else "",
         "admin_url": _admin_link(request.user, Project, project.pk),
         # The change the latest re-scan found (rescans stores it on the audit's run).
         "latest_scan": _latest_scan_with_change(project),
@@ -467,9 +188,9 @@ def audit_detail(request, pk):
     items = selectors.checklist_items([c.pk for c in checklists])
     for checklist in checklists:
         checklist.item_list = items.get(checklist.pk, [])
-    gate = scoring.gate_inputs(audit) if is_latest else None
-    if gate is not None:
-        gate["excepted"] = governance_selectors.excepted_gate_counts(project_id=audit.project_id)
+    gate_counts = gate.gate_inputs(audit) if is_latest else None
+    if gate_counts is not None:
+        gate_counts["excepted"] = governance_selectors.excepted_gate_counts(project_id=audit.project_id)
     context = {
         "audit": audit,
         "rescan_run": (
@@ -477,7 +198,7 @@ def audit_detail(request, pk):
         ),
         "project": audit.project,
         "is_latest": is_latest,
-        "level": scoring.level_for(audit.global_score),
+        "level": levels.level_for(audit.global_score),
         "domain_rows": rows,
         "measured_count": sum(1 for r in rows if r.value is not None),
         "radar": charts.radar(
@@ -493,10 +214,10 @@ def audit_detail(request, pk):
         "findings_listed_limit": selectors.AUDIT_FINDINGS_LISTED,
         "severities": _severities(),
         "checklists": checklists,
-        "gate": gate,
-        "gate_ready_min": scoring.GATE_READY_MIN,
-        "gate_reservations_min": scoring.GATE_RESERVATIONS_MIN,
-        "mismatch": scoring.verdict_mismatch(audit),
+        "gate": gate_counts,
+        "gate_ready_min": gate.GATE_READY_MIN,
+        "gate_reservations_min": gate.GATE_RESERVATIONS_MIN,
+        "mismatch": gate.verdict_mismatch(audit),
         "admin_url": _admin_link(request.user, Audit, audit.pk),
         "formula_version": scoring.FORMULA_VERSION,
         "score_formula_versions": _formula_versions(rows),

@@ -38,6 +38,7 @@ from rescans.sanitize import clean_text
 from rescans.sarif import to_sarif
 from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
 from rescans.scanners.coverage import analyzer_run
+from scoring import measurements
 from scoring import services as scoring
 
 if TYPE_CHECKING:
@@ -369,7 +370,7 @@ def _finish_no_change(audit: Audit, previous: Audit, sha: str) -> Audit | None:
             return None
         for name in (*AUDIT_METRIC_FIELDS, "extra_metrics", "unmeasured_domains"):
             setattr(audit, name, getattr(previous, name))
-        scoring.audit_copy_measurements(source_audit_id=previous.pk, audit_id=audit.pk)
+        measurements.audit_copy_measurements(source_audit_id=previous.pk, audit_id=audit.pk)
         before = RescanRun.objects.filter(audit=previous).first()
         run = RescanRun.objects.select_for_update().get(pk=audit.pk)
         run.outcome = RescanRun.Outcome.NO_CHANGE
@@ -458,7 +459,7 @@ def _record_measurements(audit: Audit, scanners: list[Scanner], result: ScanResu
         result.parts[record.name].update(
             coverage=record.status, languages=list(record.languages), covered_lines=record.covered_lines
         )
-    scoring.audit_record_measurements(audit_id=audit.pk, profile=result.inventory.profile, runs=runs)
+    measurements.audit_record_measurements(audit_id=audit.pk, profile=result.inventory.profile, runs=runs)
     # What the pages show beyond the profile: file counts, README size, CI files running tests...
     audit.extra_metrics = {**(audit.extra_metrics or {}), "repository": result.inventory.details}
 

@@ -11,7 +11,7 @@ from django.urls import URLPattern, path
 
 from projects import access
 from projects.models import Project
-from scoring import services
+from scoring import preview, services
 from scoring.models import AuditAnalyzerRun
 
 # The page computes every project it shows; the command previews a whole portfolio.
@@ -60,9 +60,9 @@ class AuditAnalyzerRunAdmin(admin.ModelAdmin):
             raise PermissionDenied
         version = request.GET.get("formula", services.FORMULA_VERSION)
         error = ""
-        previews: list[services.ProjectPreview] = []
+        previews: list[preview.ProjectPreview] = []
         try:
-            previews = services.formula_preview(formula_version=version, limit=PREVIEW_PAGE_PROJECTS)
+            previews = preview.formula_preview(formula_version=version, limit=PREVIEW_PAGE_PROJECTS)
         except ValueError as exc:  # an unknown version: say so, show nothing
             error = str(exc)
         context = {

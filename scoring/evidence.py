@@ -2,7 +2,7 @@
 
 A re-scan knows the repository (`RepositoryProfile`: lines of code per language and per kind of
 code, manifests, CI and container files, practices found) and which analyzers ran on which
-languages (`AnalyzerRun`). It hands both to `scoring.services.audit_record_measurements`, and the
+languages (`AnalyzerRun`). It hands both to `scoring.measurements.audit_record_measurements`, and the
 formula reads them back: a domain is scored only from analyzers that cover the repository's
 languages, weighted by the share of production code they read. Pure data: no ORM, no URLs.
 """
@@ -82,3 +82,84 @@ class AnalyzerRun:
     suppressed: int = 0  # findings the team suppressed in the code (# nosec, nosemgrep, ...)
     seconds: float = 0.0
     error: str = ""  # why it failed, sanitised, for the re-scan page
+
+
+# --- the formula's inputs and evidence entries ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Open findings of one domain sharing severity, confidence and kind of code."""
+
+    severity: int
+    confidence: str = ""
+    kind: str = PRODUCTION
+    count: int = 1
+    cwe: str = ""  # "CWE-89"
+
+
+# How many findings a domain's "why" lists one by one (the worst first; the rest are summed).
+EVIDENCE_FINDINGS_LISTED = 25
+
+
+@dataclass(frozen=True)
+class ListedFinding:
+    """One of the worst findings, listed by itself in the "why"."""
+
+    id: int
+    title: str
+    severity: int
+    kind: str = PRODUCTION
+    confidence: str = ""
+
+
+@dataclass(frozen=True)
+class ChecklistItemFact:
+    checklist_id: int
+    text: str
+    done: bool
+    critical: bool
+
+
+@dataclass(frozen=True)
+class ChecklistEvidence:
+    """Applicable checklist items of a domain ("not applicable" ones are left out)."""
+
+    items: tuple[ChecklistItemFact, ...]
+
+    @property
+    def applicable(self) -> int:
+        return len(self.items)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for item in self.items if item.done)
+
+
+@dataclass(frozen=True)
+class TestMetrics:
+    coverage_percent: float | None = None
+    passed: int | None = None
+    failing: int = 0  # failed + errors
+
+
+@dataclass(frozen=True)
+class DomainInput:
+    slug: str
+    checklist: ChecklistEvidence | None = None
+    findings: tuple[FindingGroup, ...] = ()
+    listed: tuple[ListedFinding, ...] = ()
+    metrics: TestMetrics | None = None  # read for the Testing domain only
+    profile: RepositoryProfile | None = None
+    runs: tuple[AnalyzerRun, ...] = ()  # all runs of the re-scan; those of this domain count
+    unmeasured: str = ""  # why the evidence of this audit cannot measure the domain
+    lines_hint: int | None = None  # lines of code stated by the audit, when no profile was recorded
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str
+    label: str
+    effect: str = ""
+    ref: tuple[str, int] | None = None  # ("finding" | "checklist" | "metrics", id): the service links it
+    value: str = ""  # a number the service reads back (a global cap)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
+from projects.models import Audit
 from scoring.evidence import AnalyzerRun, LanguageLines, RepositoryProfile
 from scoring.models import AuditAnalyzerRun, AuditProfile
 
@@ -58,3 +61,10 @@ def audit_measurements(*, audit_id: int) -> Measurements:
         _run_from_row(r) for r in AuditAnalyzerRun.objects.filter(audit_id=audit_id).order_by("name")
     )
     return Measurements(profile=_profile_from_row(row) if row is not None else None, runs=runs)
+
+
+def audit_checklist_q(audit: Audit, prefix: str = "") -> Q:
+    """Checklists that count for an audit: those attached to it, and the project's unattached ones."""
+    return Q(**{f"{prefix}project_id": audit.project_id}) & (
+        Q(**{f"{prefix}audit_id": audit.pk}) | Q(**{f"{prefix}audit__isnull": True})
+    )

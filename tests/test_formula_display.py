@@ -6,6 +6,7 @@ import pytest
 
 from findings.models import Finding, Severity
 from projects.models import Audit, MaturityDomain
+from scoring import measurements
 from scoring import services as scoring
 from scoring.evidence import RAN, AnalyzerRun, LanguageLines, RepositoryProfile
 
@@ -27,7 +28,7 @@ def audits(project):
         file_path="app/auth.py",
     )
     scoring.audit_recompute(audit=older, formula_version="1.0")
-    scoring.audit_record_measurements(
+    measurements.audit_record_measurements(
         audit_id=latest.pk,
         profile=RepositoryProfile(
             languages=(LanguageLines("Python", production=3000), LanguageLines("Kotlin", production=1000))

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from scoring import services as scoring
+from scoring import levels
 
 register = template.Library()
 
@@ -20,8 +20,8 @@ def score(value) -> str:
 
 
 @register.filter
-def level(value) -> scoring.Level:
-    return scoring.level_for(value)
+def level(value) -> levels.Level:
+    return levels.level_for(value)
 
 
 @register.filter

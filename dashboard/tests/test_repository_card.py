@@ -5,7 +5,7 @@ import pytest
 
 from projects.models import Audit
 from scoring.evidence import FAILED, NOT_APPLICABLE, RAN, AnalyzerRun, LanguageLines, RepositoryProfile
-from scoring.services import audit_record_measurements
+from scoring.measurements import audit_record_measurements
 
 PROFILE = RepositoryProfile(
     languages=(

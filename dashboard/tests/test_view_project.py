@@ -13,6 +13,7 @@ from projects.models import Audit, DomainScore, MaturityDomain
 from rescans.models import RescanRun
 from scoring import formula
 from scoring import services as scoring
+from scoring.evidence import DomainInput, FindingGroup
 from tests.pages_data import build_project
 
 
@@ -58,10 +59,8 @@ def test_the_why_of_a_computed_domain_lists_the_findings_that_moved_it(client, m
         for r in client.get(project.get_absolute_url()).context["domain_rows"]
         if r.domain.slug == "observability"
     )
-    alone = formula.score_domain(
-        formula.DomainInput("observability", findings=(formula.FindingGroup(Severity.MEDIUM),))
-    )
-    assert row.value == alone.score < scoring.TEN
+    alone = formula.score_domain(DomainInput("observability", findings=(FindingGroup(Severity.MEDIUM),)))
+    assert row.value == alone.score < Decimal(10)
     assert row.score.source == DomainScore.Source.COMPUTED
 
 
@@ -159,7 +158,7 @@ def test_a_stated_score_far_from_the_evidence_is_flagged(client, manager):
     row = next(r for r in response.context["domain_rows"] if r.domain == stated.domain)
     assert row.value == 9
     evidence_says, disagrees = row.evidence_value
-    assert disagrees and Decimal(evidence_says) <= scoring.CRITICAL_FINDING_CAP
+    assert disagrees and Decimal(evidence_says) <= formula.CRITICAL_FINDING_CAP
     assert 'class="evidence-says disagrees"' in response.content.decode()
 
 

@@ -17,7 +17,7 @@ from rescans.inventory import Inventory
 from rescans.runner import tool_path
 from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
 from rescans.scanners.coverage import production_targets
-from scoring.formula import INPUT_CONTROL_CWES
+from scoring.density import INPUT_CONTROL_CWES
 
 _SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "info"}
 # bandit's own comment syntax: "# nosec", "# nosec B602", "# nosec: B602, subprocess_popen".

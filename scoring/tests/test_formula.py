@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring import formula
+from scoring.density import MINOR_MAX
 from scoring.evidence import (
     DOCS,
     FAILED,
@@ -20,17 +21,15 @@ from scoring.evidence import (
     TEST,
     VENDORED,
     AnalyzerRun,
-    LanguageLines,
-    RepositoryProfile,
-)
-from scoring.formula import (
     ChecklistEvidence,
     ChecklistItemFact,
     DomainInput,
     FindingGroup,
+    LanguageLines,
+    RepositoryProfile,
     TestMetrics,
-    score_domain,
 )
+from scoring.formula import score_domain
 
 D = Decimal
 LANGUAGES = ("Python", "Go", "JavaScript", "Kotlin")
@@ -191,7 +190,7 @@ def test_scores_stay_between_0_and_10_and_low_notices_alone_never_reach_0(data: 
     )
     notices = score_domain(minor_only)
     if notices.score is not None:
-        assert notices.raw is not None and notices.raw >= formula.NEUTRAL * (1 - formula.MINOR_MAX) - 1e-9
+        assert notices.raw is not None and notices.raw >= formula.NEUTRAL * (1 - MINOR_MAX) - 1e-9
 
 
 def test_nothing_measured_is_not_measured_never_0_or_10() -> None:

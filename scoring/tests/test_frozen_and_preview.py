@@ -11,9 +11,11 @@ from django.core.management import CommandError, call_command
 
 from findings.models import Finding, Severity
 from projects.models import Audit, DomainScore, MaturityDomain
+from scoring import measurements
 from scoring import services as scoring
 from scoring.evidence import RAN, AnalyzerRun, LanguageLines, RepositoryProfile
 from scoring.models import ProjectSummary
+from scoring.preview import formula_preview
 
 D = Decimal
 
@@ -54,7 +56,7 @@ def scored_under_1_0(project, django_capture_on_commit_callbacks):
         make_finding(project, Severity.MEDIUM, "tests/test_db.py")
     scoring.audit_recompute(audit=older, formula_version="1.0")
     scoring.audit_recompute(audit=latest, formula_version="1.0")
-    scoring.audit_record_measurements(
+    measurements.audit_record_measurements(
         audit_id=latest.pk,
         profile=RepositoryProfile(languages=(LanguageLines("Python", production=4000, test=2000),)),
         runs=[AnalyzerRun("semgrep", ("security",), ("Python",), RAN, covered_lines=4000, findings=2)],
@@ -134,7 +136,7 @@ class TestPreview:
         assert snapshot(latest) == before
         assert ProjectSummary.objects.filter(project=project).values().first() == summary_before
 
-        preview = scoring.formula_preview(formula_version="2.0")
+        preview = formula_preview(formula_version="2.0")
         assert [p.slug for p in preview] == [project.slug]
         row = next(d for d in preview[0].domains if d.slug == "security")
         assert (row.old, row.old_version, row.source) == (D("8.0"), "1.0", "computed")
@@ -154,7 +156,7 @@ class TestPreview:
             score=D("6.0"),
             source=DomainScore.Source.MANUAL,
         )
-        preview = scoring.formula_preview(formula_version="2.0")
+        preview = formula_preview(formula_version="2.0")
         row = next(d for d in preview[0].domains if d.slug == "documentation")
         assert (row.old, row.new, row.delta) == (D("6.0"), D("6.0"), D("0.0"))
 

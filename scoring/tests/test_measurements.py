@@ -4,9 +4,11 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from projects.models import Audit
+from scoring import gate, measurements
 from scoring import services as scoring
 from scoring.evidence import FAILED, RAN, AnalyzerRun, LanguageLines, RepositoryProfile
 from scoring.models import AuditAnalyzerRun, AuditProfile
+from scoring.preview import formula_preview
 from scoring.selectors import audit_measurements
 
 PROFILE = RepositoryProfile(
@@ -36,7 +38,7 @@ def audit(project):
 @pytest.mark.django_db
 class TestRecordMeasurements:
     def test_round_trip_gives_back_the_same_dataclasses(self, audit):
-        scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+        measurements.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
 
         measured = audit_measurements(audit_id=audit.pk)
         assert measured.profile == PROFILE
@@ -45,8 +47,8 @@ class TestRecordMeasurements:
         assert (row.production_lines, row.test_lines) == (2000, 400)
 
     def test_recording_again_replaces_the_earlier_measurements(self, audit):
-        scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
-        scoring.audit_record_measurements(audit_id=audit.pk, profile=RepositoryProfile(), runs=RUNS[:1])
+        measurements.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+        measurements.audit_record_measurements(audit_id=audit.pk, profile=RepositoryProfile(), runs=RUNS[:1])
 
         measured = audit_measurements(audit_id=audit.pk)
         assert measured.profile == RepositoryProfile()
@@ -70,15 +72,15 @@ class TestRecordMeasurements:
         ],
     )
     def test_bad_input_names_the_problem_and_changes_nothing(self, audit, profile, runs, message):
-        scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
-        with pytest.raises(scoring.MeasurementError, match=message):
-            scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=runs)
+        measurements.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+        with pytest.raises(measurements.MeasurementError, match=message):
+            measurements.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=runs)
         assert audit_measurements(audit_id=audit.pk).profile == PROFILE
         assert AuditAnalyzerRun.objects.filter(audit=audit).count() == 2
 
     def test_unknown_audit_is_refused(self, db):
-        with pytest.raises(scoring.MeasurementError, match="Audit 987654 does not exist"):
-            scoring.audit_record_measurements(audit_id=987654, profile=PROFILE, runs=[])
+        with pytest.raises(measurements.MeasurementError, match="Audit 987654 does not exist"):
+            measurements.audit_record_measurements(audit_id=987654, profile=PROFILE, runs=[])
 
     def test_database_refuses_an_unknown_status(self, audit):
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -96,7 +98,7 @@ def test_a_recompute_reads_the_measurements_and_explains_the_uncovered_share(pro
     from findings.models import Finding, Severity
     from projects.models import DomainScore, MaturityDomain
 
-    scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+    measurements.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
     finding = Finding.objects.create(
         project=project,
         title="SQL built from request data",
@@ -125,7 +127,7 @@ def test_a_practice_the_profile_checked_is_scored_from_the_profile_not_again_fro
         profile = RepositoryProfile(
             languages=(LanguageLines("Go", production=1000, test=800),), practices=practices
         )
-        scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[])
+        measurements.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[])
         scoring.audit_recompute(audit=audit)
         return DomainScore.objects.get(audit=audit, domain__slug="testing").score
 
@@ -148,10 +150,10 @@ def test_a_practice_the_profile_checked_is_scored_from_the_profile_not_again_fro
 @pytest.mark.django_db
 def test_a_no_change_rescan_can_reuse_the_measurements_of_the_audit_it_repeats(project, audit):
     later = Audit.objects.create(project=project, title="Same commit", status=Audit.Status.COMPLETED)
-    assert scoring.audit_copy_measurements(source_audit_id=audit.pk, audit_id=later.pk) is False
+    assert measurements.audit_copy_measurements(source_audit_id=audit.pk, audit_id=later.pk) is False
     assert audit_measurements(audit_id=later.pk).profile is None
-    scoring.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
-    assert scoring.audit_copy_measurements(source_audit_id=audit.pk, audit_id=later.pk) is True
+    measurements.audit_record_measurements(audit_id=audit.pk, profile=PROFILE, runs=RUNS)
+    assert measurements.audit_copy_measurements(source_audit_id=audit.pk, audit_id=later.pk) is True
     assert audit_measurements(audit_id=later.pk) == audit_measurements(audit_id=audit.pk)
 
 
@@ -163,7 +165,7 @@ def test_findings_on_the_same_line_count_once_as_the_worst(project, audit):
     security = MaturityDomain.objects.get(slug="security")
     profile = RepositoryProfile(languages=(LanguageLines("Python", production=1000),))
     run = AnalyzerRun("bandit", ("security",), ("Python",), RAN, covered_lines=1000)
-    scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
+    measurements.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
 
     def score_with(*rows):
         Finding.objects.filter(project=project).delete()
@@ -199,7 +201,7 @@ def test_a_critical_problem_in_production_caps_the_global_score_and_keeps_cappin
         practices={"readme": True, "readme_sections": True, "ci": True, "lock_file": True},
     )
     run = AnalyzerRun("semgrep", ("security",), ("Python",), RAN, covered_lines=200_000)
-    scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
+    measurements.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
     Finding.objects.create(
         project=project,
         title="SQL built from request data",
@@ -214,14 +216,14 @@ def test_a_critical_problem_in_production_caps_the_global_score_and_keeps_cappin
     audit.refresh_from_db()
     rows = DomainScore.objects.filter(audit=audit).values_list("score", "domain__weight")
     assert DomainScore.objects.get(audit=audit, domain__slug="security").score == Decimal("3.0")
-    assert scoring.global_score(list(rows)) > Decimal("5.5")
+    assert gate.global_score(list(rows)) > Decimal("5.5")
     assert audit.global_score == Decimal("5.5")
     # A weight change recomputes every audit's global score in SQL: the cap still holds.
     MaturityDomain.objects.filter(slug="security").update(weight=Decimal("0.10"))
     scoring.global_scores_refresh_all()
     audit.refresh_from_db()
     assert audit.global_score == Decimal("5.5")
-    preview = scoring.formula_preview(formula_version="2.0")
+    preview = formula_preview(formula_version="2.0")
     assert preview[0].new_global == Decimal("5.5")
 
 
@@ -235,7 +237,7 @@ def test_confirmed_vulnerabilities_are_told_apart_by_their_cwe(project, audit):
     security = MaturityDomain.objects.get(slug="security")
     profile = RepositoryProfile(languages=(LanguageLines("Java", production=300_000),))
     run = AnalyzerRun("semgrep", ("security",), ("Java",), RAN, covered_lines=300_000)
-    scoring.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
+    measurements.audit_record_measurements(audit_id=audit.pk, profile=profile, runs=[run])
 
     def score_with(cwe):
         Finding.objects.filter(project=project).delete()

@@ -9,6 +9,7 @@ from django.db import transaction
 from checklists.models import Checklist, ChecklistItem, ItemState
 from findings.models import Finding, Severity
 from projects.models import Audit, DomainScore, MaturityDomain
+from scoring import formula, gate, levels, measurements
 from scoring import services as scoring
 from scoring.evidence import RAN, AnalyzerRun, LanguageLines, RepositoryProfile
 from scoring.models import ProjectSummary
@@ -49,7 +50,7 @@ def checklist(project, items, audit=None):
 
 def record(audit, python_lines):
     """A re-scan of the audit read `python_lines` of production Python, and found nothing new."""
-    scoring.audit_record_measurements(
+    measurements.audit_record_measurements(
         audit_id=audit.pk,
         profile=RepositoryProfile(languages=(LanguageLines("Python", production=python_lines),)),
         runs=[AnalyzerRun("semgrep", ("security",), ("Python",), RAN, covered_lines=python_lines)],
@@ -116,13 +117,13 @@ class TestComputedDomainScores:
         record(completed, python_lines=200_000)
         scoring.audit_recompute(audit=completed)
         score = score_of(completed, "security")
-        assert score.score == scoring.CRITICAL_FINDING_CAP
+        assert score.score == formula.CRITICAL_FINDING_CAP
         assert score.evidence[0]["kind"] == "cap"
 
     def test_a_critical_checklist_item_still_to_do_caps_the_domain(self, project, completed):
         checklist(project, [("security", ItemState.DONE, False)] * 9 + [("security", ItemState.TODO, True)])
         scoring.audit_recompute(audit=completed)
-        assert score_of(completed, "security").score == scoring.CRITICAL_ITEM_CAP
+        assert score_of(completed, "security").score == formula.CRITICAL_ITEM_CAP
 
     def test_testing_uses_coverage_and_the_test_pass_rate(self, project, completed):
         completed.coverage_percent = D("80")
@@ -194,7 +195,7 @@ class TestGlobalScoreAndGate:
         scoring.audit_recompute(audit=completed)
         completed.refresh_from_db()
         assert completed.computed_verdict == Audit.Verdict.NOT_READY
-        assert scoring.verdict_mismatch(completed) == "overstated"
+        assert gate.verdict_mismatch(completed) == "overstated"
 
     @pytest.mark.parametrize(
         "value,level",
@@ -211,12 +212,12 @@ class TestGlobalScoreAndGate:
         ],
     )
     def test_levels_follow_the_bands_of_the_sample_reports(self, value, level):
-        assert scoring.level_for(value).name == level
+        assert levels.level_for(value).name == level
 
     def test_level_bands_are_configurable(self, settings):
         settings.AUDITOR_SCORE_LEVELS = [(9, "Top", "top"), (0, "Rest", "rest")]
-        assert scoring.level_for("8.9").name == "Rest"
-        assert scoring.level_for("9").name == "Top"
+        assert levels.level_for("8.9").name == "Rest"
+        assert levels.level_for("9").name == "Top"
 
 
 @pytest.mark.django_db
@@ -270,7 +271,7 @@ def test_the_worked_example_of_formula_1_0_in_docs_scoring_md_holds(project):
     assert score_of(audit, "documentation").score == D("6.0")
     assert score_of(audit, "performance") is None
     assert audit.global_score == D("6.6")
-    assert scoring.level_for(audit.global_score).name == "Average"
+    assert levels.level_for(audit.global_score).name == "Average"
     assert audit.computed_verdict == Audit.Verdict.WITH_RESERVATIONS
 
 
@@ -305,7 +306,7 @@ class TestRecomputeOnSingleRowEdits:
         record(completed, python_lines=200_000)
         with django_capture_on_commit_callbacks(execute=True):
             critical = finding(project, "security", Severity.CRITICAL)
-        assert score_of(completed, "security").score == scoring.CRITICAL_FINDING_CAP
+        assert score_of(completed, "security").score == formula.CRITICAL_FINDING_CAP
         with django_capture_on_commit_callbacks(execute=True):
             critical.status = Finding.Status.FIXED
             critical.save()

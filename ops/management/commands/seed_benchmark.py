@@ -24,8 +24,7 @@ from findings import sla
 from findings.models import Finding, Severity
 from projects import access
 from projects.models import Audit, DomainScore, MaturityDomain, Project
-from scoring import services as scoring
-from scoring import summaries
+from scoring import gate, summaries
 
 AUDITS_PER_PROJECT = 20
 HISTORY_DAYS = 540
@@ -267,11 +266,11 @@ class Command(BaseCommand):
             row["_scores"] = [
                 Decimal(str(round(max(0.0, min(10.0, rng.gauss(row["_level"], 1.3))), 1))) for _ in domains
             ]
-            row["global_score"] = scoring.global_score(
+            row["global_score"] = gate.global_score(
                 [(s, d.weight) for s, d in zip(row["_scores"], domains, strict=True)]
             )
             _sev, _st, open_critical, open_high = findings_of[row["project_id"]]
-            row["computed_verdict"] = scoring.readiness_verdict(
+            row["computed_verdict"] = gate.readiness_verdict(
                 global_score=row["global_score"],
                 open_critical=open_critical,
                 open_high=open_high,

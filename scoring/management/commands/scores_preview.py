@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects.models import Project
 from scoring import services as scoring
+from scoring.preview import formula_preview
 
 
 def _fmt(value: Decimal | None) -> str:
@@ -51,7 +52,7 @@ class Command(BaseCommand):
             )
             if missing:
                 raise CommandError(f"Unknown project slug(s): {', '.join(missing)}.")
-        previews = scoring.formula_preview(formula_version=formula, project_slugs=slugs or None)
+        previews = formula_preview(formula_version=formula, project_slugs=slugs or None)
         self.stdout.write(f"The portfolio under formula {formula} vs the stored scores (nothing is written).")
         header = f"{'project / domain':<28} {'old':>8} {'new':>8} {'delta':>7}  stored as"
         changed = 0
