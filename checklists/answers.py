@@ -185,7 +185,10 @@ def evidence_answer_items(items) -> int:
     """Evaluate the evidence rules of the items (those with a rule) and answer those the
     evidence decides, recording the rule, the figures read, their source and the date. An item
     a person answered is left alone. Returns how many items changed. One transaction."""
-    candidates = [item.pk for item in items if item.evidence_rule]
+    ids = [item.pk for item in items]
+    candidates = list(
+        ChecklistItem.objects.filter(pk__in=ids).exclude(evidence_rule="").values_list("pk", flat=True)
+    )
     if not candidates:
         return 0
     changed = 0

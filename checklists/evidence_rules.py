@@ -57,6 +57,16 @@ RULES: dict[str, Rule] = {
             "The latest re-scan found a container HEALTHCHECK or Kubernetes probes.",
         ),
         Rule(
+            "container_non_root",
+            "The container runs as a non-root user",
+            "The latest re-scan found Dockerfiles and every one drops root with USER.",
+        ),
+        Rule(
+            "lock_file_present",
+            "Dependencies are pinned with a lock file",
+            "The latest re-scan found a lock file or fully pinned requirements.",
+        ),
+        Rule(
             "no_open_critical_finding",
             "No open critical finding in the item's domain",
             "No finding of critical severity is open in the item's maturity domain.",

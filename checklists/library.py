@@ -10,6 +10,8 @@ Each item is (text, guidance, critical, domain slug).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 C = True  # critical: a checklist with this item still to do never counts as complete
 N = False
 
@@ -538,6 +540,27 @@ TEST_CI_QUALITY = {
 
 TEMPLATES = [PRODUCTION_READINESS, SECURITY_REVIEW, DEPLOYMENT, TEST_CI_QUALITY]
 
+# Items the evidence auditor already holds can answer (checklists/evidence_rules.py), by template
+# slug and item text: (rule, threshold or None). The tech lead confirms or overrides the answer.
+EVIDENCE_RULES: dict[str, dict[str, tuple[str, str | None]]] = {
+    "production-readiness": {
+        "No secret in the repository or the image": ("no_secret_found", None),
+        "The full test suite passes in CI on the release commit": ("tests_ran_in_ci", None),
+        "Line coverage at or above the team threshold (default 80%)": ("coverage_at_least", "80"),
+    },
+    "security-review": {
+        "Secret scan of the full git history is clean": ("no_secret_found", None),
+        "Dependencies are pinned with a lock file": ("lock_file_present", None),
+        "The container runs as a non-root user": ("container_non_root", None),
+    },
+    "deployment": {
+        "Health check wired to the orchestrator or load balancer": ("container_healthcheck_present", None),
+    },
+    "test-ci-quality": {
+        "Line coverage meets the threshold (80% unless the team set another)": ("coverage_at_least", "80"),
+    },
+}
+
 
 def template_items(entry: dict) -> list[dict]:
     """The flat, ordered item rows of one library entry."""
@@ -546,6 +569,7 @@ def template_items(entry: dict) -> list[dict]:
     for section, items in entry["sections"]:
         for text, guidance, critical, domain in items:
             order += 10
+            rule = EVIDENCE_RULES.get(entry["slug"], {}).get(text)
             rows.append(
                 {
                     "order": order,
@@ -554,9 +578,30 @@ def template_items(entry: dict) -> list[dict]:
                     "guidance": guidance,
                     "is_critical": critical,
                     "domain": domain,
+                    "evidence_rule": rule[0] if rule else "",
+                    "evidence_threshold": Decimal(rule[1]) if rule and rule[1] else None,
                 }
             )
     return rows
+
+
+def apply_evidence_rules(*, template_model, item_model) -> int:
+    """Give the items of the installed library templates their evidence rule, where they have
+    none (an admin's choice stays). Returns how many items got one."""
+    changed = 0
+    for slug, rules in EVIDENCE_RULES.items():
+        for text, (rule, threshold) in rules.items():
+            changed += item_model.objects.filter(template__slug=slug, text=text, evidence_rule="").update(
+                evidence_rule=rule, evidence_threshold=Decimal(threshold) if threshold else None
+            )
+    return changed
+
+
+def _rule_fields(item_model, row: dict) -> dict:
+    # The data migration that first loaded the library ran before items had evidence rules.
+    if not any(f.name == "evidence_rule" for f in item_model._meta.get_fields()):
+        return {}
+    return {"evidence_rule": row["evidence_rule"], "evidence_threshold": row["evidence_threshold"]}
 
 
 def install_library(*, template_model, item_model, domain_model, entries=None) -> dict[str, str]:
@@ -600,6 +645,7 @@ def install_library(*, template_model, item_model, domain_model, entries=None) -
                 guidance=row["guidance"],
                 is_critical=row["is_critical"],
                 domain=domains.get(row["domain"]),
+                **_rule_fields(item_model, row),
             )
             for row in template_items(entry)
         )

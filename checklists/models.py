@@ -80,7 +80,7 @@ class ChecklistTemplateItem(models.Model):
         max_length=40,
         blank=True,
         choices=RULE_CHOICES,
-        help_text="Answer this item from the evidence auditor has (docs/checklists.md, evidence rules).",
+        help_text="Answered from evidence auditor holds (re-scans, tests, findings); a person confirms.",
     )
     evidence_threshold = models.DecimalField(
         max_digits=5,

@@ -7,6 +7,7 @@ class ScoringConfig(AppConfig):
 
     def ready(self):
         # Evidence changes (admin edits, imports, checklist answers) recompute scores after commit.
-        from scoring import receivers
+        from scoring import checklist_evidence, receivers
 
         receivers.connect()
+        checklist_evidence.register()  # the checklist evidence rules (checklists/evidence_rules.py)
