@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "auditlog",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Floors, lowest first: a lower app never imports a higher one (docs/architecture.md).
     "projects",
     "findings",
@@ -60,6 +64,7 @@ INSTALLED_APPS = [
     "scoring",
     "rescans",
     "reports",
+    "api",
     "dashboard",
     "ops",
 ]
@@ -218,6 +223,57 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("scans"))
 CELERY_TASK_ROUTES = {"projects.rescan": {"queue": "scans"}}
+
+# REST API (/api/v1/, docs/api.md): personal tokens or a session; errors as JSON; per-token
+# throttling (rates "<n>/<second|minute|hour|day>").
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.PersonalTokenAuthentication",
+        "api.authentication.CsrfSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env.str("API_THROTTLE_TOKEN", default="1200/minute"),
+        "api_session": env.str("API_THROTTLE_SESSION", default="1200/minute"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "api.filters.StrictOrdering",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "auditor API",
+    "DESCRIPTION": "Projects, audits, scores, findings, checklists and re-scans (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AuditStatusEnum": "projects.models.Audit.Status",
+        "VerdictEnum": "projects.models.Audit.Verdict",
+        "FindingStatusEnum": "findings.models.Finding.Status",
+        "ImportRunStatusEnum": "findings.models.ImportRun.Status",
+        "ItemStateEnum": "checklists.models.ItemState",
+        "ExceptionStateEnum": "governance.models.State",
+        "ExceptionReasonEnum": "governance.models.Reason",
+        "RescanStateEnum": "rescans.models.RescanRun.State",
+        "RescanReasonEnum": "rescans.models.RescanRun.Reason",
+    },
+}
 
 # Score level bands, best first: [(lower bound, name, css slug), ...]; empty keeps the bands of
 # scoring.levels.DEFAULT_LEVELS (docs/scoring.md).

@@ -1,0 +1,31 @@
+"""What every API view shares: JSON errors instead of login redirects, project scoping (another
+project's objects answer 404 to a tech lead), and the permission checks of writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from projects import access
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """A viewset over rows of projects: `scope_prefix` is the path from the row to its project
+    ("" for projects themselves). Rows of projects the user may not see do not exist for them."""
+
+    scope_prefix = "project"
+    lookup_value_converter = "int"  # a path with another id shape is no endpoint (JSON 404)
+    base_queryset: QuerySet
+
+    def get_queryset(self) -> QuerySet:
+        return self.base_queryset.filter(access.project_scope_q(self.request.user, self.scope_prefix))
+
+
+def require_perm(user: Any, perm: str, what: str) -> None:
+    """403 with a sentence when the user's role lacks `perm` (the object is visible, so the
+    answer is not a 404)."""
+    if not user.has_perm(perm):
+        raise PermissionDenied(f"Your role may not {what}.")

@@ -1,0 +1,149 @@
+"""Writes of the API app: personal tokens, and the finding triage the API offers.
+
+Finding triage mirrors the admin's change form: a status change stamps its time and the SLA
+outcome; accepted risk and false positive are never written here but asked for through
+governance (a pending exception, decided by someone else).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from api.models import PersonalToken
+from findings import sla
+from findings.hooks import ClosureRefused
+from findings.models import Finding
+from governance.models import PolicyException
+from governance.services import finding_closure_request
+from projects import access
+
+TOKEN_PREFIX = "audp_"  # noqa: S105 (a public marker telling personal tokens from CI ones)
+CLOSED_BY_DECISION = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def token_new_secret() -> tuple[str, str, str]:
+    """A fresh secret: (secret, prefix shown, hash stored)."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return raw, raw[:12], _hash(raw)
+
+
+def token_expiry(days: int | None = None, now: dt.datetime | None = None) -> dt.datetime:
+    """The expiry of a token created now for `days` (default API_TOKEN_DEFAULT_DAYS); refuses
+    a duration outside 1..API_TOKEN_MAX_DAYS."""
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValidationError(
+            {"days": f"A token lasts from 1 to {settings.API_TOKEN_MAX_DAYS} days (API_TOKEN_MAX_DAYS)."}
+        )
+    return (now or timezone.now()) + dt.timedelta(days=days)
+
+
+def token_create(*, user: Any, name: str, days: int | None = None) -> tuple[PersonalToken, str]:
+    """Create a personal token for `user`; returns it with its secret, shown once, never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name saying what it is for."})
+    if not getattr(user, "is_active", False):
+        raise ValidationError({"user": "An inactive user cannot hold an API token."})
+    raw, prefix, digest = token_new_secret()
+    token = PersonalToken(
+        user=user, name=name[:100], prefix=prefix, token_hash=digest, expires_at=token_expiry(days)
+    )
+    token.save()
+    return token, raw
+
+
+def token_authenticate(*, raw: str, now: dt.datetime | None = None) -> PersonalToken | None:
+    """The token with this secret if it is neither revoked nor expired and its user is active;
+    stamps its last use (at most once a minute, one conditional UPDATE)."""
+    if not raw or len(raw) > 200 or not raw.startswith(TOKEN_PREFIX):
+        return None
+    now = now or timezone.now()
+    token = (
+        PersonalToken.objects.select_related("user")
+        .filter(token_hash=_hash(raw), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+        .first()
+    )
+    if token is not None and (
+        token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1)
+    ):
+        PersonalToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def token_revoke(*, token: PersonalToken) -> bool:
+    """Revoke a token; False when it already was."""
+    done = PersonalToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    token.refresh_from_db(fields=["revoked_at"])
+    return bool(done)
+
+
+# --- finding triage ---------------------------------------------------------------------------
+
+
+def finding_triage(
+    *, finding: Finding, user: Any, fields: dict[str, Any], note: str = ""
+) -> tuple[Finding, PolicyException | None]:
+    """Change a finding's status and/or assignee as `user` (who must be allowed to change it).
+
+    `fields` holds "status" and/or "assignee" (a user or None). A status of accepted risk or false
+    positive records a pending exception (returned) and leaves the status as it was. Raises
+    ValidationError naming the field (nothing written) or PermissionDenied."""
+    if not (user.has_perm("findings.change_finding") and access.can_see_project(user, finding.project)):
+        raise PermissionDenied("You may not change this finding.")
+    exception = None
+    changed: list[str] = []
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().select_related("project").get(pk=finding.pk)
+        if "assignee" in fields:
+            assignee = fields["assignee"]
+            if assignee is not None and not (
+                assignee.is_active and access.can_see_project(assignee, finding.project)
+            ):
+                raise ValidationError({"assignee": f"{assignee.get_username()} cannot see this project."})
+            if finding.assignee_id != getattr(assignee, "pk", None):
+                finding.assignee = assignee
+                changed.append("assignee")
+        status = fields.get("status")
+        if status is not None and status != finding.status:
+            if status not in Finding.Status.values:
+                raise ValidationError({"status": f"Unknown status {status!r}."})
+            if status in CLOSED_BY_DECISION:
+                # Two people's decision: a pending exception; the status stays as it was.
+                try:
+                    exception = finding_closure_request(finding=finding, status=status, user=user, note=note)
+                except ClosureRefused as exc:
+                    raise ValidationError({"status": str(exc)}) from None
+            else:
+                old, now = finding.status, timezone.now()
+                finding.status = status
+                finding.status_changed_at = now
+                sla.record_status_change(finding, old, now)
+                changed += ["status", "status_changed_at", "fixed_at", "fixed_within_sla"]
+        if changed:
+            finding.save(update_fields=[*changed, "updated_at"])
+    return finding, exception
+
+
+def assignable_user(username: str) -> Any:
+    """The active user named `username`, or a ValidationError naming the field."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationError({"assignee": f"No active user named {username!r}."})
+    return user
