@@ -58,54 +58,62 @@ def parse(doc: Any) -> ParsedScan:
     report = ParsedScan(format="bandit", tool=TOOL, tools={TOOL})
     append = report.findings.append
     for index, result in enumerate(doc["results"]):
-        if not isinstance(result, dict):
-            raise ScanFormatError("expected an object", where=f"results[{index}]")
-        test_id = _text(result, "test_id", index)
-        file_path = _text(result, "filename", index)
-        if not test_id or not file_path:
-            expect(bool(test_id), "result has no test_id", f"results[{index}]")
-            expect(False, f"result {test_id} has no filename (no location)", f"results[{index}]")
-        line = result.get("line_number")
-        if line.__class__ is not int or not 0 <= line <= MAX_INT:
-            line = as_int(line, f"results[{index}].line_number")
-        severity = SEVERITIES.get(_text(result, "issue_severity", index).upper())
-        if severity is None:
-            raise ScanFormatError(
-                f"unknown issue_severity {result.get('issue_severity')!r} (expected HIGH, MEDIUM or LOW)",
-                where=f"results[{index}]",
-            )
-        cwe = result.get("issue_cwe")
-        cwe_id = ""
-        if isinstance(cwe, dict) and cwe.get("id"):
-            cwe_id = f"CWE-{as_int(cwe.get('id'), f'results[{index}].issue_cwe.id')}"
-        title = _text(result, "issue_text", index) or test_id
-        test_name = _text(result, "test_name", index)
-        more_info = _text(result, "more_info", index)
-        append(
-            ScanFinding(
-                tool=TOOL,
-                rule_id=test_id,
-                title=f"{test_id} {test_name}: {title}" if test_name else f"{test_id}: {title}",
-                severity=severity,
-                confidence=_text(result, "issue_confidence", index).lower(),
-                domain_slug="security",
-                file_path=file_path,
-                line=line,
-                snippet=_source_line(_text(result, "code", index), line),
-                description=title,
-                cwe=cwe_id,
-                recommendation=f"See {more_info}" if more_info else "",
-            )
-        )
-    metrics = doc.get("metrics")
-    totals = metrics.get("_totals") if isinstance(metrics, dict) else None
-    if isinstance(totals, dict):
-        report.metrics = {
-            "lines_of_code": as_int(totals.get("loc"), "metrics._totals.loc"),
-            "security_high": as_int(totals.get("SEVERITY.HIGH"), "metrics._totals.SEVERITY.HIGH"),
-            "security_medium": as_int(totals.get("SEVERITY.MEDIUM"), "metrics._totals.SEVERITY.MEDIUM"),
-            "security_low": as_int(totals.get("SEVERITY.LOW"), "metrics._totals.SEVERITY.LOW"),
-            "files_count": sum(1 for name in metrics if name != "_totals"),
-        }
-        report.metrics = {k: v for k, v in report.metrics.items() if v is not None}
+        append(parse_result(result, index))
+    report.metrics = parse_metrics(doc.get("metrics"))
     return report
+
+
+def parse_result(result: Any, index: int) -> ScanFinding:
+    """One entry of "results" (the index names it in error messages)."""
+    if not isinstance(result, dict):
+        raise ScanFormatError("expected an object", where=f"results[{index}]")
+    test_id = _text(result, "test_id", index)
+    file_path = _text(result, "filename", index)
+    if not test_id or not file_path:
+        expect(bool(test_id), "result has no test_id", f"results[{index}]")
+        expect(False, f"result {test_id} has no filename (no location)", f"results[{index}]")
+    line = result.get("line_number")
+    if line.__class__ is not int or not 0 <= line <= MAX_INT:
+        line = as_int(line, f"results[{index}].line_number")
+    severity = SEVERITIES.get(_text(result, "issue_severity", index).upper())
+    if severity is None:
+        raise ScanFormatError(
+            f"unknown issue_severity {result.get('issue_severity')!r} (expected HIGH, MEDIUM or LOW)",
+            where=f"results[{index}]",
+        )
+    cwe = result.get("issue_cwe")
+    cwe_id = ""
+    if isinstance(cwe, dict) and cwe.get("id"):
+        cwe_id = f"CWE-{as_int(cwe.get('id'), f'results[{index}].issue_cwe.id')}"
+    title = _text(result, "issue_text", index) or test_id
+    test_name = _text(result, "test_name", index)
+    more_info = _text(result, "more_info", index)
+    return ScanFinding(
+        tool=TOOL,
+        rule_id=test_id,
+        title=f"{test_id} {test_name}: {title}" if test_name else f"{test_id}: {title}",
+        severity=severity,
+        confidence=_text(result, "issue_confidence", index).lower(),
+        domain_slug="security",
+        file_path=file_path,
+        line=line,
+        snippet=_source_line(_text(result, "code", index), line),
+        description=title,
+        cwe=cwe_id,
+        recommendation=f"See {more_info}" if more_info else "",
+    )
+
+
+def parse_metrics(metrics: Any) -> dict[str, Any]:
+    """The run metrics out of the report's "metrics" object ({} when it has none)."""
+    totals = metrics.get("_totals") if isinstance(metrics, dict) else None
+    if not isinstance(totals, dict):
+        return {}
+    found = {
+        "lines_of_code": as_int(totals.get("loc"), "metrics._totals.loc"),
+        "security_high": as_int(totals.get("SEVERITY.HIGH"), "metrics._totals.SEVERITY.HIGH"),
+        "security_medium": as_int(totals.get("SEVERITY.MEDIUM"), "metrics._totals.SEVERITY.MEDIUM"),
+        "security_low": as_int(totals.get("SEVERITY.LOW"), "metrics._totals.SEVERITY.LOW"),
+        "files_count": sum(1 for name in metrics if name != "_totals"),
+    }
+    return {k: v for k, v in found.items() if v is not None}

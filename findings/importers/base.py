@@ -110,10 +110,14 @@ def clean_report(report: ParsedScan) -> None:
     report.tool = clean_text(report.tool)
     report.tools = {clean_text(tool) for tool in report.tools}
     for finding in report.findings:
-        for name in _FINDING_TEXT:
-            value = getattr(finding, name)
-            if UNSAFE_TEXT_RE.search(value):
-                setattr(finding, name, clean_text(value))
+        clean_finding(finding)
+
+
+def clean_finding(finding: ScanFinding) -> None:
+    for name in _FINDING_TEXT:
+        value = getattr(finding, name)
+        if UNSAFE_TEXT_RE.search(value):
+            setattr(finding, name, clean_text(value))
 
 
 def decode_utf8(content: bytes) -> str:

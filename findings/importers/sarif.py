@@ -346,62 +346,78 @@ def _confidence(result: dict, rule: dict) -> str:
     return ""
 
 
-def parse(doc: Any) -> ParsedScan:
+def check_log(doc: Any) -> list:
+    """The log's runs, after checking what surrounds them."""
     expect(isinstance(doc, dict), "not a SARIF log (top level is not an object)")
     version = doc.get("version")
     expect(version == "2.1.0", f'unsupported SARIF version {version!r} (expected "2.1.0")', "version")
     runs = doc.get("runs")
     expect(isinstance(runs, list), '"runs" is not a list', "runs")
     expect(len(runs) > 0, "the SARIF log has no runs (nothing to import)", "runs")
+    return runs
+
+
+def open_run(raw_run: Any, run_index: int) -> tuple[_Run, str]:
+    """A run's rules and locations (everything but its results), and its tool name."""
+    where_run = f"runs[{run_index}]"
+    expect(isinstance(raw_run, dict), "expected an object", where_run)
+    run = _Run(raw_run, where_run)
+    return run, clean_text(run.name.lower())[:100]
+
+
+def parse(doc: Any) -> ParsedScan:
+    runs = check_log(doc)
     report = ParsedScan(format="sarif", tool="")
     tool_names = []
+    append = report.findings.append
     for run_index, raw_run in enumerate(runs):
-        where_run = f"runs[{run_index}]"
-        expect(isinstance(raw_run, dict), "expected an object", where_run)
-        run = _Run(raw_run, where_run)
-        tool = clean_text(run.name.lower())[:100]
+        run, tool = open_run(raw_run, run_index)
         if tool not in tool_names:
             tool_names.append(tool)
         results = raw_run.get("results")
         if results is None:
             continue  # the tool did not run the analysis; a run with [] means "nothing found"
         report.tools.add(tool)
-        expect(isinstance(results, list), "results is not a list", f"{where_run}.results")
+        expect(isinstance(results, list), "results is not a list", f"runs[{run_index}].results")
         for index, result in enumerate(results):
-            where = f"{where_run}.results[{index}]"
-            expect(isinstance(result, dict), "expected an object", where)
-            if result.get("kind", "fail") in ("pass", "notApplicable"):
-                continue
-            rule_id, rule = run.rule_for(result, where)
-            message = _text(result.get("message")) or _text(rule.get("shortDescription")) or rule_id
-            where_rule = f"{where} (rule {rule_id})" if rule_id else where
-            found = run.location(result, where_rule)
-            if found is None:
-                # No place in the code: the message tells results of one rule apart.
-                path, line, snippet = run.place(result, where_rule), None, message.strip()[:1000]
-            else:
-                path, line, snippet = found
-            severity, has_security_severity = _severity(result, rule, where)
-            rule_security, rule_cwe, help_text = run.rule_facts(rule, where)
-            is_security = has_security_severity or rule_security or tool in SECURITY_TOOLS
-            first_line = message.strip().splitlines()[0] if message.strip() else rule_id
-            report.findings.append(
-                ScanFinding(
-                    tool=tool,
-                    rule_id=rule_id[:200],
-                    title=(f"{rule_id}: {first_line}" if rule_id else first_line)[:500],
-                    severity=severity,
-                    domain_slug="security" if is_security else "code-quality",
-                    file_path=path,
-                    line=line,
-                    snippet=snippet,
-                    description=message,
-                    cwe=_cwe(result) or rule_cwe,
-                    confidence=_confidence(result, rule),
-                    recommendation=help_text,
-                    tool_fingerprint=_fingerprint(result),
-                    suppressed=_is_accepted(result),
-                )
-            )
+            finding = parse_result(run, tool, result, f"runs[{run_index}].results[{index}]")
+            if finding is not None:
+                append(finding)
     report.tool = ", ".join(tool_names)[:100]
     return report
+
+
+def parse_result(run: _Run, tool: str, result: Any, where: str) -> ScanFinding | None:
+    """One result of a run; None for the results that are not findings (kind pass, n/a)."""
+    expect(isinstance(result, dict), "expected an object", where)
+    if result.get("kind", "fail") in ("pass", "notApplicable"):
+        return None
+    rule_id, rule = run.rule_for(result, where)
+    message = _text(result.get("message")) or _text(rule.get("shortDescription")) or rule_id
+    where_rule = f"{where} (rule {rule_id})" if rule_id else where
+    found = run.location(result, where_rule)
+    if found is None:
+        # No place in the code: the message tells results of one rule apart.
+        path, line, snippet = run.place(result, where_rule), None, message.strip()[:1000]
+    else:
+        path, line, snippet = found
+    severity, has_security_severity = _severity(result, rule, where)
+    rule_security, rule_cwe, help_text = run.rule_facts(rule, where)
+    is_security = has_security_severity or rule_security or tool in SECURITY_TOOLS
+    first_line = message.strip().splitlines()[0] if message.strip() else rule_id
+    return ScanFinding(
+        tool=tool,
+        rule_id=rule_id[:200],
+        title=(f"{rule_id}: {first_line}" if rule_id else first_line)[:500],
+        severity=severity,
+        domain_slug="security" if is_security else "code-quality",
+        file_path=path,
+        line=line,
+        snippet=snippet,
+        description=message,
+        cwe=_cwe(result) or rule_cwe,
+        confidence=_confidence(result, rule),
+        recommendation=help_text,
+        tool_fingerprint=_fingerprint(result),
+        suppressed=_is_accepted(result),
+    )
