@@ -54,7 +54,9 @@ def evidence_by_domain(audit: Audit) -> dict[int, dict]:
     )
 
     items = (
-        ChecklistItem.objects.filter(audit_checklist_q(audit, "checklist__"), domain__isnull=False)
+        ChecklistItem.objects.filter(
+            audit_checklist_q(audit, "checklist__"), domain__isnull=False, carried=False
+        )
         .values("id", "checklist_id", "checklist__title", "domain_id", "text", "state", "is_critical")
         .order_by("checklist_id", "order", "id")
     )

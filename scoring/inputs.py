@@ -59,7 +59,9 @@ def domain_inputs(
     `count_as_open`: closed findings to count as open (those approved exceptions closed)."""
     items: dict[int, list[ChecklistItemFact]] = defaultdict(list)
     rows = (
-        ChecklistItem.objects.filter(audit_checklist_q(audit, "checklist__"), domain__isnull=False)
+        ChecklistItem.objects.filter(
+            audit_checklist_q(audit, "checklist__"), domain__isnull=False, carried=False
+        )
         .exclude(state=ItemState.NOT_APPLICABLE)
         .values("checklist_id", "domain_id", "text", "state", "is_critical")
         .order_by("checklist_id", "order", "id")

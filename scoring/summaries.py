@@ -45,7 +45,7 @@ def project_summary_refresh(*, project_id: int) -> ProjectSummary:
         .order_by()
     ):
         counts[SEVERITY_FIELDS[4 - severity]] = n
-    items = ChecklistItem.objects.filter(checklist__project_id=project_id).aggregate(
+    items = ChecklistItem.objects.filter(checklist__project_id=project_id, carried=False).aggregate(
         done=Count("id", filter=Q(state=ItemState.DONE)),
         applicable=Count("id", filter=~Q(state=ItemState.NOT_APPLICABLE)),
     )
