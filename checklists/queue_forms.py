@@ -12,6 +12,7 @@ STATE_FILTERS = [
     ("", "Open: to do or to re-confirm"),
     ("todo", "To do"),
     ("carried", "Carried, to re-confirm"),
+    ("evidence", "Answered from evidence, to confirm"),
 ]
 
 

@@ -7,7 +7,8 @@ is redirected back to the queue. Who may do what:
 
 - reading an item: whoever sees its project (projects.access); a tech lead's other projects 403;
 - answering, confirming, bulk: the permission to change checklist items on a project the user
-  sees (tech leads on theirs, admins); managers and auditors only read (403).
+  sees (tech leads on theirs, admins); managers and auditors only read (403). The services
+  check it again, with the signed-off lock.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -26,8 +27,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from checklists import services
-from checklists.models import ChecklistItem, ItemState
+from checklists import selectors, services
+from checklists.evidence_rules import RULES
+from checklists.models import ChecklistItem
 from checklists.queue_forms import AnswerForm, BulkAnswerForm, QueueFilterForm
 from projects import access
 from projects.models import Project
@@ -44,42 +46,33 @@ def _is_fetch(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def _queue_items(user) -> QuerySet[ChecklistItem]:
-    """Open items of the checklists of the projects the user leads or is a member of, or owns."""
-    theirs = Project.objects.filter(Q(tech_lead=user) | Q(members=user)).values("pk")
-    return (
-        ChecklistItem.objects.filter(state=ItemState.TODO)
-        .filter(Q(checklist__project__in=theirs) | Q(checklist__owner=user))
-        .filter(access.project_scope_q(user, "checklist__project"))
-    )
+def answerable_projects(user, project_ids: set[int]) -> set[int]:
+    """Which of these projects the user may answer items of, in at most one query."""
+    if not user.has_perm(CHANGE_ITEMS) or not project_ids:
+        return set()
+    if access.sees_all_projects(user):
+        return project_ids
+    return set(access.visible_projects(user).filter(pk__in=project_ids).values_list("pk", flat=True))
 
 
-def _ordered(items: QuerySet[ChecklistItem]) -> QuerySet[ChecklistItem]:
-    return items.select_related("checklist__project", "domain").order_by(
-        F("checklist__due_date").asc(nulls_last=True), "-is_critical", "checklist_id", "order", "id"
-    )
-
-
-def _apply_filters(items: QuerySet[ChecklistItem], filters: dict, today: dt.date) -> QuerySet[ChecklistItem]:
-    if "project" in filters:
-        items = items.filter(checklist__project=filters["project"])
-    if "domain" in filters:
-        items = items.filter(domain=filters["domain"])
-    if filters.get("critical"):
-        items = items.filter(is_critical=True)
-    if filters.get("overdue"):
-        items = items.filter(checklist__due_date__lt=today)
-    return items
-
-
-def _decorate(item: ChecklistItem, user, today: dt.date, *, form: AnswerForm | None = None) -> ChecklistItem:
+def _decorate(
+    item: ChecklistItem,
+    user,
+    today: dt.date,
+    *,
+    form: AnswerForm | None = None,
+    answerable: set[int] | None = None,
+) -> ChecklistItem:
+    """What the item's partial shows besides the model: overdue, may answer, the form, the rule."""
     due = item.checklist.due_date
-    item.is_overdue = due is not None and due < today and item.state == ItemState.TODO
-    item.can_answer = can_answer(user, item.checklist.project)
-    item.form = form or AnswerForm(
-        initial={"state": item.state, "note": item.note, "evidence_url": item.evidence_url},
-        auto_id=f"item-{item.pk}-%s",
-    )
+    project_id = item.checklist.project_id
+    if answerable is None:
+        answerable = answerable_projects(user, {project_id})
+    item.is_overdue = due is not None and due < today
+    item.is_locked = item.checklist.is_signed_off
+    item.can_answer = not item.is_locked and project_id in answerable
+    item.rule = RULES.get(item.evidence_rule)
+    item.form = form or AnswerForm(initial={"evidence_url": item.evidence_url}, auto_id=f"item-{item.pk}-%s")
     return item
 
 
@@ -93,35 +86,53 @@ def _item_or_403(request: HttpRequest, pk: int, *, write: bool) -> ChecklistItem
     return item
 
 
-def _back(request: HttpRequest, anchor: str = "") -> HttpResponseRedirect:
+def _back(request: HttpRequest) -> HttpResponseRedirect:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("checklists:queue")
-    return HttpResponseRedirect(f"{target}{anchor}")
+    return HttpResponseRedirect(target)
+
+
+def _errors_into(form, error: ValidationError) -> None:
+    """A service's refusal onto the form: per field when it names one the form has."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     user = request.user
-    mine = _queue_items(user)
-    projects = Project.objects.filter(pk__in=mine.values("checklist__project_id")).order_by("name")
+    projects = Project.objects.filter(
+        pk__in=selectors.open_items_for(user, today=today).values("checklist__project_id")
+    ).order_by("name")
     filter_form = QueueFilterForm(request.GET or None, projects=projects)
     filters = filter_form.filters() if request.GET else {}
-    items = _ordered(_apply_filters(mine, filters, today))
+    items = selectors.open_items_for(
+        user,
+        project=filters["project"].pk if "project" in filters else None,
+        domain=filters["domain"].pk if "domain" in filters else None,
+        critical=True if filters.get("critical") else None,
+        overdue=True if filters.get("overdue") else None,
+        state=filters.get("state") or None,
+        today=today,
+    )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [_decorate(item, user, today) for item in page.object_list]
+    answerable = answerable_projects(user, {item.checklist.project_id for item in page.object_list})
+    rows = [_decorate(item, user, today, answerable=answerable) for item in page.object_list]
+    rest = urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
     context = {
         "items": rows,
         "page": page,
         "filter_form": filter_form,
         "bulk_form": BulkAnswerForm(auto_id="bulk-%s"),
         "can_answer_any": user.has_perm(CHANGE_ITEMS),
+        "has_carried": any(item.carried for item in rows),
         "next_url": request.get_full_path(),
-        "page_query": "".join(
-            f"{part}&" for part in [urlencode({k: v for k, v in request.GET.items() if k != "page"})] if part
-        ),
-        "today": today,
+        "page_query": f"{rest}&" if rest else "",
     }
     return render(request, "checklists/queue.html", context)
 
@@ -129,9 +140,33 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _decorate(_item_or_403(request, pk, write=False), request.user, timezone.localdate())
-    return render(
-        request, "checklists/queue_item_page.html", {"item": item, "next_url": reverse("checklists:queue")}
-    )
+    return _item_page(request, item)
+
+
+def _item_page(request: HttpRequest, item: ChecklistItem, *, status: int = 200) -> HttpResponse:
+    files = list(item.evidence_files.select_related("uploaded_by").order_by("-revision")[:20])
+    context = {
+        "item": item,
+        "files": files,
+        "next_url": request.POST.get("next") or reverse("checklists:queue"),
+    }
+    return render(request, "checklists/queue_item_page.html", context, status=status)
+
+
+def _done(request: HttpRequest, item: ChecklistItem, message: str) -> HttpResponse:
+    """After a change: the fragment for the script, else back to the queue with a message."""
+    if _is_fetch(request):
+        item = _item_or_403(request, item.pk, write=False)
+        return _fragment(request, _decorate(item, request.user, timezone.localdate()), answered=True)
+    messages.success(request, message)
+    return _back(request)
+
+
+def _refused(request: HttpRequest, item: ChecklistItem, form: AnswerForm) -> HttpResponse:
+    item = _decorate(item, request.user, timezone.localdate(), form=form)
+    if _is_fetch(request):
+        return _fragment(request, item, status=400)
+    return _item_page(request, item, status=400)
 
 
 def _fragment(
@@ -148,40 +183,38 @@ def _fragment(
 @require_POST
 def item_answer(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item_or_403(request, pk, write=True)
-    today = timezone.localdate()
     form = AnswerForm(request.POST, request.FILES, auto_id=f"item-{item.pk}-%s")
     if form.is_valid():
         try:
-            _answer(item, user=request.user, **form.cleaned_data)
+            services.answer_item(item, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            _errors_into(form, error)
     if form.errors:
-        if _is_fetch(request):
-            return _fragment(request, _decorate(item, request.user, today, form=form), status=400)
-        return render(
-            request,
-            "checklists/queue_item_page.html",
-            {
-                "item": _decorate(item, request.user, today, form=form),
-                "next_url": request.POST.get("next", ""),
-            },
-            status=400,
-        )
-    item.refresh_from_db()
-    if _is_fetch(request):
-        return _fragment(request, _decorate(item, request.user, today), answered=True)
-    messages.success(request, f"“{item.text}”: {item.get_state_display().lower()}.")
-    return _back(request)
+        return _refused(request, item, form)
+    return _done(request, item, f"“{item.text}”: {item.get_state_display().lower()}.")
 
 
-def _answer(item: ChecklistItem, *, user, state: str, note: str, evidence_url: str, evidence_file) -> None:
-    item.evidence_url = evidence_url
-    services.checklist_item_set_state(item=item, state=state, user=user, note=note)
+@require_POST
+def item_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: keep a carried answer (or an answer from evidence) as it is."""
+    item = _item_or_403(request, pk, write=True)
+    try:
+        if item.awaits_confirmation:
+            services.confirm_evidence_answer(item, user=request.user)
+        else:
+            services.confirm_carried(item, user=request.user)
+    except ValidationError as error:
+        form = AnswerForm({"state": item.state, "note": item.note}, auto_id=f"item-{item.pk}-%s")
+        form.is_valid()
+        _errors_into(form, error)
+        return _refused(request, item, form)
+    return _done(request, item, f"“{item.text}”: {item.get_state_display().lower()}, confirmed.")
 
 
 @require_POST
 def bulk_answer(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(CHANGE_ITEMS):
+        raise PermissionDenied("You may read checklists but not answer them.")
     try:
         ids = sorted({int(value) for value in request.POST.getlist("items")})
     except ValueError:
@@ -190,30 +223,38 @@ def bulk_answer(request: HttpRequest) -> HttpResponse:
     for item in items:
         if not can_answer(request.user, item.checklist.project):
             raise PermissionDenied("An item selected belongs to a project you may not answer.")
-    if not request.user.has_perm(CHANGE_ITEMS):
-        raise PermissionDenied("You may read checklists but not answer them.")
     form = BulkAnswerForm(request.POST, request.FILES, auto_id="bulk-%s")
     if not items:
-        messages.error(request, "Select the items to answer first.")
+        messages.error(request, "Select the items to answer first (tick them in the list).")
         return _back(request)
-    if not form.is_valid():
+    if form.is_valid():
+        try:
+            count = _bulk(items, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_into(form, error)
+    if form.errors:
         for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label or 'Bulk answer'}: {' '.join(errors)}")
+            label = form.fields[field].label if field in form.fields else None
+            messages.error(request, f"{label or 'Bulk answer'}: {' '.join(errors)} Nothing was changed.")
         return _back(request)
-    data = form.cleaned_data
-    try:
-        for item in items:
-            _answer(
-                item,
-                user=request.user,
-                state=data["state"],
-                note=data["note"],
-                evidence_url=data["evidence_url"],
-                evidence_file=data["evidence_file"],
-            )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _back(request)
-    messages.success(request, f"{len(items)} item{'s' if len(items) != 1 else ''} answered.")
+    messages.success(request, f"{count} item{'s' if count != 1 else ''} answered.")
     return _back(request)
+
+
+def _bulk(
+    items: list[ChecklistItem], *, user, state: str, note: str, evidence_url: str, evidence_file
+) -> int:
+    if state != "confirm":
+        return services.bulk_answer(
+            items, user=user, state=state, note=note, evidence_url=evidence_url, evidence_file=evidence_file
+        )
+    carried = [item for item in items if item.carried or item.awaits_confirmation]
+    if not carried:
+        raise ValidationError("None of the selected items has a carried answer to re-confirm.")
+    with transaction.atomic():  # all or nothing, like bulk_answer
+        for item in carried:
+            if item.awaits_confirmation:
+                services.confirm_evidence_answer(item, user=user)
+            else:
+                services.confirm_carried(item, user=user)
+    return len(carried)

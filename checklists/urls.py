@@ -1,6 +1,6 @@
 from django.urls import path
 
-from checklists import queue_views
+from checklists import queue_views, reaudit_views
 
 app_name = "checklists"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("my/items/bulk/", queue_views.bulk_answer, name="bulk-answer"),
     path("my/items/<int:pk>/", queue_views.item_detail, name="item"),
     path("my/items/<int:pk>/answer/", queue_views.item_answer, name="item-answer"),
+    path("my/items/<int:pk>/confirm/", queue_views.item_confirm, name="item-confirm"),
+    path("projects/<slug:slug>/next-audit/", reaudit_views.start_next_audit, name="start-next-audit"),
+    path("checklists/<int:pk>/changes/", reaudit_views.checklist_diff, name="diff"),
 ]

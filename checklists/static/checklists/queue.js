@@ -88,14 +88,16 @@ if (queue) {
     if (event.target.classList.contains("q-select")) updateCounts();
   });
 
-  const selectAll = document.getElementById("select-all");
-  if (selectAll) {
-    selectAll.closest("label").hidden = false;
-    selectAll.addEventListener("change", () => {
-      queue.querySelectorAll(".q-select").forEach((box) => { box.checked = selectAll.checked; });
+  // "Select all shown" and "Select all carried": ticks for the bulk form (script only).
+  [["select-all", ".q-select"], ["select-carried", ".q-select.q-carried"]].forEach(([id, selector]) => {
+    const toggle = document.getElementById(id);
+    if (!toggle) return;
+    toggle.closest("label").hidden = false;
+    toggle.addEventListener("change", () => {
+      queue.querySelectorAll(selector).forEach((box) => { box.checked = toggle.checked; });
       updateCounts();
     });
-  }
+  });
 
   // Land on the first open item (or the one in the address), ready to answer.
   const target = location.hash ? document.querySelector(location.hash) : null;
