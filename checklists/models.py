@@ -329,7 +329,7 @@ class EvidenceFile(models.Model):
         return f"{self.original_name or 'evidence'} (rev. {self.revision})"
 
     def get_download_url(self) -> str:
-        return reverse("checklists-evidence-download", args=[self.pk])
+        return reverse("checklists:evidence-download", args=[self.pk])
 
 
 class ChecklistReviewEvent(models.Model):

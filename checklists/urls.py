@@ -1,10 +1,11 @@
 from django.urls import path
 
-from checklists import queue_views, reaudit_views
+from checklists import evidence_views, queue_views, reaudit_views
 
 app_name = "checklists"
 
 urlpatterns = [
+    path("checklists/evidence/<int:pk>/", evidence_views.evidence_download, name="evidence-download"),
     path("my/items/", queue_views.queue, name="queue"),
     path("my/items/bulk/", queue_views.bulk_answer, name="bulk-answer"),
     path("my/items/<int:pk>/", queue_views.item_detail, name="item"),

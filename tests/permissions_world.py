@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checklists.models import Checklist, ChecklistItem, ChecklistTemplate
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from checklists.models import Checklist, ChecklistItem, ChecklistTemplate, EvidenceFile
 from findings.models import Finding, ImportRun
 from findings.services import api_token_create
 from governance.services import exception_request
@@ -41,6 +44,10 @@ def build_side(project: Project, tag: str) -> Side:
     token, raw = api_token_create(project=project, name=f"CI {tag}")
     checklist = Checklist.objects.create(project=project, title=f"Checklist {tag}")
     item = ChecklistItem.objects.create(checklist=checklist, text=f"Item {tag}")
+    stored = default_storage.save(f"checklist-evidence/world-{tag}.txt", ContentFile(b"evidence"))
+    evidence = EvidenceFile.objects.create(
+        item=item, revision=1, file=stored, content_type="text/plain", size=8, sha256="0" * 64
+    )
     exception = exception_request(
         user=project.tech_lead, reason="false_positive", justification="Test fixture.", finding=finding
     )
@@ -56,6 +63,7 @@ def build_side(project: Project, tag: str) -> Side:
         "token": token.pk,
         "checklist": checklist.pk,
         "item": item.pk,
+        "evidence": evidence.pk,
         "exception": exception.pk,
     }
     return side

@@ -48,7 +48,20 @@ def answer(response) -> str:
 
 
 @pytest.fixture
-def world(db, admin, tech_lead, other_tech_lead, manager, auditor_user, project, other_project, monkeypatch):
+def world(
+    db,
+    admin,
+    tech_lead,
+    other_tech_lead,
+    manager,
+    auditor_user,
+    project,
+    other_project,
+    monkeypatch,
+    settings,
+    tmp_path,
+):
+    settings.MEDIA_ROOT = tmp_path / "world-media"  # the evidence files of the two sides
     # "Re-scan now" must not queue real work here: only the permission decision is under test.
     from rescans import views as scanning_views
 
