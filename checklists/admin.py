@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -28,6 +29,7 @@ from checklists.admin_forms import (
     StartChecklistForm,
     owner_choices,
 )
+from checklists.admin_review import ChecklistReviewAdminMixin
 from checklists.models import (
     Checklist,
     ChecklistItem,
@@ -150,19 +152,62 @@ class ChecklistItemInline(PagedItemsInlineMixin, admin.TabularInline):
     form = ChecklistItemForm
     template = "checklists/admin/items_inline.html"
     extra = 0
-    fields = ("item", "state", "note", "evidence_url", "checked_by", "checked_at")
-    readonly_fields = ("item", "checked_by", "checked_at")
+    fields = (
+        "item",
+        "state",
+        "note",
+        "evidence_url",
+        "evidence_file",
+        "evidence",
+        "checked_by",
+        "checked_at",
+    )
+    readonly_fields = ("item", "evidence", "checked_by", "checked_at")
     can_delete = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("checked_by", "domain")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("checked_by", "domain")
+            .prefetch_related("evidence_files")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_signed_off:
+            return False  # signed off: read-only until reopened
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description="evidence files")
+    def evidence(self, obj):
+        # Revisions newest first (prefetched: one query for the page); the latest is the answer's.
+        rows = list(obj.evidence_files.all())
+        if not rows:
+            return "-"
+        latest = rows[0]
+        older = f" (+{len(rows) - 1} older)" if len(rows) > 1 else ""
+        return format_html(
+            '<a href="{}" title="SHA-256 {}">rev. {}, {} bytes</a>{}',
+            latest.get_download_url(),
+            latest.sha256,
+            latest.revision,
+            latest.size,
+            older,
+        )
+
     @admin.display(description="item")
     def item(self, obj):
         badge = mark_safe('<span class="checklist-critical">CRITICAL</span> ') if obj.is_critical else ""  # noqa: S308 (constant markup)
+        if obj.carried:
+            badge += mark_safe('<span class="checklist-carried">CARRIED, TO RE-CONFIRM</span> ')  # noqa: S308 (constant markup)
+        elif obj.awaits_confirmation:
+            badge += format_html(
+                '<span class="checklist-evidence" title="{}">FROM EVIDENCE, TO CONFIRM</span> ',
+                obj.provenance.get("summary", ""),
+            )
         domain = (
             format_html(' <span class="checklist-domain">[{}]</span>', obj.domain.name)
             if obj.domain_id
@@ -175,7 +220,7 @@ class ChecklistItemInline(PagedItemsInlineMixin, admin.TabularInline):
 
 
 @admin.register(Checklist)
-class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class ChecklistAdmin(ChecklistReviewAdminMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
     form = ChecklistForm
     list_display = (
         "title",
@@ -184,12 +229,14 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         "due_date",
         "progress",
         "critical_open_display",
-        "overdue",
+        "overdue_display",
         "complete",
+        "review_state",
         "template_display",
     )
     list_filter = (
         OverdueFilter,
+        "review_state",
         ("owner", admin.RelatedOnlyFieldListFilter),
         ("project", admin.RelatedOnlyFieldListFilter),
         "template",
@@ -214,7 +261,7 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             },
         ),
     )
-    actions = ("reassign", "extend_due_dates")
+    actions = ("reassign", "extend_due_dates", *ChecklistReviewAdminMixin.review_actions)
 
     class Media:
         css = {"all": ("checklists/admin.css",)}
@@ -260,9 +307,24 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             return format_html('<span class="checklist-critical-count">{}</span>', obj.critical_open)
         return 0
 
-    @admin.display(description="overdue", boolean=True)
-    def overdue(self, obj):
+    def is_overdue(self, obj) -> bool:
         return bool(obj.due_date and obj.due_date < timezone.localdate() and obj.todo_count)
+
+    @admin.display(description="due", ordering="due_date")
+    def overdue_display(self, obj):
+        # Not boolean=True: its green tick means "yes", which for "overdue" is the bad news.
+        if self.is_overdue(obj):
+            days = (timezone.localdate() - obj.due_date).days
+            return format_html(
+                '<img src="{}" alt="Overdue"> <span class="checklist-overdue">overdue by {} day(s)</span>',
+                static("admin/img/icon-alert.svg"),
+                days,
+            )
+        if obj.todo_count == 0:
+            return format_html('<img src="{}" alt="Complete"> complete', static("admin/img/icon-yes.svg"))
+        if obj.due_date is None:
+            return "no due date"
+        return format_html('<img src="{}" alt="On time"> on time', static("admin/img/icon-yes.svg"))
 
     @admin.display(description="complete", boolean=True)
     def complete(self, obj):
@@ -298,6 +360,8 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if obj is not None:
             # Shown under the items (templates/checklists/admin/checklist_change_form.html).
             extra_context["checklist_history"] = selectors.checklist_history(checklist=obj)
+            extra_context["review_url"] = reverse("admin:checklists_checklist_review", args=[obj.pk])
+            extra_context["diff_url"] = reverse("checklists:diff", args=[obj.pk]) if obj.previous_id else ""
         return super().change_view(request, object_id, form_url, extra_context)
 
     # Saving items: through the service, which stamps who/when and writes history ----------
@@ -308,7 +372,12 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         # Sets formset.new_objects / changed_objects without writing; the service writes.
         formset.save(commit=False)
         edited = [item for item, _fields in formset.changed_objects]
-        services.checklist_items_update(checklist=form.instance, items=edited, user=request.user)
+        with transaction.atomic():
+            services.checklist_items_update(checklist=form.instance, items=edited, user=request.user)
+            for item_form in formset.forms:
+                upload = item_form.cleaned_data.get("evidence_file") if item_form.is_valid() else None
+                if upload:
+                    services.evidence_file_add(item=item_form.instance, upload=upload, user=request.user)
         return None
 
     # Actions ----------------------------------------------------------------------------
@@ -359,6 +428,7 @@ class ChecklistAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         return [
             path("start/", self.admin_site.admin_view(self.start_view), name="checklists_checklist_start"),
+            *self.review_urls(),
             *super().get_urls(),
         ]
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from checklists import selectors, services
+from checklists.evidence_files import ACCEPTED_HUMAN, evidence_check
 from checklists.models import ChecklistItem, ChecklistTemplate, ItemState
 from projects import access
 from projects.admin_mixins import check_date_in_range
@@ -78,6 +79,12 @@ class PagedItemsInlineMixin:
 
 
 class ChecklistItemForm(forms.ModelForm):
+    evidence_file = forms.FileField(
+        required=False,
+        help_text=f"Adds a revision; earlier files stay. {ACCEPTED_HUMAN}.",
+        widget=forms.ClearableFileInput(attrs={"class": "checklist-evidence-file"}),
+    )
+
     class Meta:
         model = ChecklistItem
         fields = ("state", "note", "evidence_url")
@@ -92,6 +99,12 @@ class ChecklistItemForm(forms.ModelForm):
         if state == ItemState.NOT_APPLICABLE and not (cleaned.get("note") or "").strip():
             self.add_error("note", services.NA_NEEDS_JUSTIFICATION)
         return cleaned
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload:
+            evidence_check(upload)  # size and type, before anything is saved
+        return upload
 
 
 class ChecklistForm(forms.ModelForm):

@@ -124,12 +124,13 @@ def _read(upload) -> bytes:
     return upload.read()
 
 
-def evidence_store(upload) -> StoredEvidence:
-    """Check an uploaded file (size, type) and write it under a generated name.
+def _original_name(upload) -> str:
+    return (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1][:255]
 
-    Raises ValidationError naming the problem; nothing is stored then.
-    """
-    original = (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1][:255]
+
+def evidence_check(upload) -> tuple[bytes, str]:
+    """The content and sniffed type of an upload, or ValidationError (size, emptiness, type)."""
+    original = _original_name(upload)
     size = getattr(upload, "size", None)
     if size is not None:
         refused = upload_size_error(size, name=original, limit_setting=EVIDENCE_LIMIT)
@@ -141,7 +142,16 @@ def evidence_store(upload) -> StoredEvidence:
         raise ValidationError(refused + ".")
     if not data:
         raise ValidationError(f"{original or 'The file'}: the file is empty.")
-    content_type = sniff_content_type(data, name=original)
+    return data, sniff_content_type(data, name=original)
+
+
+def evidence_store(upload) -> StoredEvidence:
+    """Check an uploaded file (size, type) and write it under a generated name.
+
+    Raises ValidationError naming the problem; nothing is stored then.
+    """
+    original = _original_name(upload)
+    data, content_type = evidence_check(upload)
     name = default_storage.save(
         f"{STORAGE_DIR}/{uuid.uuid4().hex}{ACCEPTED_TYPES[content_type]}", ContentFile(data)
     )

@@ -8,7 +8,7 @@ from django.db.models import Count
 # UI composition, the only upward imports of the projects app (docs/architecture.md): the
 # project and audit admins show the re-scan controls, the checklist start action and the report
 # import of the apps above.
-from checklists.admin_actions import start_checklist_for_projects  # noqa: E402, I001
+from checklists.admin_actions import start_audit_from_previous, start_checklist_for_projects  # noqa: E402, I001
 from projects import access
 from projects.admin_mixins import STRICT_FORMFIELDS, ProjectScopedAdminMixin
 from projects.models import Audit, DomainScore, MaturityDomain, Project
@@ -31,7 +31,11 @@ class ProjectAdmin(ProjectRescanAdminMixin, ProjectScopedAdminMixin, admin.Model
         "updated_at",
         "rescan_column",
     )
-    actions = (*ProjectRescanAdminMixin.rescan_actions, start_checklist_for_projects)
+    actions = (
+        *ProjectRescanAdminMixin.rescan_actions,
+        start_checklist_for_projects,
+        start_audit_from_previous,
+    )
     list_filter = ("is_active", ("tech_lead", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "slug", "description", "repository_url")
     list_select_related = ("tech_lead",)

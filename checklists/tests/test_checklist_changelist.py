@@ -47,9 +47,9 @@ def test_the_changelist_shows_progress_critical_open_and_overdue(client, admin, 
 
     shown = rows(response)
     model_admin = response.context["cl"].model_admin
-    assert model_admin.overdue(shown["Late"]) is True
-    assert model_admin.overdue(shown["Finished late"]) is False
-    assert model_admin.overdue(shown["Soon"]) is False
+    assert model_admin.is_overdue(shown["Late"]) is True
+    assert model_admin.is_overdue(shown["Finished late"]) is False
+    assert model_admin.is_overdue(shown["Soon"]) is False
     assert shown["Late"].critical_open == 1
     assert model_admin.complete(shown["Finished late"]) is True
     html = response.content.decode()
@@ -165,3 +165,23 @@ def test_a_manager_cannot_use_the_reassign_action(client, manager, project, make
     assert response.status_code in (200, 302)
     checklist.refresh_from_db()
     assert checklist.owner is None
+
+
+def test_the_due_column_shows_an_alert_for_overdue_and_a_tick_for_on_time(
+    client, admin, project, make_checklist
+):
+    """The icons as rendered: a boolean column once showed a green tick for "overdue: yes"."""
+    make_checklist(project, title="Late", due_in_days=-2, items=[("todo", False)])
+    make_checklist(project, title="Soon", due_in_days=3, items=[("todo", False)])
+    client.force_login(admin)
+    html = client.get(reverse(CHANGELIST)).content.decode()
+    rows_html = {
+        title: html.split(f">{title}</a>", 1)[1]
+        .split('class="field-overdue_display">', 1)[1]
+        .split("</td>", 1)[0]
+        for title in ("Late", "Soon")
+    }
+    assert "icon-alert.svg" in rows_html["Late"] and "overdue by 2 day(s)" in rows_html["Late"]
+    assert "icon-yes.svg" not in rows_html["Late"]
+    assert "icon-yes.svg" in rows_html["Soon"] and "on time" in rows_html["Soon"]
+    assert "icon-alert.svg" not in rows_html["Soon"] and "icon-no.svg" not in rows_html["Soon"]
