@@ -6,7 +6,7 @@ transaction; admin edits of single rows arrive as model signals.
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from checklists.models import ChecklistItem
 from findings.models import Finding
@@ -18,6 +18,7 @@ from scoring.services import (
     schedule_audit_refresh,
     schedule_recompute,
 )
+from scoring.signals import remember_state
 from scoring.trend_rollup import (
     project_trends_forget,
     schedule_trends_refresh,
@@ -30,6 +31,12 @@ def _evidence_changed(sender, project_id: int, **kwargs) -> None:
     project_recompute(project_id=project_id)
     if sender is not ChecklistItem:  # findings imported, triaged, closed or reopened
         schedule_trends_refresh(project_id=project_id)
+
+
+def _domain_score_changing(sender, instance, raw=False, **kwargs) -> None:
+    # The audit's scores before the edit, for the scores_changed signal of the recompute.
+    if not raw and instance.audit_id is not None:
+        remember_state(audit_id=instance.audit_id)
 
 
 def _domain_score_changed(sender, instance, raw=False, **kwargs) -> None:
@@ -65,6 +72,8 @@ def _domain_deleted(sender, instance, **kwargs) -> None:
 def connect() -> None:
     """Called from ScoringConfig.ready()."""
     evidence_changed.connect(_evidence_changed, dispatch_uid="scoring-evidence")
+    pre_save.connect(_domain_score_changing, sender=DomainScore, dispatch_uid="scoring-ds-pre-save")
+    pre_delete.connect(_domain_score_changing, sender=DomainScore, dispatch_uid="scoring-ds-pre-del")
     post_save.connect(_domain_score_changed, sender=DomainScore, dispatch_uid="scoring-ds-save")
     post_delete.connect(_domain_score_changed, sender=DomainScore, dispatch_uid="scoring-ds-del")
     post_save.connect(_audit_changed, sender=Audit, dispatch_uid="scoring-audit-save")

@@ -28,7 +28,7 @@ from django.utils import timezone
 from governance import selectors as governance_selectors
 from projects.events import once_after_commit
 from projects.models import NEWEST_FIRST, Audit, DomainScore, MaturityDomain, Project
-from scoring import formula, formula_v1, links, summaries
+from scoring import formula, formula_v1, links, signals, summaries
 from scoring.gate import ZERO, capped_global, gate_inputs, global_score, readiness_verdict
 from scoring.inputs import domain_inputs
 
@@ -135,10 +135,12 @@ def audit_recompute(*, audit: Audit, formula_version: str | None = None, keep_fr
     """
     version = formula_version or FORMULA_VERSION
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    before = signals.state_before(audit)
     domains = list(MaturityDomain.objects.all())
     if keep_frozen and frozen_formula_versions(audit, version):
         _save_global_and_verdict(audit, domains)
         project_refresh_summary(project_id=audit.project_id)
+        _announce(audit, before)
         return False
     existing = {s.domain_id: s for s in DomainScore.objects.filter(audit=audit)}
     computed = compute_scores(audit, domains, version)
@@ -200,7 +202,14 @@ def audit_recompute(*, audit: Audit, formula_version: str | None = None, keep_fr
         DomainScore.objects.bulk_update(stated, ["evidence"])
     _save_global_and_verdict(audit, domains)
     project_refresh_summary(project_id=audit.project_id)
+    _announce(audit, before)
     return True
+
+
+def _announce(audit: Audit, before: signals.ScoreState) -> None:
+    # Deleting a computed score during the recompute remembered a state: not an edit of its own.
+    signals.forget_state(audit_id=audit.pk)
+    signals.announce_changes(audit_id=audit.pk, before=before)
 
 
 def _global_cap(audit_id: int) -> Decimal | None:
@@ -238,8 +247,10 @@ def audit_refresh_global(*, audit_id: int) -> None:
     audit = Audit.objects.filter(pk=audit_id).first()
     if audit is None:
         return
+    before = signals.state_before(audit)
     _save_global_and_verdict(audit)
     project_refresh_summary(project_id=audit.project_id)
+    _announce(audit, before)
 
 
 def global_scores_refresh_all(*, reason_domain_id: int | None = None) -> int:
@@ -260,6 +271,11 @@ def global_scores_refresh_all(*, reason_domain_id: int | None = None) -> int:
         )
         .values("mean")
     )
+    # Weights move global scores and gates only; the signals compare those of the latest audits.
+    old = {
+        pk: (value, verdict)
+        for pk, value, verdict in Audit.objects.values_list("pk", "global_score", "computed_verdict")
+    }
     Audit.objects.update(global_score=Round(Subquery(weighted), 1))
     # Audits whose computed scores cap their global score (an open critical problem) keep the cap.
     capped = (
@@ -276,6 +292,11 @@ def global_scores_refresh_all(*, reason_domain_id: int | None = None) -> int:
         latest = latest_completed_audit(project_id)
         if latest is not None:
             _save_global_and_verdict(latest)
+            if latest.pk in old:  # not created in the meantime
+                value, verdict = old[latest.pk]
+                signals.announce_changes(
+                    audit_id=latest.pk, before=signals.ScoreState(value, verdict, domains=None)
+                )
         project_refresh_summary(project_id=project_id)
         count += 1
     return count
