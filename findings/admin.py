@@ -12,6 +12,7 @@ from import_export.admin import ImportExportMixin
 from findings import hooks, sla, staging
 from findings.importers import FORMAT_CHOICES, ScanFormatError
 from findings.models import ApiToken, Finding, FindingComment, ImportRun
+from findings.paginators import CappedCountPaginator
 from findings.resources import FindingResource
 from findings.services.comments import comment_add
 from findings.services.scan_queue import ImportQueueUnavailable, needs_background_import, scan_import_enqueue
@@ -121,6 +122,7 @@ class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportE
     raw_id_fields = ("first_seen_audit", "last_seen_audit", "resolved_by_import")
     ordering = ("-severity", "-id")
     show_full_result_count = False
+    paginator = CappedCountPaginator  # the page count costs the same at 10 million findings
     list_per_page = 50
     readonly_fields = (
         "fingerprint",
