@@ -1,88 +1,105 @@
-"""Turn a scanner's normalised findings into SARIF 2.1.0, the findings importer's common format.
+"""A re-scan report (`ParsedScan`) written as SARIF 2.1.0, the file the findings importer reads.
 
-Used for scanners whose native output the importer does not read (ruff JSON, detect-secrets,
-the built-in checks). Severities are explicit: `security-severity` (CVSS band) for security
-tools, the SARIF `level` for the others. Stable identities go in `partialFingerprints`; other
-results carry the offending source line as their snippet, so fingerprints survive line moves.
+The analyzers build their findings in the importer's shape; `findings.services.scan_import`
+takes a file, so each report is written here and read back by the importer's SARIF reader. The
+writing is lossless for everything the reader keeps (rule, title, severity, path, line, snippet,
+CWE, confidence, help link, the stable identity), so the findings and their fingerprints are
+those the analyzer built; only the domain of findings outside Security and Code quality is not
+carried by SARIF (`foreign_domains` lists them for the caller to set).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from rescans.scanners.base import NormalisedFinding, ScannerOutput
+from findings.importers import ParsedScan, ScanFinding
+from findings.models import Severity
 
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.0"}
-LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "none"}
+# security-severity (a CVSS score) in the middle of each band the reader maps back.
+SECURITY_SEVERITY = {
+    int(Severity.CRITICAL): "9.5",
+    int(Severity.HIGH): "8.0",
+    int(Severity.MEDIUM): "5.5",
+    int(Severity.LOW): "2.0",
+    int(Severity.INFO): "0.0",
+}
+LEVEL = {
+    int(Severity.CRITICAL): "error",
+    int(Severity.HIGH): "error",
+    int(Severity.MEDIUM): "warning",
+    int(Severity.LOW): "note",
+    int(Severity.INFO): "none",
+}
+SARIF_DOMAINS = frozenset({"security", "code-quality"})
 REPO_ROOT_URI = "."
 
 
-def _snippet(workspace: Path, finding: NormalisedFinding, cache: dict[str, list[str]]) -> str:
-    if not finding.file_path or not finding.line:
-        return ""
-    if finding.file_path not in cache:
-        path = workspace / finding.file_path
-        try:
-            if path.resolve().is_relative_to(workspace.resolve()) and path.stat().st_size < 2_000_000:
-                cache[finding.file_path] = path.read_text("utf-8", "replace").splitlines()
-            else:
-                cache[finding.file_path] = []
-        except OSError:
-            cache[finding.file_path] = []
-    lines = cache[finding.file_path]
-    return lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+def _message(finding: ScanFinding) -> str:
+    """The text the reader turns back into "<rule>: <text>"."""
+    prefix = f"{finding.rule_id}: "
+    return (
+        finding.title[len(prefix) :]
+        if finding.rule_id and finding.title.startswith(prefix)
+        else finding.title
+    )
 
 
-def to_sarif(output: ScannerOutput, *, workspace: Path, default_domain: str) -> bytes:
-    rules: dict[str, dict[str, Any]] = {}
+def to_sarif(report: ParsedScan) -> bytes:
+    rules: list[dict[str, Any]] = []
+    rule_index: dict[tuple[str, bool, str], int] = {}
     results = []
-    cache: dict[str, list[str]] = {}
-    for finding in output.findings:
-        security = (finding.domain or default_domain) == "security"
-        rule = rules.setdefault(
-            finding.rule_id,
-            {
+    for finding in report.findings:
+        security = finding.domain_slug == "security"
+        key = (finding.rule_id, security, finding.recommendation)
+        if key not in rule_index:
+            rule: dict[str, Any] = {
                 "id": finding.rule_id,
-                "shortDescription": {"text": finding.title[:200]},
                 "properties": {"tags": ["security"] if security else []},
-            },
-        )
-        if finding.help_url:
-            rule["helpUri"] = finding.help_url
-        if finding.cwe:
-            rule["properties"]["tags"].append(finding.cwe)
+            }
+            if finding.recommendation:
+                rule["helpUri"] = finding.recommendation
+            rule_index[key] = len(rules)
+            rules.append(rule)
         region: dict[str, Any] = {}
         if finding.line:
             region["startLine"] = finding.line
-            # A stable identity needs no snippet, and a secret's line must never be stored.
-            snippet = "" if finding.stable_id else _snippet(workspace, finding, cache)
-            if snippet:
-                region["snippet"] = {"text": snippet}
+            if finding.snippet:
+                region["snippet"] = {"text": finding.snippet}
         physical: dict[str, Any] = {"artifactLocation": {"uri": finding.file_path or REPO_ROOT_URI}}
         if region:
             physical["region"] = region
+        properties: dict[str, Any] = {}
+        if security:
+            properties["security-severity"] = SECURITY_SEVERITY[finding.severity]
+        if finding.confidence:
+            properties["confidence"] = finding.confidence
+        if finding.cwe:
+            properties["tags"] = [finding.cwe]
         result: dict[str, Any] = {
             "ruleId": finding.rule_id,
-            "message": {"text": finding.title},
+            "ruleIndex": rule_index[key],
+            "message": {"text": _message(finding)},
             "locations": [{"physicalLocation": physical}],
         }
-        if security:
-            result["properties"] = {"security-severity": SECURITY_SEVERITY[finding.severity]}
-        else:
+        if not security:
             result["level"] = LEVEL[finding.severity]
-        if finding.confidence:
-            # How sure the tool is: formula 2.0 weighs findings by it.
-            result.setdefault("properties", {})["confidence"] = finding.confidence
-        if finding.stable_id:
-            result["partialFingerprints"] = {"auditorStableId/v1": finding.stable_id}
+        if properties:
+            result["properties"] = properties
+        if finding.tool_fingerprint:
+            name, _, value = finding.tool_fingerprint.partition("=")
+            result["partialFingerprints"] = {name: value}
+        if finding.suppressed:
+            result["suppressions"] = [{"kind": "external", "status": "accepted"}]
         results.append(result)
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [
-            {"tool": {"driver": {"name": output.tool, "rules": list(rules.values())}}, "results": results}
-        ],
+        "runs": [{"tool": {"driver": {"name": report.tool, "rules": rules}}, "results": results}],
     }
     return json.dumps(doc).encode()
+
+
+def foreign_domains(report: ParsedScan) -> dict[str, str]:
+    """{rule id: domain slug} of the findings whose domain SARIF does not carry."""
+    return {f.rule_id: f.domain_slug for f in report.findings if f.domain_slug not in SARIF_DOMAINS}

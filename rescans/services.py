@@ -35,7 +35,7 @@ from rescans import workspace
 from rescans.inventory import Inventory, build_inventory
 from rescans.models import ERROR_MAX_CHARS, RescanRun
 from rescans.sanitize import clean_text
-from rescans.sarif import to_sarif
+from rescans.sarif import foreign_domains, to_sarif
 from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput, enabled_scanners
 from rescans.scanners.coverage import analyzer_run
 from scoring import measurements
@@ -298,25 +298,23 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
     return result
 
 
-def _import_content(scanner: Scanner, output: ScannerOutput, path: Path) -> list[tuple[str, str, bytes]]:
-    """(file name, importer format, content) of what one scanner produced."""
-    if output.raw and output.raw_format == "bandit":
-        return [("bandit.json", "bandit", output.raw)]
+def _import_content(output: ScannerOutput, path: Path) -> list[tuple[str, str, bytes]]:
+    """(file name, importer format, content) of the reports one scanner produced: the analyzer's
+    own report when the importer reads its format, else its findings written as SARIF; the CI
+    artifacts as the files they are."""
     reports = []
-    if scanner.name != "artifacts":  # artifacts are imported as the files they are
+    if output.source:
         reports.append(
-            (
-                f"{scanner.name}.sarif",
-                "sarif",
-                to_sarif(output, workspace=path, default_domain=scanner.domain),
-            )
+            (f"{output.scanner}.json", output.report.format if output.report else "", output.source)
         )
-    for artifact in output.metrics.get("artifacts", []):
+    elif output.report is not None:
+        reports.append((f"{output.scanner}.sarif", "sarif", to_sarif(output.report)))
+    for file_name, report in output.files:
         try:
-            content = (path / artifact["path"]).read_bytes()
+            content = (path / file_name).read_bytes()
         except OSError:
             continue
-        reports.append((artifact["path"], artifact["kind"], content))
+        reports.append((file_name, report.format, content))
     return reports
 
 
@@ -338,7 +336,7 @@ def _finish_scanned(
         for output in result.outputs:
             scanner = by_name[output.scanner]
             try:
-                for file_name, fmt, content in _import_content(scanner, output, path):
+                for file_name, fmt, content in _import_content(output, path):
                     scan_import(
                         project=project,
                         content=content,
@@ -429,17 +427,16 @@ def _finish_failed(audit_id: int, message: str) -> Audit | None:
 
 
 def _set_domains(project: Project, output: ScannerOutput) -> None:
-    """Findings whose domain the importer cannot know (built-in checks) get it from the scanner."""
-    wanted: dict[str, str] = {}
-    for finding in output.findings:
-        if finding.domain:
-            wanted[finding.rule_id] = finding.domain
+    """Findings whose domain SARIF does not carry (the built-in checks) get the analyzer's."""
+    if output.report is None or output.source:
+        return
+    wanted = foreign_domains(output.report)
     if not wanted:
         return
     domains = dict(MaturityDomain.objects.filter(slug__in=set(wanted.values())).values_list("slug", "pk"))
     for rule_id, slug in wanted.items():
         if slug in domains:
-            Finding.objects.filter(project=project, tool=output.tool, rule_id=rule_id).exclude(
+            Finding.objects.filter(project=project, tool=output.report.tool, rule_id=rule_id).exclude(
                 domain_id=domains[slug]
             ).update(domain_id=domains[slug])
 

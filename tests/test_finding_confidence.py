@@ -2,24 +2,28 @@
 
 import json
 
+from findings.importers import ParsedScan
 from findings.importers import sarif as sarif_importer
 from rescans.sarif import to_sarif
-from rescans.scanners.base import NormalisedFinding, ScannerOutput
+from rescans.scanners.base import scan_finding
 
 
-def test_a_rescan_finding_keeps_its_confidence_through_sarif(tmp_path):
-    (tmp_path / "app.py").write_text("query = 'SELECT ' + name\n")
-    output = ScannerOutput(
-        scanner="semgrep",
-        tool="semgrep",
-        findings=[
-            NormalisedFinding(
-                "sql-injection", "SQL from request data", "high", "app.py", 1, confidence="high"
-            ),
-            NormalisedFinding("weak-hash", "MD5", "medium", "app.py", 1),
-        ],
+def test_a_rescan_finding_keeps_its_confidence_through_sarif():
+    where = {"tool": "semgrep", "domain": "security", "file_path": "app.py", "line": 1}
+    built = [
+        scan_finding(
+            rule_id="sql-injection",
+            title="SQL from request data",
+            severity="high",
+            confidence="High",
+            **where,
+        ),
+        scan_finding(rule_id="weak-hash", title="MD5", severity="medium", **where),
+    ]
+    assert [f.confidence for f in built] == ["high", ""]
+    report = sarif_importer.parse(
+        json.loads(to_sarif(ParsedScan(format="sarif", tool="semgrep", findings=built)))
     )
-    report = sarif_importer.parse(json.loads(to_sarif(output, workspace=tmp_path, default_domain="security")))
     assert [f.confidence for f in report.findings] == ["high", ""]
 
 

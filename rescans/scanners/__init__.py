@@ -5,7 +5,6 @@ from __future__ import annotations
 from rescans.scanners.artifacts import ArtifactsScanner
 from rescans.scanners.bandit import BanditScanner
 from rescans.scanners.base import (
-    NormalisedFinding,
     RunLimits,
     Scanner,
     ScannerError,
@@ -60,7 +59,6 @@ __all__ = [
     "RuffScanner",
     "SecretsScanner",
     "SemgrepScanner",
-    "NormalisedFinding",
     "RunLimits",
     "Scanner",
     "ScannerError",

@@ -13,13 +13,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+from findings.importers import parse_scan
 from rescans.inventory import Inventory
 from rescans.runner import tool_path
-from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
+from rescans.sanitize import clean_data
+from rescans.scanners.base import Scanner, ScannerOutput, relative_path, source_line
 from rescans.scanners.coverage import production_targets
 from scoring.density import INPUT_CONTROL_CWES
 
-_SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "info"}
 # bandit's own comment syntax: "# nosec", "# nosec B602", "# nosec: B602, subprocess_popen".
 NOSEC_RE = re.compile(r"#\s*nosec\b:?(?P<tests>[^#]*)")
 # Bandit matches the shape of a call (os.system with a variable, shell=True, a jinja2
@@ -36,7 +37,6 @@ class BanditScanner(Scanner):
     name = "bandit"
     tool = "bandit"
     domain = "security"
-    raw_format = "bandit"
     ok_returncodes = (0, 1)  # 1 = issues found
     # An empty [bandit] section: bandit's defaults (every test), and no search for other files.
     config_files = {"bandit.ini": "[bandit]\n"}
@@ -66,7 +66,6 @@ class BanditScanner(Scanner):
 
     def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:
         data = json.loads(stdout)
-        findings = []
         kept = []
         suppressed = 0
         cache: dict[str, list[str]] = {}
@@ -76,27 +75,17 @@ class BanditScanner(Scanner):
                 suppressed += 1
                 continue
             kept.append(item)
+            item["filename"] = path  # as the repository names it
             cwe = (item.get("issue_cwe") or {}).get("id")
-            confidence = str(item.get("issue_confidence", "")).lower()
             if item.get("test_id") in WEAK_HASH_TESTS and str(item.get("issue_severity")).upper() == "HIGH":
                 item["issue_severity"] = "MEDIUM"
+            confidence = str(item.get("issue_confidence", "")).lower()
             if cwe and f"CWE-{cwe}" in INPUT_CONTROL_CWES and confidence == "high":
-                confidence = "medium"
-                item["issue_confidence"] = "MEDIUM"  # the imported report says the same
-            findings.append(
-                NormalisedFinding(
-                    rule_id=item["test_id"],
-                    title=f"{item['test_id']} {item.get('test_name', '')}: {item['issue_text']}".strip(),
-                    severity=_SEVERITY.get(str(item.get("issue_severity", "")).upper(), "info"),
-                    confidence=confidence,
-                    file_path=path,
-                    line=item.get("line_number"),
-                    description=item["issue_text"],
-                    cwe=f"CWE-{cwe}" if cwe else "",
-                    help_url=item.get("more_info", ""),
-                )
-            )
+                item["issue_confidence"] = "MEDIUM"
         data["results"] = kept
+        # Bandit's own report, cleaned, read by the findings importer's bandit reader: the
+        # findings are what an upload of this report would give.
+        source = json.dumps(clean_data(data, limit=0)).encode()
         totals = data.get("metrics", {}).get("_totals", {})
         metrics = {
             "bandit_loc": totals.get("loc"),
@@ -106,10 +95,9 @@ class BanditScanner(Scanner):
         return ScannerOutput(
             scanner=self.name,
             tool=self.tool,
-            findings=findings,
+            report=parse_scan(source, file_name="bandit.json", format="bandit"),
             metrics=metrics,
-            raw=json.dumps(data).encode(),
-            raw_format=self.raw_format,
+            source=source,
             suppressed=suppressed,
         )
 

@@ -1,13 +1,13 @@
 """The one interface every scanner implements: name, command, parser, domain.
 
-A scanner turns a checked-out repository into a `ScannerOutput`: a list of normalised
-findings (what the findings importer receives), plus metrics for the audit. Adding a scanner
+A scanner turns a checked-out repository into a `ScannerOutput`: a report in the findings
+importer's shape (`ParsedScan` of `ScanFinding`s, built with `scan_finding`), plus metrics for
+the audit. Adding a scanner
 (semgrep, pip-audit, gitleaks, ...) is one module with one subclass, listed in `scanners/__init__.py`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -16,10 +16,11 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 
+from findings.importers import ParsedScan, ScanFinding
+from findings.models import Severity
 from rescans.runner import STDERR_TAIL_CHARS, CommandResult, ResourceLimits, run_command, safe_env
 from rescans.sanitize import clean_data, clean_text, clean_url
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 MAX_SOURCE_BYTES = 2_000_000
 DEFAULT_MEMORY_BYTES = 2 * 1024**3
 DEFAULT_CPU_SECONDS = 900
@@ -48,67 +49,95 @@ class ScannerError(Exception):
         self.timed_out = timed_out
 
 
-@dataclass
-class NormalisedFinding:
-    rule_id: str
-    title: str
-    severity: str  # one of SEVERITIES
-    file_path: str = ""
-    line: int | None = None
-    description: str = ""
-    confidence: str = ""
-    cwe: str = ""
-    help_url: str = ""
-    domain: str = ""  # a MaturityDomain slug; empty = the scanner's domain
-    # An identity that does not depend on the code line (secret hash, repository-level check).
-    stable_id: str = ""
-    # The repository's team silenced it with a comment in the code (nosec, noqa, allowlist).
-    suppressed: bool = False
+# The findings importer's severities, by the words analyzers use.
+SEVERITY_VALUES = {
+    "info": int(Severity.INFO),
+    "low": int(Severity.LOW),
+    "medium": int(Severity.MEDIUM),
+    "high": int(Severity.HIGH),
+    "critical": int(Severity.CRITICAL),
+}
+# Key of the identity a finding keeps whatever its code line (a secret's hash, a function).
+STABLE_ID_KEY = "auditorStableId/v1"
+CWE_RE = re.compile(r"cwe[-/_ ]?0*(\d+)", re.IGNORECASE)
 
-    def __post_init__(self) -> None:
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"unknown severity {self.severity!r}")
-        # Whatever an analyzer says is cleaned where it enters auditor (see rescans.sanitize).
-        self.rule_id = clean_text(self.rule_id, limit=200)
-        self.title = clean_text(self.title, limit=500)
-        self.file_path = clean_text(self.file_path, limit=1000)
-        self.description = clean_text(self.description)
-        self.confidence = clean_text(self.confidence, limit=20)
-        self.cwe = clean_text(self.cwe, limit=20)
-        self.help_url = clean_url(self.help_url)
-        self.domain = clean_text(self.domain, limit=100)
-        self.stable_id = clean_text(self.stable_id, limit=500)
-        if self.line is not None and (not isinstance(self.line, int) or not 0 < self.line < 2**31):
-            self.line = None
+
+def scan_finding(
+    *,
+    tool: str,
+    domain: str,
+    rule_id: str,
+    title: str,
+    severity: str,
+    file_path: str = "",
+    line: int | None = None,
+    description: str = "",
+    confidence: str = "",
+    cwe: str = "",
+    help_url: str = "",
+    stable_id: str = "",
+    snippet: str = "",
+) -> ScanFinding:
+    """One finding of an analyzer in the findings importer's shape, everything in it cleaned
+    where it enters auditor (see rescans.sanitize).
+
+    `domain` is a MaturityDomain slug. `stable_id`: an identity that does not depend on the code
+    line (secret hash, repository-level check); without it, `snippet` (the offending source line)
+    identifies the finding. The stored title is "<rule>: <first line of `title`>"; only security
+    findings are critical (elsewhere critical is stored as high)."""
+    if severity not in SEVERITY_VALUES:
+        raise ValueError(f"unknown severity {severity!r}")
+    rule_id = clean_text(rule_id, limit=200)
+    message = clean_text(title, limit=500).strip()
+    first_line = message.splitlines()[0] if message else rule_id
+    domain = clean_text(domain, limit=100)
+    value = SEVERITY_VALUES[severity]
+    if domain != "security":
+        value = min(value, int(Severity.HIGH))
+    if line is not None and (not isinstance(line, int) or not 0 < line < 2**31):
+        line = None
+    cwe_match = CWE_RE.search(clean_text(cwe, limit=20))
+    stable_id = clean_text(stable_id, limit=500)
+    return ScanFinding(
+        tool=clean_text(tool, limit=100).lower(),
+        rule_id=rule_id,
+        title=(f"{rule_id}: {first_line}" if rule_id else first_line)[:500],
+        severity=value,
+        domain_slug=domain,
+        file_path=clean_text(file_path, limit=1000),
+        line=line,
+        snippet="" if stable_id or not line else snippet,
+        description=clean_text(description) or message,
+        confidence=clean_text(confidence, limit=20).strip().lower()[:20],
+        cwe=f"CWE-{int(cwe_match.group(1))}" if cwe_match else "",
+        recommendation=clean_url(help_url),
+        tool_fingerprint=f"{STABLE_ID_KEY}={stable_id}" if stable_id else "",
+    )
 
 
 @dataclass
 class ScannerOutput:
+    """What a scanner found, in the findings importer's shape (`report`), and its metrics."""
+
     scanner: str
     tool: str
-    findings: list[NormalisedFinding] = field(default_factory=list)
+    report: ParsedScan | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
-    # The scanner's own report, as it printed it (imported as is when the importer knows it).
-    raw: bytes = b""
-    raw_format: str = ""
+    # Reports the repository holds (CI artifacts), read as the files they are: (path, report).
+    files: list[tuple[str, ParsedScan]] = field(default_factory=list)
+    # The analyzer's own report when `report` was read from it by the findings importer's reader
+    # for its format (bandit JSON), cleaned.
+    source: bytes = b""
     duration_s: float = 0.0
     # Results the repository's team silenced in the code: counted and shown, never imported.
     suppressed: int = 0
 
     def __post_init__(self) -> None:
         self.metrics = clean_data(self.metrics, limit=2000)
-        self.raw = clean_raw(self.raw)
 
-
-def clean_raw(raw: bytes) -> bytes:
-    """A scanner's JSON report with every string in it cleaned (it may be imported as is)."""
-    if not raw:
-        return raw
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return clean_text(raw, limit=0).encode()
-    return json.dumps(clean_data(data, limit=0)).encode()
+    @property
+    def findings(self) -> list[ScanFinding]:
+        return self.report.findings if self.report is not None else []
 
 
 def _setting(name: str, default: int) -> int | None:
@@ -141,7 +170,6 @@ class Scanner:
     name: ClassVar[str]
     tool: ClassVar[str]  # the `tool` of the findings it produces
     domain: ClassVar[str]  # MaturityDomain slug its findings count against
-    raw_format: ClassVar[str] = ""  # the findings importer's format name for `raw`
     ok_returncodes: ClassVar[tuple[int, ...]] = (0,)
 
     # auditor's own configuration files for the tool, written outside the checkout before it
@@ -154,6 +182,18 @@ class Scanner:
 
     def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def finding(
+        self, *, workspace: Path, lines: dict[str, list[str]], domain: str = "", **fields: Any
+    ) -> ScanFinding:
+        """`scan_finding` of this scanner's tool and domain; the snippet is read from the checkout."""
+        snippet = source_line(workspace, fields.get("file_path", ""), fields.get("line"), lines)
+        return scan_finding(tool=self.tool, domain=domain or self.domain, snippet=snippet, **fields)
+
+    def report(self, findings: list[ScanFinding]) -> ParsedScan:
+        """The report of everything this scanner ran on: its tool's findings missing here are fixed."""
+        tool = self.tool.lower()
+        return ParsedScan(format="sarif", tool=tool, findings=findings, tools={tool})
 
     def write_config(self, home: str | Path | None = None) -> Path:
         """Write `config_files` to a fresh folder (in the scan's throw-away HOME) and remember it."""

@@ -14,13 +14,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from rescans.scanners.base import (
-    NormalisedFinding,
-    RunLimits,
-    Scanner,
-    ScannerError,
-    ScannerOutput,
-)
+from findings.importers import ScanFinding
+from rescans.scanners.base import RunLimits, Scanner, ScannerError, ScannerOutput, scan_finding
 
 LANGUAGES = {
     ".py": "Python",
@@ -139,7 +134,7 @@ class ChecksScanner(Scanner):
             lines_by_language[language] += sum(1 for line in data.splitlines() if line.strip())
             todo_count += len(TODO_RE.findall(data))
 
-        findings: list[NormalisedFinding] = []
+        findings: list[ScanFinding] = []
         presence = {
             "readme": any(re.fullmatch(r"readme(\.[a-z]+)?", n, re.I) for n in rel),
             "tests": _has_tests(rel),
@@ -244,7 +239,7 @@ class ChecksScanner(Scanner):
         return ScannerOutput(
             scanner=self.name,
             tool=self.tool,
-            findings=findings,
+            report=self.report(findings),
             metrics=metrics,
             duration_s=time.monotonic() - started,
         )
@@ -252,8 +247,9 @@ class ChecksScanner(Scanner):
 
 def _finding(
     rule_id: str, title: str, severity: str, domain: str, description: str, file_path: str = ""
-) -> NormalisedFinding:
-    return NormalisedFinding(
+) -> ScanFinding:
+    return scan_finding(
+        tool=ChecksScanner.tool,
         rule_id=rule_id,
         title=title,
         severity=severity,

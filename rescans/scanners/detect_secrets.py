@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from rescans.runner import tool_path
-from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
+from rescans.scanners.base import Scanner, ScannerOutput, relative_path, source_line
 
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 ALLOW_RE = re.compile(r"pragma: ?allowlist[ -]secret")
@@ -23,7 +23,6 @@ class DetectSecretsScanner(Scanner):
     name = "detect-secrets"
     tool = "detect-secrets"
     domain = "security"
-    raw_format = "detect-secrets"
 
     def command(self, workspace: Path) -> list[str]:
         # Inside a git checkout it scans the tracked files, which is what was committed.
@@ -43,7 +42,9 @@ class DetectSecretsScanner(Scanner):
                     suppressed += 1
                     continue
                 findings.append(
-                    NormalisedFinding(
+                    self.finding(
+                        workspace=workspace,
+                        lines=cache,
                         # The hash identifies the secret across commits without revealing it.
                         rule_id=secret["type"],
                         title=f"Committed secret: {secret['type']}",
@@ -62,10 +63,8 @@ class DetectSecretsScanner(Scanner):
         return ScannerOutput(
             scanner=self.name,
             tool=self.tool,
-            findings=findings,
+            report=self.report(findings),
             metrics={"secrets_found": len(findings), "suppressed_by_team": suppressed},
-            raw=stdout,
-            raw_format=self.raw_format,
             suppressed=suppressed,
         )
 

@@ -12,7 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from rescans.scanners.base import NormalisedFinding, RunLimits, ScannerError, ScannerOutput, relative_path
+from findings.importers import ScanFinding
+from rescans.scanners.base import RunLimits, ScannerError, ScannerOutput, relative_path, scan_finding
 from rescans.scanners.coverage import InventoryScanner
 
 # Inventory language -> lizard's language option.
@@ -76,7 +77,7 @@ class LizardScanner(InventoryScanner):
         return output
 
     def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:
-        findings: list[NormalisedFinding] = []
+        findings: list[ScanFinding] = []
         functions = 0
         total_complexity = 0
         over = {"complexity": 0, "length": 0, "parameters": 0}
@@ -144,20 +145,21 @@ class LizardScanner(InventoryScanner):
             "functions_over_length": over["length"],
             "functions_over_parameters": over["parameters"],
         }
-        return ScannerOutput(scanner=self.name, tool=self.tool, findings=findings, metrics=metrics)
+        return ScannerOutput(scanner=self.name, tool=self.tool, report=self.report(findings), metrics=metrics)
 
 
 def _finding(
     rule_id: str, title: str, severity: str, path: str, line: int | None, description: str, where: str
-) -> NormalisedFinding:
-    return NormalisedFinding(
+) -> ScanFinding:
+    return scan_finding(
+        tool=LizardScanner.tool,
         rule_id=rule_id,
         title=title,
         severity=severity,
         file_path=path,
         line=line,
         description=description,
-        domain="code-quality",
+        domain=LizardScanner.domain,
         # The function, not the line: the finding survives code moving above it.
         stable_id=f"{rule_id}:{where}",
     )

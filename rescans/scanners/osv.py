@@ -25,7 +25,7 @@ from typing import Any
 from defusedxml import ElementTree
 
 from rescans.inventory import ECOSYSTEM_LANGUAGES, REQUIREMENTS_RE
-from rescans.scanners.base import NormalisedFinding, RunLimits, ScannerError, ScannerOutput
+from rescans.scanners.base import RunLimits, ScannerError, ScannerOutput
 from rescans.scanners.coverage import InventoryScanner
 
 MAX_MANIFEST_BYTES = 20 * 1024 * 1024
@@ -584,7 +584,9 @@ class OsvScanner(InventoryScanner):
                 summary = " ".join(str(record.get("summary") or record.get("details") or "").split())[:200]
                 aliases = [a for a in record.get("aliases") or [] if a.startswith("CVE-")]
                 findings.append(
-                    NormalisedFinding(
+                    self.finding(
+                        workspace=workspace,
+                        lines={},
                         rule_id=record["id"],
                         title=f"{dep.name} {dep.version}: {record['id']} {summary}".strip()[:300],
                         severity=severity_of(record, affected),
@@ -600,7 +602,9 @@ class OsvScanner(InventoryScanner):
                     )
                 )
         metrics.update(dependencies_vulnerable=len(vulnerable), osv_records=database.files)
-        output = ScannerOutput(scanner=self.name, tool=self.tool, findings=findings, metrics=metrics)
+        output = ScannerOutput(
+            scanner=self.name, tool=self.tool, report=self.report(findings), metrics=metrics
+        )
         output.duration_s = time.monotonic() - started
         return output
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rescans.inventory import Inventory
 from rescans.runner import tool_path
-from rescans.scanners.base import NormalisedFinding, Scanner, ScannerOutput, relative_path, source_line
+from rescans.scanners.base import Scanner, ScannerOutput, relative_path, source_line
 from rescans.scanners.coverage import production_targets
 
 NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
@@ -27,7 +27,6 @@ class RuffScanner(Scanner):
     name = "ruff"
     tool = "ruff"
     domain = "code-quality"
-    raw_format = "ruff"
     ok_returncodes = (0,)  # --exit-zero: 0 with or without findings, 2 = ruff itself failed
 
     # Production Python files, from the re-scan's inventory; None: the whole checkout.
@@ -67,7 +66,9 @@ class RuffScanner(Scanner):
                 suppressed += 1
                 continue
             findings.append(
-                NormalisedFinding(
+                self.finding(
+                    workspace=workspace,
+                    lines=cache,
                     rule_id=code,
                     title=f"{code}: {item['message']}",
                     # A file ruff cannot parse is worse than a style nit.
@@ -81,10 +82,8 @@ class RuffScanner(Scanner):
         return ScannerOutput(
             scanner=self.name,
             tool=self.tool,
-            findings=findings,
+            report=self.report(findings),
             metrics={"ruff_warnings": len(findings), "suppressed_by_team": suppressed},
-            raw=stdout,
-            raw_format=self.raw_format,
             suppressed=suppressed,
         )
 

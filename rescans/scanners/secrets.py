@@ -20,8 +20,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from findings.importers import ScanFinding
 from rescans.inventory import walk
-from rescans.scanners.base import NormalisedFinding, RunLimits, ScannerError, ScannerOutput
+from rescans.scanners.base import RunLimits, ScannerError, ScannerOutput, scan_finding
 from rescans.scanners.coverage import InventoryScanner
 from scoring.evidence import PRODUCTION
 from scoring.paths import classify_path
@@ -207,7 +208,7 @@ class SecretsScanner(InventoryScanner):
             raise ScannerError(
                 f"{self.name}: timed out after {limits.timeout_s:g} s", timed_out=True
             ) from exc
-        findings: list[NormalisedFinding] = []
+        findings: list[ScanFinding] = []
         suppressed = 0
         scanned = 0
         production = 0
@@ -236,7 +237,7 @@ class SecretsScanner(InventoryScanner):
         output = ScannerOutput(
             scanner=self.name,
             tool=self.tool,
-            findings=findings,
+            report=self.report(findings),
             metrics={
                 "secrets_files_scanned": scanned,
                 "secrets_found": production,
@@ -248,9 +249,9 @@ class SecretsScanner(InventoryScanner):
         return output
 
 
-def scan_text(rel: str, text: str, kind: str = "") -> tuple[list[NormalisedFinding], int]:
+def scan_text(rel: str, text: str, kind: str = "") -> tuple[list[ScanFinding], int]:
     """The secrets of one file's text; (findings, silenced count). Pure: no I/O."""
-    findings: list[NormalisedFinding] = []
+    findings: list[ScanFinding] = []
     suppressed = 0
     kind = kind or classify_path(rel, text[:1500])
     seen: set[str] = set()
@@ -285,7 +286,9 @@ def scan_text(rel: str, text: str, kind: str = "") -> tuple[list[NormalisedFindi
                 severity = TEST_DEMOTION[severity]
                 title += f" (in {kind} code)"
             findings.append(
-                NormalisedFinding(
+                scan_finding(
+                    tool=SecretsScanner.tool,
+                    domain=SecretsScanner.domain,
                     rule_id=shape.rule_id,
                     title=title,
                     severity=severity,

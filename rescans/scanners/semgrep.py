@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from findings.importers import ScanFinding
 from rescans.runner import tool_path
-from rescans.scanners.base import NormalisedFinding, RunLimits, ScannerError, ScannerOutput, relative_path
+from rescans.scanners.base import RunLimits, ScannerError, ScannerOutput, relative_path
 from rescans.scanners.coverage import InventoryScanner
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "semgrep_rules"
@@ -91,7 +92,7 @@ class SemgrepScanner(InventoryScanner):
             return output
         scanned: set[str] = set()
         errors = 0
-        findings: list[NormalisedFinding] = []
+        findings: list[ScanFinding] = []
         suppressed = 0
         duration = 0.0
         for batch in _batches(targets):
@@ -112,14 +113,14 @@ class SemgrepScanner(InventoryScanner):
         output = ScannerOutput(
             scanner=self.name,
             tool=self.tool,
-            findings=findings,
+            report=self.report(findings),
             metrics={"semgrep_files": len(scanned), "semgrep_errors": errors},
         )
         output.suppressed = suppressed
         output.duration_s = duration
         return output
 
-    def _findings(self, data: dict[str, Any], workspace: Path) -> tuple[list[NormalisedFinding], int]:
+    def _findings(self, data: dict[str, Any], workspace: Path) -> tuple[list[ScanFinding], int]:
         findings = []
         suppressed = 0
         lines_cache: dict[str, list[str]] = {}
@@ -139,7 +140,9 @@ class SemgrepScanner(InventoryScanner):
             rule_id = str(item["check_id"])
             message = " ".join(str(extra.get("message", "")).split())
             findings.append(
-                NormalisedFinding(
+                self.finding(
+                    workspace=workspace,
+                    lines=lines_cache,
                     rule_id=rule_id,
                     title=f"{rule_id.rsplit('.', 1)[-1]}: {message}"[:300],
                     severity=SEVERITY.get(str(extra.get("severity", "")).upper(), "medium"),

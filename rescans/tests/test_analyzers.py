@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from findings.models import Severity
 from rescans.inventory import build_inventory
-from rescans.scanners.base import RunLimits, ScannerError
+from rescans.scanners.base import STABLE_ID_KEY, RunLimits, ScannerError
 from rescans.scanners.coverage import analyzer_run
 from rescans.scanners.lizard import LizardScanner
 from rescans.scanners.osv import OsvScanner, compare, pinned_dependencies, severity_of
@@ -73,7 +74,8 @@ def test_lizard_reports_complex_long_functions_of_production_code_only(tmp_path,
     assert output.metrics["functions"] == 3
     assert output.metrics["functions_over_complexity"] == 1
     complexity = next(f for f in output.findings if f.rule_id == "lizard.complexity")
-    assert complexity.severity == "low" and complexity.stable_id == "lizard.complexity:app/logic.py:tangled"
+    assert complexity.severity == Severity.LOW
+    assert complexity.tool_fingerprint == f"{STABLE_ID_KEY}=lizard.complexity:app/logic.py:tangled"
     assert record.languages == ("Python",)
 
 
@@ -120,14 +122,14 @@ def test_osv_reports_one_finding_per_vulnerability_and_skips_withdrawn_records(t
     assert [f.rule_id for f in output.findings] == ["AUDITOR-TEST-CVE-1"]
     finding = output.findings[0]
     assert finding.file_path == "requirements.txt"
-    assert finding.stable_id == "PyPI:flask:2.0.1:AUDITOR-TEST-CVE-1"
+    assert finding.tool_fingerprint == f"{STABLE_ID_KEY}=PyPI:flask:2.0.1:AUDITOR-TEST-CVE-1"
 
 
 def test_osv_severity_comes_from_the_record(tmp_path, home, settings):
     settings.OSV_DATA_DIR = str(OSV_DATA)
     output, _ = run(OsvScanner(), write(tmp_path / "repo", REPOSITORIES["python"][0]), home)
     by_id = {f.rule_id: f for f in output.findings}
-    assert by_id["AUDITOR-TEST-PY-2"].severity == "medium"  # CVSS 3.1 base score 5.3
+    assert by_id["AUDITOR-TEST-PY-2"].severity == Severity.MEDIUM  # CVSS 3.1 base score 5.3
     assert severity_of({"database_specific": {"severity": "CRITICAL"}}) == "critical"
     assert severity_of(
         {"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}
@@ -247,15 +249,15 @@ def test_a_secret_in_production_code_is_high_and_in_tests_low(tmp_path, home):
 
     found = {(f.file_path, f.rule_id, f.severity) for f in output.findings}
     assert found == {
-        ("app/settings.py", "aws-access-key-id", "high"),
-        ("deploy/env.yaml", "stripe-secret-key", "high"),
-        ("tests/test_settings.py", "aws-access-key-id", "low"),
-        ("docs/setup.md", "aws-access-key-id", "low"),
+        ("app/settings.py", "aws-access-key-id", Severity.HIGH),
+        ("deploy/env.yaml", "stripe-secret-key", Severity.HIGH),
+        ("tests/test_settings.py", "aws-access-key-id", Severity.LOW),
+        ("docs/setup.md", "aws-access-key-id", Severity.LOW),
     }
     assert output.metrics["secrets_found"] == 2
     assert output.metrics["secrets_in_tests_or_docs"] == 2
     for finding in output.findings:
-        assert AWS_KEY not in finding.title + finding.description + finding.stable_id
+        assert AWS_KEY not in finding.title + finding.description + finding.tool_fingerprint
     assert record.status == RAN and record.languages == ()
 
 
@@ -279,8 +281,8 @@ def test_password_like_values_and_private_keys_are_found():
     text = f'DB_PASSWORD = "{password}"\n{pem}'
     findings, _ = scan_text("config/prod.py", text)
     assert {(f.rule_id, f.severity, f.line) for f in findings} == {
-        ("password-assignment", "medium", 1),
-        ("private-key", "high", 3),
+        ("password-assignment", Severity.MEDIUM, 1),
+        ("private-key", Severity.HIGH, 3),
     }
     assert entropy(password) > entropy("aaaaaaaaaaaaaaaa")
 

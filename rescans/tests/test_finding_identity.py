@@ -6,6 +6,7 @@ before committing)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -15,9 +16,10 @@ import pytest
 from findings.fingerprints import assign_fingerprints
 from findings.importers import parse_scan
 from rescans.inventory import build_inventory
-from rescans.sarif import to_sarif
+from rescans.sarif import foreign_domains
 from rescans.scanners import REGISTRY
 from rescans.scanners.base import RunLimits
+from rescans.services import _import_content
 from rescans.tests.analyzer_repos import REPOSITORIES, write
 from rescans.tests.scanrepo import FAKE_AWS_KEY, git
 
@@ -88,34 +90,31 @@ def stored_rows(report_findings) -> list[dict]:
     ]
 
 
-def scan(tmp_path: Path) -> dict[str, list[dict]]:
-    """Per analyzer, the rows the importer would store, in the order it would store them."""
+def scan(tmp_path: Path) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """Per analyzer, the rows of the findings it built (`direct`) and of the files the re-scan
+    hands to the importer (`imported`), in the order they would be stored."""
     repo = crafted_repository(tmp_path / "repo")
     home = tmp_path / "home"
     home.mkdir()
     inventory = build_inventory(repo)
-    result: dict[str, list[dict]] = {}
+    direct: dict[str, list[dict]] = {}
+    imported: dict[str, list[dict]] = {}
     for name, cls in REGISTRY.items():
         scanner = cls()
         if hasattr(scanner, "prepare"):
             scanner.prepare(inventory)
         output = scanner.run(repo, LIMITS, str(home))
+        built = [*output.findings, *(f for _path, report in output.files for f in report.findings)]
+        direct[name] = stored_rows([copy.copy(f) for f in built])
         rows: list[dict] = []
-        if output.raw_format == "bandit":
-            rows += stored_rows(parse_scan(output.raw, format="bandit").findings)
-        elif name != "artifacts":
-            report = parse_scan(
-                to_sarif(output, workspace=repo, default_domain=scanner.domain), format="sarif"
-            )
-            domains = {f.rule_id: f.domain for f in output.findings if f.domain}
+        for file_name, fmt, content in _import_content(output, repo):
+            report = parse_scan(content, file_name=file_name, format=fmt)
+            domains = foreign_domains(output.report) if output.report and not output.source else {}
             for finding in report.findings:
                 finding.domain_slug = domains.get(finding.rule_id, finding.domain_slug)
             rows += stored_rows(report.findings)
-        for artifact in output.metrics.get("artifacts", []):
-            content = (repo / artifact["path"]).read_bytes()
-            rows += stored_rows(parse_scan(content, format=artifact["kind"]).findings)
-        result[name] = rows
-    return result
+        imported[name] = rows
+    return direct, imported
 
 
 @pytest.fixture
@@ -125,12 +124,14 @@ def osv_data(settings):
 
 
 def test_every_analyzer_keeps_the_identity_of_its_findings(tmp_path, osv_data):
-    found = scan(tmp_path)
+    direct, imported = scan(tmp_path)
     if os.environ.get("REWRITE_FINDING_IDENTITY"):
-        EXPECTED.write_text(json.dumps(found, indent=1, ensure_ascii=False) + "\n")
+        EXPECTED.write_text(json.dumps(imported, indent=1, ensure_ascii=False) + "\n")
     expected = json.loads(EXPECTED.read_text())
-    assert sorted(found) == sorted(expected)
+    assert sorted(imported) == sorted(direct) == sorted(expected)
     for name in expected:
-        assert found[name] == expected[name], f"{name}: findings or their identity changed"
+        assert imported[name] == expected[name], f"{name}: imported findings or their identity changed"
+        assert direct[name] == expected[name], f"{name}: the analyzer's own findings differ from the import"
+    found = imported
     # The crafted repository gives every analyzer that finds things something to find.
     assert all(found.values()), [name for name, rows in found.items() if not rows]

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from findings.models import Severity
 from rescans.runner import run_command
 from rescans.scanners import REGISTRY, RunLimits, enabled_scanners
 from rescans.scanners.artifacts import ArtifactsScanner
 from rescans.scanners.bandit import BanditScanner
+from rescans.scanners.base import STABLE_ID_KEY
 from rescans.scanners.checks import ChecksScanner
 from rescans.scanners.detect_secrets import DetectSecretsScanner
 from rescans.scanners.ruff import RuffScanner
@@ -85,9 +87,9 @@ def test_missing_practices_and_a_committed_env_secret_become_findings_in_their_d
         "no-lock-file",
         "env-file-secret",
     }
-    assert found["no-tests"].domain == "testing" and found["no-tests"].severity == "high"
+    assert found["no-tests"].domain_slug == "testing" and found["no-tests"].severity == Severity.HIGH
     assert found["dockerfile-root"].file_path == "Dockerfile"  # the last stage runs as root
-    assert found["env-file-secret"].domain == "security"
+    assert found["env-file-secret"].domain_slug == "security"
     assert "DATABASE_PASSWORD" in found["env-file-secret"].title  # the name, never the value
     assert "hunter2" not in found["env-file-secret"].title + found["env-file-secret"].description
 
@@ -99,7 +101,8 @@ def test_detect_secrets_reports_the_committed_key_by_hash_only(tmp_path):
     [finding] = output.findings
     assert (finding.rule_id, finding.file_path, finding.line) == ("AWS Access Key", "settings.py", 1)
     assert FAKE_AWS_KEY not in finding.description
-    assert finding.stable_id.startswith("AWS Access Key:")
+    assert finding.tool_fingerprint.startswith(f"{STABLE_ID_KEY}=AWS Access Key:")
+    assert finding.snippet == ""  # the line holding the secret is never stored
 
 
 def test_ruff_findings_have_repository_relative_paths(tmp_path):
@@ -182,7 +185,7 @@ def test_ruff_ignores_the_repositorys_configuration_even_one_extending_a_file_ou
 
     [finding] = output.findings  # the repository's "ignore F401" did not apply either
     assert finding.rule_id == "F401"
-    assert b"leaked-web-secret" not in output.raw and b"passwd" not in output.raw
+    assert "leaked-web-secret" not in repr(output.findings) and "passwd" not in repr(output.findings)
 
 
 def test_ruff_counts_what_the_team_silenced_with_noqa(tmp_path):
@@ -231,7 +234,7 @@ def test_bandit_counts_nosec_results_as_suppressed_by_the_team_and_leaves_them_o
 
     assert [(f.rule_id, f.line) for f in output.findings] == [("B602", 9)]  # B101 is another test
     assert output.suppressed == 2
-    raw = json.loads(output.raw)
+    raw = json.loads(output.source)  # what the importer is given
     assert [(r["test_id"], r["line_number"]) for r in raw["results"]] == [("B602", 9)]
 
 
@@ -257,11 +260,11 @@ def test_bandit_never_states_an_input_control_weakness_with_high_confidence(tmp_
     # Shell and template findings: the call's shape, not input seen reaching it. B104 (binding
     # to every interface) is no input-control weakness and keeps bandit's confidence.
     assert found == [
-        ("B104", 15, "medium", "medium", "CWE-605"),
-        ("B605", 11, "high", "medium", "CWE-78"),
-        ("B701", 7, "high", "medium", "CWE-94"),
+        ("B104", 15, Severity.MEDIUM, "medium", "CWE-605"),
+        ("B605", 11, Severity.HIGH, "medium", "CWE-78"),
+        ("B701", 7, Severity.HIGH, "medium", "CWE-94"),
     ]
-    raw = json.loads(output.raw)
+    raw = json.loads(output.source)
     assert sorted((r["test_id"], r["issue_confidence"]) for r in raw["results"]) == [
         ("B104", "MEDIUM"),
         ("B605", "MEDIUM"),
@@ -277,9 +280,9 @@ def test_bandit_weak_hash_call_alone_is_a_medium_weakness(tmp_path):
 
     # A weak hash is no input-control weakness: bandit's high confidence stays.
     assert [(f.rule_id, f.line, f.severity, f.confidence) for f in output.findings] == [
-        ("B324", 5, "medium", "high")
+        ("B324", 5, Severity.MEDIUM, "high")
     ]
-    assert [r["issue_severity"] for r in json.loads(output.raw)["results"]] == ["MEDIUM"]
+    assert [r["issue_severity"] for r in json.loads(output.source)["results"]] == ["MEDIUM"]
 
 
 def test_detect_secrets_counts_allowlisted_secrets_as_suppressed(tmp_path):

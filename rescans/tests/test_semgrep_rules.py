@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from findings.models import Severity
 from rescans.inventory import build_inventory
 from rescans.runner import safe_env, tool_path
 from rescans.scanners.base import RunLimits
@@ -91,7 +92,12 @@ def test_semgrep_flags_the_vulnerable_version_and_not_the_clean_one(tmp_path, fi
     scanner.prepare(inventory)
     output = scanner.run(repo, LIMITS, str(home))
     assert output.findings, f"no finding on the vulnerable {fixture} repository"
-    assert {f.severity for f in output.findings} <= {"critical", "high", "medium", "low"}
+    assert {f.severity for f in output.findings} <= {
+        Severity.CRITICAL,
+        Severity.HIGH,
+        Severity.MEDIUM,
+        Severity.LOW,
+    }
     record = analyzer_run(scanner, {"status": "ok"}, output, inventory)
     assert record.status == RAN and language in record.languages
     assert record.covered_lines == inventory.profile.production_lines_in((language,))
