@@ -360,6 +360,7 @@ class ChecklistAdmin(ChecklistReviewAdminMixin, ProjectScopedAdminMixin, admin.M
         if obj is not None:
             # Shown under the items (templates/checklists/admin/checklist_change_form.html).
             extra_context["checklist_history"] = selectors.checklist_history(checklist=obj)
+            extra_context["evidence_files"] = selectors.checklist_evidence_files(checklist=obj)
             extra_context["review_url"] = reverse("admin:checklists_checklist_review", args=[obj.pk])
             extra_context["diff_url"] = reverse("checklists:diff", args=[obj.pk]) if obj.previous_id else ""
         return super().change_view(request, object_id, form_url, extra_context)

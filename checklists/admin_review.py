@@ -270,7 +270,13 @@ class ChecklistItemAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        # Only as part of deleting their checklist, which only admins may do.
+        return request.user.is_superuser
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def has_change_permission(self, request, obj=None):
         # Items are answered on their checklist's page or by the bulk action, never one by one here.
@@ -321,7 +327,13 @@ class ReadOnlyAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        # Only as part of deleting their checklist, which only admins may do.
+        return request.user.is_superuser
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 @admin.register(EvidenceFile)

@@ -25,6 +25,7 @@ from checklists.models import (
     Checklist,
     ChecklistItem,
     ChecklistItemHistory,
+    EvidenceFile,
     ItemState,
     ReviewState,
 )
@@ -126,6 +127,15 @@ def reminder_due_checklists(*, today: dt.date) -> dict[int, list[Checklist]]:
         )
         by_owner[checklist.owner_id].append(checklist)
     return dict(by_owner)
+
+
+def checklist_evidence_files(*, checklist: Checklist, limit: int = 200) -> list[EvidenceFile]:
+    """Every revision of the evidence files of a checklist's items, newest first, one query."""
+    return list(
+        EvidenceFile.objects.filter(item__checklist=checklist)
+        .select_related("item", "uploaded_by")
+        .order_by("-uploaded_at", "-id")[:limit]
+    )
 
 
 def checklist_history(*, checklist: Checklist, limit: int = 200) -> list[ChecklistItemHistory]:

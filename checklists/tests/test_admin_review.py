@@ -189,3 +189,36 @@ def test_the_item_pages_are_constant_in_rows(
         services.submit_for_review(small, user=tech_lead)
         services.reopen(small, user=tech_lead, reason="again")
     assert counts() == before
+
+
+def test_the_items_inline_attaches_a_file_as_a_new_revision(
+    make_checklist, project, tech_lead, client, settings, tmp_path
+):
+    from auditor.testing import admin_form_data
+
+    settings.MEDIA_ROOT = tmp_path
+    checklist = make_checklist(project, owner=tech_lead, items=[("todo", False)])
+    item = checklist.items.get()
+    client.force_login(tech_lead)
+    url = reverse("admin:checklists_checklist_change", args=[checklist.pk])
+    page = client.get(url)
+    assert 'enctype="multipart/form-data"' in page.content.decode()
+    data = admin_form_data(page)
+    prefix = next(k[: -len("-id")] for k, v in data.items() if k.endswith("-id") and v == str(item.pk))
+    data[f"{prefix}-state"] = "done"
+
+    refused = client.post(url, {**data, f"{prefix}-evidence_file": SimpleUploadedFile("x.pdf", b"<html>")})
+    assert refused.status_code == 200 and "HTML and SVG" in refused.content.decode()
+    item.refresh_from_db()
+    assert item.state == "todo" and not EvidenceFile.objects.exists()
+
+    for content in (b"%PDF-1.4 one", b"%PDF-1.4 two"):
+        response = client.post(url, {**data, f"{prefix}-evidence_file": SimpleUploadedFile("r.pdf", content)})
+        assert response.status_code == 302
+    assert list(
+        EvidenceFile.objects.filter(item=item).order_by("revision").values_list("revision", "size")
+    ) == [
+        (1, 12),
+        (2, 12),
+    ]
+    assert "rev. 2" in client.get(url).content.decode()
