@@ -130,7 +130,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "bulk_form": BulkAnswerForm(auto_id="bulk-%s"),
         "can_answer_any": user.has_perm(CHANGE_ITEMS),
-        "has_carried": any(item.carried for item in rows),
+        "has_carried": any(item.carried or item.awaits_confirmation for item in rows),
         "next_url": request.get_full_path(),
         "page_query": f"{rest}&" if rest else "",
     }

@@ -134,7 +134,7 @@ def test_an_evidence_file_is_stored_with_its_hash(checklist, tech_lead):
         hashlib.sha256(content).hexdigest(),
     )
     page = client_for(tech_lead).get(f"/my/items/{item.pk}/")
-    assert "Revision 1: report.pdf" in page.content.decode()
+    assert f'Revision 1: <a href="/checklists/evidence/{stored.pk}/">report.pdf</a>' in page.content.decode()
 
 
 def test_another_projects_item_is_403_by_url_and_by_post(other_checklist, tech_lead):

@@ -1,5 +1,6 @@
-"""The project and audit pages fit a phone: at 400 px nothing widens the page (wide tables
-scroll inside their card, charts shrink to their card), and at 1,400 px the layout is intact.
+"""The project and audit pages (and the tech lead's queue) fit a phone: at 400 px nothing
+widens the page (wide tables scroll inside their card, charts shrink to their card), and at
+1,400 px the layout is intact.
 
 Checked in headless Chromium; screenshots go to var/screenshots/ (see test_browser.py).
 """
@@ -44,7 +45,12 @@ def test_project_and_audit_pages_fit_400_and_1400_pixels(live_server, browser_pa
     audit = project.audits.order_by("-audit_date", "-id").first()
     log_in(page, live_server, "lead", project.get_absolute_url())
 
-    for url, name in ((project.get_absolute_url(), "project"), (f"/audits/{audit.pk}/", "audit")):
+    pages = (
+        (project.get_absolute_url(), "project"),
+        (f"/audits/{audit.pk}/", "audit"),
+        ("/my/items/", "queue"),
+    )
+    for url, name in pages:
         page.goto(f"{live_server.url}{url}")
         for width in (400, 1400):
             _fits(page, width)

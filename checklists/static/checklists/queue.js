@@ -36,6 +36,17 @@ function updateCounts() {
   }
 }
 
+function showProblem(form, text) {
+  let problem = form.querySelector(".q-problem");
+  if (!problem) {
+    problem = document.createElement("p");
+    problem.className = "q-error q-problem";
+    problem.setAttribute("role", "alert");
+    form.prepend(problem);
+  }
+  problem.textContent = text;
+}
+
 async function submitAnswer(form, submitter) {
   const data = new FormData(form);
   if (submitter && submitter.name) data.set(submitter.name, submitter.value);
@@ -51,18 +62,20 @@ async function submitAnswer(form, submitter) {
     });
   } catch (error) {
     item.classList.remove("saving");
-    form.submit();  // offline or refused: fall back to the plain form post
-    return;
-  }
-  if (response.status === 403) {
-    item.classList.remove("saving");
-    alert("You may not answer this item.");
+    showProblem(form, "Not saved: the server could not be reached. Try again.");
     return;
   }
   const template = document.createElement("template");
   template.innerHTML = (await response.text()).trim();
   const replacement = template.content.firstElementChild;
-  if (!replacement) { form.submit(); return; }
+  if (!replacement || !replacement.classList.contains("q-item")) {
+    // Not the item's fragment (403, a server error, a login page): say so in the item.
+    item.classList.remove("saving");
+    showProblem(form, response.status === 403
+      ? "You may not answer this item (403)."
+      : `Not saved: the server answered ${response.status}. Try again, or reload the page.`);
+    return;
+  }
   item.replaceWith(replacement);
   updateCounts();
   if (response.ok) {
