@@ -9,13 +9,20 @@ there is no such figure or its analyzer could not run.
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
-from checklists import evidence_rules
+from django.db.models.signals import post_save
+
+from checklists import evidence_rules, services
 from checklists.evidence_rules import RuleContext, RuleVerdict
+from checklists.models import ChecklistItem, ReviewState
 from findings.models import Finding, Severity
+from projects.events import evidence_changed, once_after_commit
 from projects.models import Audit
 from scoring.models import AuditAnalyzerRun, AuditProfile
+
+logger = logging.getLogger(__name__)
 
 SECRET_SCANNERS = ("secrets", "detect-secrets")
 
@@ -176,6 +183,53 @@ EVALUATORS = {
 }
 
 
+# --- Evidence changed: answer again ---------------------------------------------------------
+
+
+def project_reevaluate(project_id: int) -> int:
+    """Evaluate again the rules of the project's items that evidence may answer (never a
+    person's answer, never a signed-off checklist). Returns how many items changed."""
+    ids = list(
+        ChecklistItem.objects.filter(checklist__project_id=project_id)
+        .exclude(evidence_rule="")
+        .exclude(checklist__review_state=ReviewState.SIGNED_OFF)
+        .values_list("pk", flat=True)
+    )
+    if not ids:  # one query for a project without such items
+        return 0
+    return services.evidence_answer_items([ChecklistItem(pk=pk) for pk in ids])
+
+
+def _reevaluate_after_commit(project_id: int) -> None:
+    def run() -> None:
+        try:
+            project_reevaluate(project_id)
+        except Exception:  # new evidence was saved; a rule failing must not undo or hide that
+            logger.exception("Checklist evidence rules of project %s could not be evaluated", project_id)
+
+    once_after_commit(("checklist-evidence", project_id), run)
+
+
+def _audit_saved(sender, instance: Audit, raw: bool = False, **kwargs) -> None:
+    if not raw and instance.status == Audit.Status.COMPLETED:
+        _reevaluate_after_commit(instance.project_id)
+
+
+def _finding_saved(sender, instance: Finding, raw: bool = False, **kwargs) -> None:
+    if not raw and instance.severity == Severity.CRITICAL:
+        _reevaluate_after_commit(instance.project_id)
+
+
+def _evidence_changed(sender, project_id: int, **kwargs) -> None:
+    if sender is not ChecklistItem:  # findings imported or triaged; not our own answers
+        _reevaluate_after_commit(project_id)
+
+
 def register() -> None:
+    """Register the evaluators, and answer again when the evidence they read changes: an audit
+    completed (re-scan, import, metrics), findings imported or triaged, a critical finding saved."""
     for slug, evaluator in EVALUATORS.items():
         evidence_rules.register(slug, evaluator)
+    post_save.connect(_audit_saved, sender=Audit, dispatch_uid="checklist-evidence-audit")
+    post_save.connect(_finding_saved, sender=Finding, dispatch_uid="checklist-evidence-finding")
+    evidence_changed.connect(_evidence_changed, dispatch_uid="checklist-evidence-changed")

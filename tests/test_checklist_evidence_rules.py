@@ -172,3 +172,30 @@ def test_evidence_never_replaces_a_persons_answer(project, tech_lead):
     assert services.evidence_answer_items([item]) == 0
     item.refresh_from_db()
     assert (item.state, item.answer_source) == ("na", "person")
+
+
+def test_new_evidence_answers_open_items_again_after_commit(
+    project, tech_lead, django_capture_on_commit_callbacks
+):
+    item = item_of(start(project, "test-ci-quality", tech_lead), "coverage_at_least")
+    assert item.state == "todo"
+    with django_capture_on_commit_callbacks(execute=True):
+        metrics_audit(project, coverage_percent=Decimal("91"))
+    item.refresh_from_db()
+    assert (item.state, item.answer_source) == ("done", "evidence")
+    with django_capture_on_commit_callbacks(execute=True):
+        metrics_audit(project, coverage_percent=Decimal("70"))
+    item.refresh_from_db()
+    assert item.state == "todo"
+    assert ChecklistItemHistory.objects.filter(item=item, event="evidence").count() == 2
+
+
+def test_a_signed_off_checklist_is_not_answered_again(
+    project, tech_lead, admin, django_capture_on_commit_callbacks
+):
+    checklist = start(project, "test-ci-quality", tech_lead)
+    services.submit_for_review(checklist, user=tech_lead)
+    services.sign_off(checklist, user=admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        metrics_audit(project, coverage_percent=Decimal("91"))
+    assert item_of(checklist, "coverage_at_least").state == "todo"
