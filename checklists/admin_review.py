@@ -211,8 +211,20 @@ class CarriedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DeletedWithTheirChecklistMixin:
+    """Rows deleted only as part of deleting their checklist, which only admins may do."""
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class ChecklistItemAdmin(DeletedWithTheirChecklistMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
     """Every item of the user's checklists, filtered, to answer many at once."""
 
     project_path = "checklist__project"
@@ -269,15 +281,6 @@ class ChecklistItemAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        # Only as part of deleting their checklist, which only admins may do.
-        return request.user.is_superuser
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     def has_change_permission(self, request, obj=None):
         # Items are answered on their checklist's page or by the bulk action, never one by one here.
         return obj is None and super().has_change_permission(request, obj)
@@ -319,21 +322,12 @@ class ChecklistItemAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 # --- Read-only records -----------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(DeletedWithTheirChecklistMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Only as part of deleting their checklist, which only admins may do.
-        return request.user.is_superuser
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 @admin.register(EvidenceFile)

@@ -17,6 +17,24 @@ NA_NEEDS_JUSTIFICATION = "Marking an item not applicable needs a justification: 
 SIGNED_OFF_READ_ONLY = "This checklist is signed off and read-only; reopen it (with a reason) to change it."
 
 
+def item_copy(source, *, checklist: Checklist) -> ChecklistItem:
+    """A new (unsaved) item of `checklist` with the wording of `source`: a template item (then
+    remembered as its origin) or an item of an earlier checklist (keeping that one's origin)."""
+    from_template = not isinstance(source, ChecklistItem)
+    return ChecklistItem(
+        checklist=checklist,
+        order=source.order,
+        section=source.section,
+        text=source.text,
+        guidance=source.guidance,
+        is_critical=source.is_critical,
+        domain_id=source.domain_id,
+        template_item_id=source.pk if from_template else source.template_item_id,
+        evidence_rule=source.evidence_rule,
+        evidence_threshold=source.evidence_threshold,
+    )
+
+
 def schedule_project_recompute(*, project_id: int) -> None:
     """Announce that the project's checklist evidence changed (scores recompute after commit)."""
     announce_evidence_changed(sender=ChecklistItem, project_id=project_id)

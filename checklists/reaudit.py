@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from checklists.answers import evidence_answer_items
-from checklists.item_changes import schedule_project_recompute
+from checklists.item_changes import item_copy, schedule_project_recompute
 from checklists.models import Checklist, ChecklistItem, ChecklistTemplate, EvidenceFile, ItemState
 from projects import access
 from projects.models import Audit
@@ -95,37 +95,8 @@ def _carry(new: ChecklistItem, old: ChecklistItem | None, *, today: dt.date) -> 
 def _new_items(
     previous: Checklist, checklist: Checklist, template: ChecklistTemplate | None
 ) -> list[ChecklistItem]:
-    if template is not None:
-        sources = list(template.items.order_by("order", "id"))
-        return [
-            ChecklistItem(
-                checklist=checklist,
-                order=src.order,
-                section=src.section,
-                text=src.text,
-                guidance=src.guidance,
-                is_critical=src.is_critical,
-                domain_id=src.domain_id,
-                template_item=src,
-                evidence_rule=src.evidence_rule,
-                evidence_threshold=src.evidence_threshold,
-            )
-            for src in sources
-        ]
-    return [
-        ChecklistItem(
-            checklist=checklist,
-            order=src.order,
-            section=src.section,
-            text=src.text,
-            guidance=src.guidance,
-            is_critical=src.is_critical,
-            domain_id=src.domain_id,
-            evidence_rule=src.evidence_rule,
-            evidence_threshold=src.evidence_threshold,
-        )
-        for src in previous.items.order_by("order", "id")
-    ]
+    sources = template.items if template is not None else previous.items
+    return [item_copy(source, checklist=checklist) for source in sources.order_by("order", "id")]
 
 
 def _restart(previous: Checklist, *, audit: Audit, today: dt.date) -> Checklist:

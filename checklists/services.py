@@ -31,6 +31,7 @@ from checklists.item_changes import (
     checklist_item_save,
     checklist_item_validate,
     ensure_editable,
+    item_copy,
     schedule_project_recompute,
 )
 from checklists.models import (
@@ -109,19 +110,7 @@ def checklist_start(
             due_date=due_date,
         )
         ChecklistItem.objects.bulk_create(
-            ChecklistItem(
-                checklist=checklist,
-                order=item.order,
-                section=item.section,
-                text=item.text,
-                guidance=item.guidance,
-                is_critical=item.is_critical,
-                domain_id=item.domain_id,
-                template_item=item,
-                evidence_rule=item.evidence_rule,
-                evidence_threshold=item.evidence_threshold,
-            )
-            for item in template.items.order_by("order", "id")
+            item_copy(item, checklist=checklist) for item in template.items.order_by("order", "id")
         )
         evidence_answer_items(checklist.items.exclude(evidence_rule=""))
     return checklist

@@ -44,3 +44,10 @@ def make_checklist(db):
         return checklist
 
     return make
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded evidence files go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path

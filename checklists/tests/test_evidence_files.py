@@ -17,12 +17,6 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 20
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
 def item(make_checklist, project, tech_lead, media):
     return make_checklist(project, owner=tech_lead).items.first()
 

@@ -15,12 +15,6 @@ from projects.models import Audit
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
 def first(project, tech_lead, deployment_template, media):
     """The first audit: a deployment checklist with three answers, evidence on two of them."""
     audit = Audit.objects.create(project=project, title="First", status=Audit.Status.COMPLETED)
