@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from api.services import token_create
+from tests.conftest import collected_static  # noqa: F401  (static files collected once, for live servers)
 
 
 @pytest.fixture
