@@ -5,12 +5,17 @@
   `request_closure` instead of writing the status; the handler registered by the app above
   records the request. With no handler registered the status cannot be set that way at all.
 - *After import*: called inside the import's transaction, once the findings of the report are
-  written, with the project id; governance applies the project's approved rule exceptions.
+  written, with the project id and the file's *claims*: the findings a scanner file says the
+  team suppressed (SARIF `suppressions`) or a Markdown report states as accepted risk or false
+  positive. The import never closes them itself (they stay open and count as open); governance
+  applies the project's approved rule exceptions and turns each claim into a pending exception
+  that someone else must approve.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from findings.models import Finding
@@ -19,7 +24,23 @@ from findings.models import Finding
 CLOSED_BY_DECISION = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
 
 ClosureHandler = Callable[..., Any]
-AfterImportHook = Callable[[int], object]
+AfterImportHook = Callable[..., object]
+
+# Where a claim comes from.
+SUPPRESSED_IN_SCAN = "suppression"
+STATED_IN_REPORT = "report"
+
+
+@dataclass(frozen=True)
+class ClosureClaim:
+    """A file's claim that a finding should not count: `status` is accepted risk or false
+    positive, `origin` SUPPRESSED_IN_SCAN or STATED_IN_REPORT, `source` names the file."""
+
+    fingerprint: str
+    status: str
+    origin: str
+    source: str = ""
+
 
 _closure_handlers: list[ClosureHandler] = []
 _after_import_hooks: list[AfterImportHook] = []
@@ -51,6 +72,8 @@ def request_closure(*, finding: Finding, status: str, user: Any, note: str = "")
     return _closure_handlers[0](finding=finding, status=status, user=user, note=note)
 
 
-def after_import(project_id: int) -> None:
+def after_import(project_id: int, *, claims: Sequence[ClosureClaim] = (), user_id: int | None = None) -> None:
+    """Called by every import once its findings are written (inside its transaction).
+    `user_id` is who imported (None for a token, the command line or a re-scan)."""
     for hook in _after_import_hooks:
-        hook(project_id)
+        hook(project_id, claims=claims, user_id=user_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -78,9 +80,15 @@ class Finding(models.Model):
         on_delete=models.SET_NULL,
         related_name="resolved_findings",
     )
-    # SLA clock (findings/sla.py): due at first sighting + the days of its severity; never reset
-    # by a re-import or a reopening. Empty: no SLA (info findings).
+    # SLA clock (findings/sla.py): due at first sighting + the days of its severity + the time it
+    # spent fixed (paused); never reset by a re-import or a reopening. Empty: no SLA (info findings).
     sla_due_at = models.DateTimeField("SLA due", null=True, blank=True)
+    sla_paused = models.DurationField(
+        "SLA paused",
+        default=dt.timedelta(0),
+        db_default=dt.timedelta(0),  # rows written by COPY name no value for it
+        help_text="Time spent fixed before a reopening: the SLA clock does not run while fixed.",
+    )
     fixed_within_sla = models.BooleanField(null=True, blank=True, help_text="Recorded when fixed.")
     # People who follow the finding (added by an @mention in a comment): its comments and SLA
     # breach go into their daily digest.

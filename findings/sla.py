@@ -1,9 +1,12 @@
 """SLA clocks: how many days a finding of each severity has to be fixed, its due date and state.
 
 The clock starts at the finding's first sighting (`first_seen_at`, or its creation) and is never
-reset: a re-import keeps it, and a reopened finding resumes with the due date it always had
-(so a regression of an old finding is breached at once). The due date is stored
-(`Finding.sla_due_at`) so lists, filters and counts are plain queries; the state is derived.
+reset: a re-import keeps it, and a reopened finding resumes with its history. The clock stops
+while the finding is fixed: when it reopens, the time it spent fixed is added to its paused
+time (`Finding.sla_paused`) and to its due date, so the days it had already used still count
+(a regression of an old finding is breached at once) and the days it was fixed do not. The
+due date is stored (`Finding.sla_due_at` = first sighting + days of its severity + paused
+time) so lists, filters and counts are plain queries; the state is derived.
 """
 
 from __future__ import annotations
@@ -58,7 +61,19 @@ def fill(finding: Finding, project: Any = None) -> None:
     """Set a finding's due date from its first sighting and severity (on creation and when its
     severity changes; never on re-import or reopening)."""
     started = finding.first_seen_at or finding.created_at or timezone.now()
-    finding.sla_due_at = due_at(started, finding.severity, days_by_severity(project or finding.project))
+    due = due_at(started, finding.severity, days_by_severity(project or finding.project))
+    finding.sla_due_at = None if due is None else due + (finding.sla_paused or dt.timedelta(0))
+
+
+def resume(finding: Finding, now: dt.datetime) -> None:
+    """A fixed finding reopens at `now`: the time it spent fixed does not count, so its paused
+    time and its due date move on by that much. Call before clearing `fixed_at`."""
+    if finding.fixed_at is None:
+        return
+    fixed_for = max(now - finding.fixed_at, dt.timedelta(0))
+    finding.sla_paused = (finding.sla_paused or dt.timedelta(0)) + fixed_for
+    if finding.sla_due_at is not None:
+        finding.sla_due_at += fixed_for
 
 
 def _soon_cut(severity: int) -> dt.timedelta | None:
@@ -96,14 +111,31 @@ def fixed_within(due: dt.datetime | None, fixed: dt.datetime) -> bool | None:
     return None if due is None else fixed <= due
 
 
+# What record_status_change may change: a caller saving with update_fields names them all.
+STATUS_CHANGE_FIELDS = (
+    "status",
+    "status_changed_at",
+    "fixed_at",
+    "fixed_within_sla",
+    "sla_due_at",
+    "sla_paused",
+)
+
+
 def record_status_change(finding: Finding, old_status: str, now: dt.datetime | None = None) -> None:
     """On a status change made by a person: a fixed finding records whether it was fixed in time;
-    a finding no longer fixed forgets it (its clock itself never moves)."""
+    a finding no longer fixed forgets it and resumes its clock (the time it spent fixed does not
+    count; nothing else moves the clock)."""
     fixed = str(Finding.Status.FIXED)
     if str(finding.status) == fixed and str(old_status) != fixed:
         finding.fixed_at = finding.fixed_at or now or timezone.now()
         finding.fixed_within_sla = fixed_within(finding.sla_due_at, finding.fixed_at)
     elif str(old_status) == fixed and str(finding.status) != fixed:
+        if finding.fixed_at is None and finding.pk is not None:
+            # The caller cleared it already: the clock resumes from the stored fixing time.
+            stored = Finding.objects.filter(pk=finding.pk).values_list("fixed_at", flat=True)
+            finding.fixed_at = stored.first()
+        resume(finding, now or timezone.now())
         finding.fixed_at = None
         finding.fixed_within_sla = None
 

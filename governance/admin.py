@@ -91,7 +91,7 @@ class PolicyExceptionAdmin(ProjectScopedAdminMixin, _ExceptionAdminBase):
         "approved_by",
         "created_at",
     )
-    list_filter = ("state", "reason", "target", "legacy")
+    list_filter = ("state", "reason", "origin", "target", "legacy")
     search_fields = ("justification", "tool", "rule_id", "finding__title", "=project__slug")
     list_select_related = ("project", "requested_by", "approved_by", "finding", "checklist_item")
     raw_id_fields = ("finding", "checklist_item")
@@ -126,6 +126,7 @@ class PolicyExceptionAdmin(ProjectScopedAdminMixin, _ExceptionAdminBase):
             "justification",
             "state",
             "expires_on",
+            "origin",
             "requested_by",
             "approved_by",
             "decided_by",

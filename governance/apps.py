@@ -12,7 +12,7 @@ class GovernanceConfig(AppConfig):
         from governance import selectors, services
 
         hooks.register_closure_handler(services.finding_closure_request)
-        hooks.register_after_import(services.rule_exceptions_apply)
+        hooks.register_after_import(services.after_import)
         digest.register_section("Exceptions expiring", selectors.expiring_digest_lines)
         digest.register_section("Findings past their SLA", selectors.sla_breach_digest_lines)
         digest.register_section("Comments on findings you watch", selectors.watched_comments_digest_lines)

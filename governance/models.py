@@ -31,6 +31,12 @@ class State(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
+class Origin(models.TextChoices):
+    REQUEST = "request", "Requested by a person"
+    SUPPRESSION = "suppression", "Suppressed by the team in a scanner file"
+    REPORT = "report", "Stated in an imported report"
+
+
 # States in which an exception still stands (waiting or in force): one per target at a time.
 STANDING_STATES = (State.PENDING, State.APPROVED)
 
@@ -69,6 +75,9 @@ class PolicyException(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
+    # Who asked: a person, or a file an import read (a suppression in a scanner file, a finding
+    # a Markdown report states as accepted risk or false positive), then on the importer's behalf.
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.REQUEST)
     legacy = models.BooleanField(
         default=False, help_text="Recorded before exceptions existed (no requester, approver or expiry)."
     )

@@ -10,6 +10,7 @@ closed reopens, with a note saying why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +21,10 @@ from django.utils import timezone
 
 from checklists.models import ChecklistItem, ItemState
 from checklists.services import checklist_item_record_change, checklist_item_save
-from findings.hooks import CLOSED_BY_DECISION, ClosureRefused
+from findings import hooks
+from findings.hooks import CLOSED_BY_DECISION, ClosureClaim, ClosureRefused
 from findings.models import Finding, FindingComment
-from governance.models import STANDING_STATES, PolicyException, Reason, State, Target
+from governance.models import STANDING_STATES, Origin, PolicyException, Reason, State, Target
 from projects import access
 from projects.events import announce_evidence_changed
 from projects.models import Project
@@ -169,6 +171,106 @@ def finding_closure_request(*, finding: Finding, status: str, user: Any, note: s
         )
     except (ValidationError, PermissionDenied) as exc:
         raise ClosureRefused(" ".join(getattr(exc, "messages", [str(exc)]))) from None
+
+
+# --- claims made by imported files ------------------------------------------------------------
+
+CLAIM_ORIGINS = {hooks.SUPPRESSED_IN_SCAN: Origin.SUPPRESSION, hooks.STATED_IN_REPORT: Origin.REPORT}
+
+
+def after_import(project_id: int, *, claims: Sequence[ClosureClaim] = (), user_id: int | None = None) -> None:
+    """The handler of findings.hooks.after_import (inside the import's transaction): approved
+    rule exceptions close the findings they cover, then each claim of the file becomes a pending
+    exception."""
+    rule_exceptions_apply(project_id)
+    if claims:
+        claims_request(project_id, claims=claims, user_id=user_id)
+
+
+def claims_request(
+    project_id: int,
+    *,
+    claims: Sequence[ClosureClaim],
+    user_id: int | None = None,
+    today: dt.date | None = None,
+) -> list[int]:
+    """Turn a file's claims into pending exceptions, one per open finding claimed, requested on
+    behalf of whoever imported the file (so they cannot approve it themselves). The findings stay
+    open, and count as open in every score and gate, until someone else approves.
+
+    A finding already covered by a pending or approved exception gets no second one, nor does one
+    whose claim of the same origin was rejected (the team's suppression was reviewed: asking again
+    on every import would only flood the approvers). Four queries whatever the number of claims.
+    Returns the ids of the exceptions created."""
+    today = today or timezone.localdate()
+    by_fingerprint = {claim.fingerprint: claim for claim in claims}
+    open_findings = dict(
+        Finding.objects.filter(
+            project_id=project_id, fingerprint__in=list(by_fingerprint), status__in=ACTIVE
+        ).values_list("pk", "fingerprint")
+    )
+    if not open_findings:
+        return []
+    skip = {
+        finding_id
+        for finding_id, state, origin in PolicyException.objects.filter(finding_id__in=list(open_findings))
+        .filter(Q(state__in=STANDING_STATES) | Q(state=State.REJECTED) & ~Q(origin=Origin.REQUEST))
+        .values_list("finding_id", "state", "origin")
+        if state in STANDING_STATES
+        or origin == CLAIM_ORIGINS.get(by_fingerprint[open_findings[finding_id]].origin)
+    }
+    wanted = []
+    for finding_id, fingerprint in open_findings.items():
+        if finding_id in skip:
+            continue
+        claim = by_fingerprint[fingerprint]
+        reason = REASON_FOR_STATUS.get(claim.status, Reason.ACCEPTED_RISK)
+        origin = CLAIM_ORIGINS.get(claim.origin, Origin.SUPPRESSION)
+        wanted.append(
+            PolicyException(
+                project_id=project_id,
+                target=Target.FINDING,
+                finding_id=finding_id,
+                reason=reason,
+                justification=_claim_justification(claim, origin, reason),
+                requested_by_id=user_id,
+                origin=origin,
+                expires_on=default_expiry(today) if reason == Reason.ACCEPTED_RISK else None,
+            )
+        )
+    if not wanted:
+        return []
+    # A person's request made at the same moment wins: the claim is then simply not recorded.
+    PolicyException.objects.bulk_create(wanted, ignore_conflicts=True)
+    created = list(
+        PolicyException.objects.filter(
+            finding_id__in=[e.finding_id for e in wanted],
+            state=State.PENDING,
+            origin__in=list(CLAIM_ORIGINS.values()),
+        ).values_list("pk", "finding_id", "origin")
+    )
+    FindingComment.objects.bulk_create(
+        [
+            FindingComment(
+                finding_id=finding_id,
+                body=f"{Origin(origin).label}: exception #{pk} is pending. The finding counts as open "
+                "until someone other than the importer approves it.",
+            )
+            for pk, finding_id, origin in created
+        ],
+        batch_size=500,
+    )
+    return [pk for pk, _finding_id, _origin in created]
+
+
+def _claim_justification(claim: ClosureClaim, origin: str, reason: str) -> str:
+    where = claim.source or "an imported file"
+    if origin == Origin.SUPPRESSION:
+        return (
+            f"Suppressed by the team in {where} (a suppression in the code or the scanner's "
+            "configuration). Approve it if the suppression is right."
+        )
+    return f"Stated as {Reason(reason).label.lower()} in {where}. Approve it if the statement is right."
 
 
 # --- decisions ------------------------------------------------------------------------------

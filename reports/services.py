@@ -180,7 +180,7 @@ def _save_checklists(parsed: ParsedReport, audit: Audit) -> None:
         )
 
 
-def _save_findings(parsed: ParsedReport, audit: Audit, result: ReportImportResult) -> None:
+def _save_findings(parsed: ParsedReport, audit: Audit, result: ReportImportResult, user: Importer) -> None:
     stated = [
         StatedFinding(
             title=f.title,
@@ -193,8 +193,14 @@ def _save_findings(parsed: ParsedReport, audit: Audit, result: ReportImportResul
         )
         for f in parsed.findings
     ]
+    # Findings stated as accepted risk or false positive are recorded open, each with a pending
+    # exception that someone else must approve (see findings.services.stated).
     result.findings_created, result.findings_updated = stated_findings_import(
-        audit=audit, findings=stated, tool=FINDING_TOOL
+        audit=audit,
+        findings=stated,
+        tool=FINDING_TOOL,
+        source=f"the report {result.file_name or 'imported'} (audit #{audit.pk})",
+        user_id=getattr(user, "pk", None),
     )
 
 
@@ -282,7 +288,7 @@ def report_import(
         )
         _save_stated_scores(parsed, audit)
         _save_checklists(parsed, audit)
-        _save_findings(parsed, audit, result)
+        _save_findings(parsed, audit, result, user)
 
         scoring.audit_refresh_global(audit_id=audit.pk)
         audit.refresh_from_db(fields=["global_score", "computed_verdict"])

@@ -15,6 +15,8 @@ from findings.models import Finding, ImportRun
 ACTIVE = tuple(str(s) for s in Finding.ACTIVE_STATUSES)
 CLOSED_BY_HUMAN = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
 FIXED = str(Finding.Status.FIXED)
+OPEN = str(Finding.Status.OPEN)
+ACCEPTED_RISK = str(Finding.Status.ACCEPTED_RISK)
 # Non-PostgreSQL databases (the embedded SQLite default) write in batches of this size.
 BATCH_SIZE = 500
 
@@ -26,11 +28,6 @@ class ImportPlan:
     reopen: list[tuple[int, ScanFinding]] = field(default_factory=list)
     unchanged_closed: list[tuple[int, ScanFinding]] = field(default_factory=list)
     resolve: list[int] = field(default_factory=list)
-
-
-def new_status(finding: ScanFinding) -> str:
-    # Plain str/int, never the enum members: COPY would adapt an Enum by its name.
-    return str(Finding.Status.ACCEPTED_RISK if finding.suppressed else Finding.Status.OPEN)
 
 
 COPY_COLUMNS = (
@@ -70,7 +67,7 @@ def _values(run: ImportRun, finding: ScanFinding, domains: dict, now, sla_days: 
         int(finding.severity),
         finding.confidence[:20],
         domains.get(finding.domain_slug),
-        new_status(finding),
+        OPEN,
         now,
         finding.tool[:100],
         finding.rule_id[:200],
@@ -107,6 +104,7 @@ def copy_text(value: str) -> str:
             value = value.replace(old, new)
     return value
 
+
 COPY_CHUNK_ROWS = 5000
 
 
@@ -131,7 +129,7 @@ def copy_chunks(run: ImportRun, findings: list[ScanFinding], domains: dict, now,
             lines.append(
                 f"{head}{t(f.title[:500])}\t{t(f.description)}\t"
                 f"{int(f.severity)}\t{t(f.confidence[:20])}\t"
-                f"{null if domain is None else domain}\t{new_status(f)}\t{stamp}\t"
+                f"{null if domain is None else domain}\t{OPEN}\t{stamp}\t"
                 f"{t(f.tool[:100])}\t{t(f.rule_id[:200])}\t"
                 f"{t(f.cwe[:20])}\t{t(f.file_path[:1000])}\t"
                 f"{null if f.line is None else int(f.line)}\t{t(f.recommendation)}\t"
@@ -162,13 +160,20 @@ def write_postgresql(run: ImportRun, plan: ImportPlan, domains: dict, now) -> No
             )
         if plan.reopen:
             cursor.execute(
-                "UPDATE findings_finding AS f SET line = v.line, status = v.status, reopened_at = %s, "
+                # The SLA clock resumes: the time the finding spent fixed moves its due date on
+                # (every expression reads the row as it was before this UPDATE).
+                "UPDATE findings_finding AS f SET line = v.line, status = %s, reopened_at = %s, "
                 "status_changed_at = %s, fixed_at = NULL, resolved_by_import_id = NULL, "
                 "fixed_within_sla = NULL, last_seen_at = %s, updated_at = %s, "
+                # How long it was fixed (none without a fixing time) is the clock's pause.
+                "sla_paused = f.sla_paused + GREATEST(COALESCE(%s - f.fixed_at, interval '0'), '0'), "
+                "sla_due_at = f.sla_due_at + GREATEST(COALESCE(%s - f.fixed_at, interval '0'), '0'), "
                 "last_seen_audit_id = COALESCE(%s, f.last_seen_audit_id) "
-                "FROM unnest(%s::bigint[], %s::integer[], %s::varchar[]) AS v(id, line, status) "
-                "WHERE f.id = v.id",
+                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, line) WHERE f.id = v.id",
                 [
+                    OPEN,
+                    now,
+                    now,
                     now,
                     now,
                     now,
@@ -176,7 +181,6 @@ def write_postgresql(run: ImportRun, plan: ImportPlan, domains: dict, now) -> No
                     run.audit_id,
                     [pk for pk, _f in plan.reopen],
                     [f.line for _pk, f in plan.reopen],
-                    [new_status(f) for _pk, f in plan.reopen],
                 ],
             )
         if plan.resolve:
@@ -217,35 +221,35 @@ def write_portable(run: ImportRun, plan: ImportPlan, domains: dict, now) -> None
     ]
     fields = ["line", "last_seen_at", "updated_at"] + (["last_seen_audit_id"] if run.audit_id else [])
     Finding.objects.bulk_update(seen, fields, batch_size=BATCH_SIZE)
-    reopened = [
-        Finding(
-            pk=pk,
-            line=f.line,
-            status=new_status(f),
-            reopened_at=now,
-            status_changed_at=now,
-            fixed_at=None,
-            fixed_within_sla=None,
-            resolved_by_import=None,
-            last_seen_at=now,
-            updated_at=now,
-            last_seen_audit_id=run.audit_id,
+    lines = dict(plan.reopen)
+    reopen_ids = list(lines)
+    for start in range(0, len(reopen_ids), BATCH_SIZE):
+        reopened = list(
+            Finding.objects.filter(pk__in=reopen_ids[start : start + BATCH_SIZE]).only(
+                "pk", "fixed_at", "sla_due_at", "sla_paused"
+            )
         )
-        for pk, f in plan.reopen
-    ]
-    Finding.objects.bulk_update(
-        reopened,
-        fields
-        + [
-            "status",
-            "reopened_at",
-            "status_changed_at",
-            "fixed_at",
-            "fixed_within_sla",
-            "resolved_by_import",
-        ],
-        batch_size=BATCH_SIZE,
-    )
+        for finding in reopened:
+            sla.resume(finding, now)  # the time it spent fixed does not count
+            finding.line = lines[finding.pk].line
+            finding.status, finding.reopened_at, finding.status_changed_at = OPEN, now, now
+            finding.fixed_at, finding.fixed_within_sla, finding.resolved_by_import = None, None, None
+            finding.last_seen_at = finding.updated_at = now
+            finding.last_seen_audit_id = run.audit_id
+        Finding.objects.bulk_update(
+            reopened,
+            [
+                *fields,
+                "status",
+                "reopened_at",
+                "status_changed_at",
+                "fixed_at",
+                "fixed_within_sla",
+                "resolved_by_import",
+                "sla_due_at",
+                "sla_paused",
+            ],
+        )
     for start in range(0, len(plan.resolve), BATCH_SIZE):
         Finding.objects.filter(pk__in=plan.resolve[start : start + BATCH_SIZE]).update(
             status=FIXED,

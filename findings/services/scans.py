@@ -16,7 +16,7 @@ from findings.fingerprints import assign_fingerprints
 from findings.importers import ParsedScan, ScanFinding, ScanFormatError, parse_scan
 from findings.importers.base import clean_text
 from findings.models import ApiToken, Finding, ImportRun, Severity
-from findings.services.scan_writes import ACTIVE, FIXED, ImportPlan, write_findings
+from findings.services.scan_writes import ACCEPTED_RISK, ACTIVE, FIXED, ImportPlan, write_findings
 from projects.events import announce_evidence_changed
 from projects.models import AUDIT_METRIC_FIELDS, Audit, MaturityDomain, Project
 from projects.uploads import upload_size_error
@@ -131,8 +131,9 @@ def scan_import_parsed(
             )
         )
         write_findings(run, plan, domains, now)
-        # Approved rule exceptions cover the findings of this report too, new ones included.
-        hooks.after_import(project.pk)
+        # Approved rule exceptions cover the findings of this report too, new ones included;
+        # what the file says the team suppressed stays open until an exception is approved.
+        hooks.after_import(project.pk, claims=_suppression_claims(report, run), user_id=run.user_id)
         if audit is not None and report.metrics:
             _apply_metrics(audit, report.metrics)
         if token is not None:
@@ -143,6 +144,15 @@ def scan_import_parsed(
         run.preview = _preview(plan)
         _schedule_recompute(project.pk)
     return run
+
+
+def _suppression_claims(report: ParsedScan, run: ImportRun) -> list[hooks.ClosureClaim]:
+    source = f"{run.file_name or 'a scanner file'} ({run.tool or run.format})"
+    return [
+        hooks.ClosureClaim(f.fingerprint, ACCEPTED_RISK, hooks.SUPPRESSED_IN_SCAN, source)
+        for f in report.findings
+        if f.suppressed
+    ]
 
 
 def is_reserved_tool_name(name: str) -> bool:

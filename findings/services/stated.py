@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from findings import sla
+from findings import hooks, sla
 from findings.importers.base import clean_text
 from findings.models import Finding
-from findings.services.scan_writes import ACTIVE, BATCH_SIZE, CLOSED_BY_HUMAN, FIXED
+from findings.services.scan_writes import ACTIVE, BATCH_SIZE, CLOSED_BY_HUMAN, FIXED, OPEN
 from projects.events import announce_evidence_changed
 from projects.models import Audit
 
@@ -30,13 +30,22 @@ class StatedFinding:
 
 
 def stated_findings_import(
-    *, audit: Audit, findings: list[StatedFinding], tool: str = "report"
+    *,
+    audit: Audit,
+    findings: list[StatedFinding],
+    tool: str = "report",
+    source: str = "",
+    user_id: int | None = None,
 ) -> tuple[int, int]:
     """Record the findings an imported report states, as (created, updated).
 
     The status rules of scan imports apply: a finding seen again is last seen in this audit; a
-    fixed one stated open again is reopened; one a human closed (accepted risk, false positive)
-    keeps that decision; otherwise the report's stated status (fixed, in progress, ...) is kept.
+    fixed one stated open again is reopened (its SLA clock resumes); one a human closed (accepted
+    risk, false positive) keeps that decision; otherwise the report's stated status (fixed, in
+    progress, ...) is kept. A report cannot close a finding as accepted risk or false positive
+    by saying so: such a finding is recorded open and the statement becomes a claim
+    (findings.hooks.after_import) that governance turns into a pending exception. `source` names
+    the report in that claim; `user_id` is who imported it.
     """
     now = timezone.now()
     by_fingerprint = {f.fingerprint: f for f in findings}
@@ -44,10 +53,13 @@ def stated_findings_import(
         f.fingerprint: f
         for f in Finding.objects.filter(project=audit.project, fingerprint__in=list(by_fingerprint))
     }
-    to_create, to_update = [], []
+    to_create, to_update, claims = [], [], []
     sla_days = sla.days_by_severity(audit.project)
     for fingerprint, stated in by_fingerprint.items():
         status = str(stated.status)
+        if status in CLOSED_BY_HUMAN:
+            claims.append(hooks.ClosureClaim(fingerprint, status, hooks.STATED_IN_REPORT, source))
+            status = OPEN  # present, and open until someone else approves the exception
         current = existing.get(fingerprint)
         if current is None:
             to_create.append(
@@ -76,6 +88,7 @@ def stated_findings_import(
         current.last_seen_audit, current.last_seen_at = audit, now
         if str(current.status) not in CLOSED_BY_HUMAN and str(current.status) != status:
             if str(current.status) == FIXED and status in ACTIVE:
+                sla.resume(current, now)
                 current.reopened_at, current.fixed_at, current.fixed_within_sla = now, None, None
             elif status == FIXED:
                 current.fixed_at = now
@@ -93,9 +106,12 @@ def stated_findings_import(
             "fixed_at",
             "reopened_at",
             "fixed_within_sla",
+            "sla_due_at",
+            "sla_paused",
         ],
         batch_size=BATCH_SIZE,
     )
+    hooks.after_import(audit.project_id, claims=claims, user_id=user_id)
     if to_create or to_update:
         announce_evidence_changed(sender=Finding, project_id=audit.project_id)
     return len(to_create), len(to_update)

@@ -1,14 +1,16 @@
-"""SLA clocks: the due date comes from the first sighting and never moves with re-imports,
-reopenings or status changes; fixed-in-time is recorded when a finding is fixed."""
+"""SLA clocks: the due date comes from the first sighting and is never reset by re-imports,
+reopenings or status changes; the clock pauses while a finding is fixed; fixed-in-time is
+recorded when a finding is fixed."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
+from unittest import mock
 
 import pytest
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -18,8 +20,10 @@ from tablib import Dataset
 from findings import sla
 from findings.models import Finding, Severity
 from findings.resources import FindingResource
+from findings.services import scan_writes, scans
 from findings.services.scans import scan_import
-from projects.models import Project
+from findings.services.stated import StatedFinding, stated_findings_import
+from projects.models import Audit, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -142,37 +146,104 @@ def test_a_severity_change_keeps_the_start_and_changes_the_length(project):
 
 _projects = itertools.count()
 STEPS = st.lists(
-    st.sampled_from(["seen", "gone", "in_progress", "open", "fixed", "age"]), min_size=1, max_size=12
+    st.sampled_from(["seen", "gone", "in_progress", "open", "fixed", "stated open", "stated fixed", "age"]),
+    min_size=1,
+    max_size=12,
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=STEPS)
-def test_the_clock_never_moves(steps):
-    project = Project.objects.create(name="p", slug=f"sla-{next(_projects)}")
-    scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
-    finding = Finding.objects.get(project=project, rule_id="B1")
-    start, due = finding.first_seen_at, finding.sla_due_at
-    assert due - start == dt.timedelta(days=30)
+class Clock:
+    """timezone.now for every writer under test: time passes only when a step says so."""
 
-    for step in steps:
-        if step == "seen":  # the finding reported again (reopens it when it was fixed)
-            scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
-        elif step == "gone":  # no longer reported: resolved as fixed
-            scan_import(project=project, content=bandit("B2"), file_name="b.json")
-        elif step == "age":  # ten days pass: the finding's times all move back
-            shift = dt.timedelta(days=10)
-            Finding.objects.filter(pk=finding.pk).update(
-                first_seen_at=start - shift, sla_due_at=due - shift, fixed_at=F("fixed_at") - shift
-            )
-            start, due = start - shift, due - shift
-        else:  # a person's triage
-            dataset = Dataset(headers=["id", "status"])
-            dataset.append([finding.pk, step])
-            FindingResource(user=None).import_data(dataset, dry_run=False)
-        finding.refresh_from_db()
-        assert (finding.first_seen_at, finding.sla_due_at) == (start, due), step
-        if finding.status == "fixed":
-            assert finding.fixed_within_sla == (finding.fixed_at <= due)
-        else:
-            assert finding.fixed_within_sla is None
+    def __init__(self) -> None:
+        self.now = timezone.now().replace(microsecond=0)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.mark.parametrize("path", ["postgresql-bulk", "portable"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_the_clock_survives_everything_and_pauses_while_fixed(path, steps):
+    """Whatever happens to a finding (re-imports, resolution, reopening by an import, a report or
+    a person, triage), its due date is its first sighting + 30 days + the time it spent fixed."""
+    clock = Clock()
+    with (
+        mock.patch("django.utils.timezone.now", clock),
+        mock.patch.object(scans, "write_findings", scan_writes.write_portable)
+        if path == "portable"
+        else contextlib.nullcontext(),
+    ):
+        project = Project.objects.create(name="p", slug=f"sla-{next(_projects)}")
+        audit = Audit.objects.create(project=project)
+        scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
+        finding = Finding.objects.get(project=project, rule_id="B1")
+        start = finding.first_seen_at
+        assert start == clock.now
+        paused, fixed_since = dt.timedelta(0), None
+
+        for step in steps:
+            was_fixed = finding.status == "fixed"
+            if step == "age":  # ten days pass
+                clock.now += dt.timedelta(days=10)
+            elif step == "seen":  # reported again (reopens it when it was fixed)
+                scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
+            elif step == "gone":  # no longer reported: resolved as fixed
+                scan_import(project=project, content=bandit("B2"), file_name="b.json")
+            elif step.startswith("stated"):  # an imported report states it
+                stated = StatedFinding(
+                    title=finding.title,
+                    severity=finding.severity,
+                    fingerprint=finding.fingerprint,
+                    status=step.split()[1],
+                )
+                stated_findings_import(audit=audit, findings=[stated])
+            else:  # a person's triage
+                dataset = Dataset(headers=["id", "status"])
+                dataset.append([finding.pk, step])
+                FindingResource(user=None).import_data(dataset, dry_run=False)
+            finding.refresh_from_db()
+            if finding.status == "fixed" and not was_fixed:
+                fixed_since = clock.now
+            elif was_fixed and finding.status != "fixed":
+                paused += clock.now - fixed_since
+
+            assert finding.first_seen_at == start, step
+            assert finding.sla_paused == paused, step
+            assert finding.sla_due_at == start + dt.timedelta(days=30) + paused, step
+            if finding.status == "fixed":
+                assert finding.fixed_at == fixed_since
+                assert finding.fixed_within_sla == (fixed_since <= finding.sla_due_at)
+            else:
+                assert finding.fixed_within_sla is None
+
+
+def test_a_reopened_finding_resumes_where_it_stopped(project):
+    """Fixed after 10 of its 30 days, reopened 50 days later: 20 days are left, not breached."""
+    clock = Clock()
+    with mock.patch("django.utils.timezone.now", clock):
+        scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
+        clock.now += dt.timedelta(days=10)
+        scan_import(project=project, content=bandit("B2"), file_name="b.json")
+        clock.now += dt.timedelta(days=50)
+        scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
+
+    finding = Finding.objects.get(project=project, rule_id="B1")
+    assert finding.status == "open" and finding.sla_paused == dt.timedelta(days=50)
+    assert finding.sla_due_at - clock.now == dt.timedelta(days=20)
+    assert sla.finding_state(finding, now=clock.now) == sla.ON_TRACK
+
+
+def test_a_severity_change_after_a_reopening_keeps_the_paused_time(project):
+    clock = Clock()
+    with mock.patch("django.utils.timezone.now", clock):
+        scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
+        scan_import(project=project, content=bandit("B2"), file_name="b.json")
+        clock.now += dt.timedelta(days=5)
+        scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
+    finding = Finding.objects.get(project=project, rule_id="B1")
+    finding.severity = Severity.CRITICAL
+    sla.fill(finding)
+
+    assert finding.sla_due_at == finding.first_seen_at + dt.timedelta(days=7 + 5)

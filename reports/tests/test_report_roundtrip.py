@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from checklists.models import Checklist, ChecklistItem
 from findings.models import Finding
+from governance.models import PolicyException
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from reports.export import audit_to_markdown
 from reports.services import report_import
@@ -212,6 +213,9 @@ def make_audit(spec: dict) -> Audit:
     return Audit.objects.get(pk=audit.pk)
 
 
+CLAIMED = ("accepted_risk", "false_positive")
+
+
 def state_of(audit: Audit) -> dict:
     checklists = []
     for checklist in Checklist.objects.filter(audit=audit).order_by("id"):
@@ -246,6 +250,15 @@ def test_an_exported_audit_imports_into_a_new_project_with_the_same_values(db, s
             copy = Audit.objects.get(pk=copy.pk)
             assert copy.kind == Audit.Kind.IMPORTED
             expected = state_of(original)
+            # A report cannot close a finding by stating it: an accepted risk or false positive
+            # comes back open, with a pending exception of that reason for someone to approve.
+            claimed = sorted((f[0], f[2]) for f in expected["findings"] if f[2] in CLAIMED)
+            expected["findings"] = sorted(
+                (title, severity, "open" if status in CLAIMED else status, path, line)
+                for title, severity, status, path, line in expected["findings"]
+            )
+            pending = PolicyException.objects.filter(project=target, state="pending", origin="report")
+            assert sorted(pending.values_list("finding__title", "reason")) == claimed
             if spec["already_in_production"]:
                 # "Already in production" is how the export states it: a production-ready verdict.
                 expected["stated_verdict"] = Audit.Verdict.PRODUCTION_READY

@@ -1,0 +1,144 @@
+"""Claims made by imported files: a suppression in a scanner file or a finding a Markdown report
+states as accepted risk / false positive leaves the finding open and asks for a pending
+exception, which changes no score or gate until someone other than the importer approves it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from findings.models import Finding, FindingComment
+from findings.services.scans import scan_import
+from governance.models import Origin, PolicyException, Reason, State
+from governance.selectors import excepted_gate_counts
+from governance.services import default_expiry, exception_approve, exception_reject
+from reports.services import report_import
+
+pytestmark = pytest.mark.django_db
+
+
+def sarif(rules: list[str], suppressed: set[str]) -> bytes:
+    results = []
+    for rule in rules:
+        result = {
+            "ruleId": rule,
+            "level": "error",
+            "message": {"text": f"problem {rule}"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f"app/{rule}.py"},
+                        "region": {"startLine": 3},
+                    }
+                }
+            ],
+        }
+        if rule in suppressed:
+            result["suppressions"] = [{"kind": "inSource", "justification": "reviewed"}]
+        results.append(result)
+    doc = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep"}}, "results": results}]}
+    return json.dumps(doc).encode()
+
+
+def test_a_suppressed_result_stays_open_with_a_pending_exception_for_someone_else(
+    project, tech_lead, auditor_user
+):
+    scan_import(project=project, content=sarif(["R1", "R2"], {"R1"}), file_name="s.sarif", user=tech_lead)
+
+    suppressed = Finding.objects.get(project=project, rule_id="R1")
+    assert suppressed.status == "open"  # counts as open: the gate and scores see it
+    exception = PolicyException.objects.get()
+    assert (exception.finding, exception.state, exception.origin) == (
+        suppressed,
+        State.PENDING,
+        Origin.SUPPRESSION,
+    )
+    assert exception.reason == Reason.ACCEPTED_RISK and exception.expires_on == default_expiry()
+    assert exception.requested_by == tech_lead
+    assert "s.sarif" in exception.justification
+    note = FindingComment.objects.get(finding=suppressed).body
+    assert note.startswith("Suppressed by the team in a scanner file: exception #") and "pending" in note
+    assert excepted_gate_counts(project_id=project.pk)["exceptions"] == 0
+    assert not PolicyException.objects.filter(finding__rule_id="R2").exists()
+
+    with pytest.raises(PermissionDenied):
+        exception_approve(exception=exception, user=tech_lead)  # the importer cannot approve
+    exception_approve(exception=exception, user=auditor_user)
+    suppressed.refresh_from_db()
+    assert suppressed.status == "accepted_risk"
+    assert excepted_gate_counts(project_id=project.pk)["exceptions"] == 1
+
+
+def test_re_imports_ask_once_and_a_rejected_suppression_is_not_asked_again(project, auditor_user):
+    content = sarif(["R1"], {"R1"})
+    scan_import(project=project, content=content, file_name="s.sarif")
+    scan_import(project=project, content=content, file_name="s.sarif")
+    exception = PolicyException.objects.get()
+    assert exception.requested_by is None  # an API token or a re-scan: nobody in particular
+
+    exception_reject(exception=exception, user=auditor_user, note="Not a false alarm: fix it.")
+    scan_import(project=project, content=content, file_name="s.sarif")
+
+    assert PolicyException.objects.count() == 1
+    assert Finding.objects.get(project=project).status == "open"
+
+
+def test_a_finding_already_closed_by_an_approved_exception_asks_nothing(project, tech_lead, auditor_user):
+    scan_import(project=project, content=sarif(["R1"], {"R1"}), file_name="s.sarif", user=tech_lead)
+    exception_approve(exception=PolicyException.objects.get(), user=auditor_user)
+
+    scan_import(project=project, content=sarif(["R1"], {"R1"}), file_name="s.sarif", user=tech_lead)
+
+    assert PolicyException.objects.count() == 1
+    assert Finding.objects.get(project=project).status == "accepted_risk"
+
+
+def test_the_query_count_does_not_grow_with_the_number_of_suppressions(project, other_project):
+    def queries(target, rules: list[str]) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            scan_import(project=target, content=sarif(rules, set(rules)), file_name="s.sarif")
+        return len(ctx.captured_queries)
+
+    few = queries(project, ["A1", "A2"])
+    many = queries(other_project, [f"B{n}" for n in range(60)])
+
+    assert many == few
+    assert PolicyException.objects.filter(state=State.PENDING).count() == 62
+
+
+REPORT = """# Audit of Shop
+
+**Date:** 2025-01-01
+
+## Findings
+
+| Severity | Finding | File | Status |
+|---|---|---|---|
+| Critical | SQL injection in search | `shop/search.py:12` | Accepted risk |
+| High | Debug mode in production | `shop/settings.py:3` | False positive |
+| Medium | Missing rate limit | `shop/api.py:40` | Open |
+"""
+
+
+def test_a_reports_accepted_risk_and_false_positive_become_pending_exceptions(
+    project, tech_lead, auditor_user
+):
+    report_import(content=REPORT.encode(), file_name="shop.md", project=project, user=tech_lead)
+
+    findings = {f.title: f for f in Finding.objects.filter(project=project)}
+    assert {f.status for f in findings.values()} == {"open"}
+    pending = {e.finding.title: e for e in PolicyException.objects.select_related("finding")}
+    assert set(pending) == {"SQL injection in search", "Debug mode in production"}
+    risk, false_positive = pending["SQL injection in search"], pending["Debug mode in production"]
+    assert (risk.reason, risk.origin, risk.state) == (Reason.ACCEPTED_RISK, Origin.REPORT, State.PENDING)
+    assert risk.expires_on is not None and "shop.md" in risk.justification
+    assert (false_positive.reason, false_positive.expires_on) == (Reason.FALSE_POSITIVE, None)
+    assert risk.requested_by == tech_lead
+
+    exception_approve(exception=false_positive, user=auditor_user)
+    assert Finding.objects.get(pk=false_positive.finding_id).status == "false_positive"
+    assert Finding.objects.get(pk=risk.finding_id).status == "open"
