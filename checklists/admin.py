@@ -21,7 +21,6 @@ from import_export.admin import ImportExportModelAdmin
 from checklists import selectors, services
 from checklists.admin_forms import (
     ChecklistForm,
-    ChecklistItemForm,
     ExtendDueForm,
     OverdueFilter,
     PagedItemsInlineMixin,
@@ -29,6 +28,7 @@ from checklists.admin_forms import (
     StartChecklistForm,
     owner_choices,
 )
+from checklists.admin_items import ChecklistItemInline
 from checklists.admin_review import ChecklistReviewAdminMixin
 from checklists.models import (
     Checklist,
@@ -145,78 +145,6 @@ class ChecklistTemplateItemAdmin(
 
 
 # --- Filling checklists in -----------------------------------------------------------------
-
-
-class ChecklistItemInline(PagedItemsInlineMixin, admin.TabularInline):
-    model = ChecklistItem
-    form = ChecklistItemForm
-    template = "checklists/admin/items_inline.html"
-    extra = 0
-    fields = (
-        "item",
-        "state",
-        "note",
-        "evidence_url",
-        "evidence_file",
-        "evidence",
-        "checked_by",
-        "checked_at",
-    )
-    readonly_fields = ("item", "evidence", "checked_by", "checked_at")
-    can_delete = False
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("checked_by", "domain")
-            .prefetch_related("evidence_files")
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_signed_off:
-            return False  # signed off: read-only until reopened
-        return super().has_change_permission(request, obj)
-
-    @admin.display(description="evidence files")
-    def evidence(self, obj):
-        # Revisions newest first (prefetched: one query for the page); the latest is the answer's.
-        rows = list(obj.evidence_files.all())
-        if not rows:
-            return "-"
-        latest = rows[0]
-        older = f" (+{len(rows) - 1} older)" if len(rows) > 1 else ""
-        return format_html(
-            '<a href="{}" title="SHA-256 {}">rev. {}, {} bytes</a>{}',
-            latest.get_download_url(),
-            latest.sha256,
-            latest.revision,
-            latest.size,
-            older,
-        )
-
-    @admin.display(description="item")
-    def item(self, obj):
-        badge = mark_safe('<span class="checklist-critical">CRITICAL</span> ') if obj.is_critical else ""  # noqa: S308 (constant markup)
-        if obj.carried:
-            badge += mark_safe('<span class="checklist-carried">CARRIED, TO RE-CONFIRM</span> ')  # noqa: S308 (constant markup)
-        elif obj.awaits_confirmation:
-            badge += format_html(
-                '<span class="checklist-evidence" title="{}">FROM EVIDENCE, TO CONFIRM</span> ',
-                obj.provenance.get("summary", ""),
-            )
-        domain = (
-            format_html(' <span class="checklist-domain">[{}]</span>', obj.domain.name)
-            if obj.domain_id
-            else ""
-        )
-        guidance = (
-            format_html('<small class="checklist-guidance">{}</small>', obj.guidance) if obj.guidance else ""
-        )
-        return format_html("{}{}{}{}", badge, obj.text, domain, guidance)
 
 
 @admin.register(Checklist)
