@@ -79,7 +79,9 @@ class PolicyException(models.Model):
     # a Markdown report states as accepted risk or false positive), then on the importer's behalf.
     origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.REQUEST)
     legacy = models.BooleanField(
-        default=False, help_text="Recorded before exceptions existed (no requester, approver or expiry)."
+        default=False,
+        help_text="Recorded before exceptions existed (no requester or approver); an accepted risk "
+        "got an expiry when it was upgraded.",
     )
     # How the exception ended (expiry, revocation) and what that did, for readers of the finding.
     end_note = models.TextField(blank=True)
@@ -107,7 +109,7 @@ class PolicyException(models.Model):
                 name="exception_one_target",
             ),
             models.CheckConstraint(
-                condition=~Q(reason="accepted_risk") | Q(expires_on__isnull=False) | Q(legacy=True),
+                condition=~Q(reason="accepted_risk") | Q(expires_on__isnull=False),
                 name="exception_accepted_risk_expires",
             ),
             models.CheckConstraint(
