@@ -28,7 +28,7 @@ from checklists.admin_forms import (
     StartChecklistForm,
     owner_choices,
 )
-from checklists.admin_items import ChecklistItemInline
+from checklists.admin_items import ChecklistItemInline, DeletedWithTheirChecklistMixin
 from checklists.admin_review import ChecklistReviewAdminMixin
 from checklists.models import (
     Checklist,
@@ -418,7 +418,7 @@ class ChecklistAdmin(ChecklistReviewAdminMixin, ProjectScopedAdminMixin, admin.M
 
 
 @admin.register(ChecklistItemHistory)
-class ChecklistItemHistoryAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class ChecklistItemHistoryAdmin(DeletedWithTheirChecklistMixin, ProjectScopedAdminMixin, admin.ModelAdmin):
     project_path = "item__checklist__project"
     list_display = ("changed_at", "item", "checklist", "user", "from_state", "to_state")
     list_filter = ("to_state",)
@@ -435,9 +435,6 @@ class ChecklistItemHistoryAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 

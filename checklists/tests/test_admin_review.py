@@ -222,3 +222,17 @@ def test_the_items_inline_attaches_a_file_as_a_new_revision(
         (2, 12),
     ]
     assert "rev. 2" in client.get(url).content.decode()
+
+
+def test_an_admin_deletes_an_answered_checklist_with_its_records(checklist, tech_lead, admin, client, media):
+    item = checklist.items.first()
+    services.answer_item(item, user=tech_lead, state="todo", evidence_file=SimpleUploadedFile("a.txt", b"a"))
+    services.submit_for_review(checklist, user=tech_lead)
+    client.force_login(admin)
+    url = reverse("admin:checklists_checklist_delete", args=[checklist.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not (
+        ChecklistItem.objects.exists()
+        or EvidenceFile.objects.exists()
+        or ChecklistReviewEvent.objects.exists()
+    )
