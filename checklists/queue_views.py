@@ -71,7 +71,8 @@ def _decorate(
     item.is_overdue = due is not None and due < today
     item.is_locked = item.checklist.is_signed_off
     item.can_answer = not item.is_locked and project_id in answerable
-    item.rule = RULES.get(item.evidence_rule)
+    rule = RULES.get(item.evidence_rule)
+    item.rule_label = (item.provenance or {}).get("label") or (rule.label if rule else item.evidence_rule)
     item.form = form or AnswerForm(initial={"evidence_url": item.evidence_url}, auto_id=f"item-{item.pk}-%s")
     return item
 

@@ -283,3 +283,49 @@ def test_a_project_without_a_previous_audit_says_so(project, tech_lead):
     response = client_for(tech_lead).post(f"/projects/{project.slug}/next-audit/", follow=True)
     assert "no earlier audit" in response.content.decode()
     assert not Audit.objects.filter(project=project).exists()
+
+
+def test_an_answer_from_evidence_shows_its_provenance_and_is_confirmed_in_one_click(checklist, tech_lead):
+    item = checklist.items.get(text="Item 1")
+    ChecklistItem.objects.filter(pk=item.pk).update(
+        state="done",
+        answer_source="evidence",
+        evidence_rule="coverage_at_least",
+        provenance={
+            "rule": "coverage_at_least",
+            "label": "Line coverage at or above the threshold",
+            "summary": "Line coverage 91% ≥ 80%",
+            "source": "re-scan of 2026-11-30",
+            "evaluated_at": "2026-11-30T10:00:00+00:00",
+        },
+    )
+    client = client_for(tech_lead)
+    listed = client.get("/my/items/?state=evidence")
+    assert [i.pk for i in listed.context["items"]] == [item.pk]
+    html = listed.content.decode()
+    assert "from evidence, to confirm" in html and "Line coverage 91% ≥ 80%" in html
+    assert f'action="/my/items/{item.pk}/confirm/"' in html
+
+    assert client.post(f"/my/items/{item.pk}/confirm/").status_code == 302
+    item.refresh_from_db()
+    assert (item.state, item.provenance_confirmed_by) == ("done", tech_lead)
+    assert item.pk not in [i.pk for i in client.get("/my/items/").context["items"]]
+
+
+def test_overriding_an_evidence_answer_needs_a_note(checklist, tech_lead):
+    item = checklist.items.get(text="Item 1")
+    ChecklistItem.objects.filter(pk=item.pk).update(
+        state="done", answer_source="evidence", provenance={"rule": "tests_ran_in_ci", "summary": "42 tests"}
+    )
+    client = client_for(tech_lead)
+    refused = client.post(f"/my/items/{item.pk}/answer/", {"state": "todo"}, headers=FETCH)
+    assert refused.status_code == 400
+    assert "needs a note" in refused.content.decode()
+    item.refresh_from_db()
+    assert (item.state, item.answer_source) == ("done", "evidence")
+    accepted = client.post(
+        f"/my/items/{item.pk}/answer/", {"state": "todo", "note": "CI skipped the slow suite"}, headers=FETCH
+    )
+    assert accepted.status_code == 200
+    item.refresh_from_db()
+    assert (item.state, item.answer_source, item.note) == ("todo", "person", "CI skipped the slow suite")
