@@ -21,6 +21,7 @@ Target: whole re-scan <= 1.2 x its slowest analyzer alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import shutil
@@ -59,9 +60,9 @@ TARGET_RATIO = 1.2
 
 def analyzers_alone(path: Path, home: Path) -> tuple[float, dict[str, float], dict[str, str]]:
     """(inventory seconds, {analyzer: seconds alone}, {analyzer: error}) on a checked-out folder."""
+    from rescans.execution import run_limits
     from rescans.inventory import build_inventory
     from rescans.scanners import ScannerError, enabled_scanners
-    from rescans.services import run_limits
 
     t0 = time.perf_counter()
     inventory = build_inventory(path)
@@ -81,8 +82,8 @@ def analyzers_alone(path: Path, home: Path) -> tuple[float, dict[str, float], di
 
 def analyzers_parallel(path: Path, home: Path) -> tuple[float, dict]:
     """Inventory and every default analyzer as a re-scan runs them (the service's thread pool)."""
+    from rescans.execution import run_scanners
     from rescans.scanners import enabled_scanners
-    from rescans.services import run_scanners
 
     t0 = time.perf_counter()
     result = run_scanners(enabled_scanners([]), path, str(home))
@@ -205,7 +206,8 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
         audit = service.audit_rescan_run(audit_id=audit.pk)
         return time.perf_counter() - t0, audit
 
-    rescan_s, audit = rescan(force=True)
+    with phase_timers(service) as phases:
+        rescan_s, audit = rescan(force=True)
     no_change_s, unchanged = rescan(force=False)
     run = audit.rescan_run
     findings = {name: part.get("findings") for name, part in run.parts.items()}
@@ -225,12 +227,47 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
     verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
     if audit.status != "completed":
         verdict = f"no figure: the re-scan {audit.status}"
+    print(
+        "  its phases: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in phases.items())
+        + f", the rest (ls-remote, clone, claim) {rescan_s - sum(phases.values()):.2f} s"
+    )
     print(f"  ratio re-scan / slowest alone:       {ratio:7.2f}   (target <= {TARGET_RATIO}: {verdict})")
     print(
         f"  same commit again, no --force:       {no_change_s:7.2f} s  (outcome "
         f"{unchanged.rescan_run.outcome})"
     )
     print(f"  findings imported: {findings}; status {audit.status}, missing {run.missing}")
+
+
+@contextlib.contextmanager
+def phase_timers(service):
+    """Wall time of the phases of a re-scan: the service's steps wrapped while it runs."""
+    phases: dict[str, float] = {}
+    wrapped = {
+        "run_scanners": "inventory + analyzers",
+        "results_import": "import of the findings and metrics",
+        "_complete": "scores and change",
+    }
+    originals = {name: getattr(service, name) for name in wrapped}
+
+    def timed(name, function):
+        def call(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                phases[wrapped[name]] = phases.get(wrapped[name], 0.0) + time.perf_counter() - t0
+
+        return call
+
+    for name, function in originals.items():
+        setattr(service, name, timed(name, function))
+    try:
+        yield phases
+    finally:
+        for name, function in originals.items():
+            setattr(service, name, function)
 
 
 def connection_vendor() -> str:

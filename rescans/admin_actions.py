@@ -19,7 +19,8 @@ from projects.models import Audit, Project
 from rescans import workspace
 from rescans.models import RescanRun
 from rescans.scanners import REGISTRY
-from rescans.services import project_rescan_request, scan_state
+from rescans.selectors import scan_state
+from rescans.services import project_rescan_request
 
 # The generic forms of the type stubs; Django's own classes take no type arguments at run time.
 # The mixin is typed as the admin it is mixed into (projects/admin.py adds ModelAdmin).

@@ -69,7 +69,7 @@ class RescanRun(models.Model):
     missing = models.JSONField(default=list, blank=True, help_text="Scanners that could not run.")
     duration_s = models.FloatField(null=True, blank=True)
     # New and fixed findings and score changes since the previous automated audit; the shape
-    # is built by services.compute_change.
+    # is built by change.compute_change.
     change = models.JSONField(default=dict, blank=True)
     regression_notified_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,46 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 from findings.importers import ScanFinding
+from rescans.languages import LINE_METRIC_LANGUAGE_BY_EXTENSION
 from rescans.scanners.base import RunLimits, Scanner, ScannerError, ScannerOutput, scan_finding
 
-LANGUAGES = {
-    ".py": "Python",
-    ".pyi": "Python",
-    ".js": "JavaScript",
-    ".mjs": "JavaScript",
-    ".cjs": "JavaScript",
-    ".jsx": "JavaScript",
-    ".ts": "TypeScript",
-    ".tsx": "TypeScript",
-    ".go": "Go",
-    ".rs": "Rust",
-    ".java": "Java",
-    ".kt": "Kotlin",
-    ".rb": "Ruby",
-    ".php": "PHP",
-    ".cs": "C#",
-    ".c": "C",
-    ".h": "C",
-    ".cc": "C++",
-    ".cpp": "C++",
-    ".hpp": "C++",
-    ".swift": "Swift",
-    ".scala": "Scala",
-    ".sh": "Shell",
-    ".bash": "Shell",
-    ".sql": "SQL",
-    ".html": "HTML",
-    ".css": "CSS",
-    ".scss": "CSS",
-    ".vue": "Vue",
-    ".svelte": "Svelte",
-    ".dart": "Dart",
-    ".ex": "Elixir",
-    ".exs": "Elixir",
-    ".lua": "Lua",
-    ".r": "R",
-    ".pl": "Perl",
-}
 SKIP_DIRS = {
     ".git",
     "node_modules",
@@ -121,7 +84,7 @@ class ChecksScanner(Scanner):
         files_by_language: Counter[str] = Counter()
         todo_count = 0
         for path in files:
-            language = LANGUAGES.get(path.suffix.lower())
+            language = LINE_METRIC_LANGUAGE_BY_EXTENSION.get(path.suffix.lower())
             if language is None or path.is_symlink():
                 continue
             try:

@@ -12,7 +12,9 @@ from rescans.inventory import build_inventory
 from rescans.scanners.base import STABLE_ID_KEY, RunLimits, ScannerError
 from rescans.scanners.coverage import analyzer_run
 from rescans.scanners.lizard import LizardScanner
-from rescans.scanners.osv import OsvScanner, compare, pinned_dependencies, severity_of
+from rescans.scanners.manifests import pinned_dependencies
+from rescans.scanners.osv import OsvScanner
+from rescans.scanners.osv_data import compare, severity_of
 from rescans.scanners.secrets import SecretsScanner, entropy, scan_text
 from rescans.tests.analyzer_repos import REPOSITORIES, write
 from scoring.evidence import FAILED, NOT_APPLICABLE, RAN

@@ -16,10 +16,10 @@ import pytest
 from findings.fingerprints import assign_fingerprints
 from findings.importers import parse_scan
 from rescans.inventory import build_inventory
+from rescans.results import import_content
 from rescans.sarif import foreign_domains
 from rescans.scanners import REGISTRY
 from rescans.scanners.base import RunLimits
-from rescans.services import _import_content
 from rescans.tests.analyzer_repos import REPOSITORIES, write
 from rescans.tests.scanrepo import FAKE_AWS_KEY, git
 
@@ -107,7 +107,7 @@ def scan(tmp_path: Path) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         built = [*output.findings, *(f for _path, report in output.files for f in report.findings)]
         direct[name] = stored_rows([copy.copy(f) for f in built])
         rows: list[dict] = []
-        for file_name, fmt, content in _import_content(output, repo):
+        for file_name, fmt, content in import_content(output, repo):
             report = parse_scan(content, file_name=file_name, format=fmt)
             domains = foreign_domains(output.report) if output.report and not output.source else {}
             for finding in report.findings:

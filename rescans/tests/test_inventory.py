@@ -364,3 +364,25 @@ def test_a_readme_pointing_to_installation_and_release_notes_in_the_docs(tmp_pat
     assert build_inventory(bare).profile.practices["readme_usage"] is True
     write(bare, {"README.md": "# Tool\n", "INSTALL": "Run make.\n"})
     assert build_inventory(bare).profile.practices["readme_usage"] is True
+
+
+def test_the_language_table_counts_markup_for_the_checks_only(tmp_path):
+    from rescans.scanners.base import RunLimits
+    from rescans.scanners.checks import ChecksScanner
+
+    repo = write(
+        tmp_path / "repo",
+        {
+            "app/main.py": "print('hi')\n",
+            "db/schema.sql": "CREATE TABLE t (id int);\n",
+            "web/index.html": "<p>hi</p>\n",
+            "build.gradle.kts": 'plugins { id("java") }\n',
+        },
+    )
+    inventory = build_inventory(repo)
+    checks = ChecksScanner().run(repo, RunLimits(timeout_s=60), str(tmp_path))
+
+    # Markup and SQL are no code an analyzer covers; the checks' line metrics count them, and
+    # never counted Kotlin scripts.
+    assert {lang.language for lang in inventory.profile.languages} == {"Python", "Kotlin"}
+    assert set(checks.metrics["languages"]) == {"Python", "SQL", "HTML"}

@@ -8,6 +8,7 @@ import pytest
 from django.db import DataError
 
 from projects.models import Audit
+from rescans import change
 from rescans import services as service
 from rescans.models import ERROR_MAX_CHARS, RescanRun
 from rescans.tests.scanrepo import make_repo
@@ -59,7 +60,7 @@ def test_a_run_whose_results_cannot_be_saved_fails_and_releases_the_project(scan
     def refuse(audit):
         raise DataError("invalid byte sequence for encoding UTF8: 0x00 in 'bad\x00data'")
 
-    monkeypatch.setattr(service, "compute_change", refuse)
+    monkeypatch.setattr(change, "compute_change", refuse)
     audit = service.project_rescan_request(project_id=scanned_project.pk, enqueue=False)
     with pytest.raises(DataError):
         service.audit_rescan_run(audit_id=audit.pk)

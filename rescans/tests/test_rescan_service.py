@@ -12,8 +12,11 @@ import pytest
 
 from findings.models import Finding
 from projects.models import Audit, DomainScore
+from rescans import change as change_since
+from rescans import selectors
 from rescans import services as service
 from rescans.scanners import ScannerError
+from rescans.signals import regression_found
 from rescans.tests.scanrepo import APP_V2, commit, make_repo
 
 
@@ -125,8 +128,45 @@ def test_a_new_high_finding_emails_the_tech_lead_and_members_exactly_once(
     assert "Regression in Champion Clone" in mailoutbox[0].subject
     assert "B602" in mailoutbox[0].body
     # A second attempt (task retried, command re-run) sends nothing.
-    assert service.audit_notify_regression(audit_id=audit.pk) is False
+    assert change_since.audit_notify_regression(audit_id=audit.pk) is False
     assert len(mailoutbox) == 1
+
+
+def test_a_regression_sends_regression_found_once_after_commit(
+    scanned_project, repo, django_capture_on_commit_callbacks
+):
+    calls: list[dict] = []
+
+    def receiver(sender, **kwargs):
+        calls.append(kwargs)
+
+    regression_found.connect(receiver, weak=False)
+    try:
+        rescan(scanned_project, capture=django_capture_on_commit_callbacks)
+        assert calls == []  # the first re-scan is the baseline
+        worse = "import subprocess\n\n\ndef go(c):\n    return subprocess.run(c, shell=True)\n"
+        commit(repo, {"worse.py": worse}, "add a shell call")
+        queued = service.project_rescan_request(project_id=scanned_project.pk, enqueue=False)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            audit = service.audit_rescan_run(audit_id=queued.pk)
+        assert audit.rescan_run.change["regression"] is True
+        assert calls == []  # nothing before the run's transaction commits
+        with django_capture_on_commit_callbacks(execute=True):
+            for callback in callbacks:
+                callback()
+        assert len(calls) == 1
+        [sent] = calls
+        assert sent["project"] == scanned_project and sent["audit"].pk == audit.pk
+        assert sent["run"].pk == audit.pk and sent["run"].regression_notified_at is not None
+        assert sent["summary"]["new"]["high"] == 1  # the shell call (B602)
+        assert sum(sent["summary"]["new"].values()) == audit.rescan_run.change["new_count"]
+        assert sent["summary"]["reopened"] == {}
+        # A second attempt (task retried, command re-run) announces nothing more.
+        with django_capture_on_commit_callbacks(execute=True):
+            assert change_since.audit_notify_regression(audit_id=audit.pk) is False
+        assert len(calls) == 1
+    finally:
+        regression_found.disconnect(receiver)
 
 
 def test_the_same_commit_and_configuration_records_a_no_change_run_without_scanning(
@@ -153,7 +193,7 @@ def test_a_second_rescan_request_while_one_is_running_does_nothing(scanned_proje
 
     assert service.project_rescan_request(project_id=scanned_project.pk, enqueue=False) is None
     assert Audit.objects.filter(project=scanned_project, kind=Audit.Kind.AUTOMATED).count() == 1
-    assert service.scan_state(project_id=scanned_project.pk)["running"] == queued
+    assert selectors.scan_state(project_id=scanned_project.pk)["running"] == queued
 
 
 def test_a_run_already_claimed_is_not_run_twice(scanned_project, django_capture_on_commit_callbacks):
@@ -300,7 +340,7 @@ def test_a_global_score_falling_by_one_point_or_more_is_a_regression(project, af
 
     previous = automated("7.5")
     current = automated(after)
-    change = service.compute_change(current)
+    change = change_since.compute_change(current)
 
     assert change["previous_audit"] == previous.pk
     assert change["global"] == {

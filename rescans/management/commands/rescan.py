@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects.models import Audit, Project
 from rescans.models import RescanRun
-from rescans.services import audit_rescan_run, project_rescan_request, running_scan
+from rescans.selectors import running_scan
+from rescans.services import audit_rescan_run, project_rescan_request
 
 
 class Command(BaseCommand):

@@ -1,0 +1,87 @@
+"""Running the scanners of a re-scan on a checkout: in parallel, each in its own limits; a
+failure only fails its part."""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from rescans import workspace
+from rescans.inventory import Inventory, build_inventory
+from rescans.models import ERROR_MAX_CHARS
+from rescans.sanitize import clean_text
+from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput
+
+logger = logging.getLogger(__name__)
+
+
+def run_limits() -> RunLimits:
+    return RunLimits(
+        timeout_s=float(settings.SCAN_SCANNER_TIMEOUT_SECONDS),
+        max_output_bytes=int(settings.SCAN_MAX_OUTPUT_BYTES),
+    )
+
+
+def stored_text(text: str) -> str:
+    """Text a scanner or a repository produced, made storable and short: PostgreSQL refuses NUL
+    in text and JSON, so a failure message built from it can always be saved."""
+    return clean_text(text, limit=ERROR_MAX_CHARS)
+
+
+@dataclass
+class ScanResult:
+    outputs: list[ScannerOutput] = field(default_factory=list)
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    links_note: str = ""  # the symbolic links removed from the checkout before analysis
+    inventory: Inventory | None = None  # what the repository holds (None: it could not be listed)
+
+
+def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
+    """Run the scanners in parallel (they are subprocesses); a failure only fails its part."""
+    limits = run_limits()
+    result = ScanResult()
+    workers = max(1, min(len(scanners), int(settings.SCAN_PARALLELISM)))
+    # One walk of the checkout first: the analyzers read its file list instead of walking again.
+    try:
+        result.inventory = build_inventory(path, timeout_s=limits.timeout_s)
+    except (OSError, TimeoutError):
+        logger.exception("re-scan: the checkout could not be listed")
+    for scanner in scanners:
+        if hasattr(scanner, "prepare") and result.inventory is not None:
+            scanner.prepare(result.inventory)
+
+    def one(scanner: Scanner) -> tuple[Scanner, ScannerOutput | ScannerError, float]:
+        t0 = time.monotonic()
+        try:
+            return scanner, scanner.run(path, limits, home), time.monotonic() - t0
+        except ScannerError as exc:
+            return scanner, exc, time.monotonic() - t0
+        except Exception as exc:  # noqa: BLE001 - one scanner's bug never stops the others
+            logger.exception("scanner %s crashed", scanner.name)
+            return (
+                scanner,
+                ScannerError(f"{scanner.name}: crashed ({type(exc).__name__})"),
+                time.monotonic() - t0,
+            )
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for scanner, output, duration in pool.map(one, scanners):
+            part: dict[str, Any] = {"domain": scanner.domain, "duration_s": round(duration, 2)}
+            if not isinstance(output, ScannerError):
+                part.update(status="ok", findings=len(output.findings), suppressed_by_team=output.suppressed)
+                result.outputs.append(output)
+            else:
+                error = output
+                part.update(
+                    status="timeout" if error.timed_out else "failed",
+                    error=stored_text(str(error)),
+                    stderr_tail=stored_text(workspace.redact(error.stderr_tail)[-2000:]),
+                )
+            result.parts[scanner.name] = part
+    return result
