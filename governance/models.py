@@ -151,3 +151,17 @@ class PolicyException(models.Model):
 
     def get_admin_url(self) -> str:
         return reverse("admin:governance_policyexception_change", args=[self.pk])
+
+
+class DailyAnnouncement(models.Model):
+    """The day whose signals (governance.signals) were sent: the row is claimed before sending,
+    so two racing daily runs send each day's signals once."""
+
+    day = models.DateField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"signals of {self.day:%Y-%m-%d}"

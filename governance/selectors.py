@@ -7,32 +7,37 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from checklists.digest import DigestLine
 from findings.models import Finding, FindingComment, Severity
 from governance.models import PolicyException, Reason, State, Target
+from projects.models import Project
 
 
-def expiring_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
-    """The approved exceptions expiring in exactly one of EXCEPTION_REMINDER_DAYS days (30, 7
-    and 1 by default), for their requester and the project's tech lead. A day matches once, so
-    with one digest per owner and day each reminder goes out once. One query."""
+def expiring_exceptions(today: dt.date) -> list[tuple[PolicyException, int]]:
+    """(exception, days left) of the approved exceptions expiring in exactly one of
+    EXCEPTION_REMINDER_DAYS days (30, 7 and 1 by default), soonest first. A day matches once, so
+    a daily reader sees each reminder once. One query."""
     days = sorted({int(d) for d in settings.EXCEPTION_REMINDER_DAYS if int(d) > 0}, reverse=True)
     if not days:
-        return {}
+        return []
     dates = [today + dt.timedelta(days=d) for d in days]
     rows = (
         PolicyException.objects.filter(state=State.APPROVED, expires_on__in=dates)
         .select_related("project", "finding", "checklist_item")
         .order_by("expires_on", "pk")
     )
+    return [(e, (e.expires_on - today).days) for e in rows if e.expires_on is not None]
+
+
+def expiring_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
+    """The reminders of `expiring_exceptions`, for their requester and the project's tech lead
+    (one digest per owner and day: each reminder goes out once). One query."""
     lines: dict[int, list[DigestLine]] = defaultdict(list)
-    for exception in rows:
-        if exception.expires_on is None:
-            continue
-        left = (exception.expires_on - today).days
+    for exception, left in expiring_exceptions(today):
         what = exception.finding.title if exception.finding is not None else exception.subject
         line = DigestLine(
             text=f"Exception #{exception.pk} ({exception.get_reason_display().lower()}) for "
@@ -97,16 +102,30 @@ def excepted_gate_counts(*, project_id: int) -> dict[str, int]:
 BREACH_LINES_MAX = 50
 
 
+def breached_yesterday(today: dt.date) -> QuerySet[Finding]:
+    """Open findings whose SLA due date passed during the day before `today` (in TIME_ZONE): each
+    breach belongs to one day only, so a daily reader sees it once."""
+    end = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
+    return Finding.objects.filter(
+        status__in=Finding.ACTIVE_STATUSES, sla_due_at__gte=end - dt.timedelta(days=1), sla_due_at__lt=end
+    )
+
+
+def breached_yesterday_by_project(today: dt.date) -> dict[Project, list[Finding]]:
+    """`breached_yesterday`, by project (worst first). One query."""
+    found: dict[Project, list[Finding]] = defaultdict(list)
+    for finding in (
+        breached_yesterday(today).select_related("project").order_by("project_id", "-severity", "pk")
+    ):
+        found[finding.project].append(finding)
+    return dict(found)
+
+
 def sla_breach_digest_lines(today: dt.date) -> dict[int, list[DigestLine]]:
-    """Open findings whose SLA due date passed during the day before `today`, for their assignee
-    (or the project's tech lead when nobody is assigned) and their watchers. Each breach is listed
-    on one day only, so the one-digest-a-day rule lists it once. Two queries."""
-    tz = timezone.get_current_timezone()
-    end = dt.datetime.combine(today, dt.time.min, tzinfo=tz)
+    """The findings of `breached_yesterday`, for their assignee (or the project's tech lead when
+    nobody is assigned) and their watchers. Two queries."""
     rows = (
-        Finding.objects.filter(
-            status__in=Finding.ACTIVE_STATUSES, sla_due_at__gte=end - dt.timedelta(days=1), sla_due_at__lt=end
-        )
+        breached_yesterday(today)
         .select_related("project")
         .order_by("-severity", "sla_due_at", "pk")
         .values_list(

@@ -1,6 +1,6 @@
-"""Claims made by imported files: a suppression in a scanner file or a finding a Markdown report
-states as accepted risk / false positive leaves the finding open and asks for a pending
-exception, which changes no score or gate until someone other than the importer approves it."""
+"""Claims made by imported files: a suppression in a scanner file leaves the finding open and asks
+for a pending exception, which changes no score or gate until someone other than the importer
+approves it (a Markdown report's statements: reports/tests/test_report_claims.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from findings.services.scans import scan_import
 from governance.models import Origin, PolicyException, Reason, State
 from governance.selectors import excepted_gate_counts
 from governance.services import default_expiry, exception_approve, exception_reject
-from reports.services import report_import
 
 pytestmark = pytest.mark.django_db
 
@@ -108,37 +107,3 @@ def test_the_query_count_does_not_grow_with_the_number_of_suppressions(project, 
 
     assert many == few
     assert PolicyException.objects.filter(state=State.PENDING).count() == 62
-
-
-REPORT = """# Audit of Shop
-
-**Date:** 2025-01-01
-
-## Findings
-
-| Severity | Finding | File | Status |
-|---|---|---|---|
-| Critical | SQL injection in search | `shop/search.py:12` | Accepted risk |
-| High | Debug mode in production | `shop/settings.py:3` | False positive |
-| Medium | Missing rate limit | `shop/api.py:40` | Open |
-"""
-
-
-def test_a_reports_accepted_risk_and_false_positive_become_pending_exceptions(
-    project, tech_lead, auditor_user
-):
-    report_import(content=REPORT.encode(), file_name="shop.md", project=project, user=tech_lead)
-
-    findings = {f.title: f for f in Finding.objects.filter(project=project)}
-    assert {f.status for f in findings.values()} == {"open"}
-    pending = {e.finding.title: e for e in PolicyException.objects.select_related("finding")}
-    assert set(pending) == {"SQL injection in search", "Debug mode in production"}
-    risk, false_positive = pending["SQL injection in search"], pending["Debug mode in production"]
-    assert (risk.reason, risk.origin, risk.state) == (Reason.ACCEPTED_RISK, Origin.REPORT, State.PENDING)
-    assert risk.expires_on is not None and "shop.md" in risk.justification
-    assert (false_positive.reason, false_positive.expires_on) == (Reason.FALSE_POSITIVE, None)
-    assert risk.requested_by == tech_lead
-
-    exception_approve(exception=false_positive, user=auditor_user)
-    assert Finding.objects.get(pk=false_positive.finding_id).status == "false_positive"
-    assert Finding.objects.get(pk=risk.finding_id).status == "open"
