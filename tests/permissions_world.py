@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 
 from checklists.models import Checklist, ChecklistItem, ChecklistTemplate, EvidenceFile
 from findings.models import Finding, ImportRun
-from findings.services import api_token_create
+from findings.services.tokens import api_token_create
 from governance.services import exception_request
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from scoring.services import project_refresh_summary
