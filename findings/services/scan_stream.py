@@ -227,6 +227,7 @@ def _apply(
     now = timezone.now()
     domains = dict(MaturityDomain.objects.values_list("slug", "pk"))
     first = ImportPlan()  # the first rows of each change, for the preview
+    suppressed: list[ScanFinding] = []
     counts = dict.fromkeys(("create", "still_open", "reopen", "unchanged_closed"), 0)
     with transaction.atomic():
         if not dry_run:
@@ -241,6 +242,7 @@ def _apply(
             room = scans.PREVIEW_ROWS
             first.create.extend(plan.create[: room - len(first.create)])
             first.reopen.extend(plan.reopen[: room - len(first.reopen)])
+            suppressed.extend(f for f in chunk if f.suppressed)  # few: only those
             with (
                 connection.cursor() as cursor,
                 cursor.cursor.copy("COPY scan_import_seen FROM STDIN") as copy,
@@ -264,8 +266,10 @@ def _apply(
             return run
         for start in range(0, len(resolve), CHUNK_ROWS):
             write_findings(run, ImportPlan(resolve=resolve[start : start + CHUNK_ROWS]), domains, now)
-        # Approved rule exceptions cover the findings of this report too, new ones included.
-        hooks.after_import(project.pk)
+        # Approved rule exceptions cover the findings of this report too, new ones included;
+        # what the file says the team suppressed asks for an exception (as a whole-file import).
+        report = ParsedScan(format=scan.format, tool=scan.tool, findings=suppressed, tools=scan.tools)
+        hooks.after_import(project.pk, claims=scans._suppression_claims(report, run), user_id=run.user_id)
         if audit is not None and scan.metrics:
             scans._apply_metrics(audit, scan.metrics)
         run.status = ImportRun.Status.SUCCEEDED

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from findings import hooks
 from findings.importers import ScanFormatError
 from findings.models import Finding, ImportRun
 from findings.services.scan_stream import scan_import_file
@@ -260,3 +261,17 @@ def test_small_files_are_read_whole(settings, project):
     settings.IMPORT_STREAM_BYTES = 10**9
     run = scan_import_file(project=project, path=FIXTURES / "bandit_v1.json")
     assert run.created_count == 10 and run.total is None
+
+
+def test_suppressed_results_are_claimed_alike(stream_everything, project, twin, tmp_path, monkeypatch):
+    """A file's suppressions reach the after-import hooks (governance turns them into exception
+    requests) the same way whether the file was read whole or streamed."""
+    seen = {}
+
+    def record(project_id, *, claims, user_id):
+        seen[project_id] = sorted((c.fingerprint, c.status, c.origin) for c in claims)
+
+    monkeypatch.setattr(hooks, "_after_import_hooks", [record])
+    _both(project, twin, _sarif_results_before_tool(), tmp_path, "two-runs.sarif")
+    assert len(seen[project.pk]) == 1
+    assert seen[twin.pk] == seen[project.pk]
