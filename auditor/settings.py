@@ -294,10 +294,17 @@ IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=2 * 1024 * 
 IMPORT_BACKGROUND_RESULTS = env.int("IMPORT_BACKGROUND_RESULTS", default=5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Spreadsheet imports (findings triage, checklist templates) run inside one request: a file of
-# more rows, or whose XLSX archive unpacks to more bytes, is refused before any row is read.
+# Spreadsheet imports (findings triage, checklist templates): a file of more rows, or whose XLSX
+# archive unpacks to more bytes, is refused before any row is read.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=20 * 1024 * 1024)
+# Upload jobs (projects/upload_jobs.py): a findings triage sheet of more rows, or a Markdown report
+# of more bytes, is previewed and imported by a worker, with progress, instead of in the request.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
+REPORT_BACKGROUND_BYTES = env.int("REPORT_BACKGROUND_BYTES", default=256 * 1024)
+# A scan report larger than this is previewed by a worker too (the dry run takes about 2 s at
+# 20,000 results, some 10 MB of JSON).
+IMPORT_BACKGROUND_PREVIEW_BYTES = env.int("IMPORT_BACKGROUND_PREVIEW_BYTES", default=4 * 1024 * 1024)
 # Items one checklist (or checklist template) may hold, and how many its admin page shows inline
 # (each shown item posts 5 fields: a page must stay under DATA_UPLOAD_MAX_NUMBER_FIELDS, 1000).
 CHECKLIST_MAX_ITEMS = env.int("CHECKLIST_MAX_ITEMS", default=1000)

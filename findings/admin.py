@@ -1,29 +1,23 @@
-from django import forms
 from django.contrib import admin, messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 
-from findings import hooks, sla, staging
-from findings.importers import FORMAT_CHOICES, ScanFormatError
+from findings import hooks, sla
+from findings.admin_scan_upload import ScanUploadAdminMixin
+from findings.admin_triage import TriageJobAdminMixin
 from findings.models import ApiToken, Finding, FindingComment, ImportRun
 from findings.paginators import CappedCountPaginator
 from findings.resources import FindingResource
 from findings.services.comments import comment_add
-from findings.services.scan_queue import ImportQueueUnavailable, needs_background_import, scan_import_enqueue
-from findings.services.scans import scan_import
 from findings.services.tokens import api_token_fill_secret, api_token_revoke
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
-from projects.models import Audit
-from projects.params import parse_id
 from projects.spreadsheets import SpreadsheetLimitsAdminMixin
-from projects.uploads import upload_size_error
 
 
 class ToolListFilter(admin.SimpleListFilter):
@@ -100,7 +94,13 @@ class FindingCommentInline(admin.TabularInline):
 
 
 @admin.register(Finding)
-class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class FindingAdmin(
+    ProjectScopedAdminMixin,
+    TriageJobAdminMixin,
+    SpreadsheetLimitsAdminMixin,
+    ImportExportMixin,
+    admin.ModelAdmin,
+):
     list_display = (
         "title",
         "project",
@@ -240,32 +240,8 @@ class FindingAdmin(ProjectScopedAdminMixin, SpreadsheetLimitsAdminMixin, ImportE
         return request.user.has_perm("findings.view_finding")
 
 
-class ScanUploadForm(forms.Form):
-    project = forms.ModelChoiceField(queryset=None)
-    audit = forms.ModelChoiceField(
-        queryset=None,
-        required=False,
-        help_text="Optional: the audit whose metrics (coverage, tests, LOC) the report feeds.",
-    )
-    format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
-    file = forms.FileField(help_text="Bandit JSON, SARIF 2.1.0, Cobertura XML or JUnit XML.")
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        projects = access.visible_projects(user).order_by("name")
-        self.fields["project"].queryset = projects
-        self.fields["audit"].queryset = Audit.objects.filter(project__in=projects).select_related("project")
-
-    def clean(self):
-        data = super().clean()
-        audit, project = data.get("audit"), data.get("project")
-        if audit is not None and project is not None and audit.project_id != project.pk:
-            self.add_error("audit", f"This audit belongs to {audit.project}, not {project}.")
-        return data
-
-
 @admin.register(ImportRun)
-class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+class ImportRunAdmin(ProjectScopedAdminMixin, ScanUploadAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "project",
@@ -293,129 +269,6 @@ class ImportRunAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def get_urls(self):
-        return [
-            path("upload/", self.admin_site.admin_view(self.upload_view), name="findings_importrun_upload"),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_upload": can_import(request.user)}
-        return super().changelist_view(request, extra_context)
-
-    def upload_view(self, request):
-        """Step 1: choose and check a report (dry run preview). Step 2: confirm the import."""
-        if not can_import(request.user):
-            raise PermissionDenied
-        if request.method == "POST" and "confirm" in request.POST:
-            return self._confirm(request)
-        form = ScanUploadForm(
-            request.POST or None, request.FILES or None, user=request.user, initial=self._initial(request)
-        )
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                if too_big := upload_size_error(upload.size):
-                    raise ScanFormatError(too_big, file_name=upload.name)
-                content = upload.read()
-                run = scan_import(
-                    project=form.cleaned_data["project"],
-                    content=content,
-                    file_name=upload.name,
-                    format=form.cleaned_data["format"],
-                    audit=form.cleaned_data["audit"],
-                    user=request.user,
-                    dry_run=True,
-                )
-            except ScanFormatError as exc:
-                form.add_error("file", str(exc))
-            else:
-                key = staging.stage_scan(
-                    request,
-                    content=content,
-                    project=run.project,
-                    audit=run.audit,
-                    format=form.cleaned_data["format"],
-                    file_name=upload.name,
-                    results=run.created_count
-                    + run.still_open_count
-                    + run.reopened_count
-                    + run.unchanged_closed_count,
-                )
-                return self._render(
-                    request,
-                    "admin/findings/importrun/preview.html",
-                    {"run": run, "key": key, "title": "Check the import"},
-                )
-        return self._render(
-            request, "admin/findings/importrun/upload.html", {"form": form, "title": "Import scan report"}
-        )
-
-    def _confirm(self, request):
-        try:
-            staged = staging.take_scan(request, request.POST.get("key", ""))
-        except staging.StagingError as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
-        if not access.can_see_project(request.user, staged.project):
-            raise PermissionDenied
-        upload = {
-            "project": staged.project,
-            "content": staged.content,
-            "file_name": staged.file_name,
-            "format": staged.format,
-            "audit": staged.audit,
-            "user": request.user,
-        }
-        if needs_background_import(size=len(staged.content), results=staged.results):
-            return self._confirm_in_background(request, upload, results=staged.results)
-        try:
-            run = scan_import(**upload)
-        except ScanFormatError as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
-        messages.success(
-            request,
-            f"Imported {run.file_name}: {run.created_count} created, {run.still_open_count} still "
-            f"open, {run.reopened_count} reopened, {run.resolved_count} resolved.",
-        )
-        return HttpResponseRedirect(reverse("admin:findings_importrun_change", args=[run.pk]))
-
-    def _confirm_in_background(self, request, upload: dict, *, results: int):
-        try:
-            run = scan_import_enqueue(**upload, results=results or None)
-        except (ScanFormatError, ImportQueueUnavailable) as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(reverse("admin:findings_importrun_upload"))
-        messages.info(
-            request,
-            f"{run.file_name} is large: it is being imported in the background. This page shows "
-            "its progress and refreshes itself until the import ends.",
-        )
-        return HttpResponseRedirect(reverse("admin:findings_importrun_change", args=[run.pk]))
-
-    def _initial(self, request):
-        initial = {"format": "auto"}
-        for name in ("project", "audit"):
-            value = parse_id(request.GET.get(name, ""))
-            if value is not None:
-                initial[name] = value
-        if "audit" in initial and "project" not in initial:
-            audit = Audit.objects.filter(pk=initial["audit"]).only("project_id").first()
-            if audit is not None:
-                initial["project"] = audit.project_id
-        return initial
-
-    def _render(self, request, template, context):
-        return TemplateResponse(
-            request, template, {**self.admin_site.each_context(request), "opts": self.model._meta, **context}
-        )
-
-
-def can_import(user) -> bool:
-    """Importing creates findings: auditors and admins (tech leads upload from CI with a token)."""
-    return user.is_active and user.has_perm("findings.add_finding")
 
 
 @admin.register(ApiToken)

@@ -119,6 +119,8 @@ class FindingResource(resources.ModelResource):
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        # Called with each row's number once it is done (an upload job's progress).
+        self.on_row = None
         full = user is None or user.is_superuser or access.has_role(user, access.AUDITOR)
         self.editable = self.TECH_LEAD_FIELDS + (self.AUDITOR_FIELDS if full else ())
 
@@ -171,6 +173,11 @@ class FindingResource(resources.ModelResource):
         if finding_id is None:
             raise ValidationError(f"The id {str(raw_id)[:40]!r} is not a finding id (a whole number).")
         row["id"] = finding_id
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if self.on_row is not None:
+            self.on_row(kwargs.get("row_number") or 0)
 
     def init_instance(self, row=None):
         raise ValidationError(

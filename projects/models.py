@@ -430,3 +430,7 @@ class DomainScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain}: {self.score if self.score is not None else 'not measured'}"
+
+
+# Declared in its own module (the upload jobs of the apps above), registered with this app here.
+from projects.job_models import UploadJob  # noqa: E402, F401

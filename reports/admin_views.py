@@ -1,8 +1,11 @@
 """Admin upload form for Markdown reports: upload, preview what would be imported, confirm.
 
-The preview is a dry run of `report_import`; between the preview and the confirmation the file
-waits in the shared staging (`projects.staging`): the confirmation form carries its signed
-token, so what is imported is exactly what was previewed, by the user who previewed it.
+The preview is a dry run of `report_import` (reports/upload.py). A report of at most
+REPORT_BACKGROUND_BYTES is previewed inside the request, and between the preview and the
+confirmation the file waits in the shared staging (`projects.staging`): the confirmation form
+carries its signed token, so what is imported is exactly what was previewed, by the user who
+previewed it. A larger report is an upload job: a worker previews it, its page follows the job,
+and its uploader confirms there.
 """
 
 from __future__ import annotations
@@ -12,23 +15,30 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from projects import access, staging
 from projects.admin_mixins import record_as_html
+from projects.job_models import UploadJob
 from projects.models import Audit, Project
+from projects.upload_job_views import job_context, job_for, job_state_view
+from projects.upload_jobs import JobError, JobQueueUnavailable
 from projects.uploads import REPORT_LIMIT, upload_size_error
 from reports.errors import ReportError
-from reports.metrics import MetricValue
 from reports.models import ReportSource
-from reports.parser import SEVERITY_LABELS
-from reports.services import ReportImportResult, report_import
+from reports.upload import (
+    KIND,
+    Requester,
+    preview_summary,
+    report_job_confirm,
+    report_job_start,
+    report_needs_worker,
+    report_run,
+)
 
 # The audit admin this mixin completes (projects/admin.py adds ModelAdmin); the stubs' generic
 # class only while type checking, as Django's takes no type arguments at run time.
@@ -37,13 +47,11 @@ if TYPE_CHECKING:
 else:
     _AuditAdminBase = object
 
-Requester = User | AnonymousUser
-
 STAGING_KIND = "reports.report"
 
 
 class ReportUploadForm(forms.Form):
-    report = forms.FileField(help_text="A Markdown audit report (.md or .txt), at most 1 MB.")
+    report = forms.FileField(help_text="A Markdown audit report (.md or .txt).")
     project = forms.ModelChoiceField(
         queryset=Project.objects.none(),
         required=False,
@@ -82,85 +90,6 @@ class ReportConfirmForm(forms.Form):
         return token
 
 
-def _check_target(user: Requester, result: ReportImportResult) -> None:
-    """The user may import only into projects they see, and create one only with the right."""
-    target = result.project
-    if target.pk is None:
-        if not user.has_perm("projects.add_project"):
-            raise ReportError(
-                f"The report is about the project '{target.name}', which does not "
-                "exist, and you may not create projects."
-            )
-    elif not access.can_see_project(user, target):
-        raise ReportError(
-            "The report names a project you do not have access to; choose one of your projects."
-        )
-
-
-def _run(
-    user: Requester,
-    *,
-    content: bytes,
-    file_name: str,
-    project_id: int | None,
-    create_project: bool,
-    dry_run: bool,
-) -> ReportImportResult:
-    project = None
-    if project_id is not None:
-        project = access.visible_projects(user).filter(pk=project_id).first()
-        if project is None:
-            raise ReportError("The chosen project does not exist or you do not have access to it.")
-    preview = report_import(
-        content=content,
-        file_name=file_name,
-        project=project,
-        create_project=create_project,
-        user=user,
-        dry_run=True,
-    )
-    _check_target(user, preview)
-    if dry_run:
-        return preview
-    return report_import(
-        content=content,
-        file_name=file_name,
-        project=project,
-        create_project=create_project,
-        user=user,
-        dry_run=False,
-    )
-
-
-def _preview_context(result: ReportImportResult) -> dict[str, object]:
-    parsed = result.parsed
-    audit = result.audit
-    assert audit is not None  # a dry run's result holds the previewed (or the duplicate) audit
-    # Metric names are Audit columns, never relations.
-    metrics: list[tuple[object, MetricValue | None]] = [
-        (cast("models.Field[Any, Any]", audit._meta.get_field(name)).verbose_name, value)
-        for name, value in parsed.metrics.items()
-    ]
-    metrics += [(name.replace("_", " "), value) for name, value in parsed.extra_metrics.items()]
-    findings = [
-        {
-            "severity": SEVERITY_LABELS[f.severity],
-            "title": f.title,
-            "status": f.status,
-            "location": f"{f.file_path}:{f.line}" if f.line else f.file_path,
-        }
-        for f in parsed.findings
-    ]
-    return {
-        "result": result,
-        "parsed": parsed,
-        "metrics": metrics,
-        "findings": findings,
-        "scores": list(parsed.scores.values()),
-        "stated_scores": list(parsed.stated_scores),
-    }
-
-
 def import_report_view(request: HttpRequest, model_admin: admin.ModelAdmin[Audit]) -> HttpResponse:
     user = request.user
     if not user.has_perm("projects.add_audit"):
@@ -189,27 +118,80 @@ def import_report_view(request: HttpRequest, model_admin: admin.ModelAdmin[Audit
             upload = upload_form.cleaned_data["report"]
             content = upload.read()
             project = upload_form.cleaned_data["project"]
-            target = {
-                "file_name": upload.name,
-                "project_id": project.pk if project else None,
-                "create_project": bool(upload_form.cleaned_data.get("create_project")),
-            }
+            project_id = project.pk if project else None
+            create_project = bool(upload_form.cleaned_data.get("create_project"))
+            if report_needs_worker(len(content)):
+                return _start_job(request, content, upload.name, project_id, create_project)
             try:
-                result = _run(user, content=content, dry_run=True, **target)
+                result = report_run(
+                    user,
+                    content=content,
+                    file_name=upload.name,
+                    project_id=project_id,
+                    create_project=create_project,
+                    dry_run=True,
+                )
             except ReportError as exc:
                 upload_form.add_error("report", str(exc))
             else:
-                context.update(_preview_context(result))
-                token = staging.stage(request, content=content, kind=STAGING_KIND, meta=target)
+                context["result"] = result
+                context["preview"] = preview_summary(result)
+                meta = {"file_name": upload.name, "project_id": project_id, "create_project": create_project}
+                token = staging.stage(request, content=content, kind=STAGING_KIND, meta=meta)
                 context["confirm_form"] = ReportConfirmForm(initial={"payload": token})
     context["form"] = upload_form
     return TemplateResponse(request, "reports/admin/import_report.html", context)
 
 
+def _start_job(
+    request: HttpRequest, content: bytes, file_name: str, project_id: int | None, create_project: bool
+) -> HttpResponse:
+    try:
+        job = report_job_start(
+            user=request.user,
+            content=content,
+            file_name=file_name,
+            project_id=project_id,
+            create_project=create_project,
+        )
+    except JobQueueUnavailable as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("admin:projects_audit_import_report"))
+    return HttpResponseRedirect(reverse("admin:projects_audit_import_report_job", args=[job.pk]))
+
+
+def report_job_view(request: HttpRequest, model_admin: admin.ModelAdmin[Audit], job_id: int) -> HttpResponse:
+    """A large report's job: its progress, then its preview and "Import this report", then
+    the audit it created."""
+    job = job_for(request, job_id, kind=KIND, may_upload=request.user.has_perm("projects.add_audit"))
+    job_url = reverse("admin:projects_audit_import_report_job", args=[job.pk])
+    if request.method == "POST":
+        try:
+            report_job_confirm(job, user=request.user)
+        except (JobError, JobQueueUnavailable) as exc:
+            messages.error(request, str(exc))
+        return HttpResponseRedirect(job_url)
+    state_url = reverse("admin:projects_audit_import_report_job_state", args=[job.pk])
+    context = {
+        **model_admin.admin_site.each_context(request),
+        **job_context(job, state_url=state_url),
+        "opts": model_admin.model._meta,
+        "title": f"Import of {job.file_name}",
+        "has_view_permission": True,
+        "preview": job.result if job.result.get("file_name") else None,
+        "outcome": job.result.get("outcome"),
+        "can_confirm": job.step == UploadJob.Step.PREVIEW
+        and job.state == UploadJob.State.DONE
+        and not job.result.get("has_errors")
+        and job.user_id == request.user.pk,
+    }
+    return TemplateResponse(request, "reports/admin/report_job.html", context)
+
+
 def _confirmed(request: HttpRequest, staged: staging.StagedUpload) -> HttpResponse:
     meta = staged.meta
     try:
-        result = _run(
+        result = report_run(
             request.user,
             content=staged.content,
             file_name=meta["file_name"],
@@ -244,11 +226,26 @@ class ReportImportAdminMixin(_AuditAdminBase):
         return record_as_html(ReportSource.objects.filter(audit=obj).first())
 
     def get_urls(self) -> list[URLPattern]:
+        job = "import-report/jobs/<int:job_id>/"
         custom = [
             path(
                 "import-report/",
                 self.admin_site.admin_view(lambda request: import_report_view(request, self)),
                 name="projects_audit_import_report",
-            )
+            ),
+            path(
+                job,
+                self.admin_site.admin_view(lambda request, job_id: report_job_view(request, self, job_id)),
+                name="projects_audit_import_report_job",
+            ),
+            path(
+                f"{job}state/",
+                self.admin_site.admin_view(
+                    lambda request, job_id: job_state_view(
+                        request, job_id, kind=KIND, may_upload=request.user.has_perm("projects.add_audit")
+                    )
+                ),
+                name="projects_audit_import_report_job_state",
+            ),
         ]
         return custom + super().get_urls()

@@ -15,6 +15,7 @@ from findings.services.tokens import api_token_create
 from governance.services import exception_request
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from scoring.services import project_refresh_summary
+from tests.uploads.world import upload_job_ids
 
 
 @dataclass
@@ -65,6 +66,7 @@ def build_side(project: Project, tag: str) -> Side:
         "item": item.pk,
         "evidence": evidence.pk,
         "exception": exception.pk,
+        **upload_job_ids(project),
     }
     return side
 
