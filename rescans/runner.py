@@ -3,6 +3,7 @@ operating-system limits on memory, CPU time and file size (`ResourceLimits`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -38,10 +39,12 @@ cap("RLIMIT_CORE", 0, 0)
 for name, soft, hard in (("RLIMIT_AS", 1, 1), ("RLIMIT_CPU", 2, 3), ("RLIMIT_FSIZE", 4, 4)):
     if sys.argv[soft] != "-":
         cap(name, int(sys.argv[soft]), int(sys.argv[hard]))
+if int(sys.argv[5]) > 0:
+    os.nice(int(sys.argv[5]))
 # This interpreter ignores these signals; an ignored signal would stay ignored after exec.
 for name in ("SIGPIPE", "SIGXFSZ"):
     signal.signal(getattr(signal, name), signal.SIG_DFL)
-os.execvp(sys.argv[6], sys.argv[6:])
+os.execvp(sys.argv[7], sys.argv[7:])
 """
 
 
@@ -52,6 +55,7 @@ class ResourceLimits:
     memory_bytes: int | None = None  # RLIMIT_AS: address space
     cpu_seconds: int | None = None  # RLIMIT_CPU
     file_bytes: int | None = None  # RLIMIT_FSIZE: largest file the process may write
+    niceness: int = 0  # added to the process's nice value: a lower CPU priority
 
     def launcher(self, args: list[str]) -> list[str]:
         def arg(value: int | None) -> str:
@@ -68,6 +72,7 @@ class ResourceLimits:
             arg(self.cpu_seconds),
             arg(cpu_hard),
             arg(self.file_bytes),
+            str(max(0, int(self.niceness))),
             "--",
             *args,
         ]
@@ -129,7 +134,7 @@ def run_command(
     argv = list(args)
     if limits is not None:
         file_bytes = max(limits.file_bytes or 0, max_output_bytes + 1)
-        argv = ResourceLimits(limits.memory_bytes, limits.cpu_seconds, file_bytes).launcher(argv)
+        argv = dataclasses.replace(limits, file_bytes=file_bytes).launcher(argv)
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(

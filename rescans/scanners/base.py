@@ -8,6 +8,7 @@ the audit. Adding a scanner
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ MAX_SOURCE_BYTES = 2_000_000
 DEFAULT_MEMORY_BYTES = 2 * 1024**3
 DEFAULT_CPU_SECONDS = 900
 DEFAULT_FILE_BYTES = 100 * 1024 * 1024
+BESIDE_NICENESS = 2
 # The frames of a Python traceback in an analyzer's stderr: its last line (the error) is kept,
 # the frames (the analyzer's own files and code) say nothing useful to a reader of the audit.
 TRACEBACK_FRAMES_RE = re.compile(r"Traceback \(most recent call last\):\n(?:(?:[ \t].*)?\n)*")
@@ -171,6 +173,10 @@ class Scanner:
     tool: ClassVar[str]  # the `tool` of the findings it produces
     domain: ClassVar[str]  # MaturityDomain slug its findings count against
     ok_returncodes: ClassVar[tuple[int, ...]] = (0,)
+    # CPU priority of its processes, added to the worker's nice value. The analyzers beside the
+    # longest one (Semgrep, 0) yield the CPU to it, so a re-scan lasts about as long as it does;
+    # mildly, so that on a busy machine they are not starved either.
+    niceness: ClassVar[int] = BESIDE_NICENESS
 
     # auditor's own configuration files for the tool, written outside the checkout before it
     # runs (into `config_dir`); the repository's own configuration is never used.
@@ -210,7 +216,7 @@ class Scanner:
             timeout_s=limits.timeout_s,
             max_output_bytes=limits.max_output_bytes,
             env=safe_env(home),
-            limits=limits.system,
+            limits=dataclasses.replace(limits.system, niceness=self.niceness),
         )
         self.check(result, limits, workspace)
         try:

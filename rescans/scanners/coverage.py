@@ -73,7 +73,7 @@ class InventoryScanner(Scanner):
         env: dict[str, str] | None = None,
     ) -> CommandResult:
         """Run one command of this scanner under the re-scan's limits; raise ScannerError on failure."""
-        system = limits.system
+        system = dataclasses.replace(limits.system, niceness=self.niceness)
         if not self.address_space_limit:
             system = dataclasses.replace(system, memory_bytes=None)
         result = run_command(

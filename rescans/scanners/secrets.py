@@ -203,7 +203,8 @@ class SecretsScanner(InventoryScanner):
         started = time.monotonic()
         deadline = started + limits.timeout_s
         try:
-            paths = walk(workspace, deadline=deadline)
+            # The re-scan's inventory walked the checkout already; alone, the scanner walks it.
+            paths = self.inventory.paths if self.inventory is not None else walk(workspace, deadline=deadline)
         except TimeoutError as exc:
             raise ScannerError(
                 f"{self.name}: timed out after {limits.timeout_s:g} s", timed_out=True

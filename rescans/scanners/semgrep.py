@@ -50,6 +50,7 @@ class SemgrepScanner(InventoryScanner):
     languages = frozenset(lang for langs in RULE_FILES.values() for lang in langs)
     ok_returncodes = (0, 1)  # 1: findings with --error; semgrep reports parse errors in its JSON
     address_space_limit = False  # bounded by --max-memory instead
+    niceness = 0  # the longest analyzer: the others yield to it
 
     def base_command(self, limits: RunLimits | None = None) -> list[str]:
         command = [

@@ -81,6 +81,22 @@ def test_an_analyzer_process_gets_a_minimal_environment_without_auditors_secrets
     assert FAKE_SECRET_KEY not in result.stdout.decode() and FAKE_DB_PASSWORD not in result.stdout.decode()
 
 
+def test_analyzers_beside_semgrep_run_at_a_lower_cpu_priority(tmp_path):
+    import os
+
+    from rescans.scanners import BanditScanner, LizardScanner, SemgrepScanner
+
+    def niceness_of(limits: ResourceLimits) -> int:
+        command = [sys.executable, "-c", "import os; print(os.nice(0))"]
+        result = run_command(command, cwd=tmp_path, timeout_s=30, max_output_bytes=100, limits=limits)
+        return int(result.stdout)
+
+    base = os.nice(0)
+    assert niceness_of(ResourceLimits()) == base
+    assert niceness_of(ResourceLimits(niceness=BanditScanner.niceness)) == min(19, base + 2)
+    assert SemgrepScanner.niceness == 0 and LizardScanner.niceness == BanditScanner.niceness > 0
+
+
 def test_a_scanner_runs_under_the_configured_memory_cpu_and_file_size_limits(tmp_path, settings, web_secrets):
     settings.SCAN_MAX_MEMORY_BYTES = 1536 * 1024 * 1024
     settings.SCAN_MAX_CPU_SECONDS = 77
