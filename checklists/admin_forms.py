@@ -87,8 +87,9 @@ class ChecklistItemForm(forms.ModelForm):
 
     class Meta:
         model = ChecklistItem
-        fields = ("state", "note", "evidence_url")
+        fields = ("state", "note", "evidence_url", "evidence_expires_on")
         widgets = {
+            "evidence_expires_on": forms.DateInput(attrs={"type": "date"}),
             "note": forms.Textarea(attrs={"rows": 2, "cols": 36}),
             "evidence_url": forms.URLInput(attrs={"size": 28, "placeholder": "https://"}),
         }
@@ -99,6 +100,10 @@ class ChecklistItemForm(forms.ModelForm):
         if state == ItemState.NOT_APPLICABLE and not (cleaned.get("note") or "").strip():
             self.add_error("note", services.NA_NEEDS_JUSTIFICATION)
         return cleaned
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_expires_on"].validators.append(check_date_in_range)
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")

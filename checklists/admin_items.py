@@ -17,7 +17,7 @@ from checklists.admin_forms import ChecklistItemForm, PagedItemsInlineMixin
 from checklists.admin_review import error_text
 from checklists.evidence_files import ACCEPTED_HUMAN
 from checklists.models import ChecklistItem, ChecklistReviewEvent, EvidenceFile, ItemState
-from projects.admin_mixins import ProjectScopedAdminMixin
+from projects.admin_mixins import ProjectScopedAdminMixin, check_date_in_range
 
 
 class ChecklistItemInline(PagedItemsInlineMixin, admin.TabularInline):
@@ -30,6 +30,7 @@ class ChecklistItemInline(PagedItemsInlineMixin, admin.TabularInline):
         "state",
         "note",
         "evidence_url",
+        "evidence_expires_on",
         "evidence_file",
         "evidence",
         "checked_by",
@@ -106,6 +107,13 @@ class BulkAnswerForm(forms.Form):
         help_text="One note for every selected item (needed for not applicable).",
     )
     evidence_url = forms.URLField(required=False, assume_scheme="https", max_length=500)
+    evidence_expires_on = forms.DateField(
+        required=False,
+        label="Evidence valid until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[check_date_in_range],
+        help_text="A re-audit after this date does not carry the link and files.",
+    )
     evidence_file = forms.FileField(
         required=False, help_text=f"Stored once, one revision per item: {ACCEPTED_HUMAN}."
     )
@@ -223,6 +231,7 @@ class ChecklistItemAdmin(DeletedWithTheirChecklistMixin, ProjectScopedAdminMixin
                     state=data["state"],
                     note=data["note"],
                     evidence_url=data["evidence_url"],
+                    evidence_expires_on=data["evidence_expires_on"],
                     evidence_file=data["evidence_file"],
                 )
             except (ValidationError, PermissionDenied) as error:

@@ -8,6 +8,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -60,7 +61,9 @@ def _locked(items: Iterable[ChecklistItem]) -> list[ChecklistItem]:
     return rows
 
 
-def _apply_answer(item: ChecklistItem, *, user, state: str, note: str, evidence_url: str) -> None:
+def _apply_answer(
+    item: ChecklistItem, *, user, state: str, note: str, evidence_url: str, expires: dt.date | None
+) -> None:
     """Set the answer on a locked item and stage its history row (saved by the caller)."""
     previous = item.state
     was_carried = item.carried
@@ -69,6 +72,8 @@ def _apply_answer(item: ChecklistItem, *, user, state: str, note: str, evidence_
         item.note = note.strip()
     if evidence_url.strip():
         item.evidence_url = evidence_url.strip()
+    if expires is not None:
+        item.evidence_expires_on = expires
     item.state = state
     item.carried = False
     event = HistoryEvent.CHANGE
@@ -96,20 +101,36 @@ def answer_item(
     note: str = "",
     evidence_url: str = "",
     evidence_file=None,
+    evidence_expires_on: dt.date | None = None,
 ) -> ChecklistItem:
     """Answer one item: its state, and optionally a note (an empty one keeps the current note),
     a link and a file (a new revision). "Not applicable" needs a note; a carried answer given
     again is re-confirmed; an evidence answer kept is confirmed, changed is overridden (needs a
     note). Returns the item as saved. One transaction."""
     (row,) = _answer(
-        [item], user=user, state=state, note=note, evidence_url=evidence_url, upload=evidence_file
+        [item],
+        user=user,
+        state=state,
+        note=note,
+        evidence_url=evidence_url,
+        upload=evidence_file,
+        expires=evidence_expires_on,
     )
     for model_field in ChecklistItem._meta.concrete_fields:  # the caller's copy shows the answer
         setattr(item, model_field.attname, getattr(row, model_field.attname))
     return row
 
 
-def bulk_answer(items, *, user, state: str, note: str, evidence_url: str = "", evidence_file=None) -> int:
+def bulk_answer(
+    items,
+    *,
+    user,
+    state: str,
+    note: str,
+    evidence_url: str = "",
+    evidence_file=None,
+    evidence_expires_on: dt.date | None = None,
+) -> int:
     """Answer several items alike, with one note and one piece of evidence (the file is stored
     once, one revision per item). All in one transaction, refused whole when any item may not
     be answered. Returns how many items were answered."""
@@ -117,11 +138,19 @@ def bulk_answer(items, *, user, state: str, note: str, evidence_url: str = "", e
     if not items:
         raise ValidationError("Select at least one item.")
     return len(
-        _answer(items, user=user, state=state, note=note, evidence_url=evidence_url, upload=evidence_file)
+        _answer(
+            items,
+            user=user,
+            state=state,
+            note=note,
+            evidence_url=evidence_url,
+            upload=evidence_file,
+            expires=evidence_expires_on,
+        )
     )
 
 
-def _answer(items, *, user, state, note, evidence_url, upload) -> list[ChecklistItem]:
+def _answer(items, *, user, state, note, evidence_url, upload, expires) -> list[ChecklistItem]:
     if state not in ItemState.values:
         raise ValidationError(
             {"state": f"Unknown state {state!r}; expected one of {', '.join(ItemState.values)}."}
@@ -137,7 +166,9 @@ def _answer(items, *, user, state, note, evidence_url, upload) -> list[Checklist
             for row in rows:
                 if state == ItemState.NOT_APPLICABLE and not (note.strip() or row.note.strip()):
                     raise ValidationError({"note": f"{row.text}: {NA_NEEDS_JUSTIFICATION}"})
-                _apply_answer(row, user=user, state=state, note=note, evidence_url=evidence_url)
+                _apply_answer(
+                    row, user=user, state=state, note=note, evidence_url=evidence_url, expires=expires
+                )
                 checklist_item_save(item=row, recompute=False)
             if stored is not None:
                 evidence_rows_add(items=rows, stored=stored, user=user)

@@ -176,3 +176,17 @@ def test_bulk_answer_with_a_file_stores_it_once_with_one_revision_per_item(
     assert len(rows) == 3
     assert {r.file.name for r in rows} == {rows[0].file.name}
     assert [p.name for p in (tmp_path / "checklist-evidence").iterdir()] == [rows[0].file.name.split("/")[-1]]
+
+
+def test_an_answer_says_until_when_its_evidence_holds(checklist, tech_lead):
+    import datetime as dt
+
+    until = dt.date(2027, 6, 30)
+    items = list(checklist.items.all())
+    services.bulk_answer(items, user=tech_lead, state="done", note="Pen test", evidence_expires_on=until)
+    assert set(
+        ChecklistItem.objects.filter(checklist=checklist).values_list("evidence_expires_on", flat=True)
+    ) == {until}
+    services.answer_item(items[0], user=tech_lead, state="done")  # not given: kept
+    items[0].refresh_from_db()
+    assert items[0].evidence_expires_on == until
