@@ -3,7 +3,7 @@ The secret is shown once, on the page that follows the creation, and never again
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -14,8 +14,15 @@ from django.http import HttpRequest, HttpResponse
 from api.models import PersonalToken
 from api.services import token_expiry, token_new_secret, token_revoke
 
+if TYPE_CHECKING:  # generic in the stubs only
+    _FormBase = forms.ModelForm[PersonalToken]
+    _AdminBase = admin.ModelAdmin[PersonalToken]
+else:
+    _FormBase = forms.ModelForm
+    _AdminBase = admin.ModelAdmin
 
-class PersonalTokenForm(forms.ModelForm):
+
+class PersonalTokenForm(_FormBase):
     days = forms.IntegerField(
         min_value=1,
         initial=settings.API_TOKEN_DEFAULT_DAYS,
@@ -34,7 +41,7 @@ class PersonalTokenForm(forms.ModelForm):
 
 
 @admin.register(PersonalToken)
-class PersonalTokenAdmin(admin.ModelAdmin):
+class PersonalTokenAdmin(_AdminBase):
     list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "user__username")
@@ -63,9 +70,10 @@ class PersonalTokenAdmin(admin.ModelAdmin):
     def _own(self, request: HttpRequest, obj: PersonalToken) -> bool:
         return bool(request.user.is_superuser or obj.user_id == request.user.pk)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PersonalToken]:
         queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+        viewer: Any = request.user  # a logged-in staff user here (admin pages)
+        return queryset if viewer.is_superuser else queryset.filter(user=viewer)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -90,7 +98,8 @@ class PersonalTokenAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: PersonalToken, form: Any, change: bool) -> None:
         if not change:
             if not request.user.is_superuser or obj.user_id is None:
-                obj.user = request.user
+                creator: Any = request.user
+                obj.user = creator
             raw, obj.prefix, obj.token_hash = token_new_secret()
             obj.expires_at = token_expiry(form.cleaned_data["days"])
             super().save_model(request, obj, form, change)
@@ -102,7 +111,7 @@ class PersonalTokenAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Revoke the selected tokens")
-    def revoke(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def revoke(self, request: HttpRequest, queryset: QuerySet[PersonalToken]) -> HttpResponse | None:
         done = sum(token_revoke(token=token) for token in queryset)
         self.message_user(request, f"{done} token(s) revoked.")
         return None

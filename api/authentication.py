@@ -1,3 +1,5 @@
+# mypy: disallow-subclassing-any=False, disallow-untyped-decorators=False
+# (Django REST Framework and django-filter ship no types: their classes are Any to mypy.)
 """Who is calling: a personal token (`Authorization: Bearer audp_…`) or a logged-in session
 (browsable use, Swagger UI), whose unsafe requests need the CSRF token."""
 

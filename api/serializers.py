@@ -1,3 +1,5 @@
+# mypy: disallow-subclassing-any=False, disallow-untyped-decorators=False
+# (Django REST Framework and django-filter ship no types: their classes are Any to mypy.)
 """What the API shows of each object, and the bodies its writes accept."""
 
 from __future__ import annotations

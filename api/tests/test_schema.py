@@ -89,3 +89,17 @@ def test_the_swagger_script_is_served_as_javascript(admin):
 
     assert script["Content-Type"].startswith("application/javascript")
     assert b"SwaggerUIBundle" in script.content
+
+
+def test_every_operation_documents_its_json_errors():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert {"401", "429"} <= set(responses), (method, path)
+            if "{" in path:
+                assert "404" in responses, (method, path)
+            if method != "get":
+                assert {"400", "403"} <= set(responses), (method, path)
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
