@@ -183,7 +183,7 @@ class ChecklistItemAdmin(DeletedWithTheirChecklistMixin, ProjectScopedAdminMixin
     ordering = ("checklist__due_date", "checklist_id", "order", "id")
     show_full_result_count = False
     list_per_page = 100
-    actions = ("answer_selected",)
+    actions = ("answer_selected", "confirm_selected")
     readonly_fields = (
         "checklist",
         "text",
@@ -216,6 +216,19 @@ class ChecklistItemAdmin(DeletedWithTheirChecklistMixin, ProjectScopedAdminMixin
     def has_change_permission(self, request, obj=None):
         # Items are answered on their checklist's page or by the bulk action, never one by one here.
         return obj is None and super().has_change_permission(request, obj)
+
+    @admin.action(
+        description="Confirm selected carried and evidence answers as they are", permissions=["change"]
+    )
+    def confirm_selected(self, request, queryset):
+        try:
+            count = services.confirm_items(list(queryset), user=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, f"Nothing was confirmed: {error_text(error)}", messages.ERROR)
+            return
+        self.message_user(
+            request, f"{count} answer(s) confirmed; the others had nothing to confirm.", messages.SUCCESS
+        )
 
     @admin.action(
         description="Answer selected items (one note, one piece of evidence)", permissions=["change"]

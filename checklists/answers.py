@@ -201,6 +201,22 @@ def confirm_evidence_answer(item: ChecklistItem, *, user) -> ChecklistItem:
     return answer_item(item, user=user, state=item.state)
 
 
+def confirm_items(items, *, user) -> int:
+    """Confirm, as they are, the carried answers and the evidence answers among `items` (the
+    others are left alone). One transaction, refused whole when any may not be answered.
+    Returns how many were confirmed."""
+    with transaction.atomic():
+        rows = _locked(items)
+        _check_may_answer(user, rows)
+        pending = [row for row in rows if row.carried or row.awaits_confirmation]
+        for row in pending:
+            _apply_answer(row, user=user, state=row.state, note="", evidence_url="", expires=None)
+            checklist_item_save(item=row, recompute=False)
+        for project_id in sorted({row.checklist.project_id for row in pending}):
+            schedule_project_recompute(project_id=project_id)
+    return len(pending)
+
+
 # --- Answers from evidence -------------------------------------------------------------------
 
 

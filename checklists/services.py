@@ -22,6 +22,7 @@ from checklists.answers import (  # the tech lead's workflow, part of this servi
     bulk_answer,
     confirm_carried,
     confirm_evidence_answer,
+    confirm_items,
     evidence_answer_items,
 )
 from checklists.evidence_files import evidence_file_add
@@ -67,6 +68,7 @@ __all__ = [
     "checklists_reassign",
     "confirm_carried",
     "confirm_evidence_answer",
+    "confirm_items",
     "ensure_editable",
     "evidence_answer_items",
     "evidence_file_add",

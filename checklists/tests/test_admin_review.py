@@ -8,7 +8,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from checklists import services
-from checklists.models import Checklist, ChecklistItem, ChecklistReviewEvent, EvidenceFile
+from checklists.models import (
+    Checklist,
+    ChecklistItem,
+    ChecklistItemHistory,
+    ChecklistReviewEvent,
+    EvidenceFile,
+)
 from projects.models import Audit
 
 
@@ -236,3 +242,24 @@ def test_an_admin_deletes_an_answered_checklist_with_its_records(checklist, tech
         or EvidenceFile.objects.exists()
         or ChecklistReviewEvent.objects.exists()
     )
+
+
+def test_the_confirm_action_reconfirms_carried_answers_only(make_checklist, project, tech_lead, client):
+    checklist = make_checklist(
+        project, owner=tech_lead, items=[("done", False), ("na", False), ("todo", False)]
+    )
+    done, na, todo = checklist.items.order_by("order")
+    ChecklistItem.objects.filter(pk__in=[done.pk, na.pk]).update(carried=True)
+    client.force_login(tech_lead)
+    response = client.post(
+        reverse("admin:checklists_checklistitem_changelist"),
+        {"action": "confirm_selected", "_selected_action": [done.pk, na.pk, todo.pk]},
+    )
+    assert response.status_code == 302
+    assert not ChecklistItem.objects.filter(carried=True).exists()
+    assert list(ChecklistItem.objects.order_by("order").values_list("state", flat=True)) == [
+        "done",
+        "na",
+        "todo",
+    ]
+    assert ChecklistItemHistory.objects.filter(event="reconfirm").count() == 2
