@@ -119,6 +119,11 @@ def main() -> int:
     if not Project.objects.filter(slug__startswith="bench-").exists():
         print(f"Seeding {args.seed_projects} projects...", flush=True)
         call_command("seed_benchmark", projects=args.seed_projects)
+    from scoring.models import FindingMonth
+
+    if not FindingMonth.objects.exists():  # seeded rows bypass the after-commit refreshes
+        print("Building the trends rollup...", flush=True)
+        call_command("rebuild_trends")
     print(
         f"Dataset: {Project.objects.count():,} projects, {Audit.objects.count():,} audits, "
         f"{Finding.objects.count():,} findings",

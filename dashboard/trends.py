@@ -1,8 +1,10 @@
 """Trends for managers: per month or quarter, findings discovered and fixed, time to fix by
 severity (mean and median), SLA compliance, global scores; exceptions outstanding and expiring;
 who is improving and who is slipping. Reads only, in a fixed number of queries whatever the
-amount of data: counts and means from the monthly rollup (scoring.models.FindingMonth), the
-exact medians from the findings fixed in the window (on PostgreSQL computed by the database)."""
+amount of data, and no finding: counts and means from the monthly rollup (FindingMonth, or its
+portfolio totals), medians from the histogram of times to fix of the projects shown
+(FindingFixTime), or for the whole portfolio from its medians kept per period
+(FindingMedianTotal, see scoring.trend_medians)."""
 
 from __future__ import annotations
 
@@ -15,18 +17,22 @@ from typing import Any
 from django.db.models import (
     Avg,
     Count,
+    F,
     Q,
     QuerySet,
+    RowRange,
     Sum,
+    Window,
 )
-from django.db.models.functions import Trunc
+from django.db.models.functions import FirstValue, LastValue, Trunc
 from django.utils import timezone
 
 from findings.models import Severity
 from governance.models import PolicyException, State
 from projects import access
 from projects.models import Audit, DomainScore, MaturityDomain, Project
-from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth, FindingMonthTotal
+from scoring.models import FindingFixTime, FindingMedianTotal, FindingMonth, FindingMonthTotal
+from scoring.trend_medians import ALL_DOMAINS, median
 from scoring.trend_rollup import SEVERITY_COLUMNS
 
 PERIODS = {"month": 12, "quarter": 4}  # how many periods back, the current one included
@@ -137,21 +143,6 @@ def _period_key(month: dt.date, period: str) -> tuple[int, int]:
     return (month.year, month.month if period == "month" else 3 * ((month.month - 1) // 3) + 1)
 
 
-def _median(histogram: dict[int, int]) -> float:
-    """The median of the values of a histogram {value: how many times}, as statistics.median:
-    the middle value, or the mean of the two middle ones."""
-    total = sum(histogram.values())
-    low, high = (total - 1) // 2, total // 2  # positions of the middle value(s), from 0
-    seen, found = 0, []
-    for value in sorted(histogram):
-        seen += histogram[value]
-        while len(found) < 2 and seen > (low, high)[len(found)]:
-            found.append(value)
-        if len(found) == 2:
-            break
-    return (found[0] + found[1]) / 2
-
-
 def _projects(user: Any, filters: Filters) -> QuerySet[Project]:
     projects = access.visible_projects(user)
     if filters.project is not None:
@@ -197,26 +188,32 @@ def trends(user: Any, filters: Filters, now: dt.datetime | None = None) -> Trend
         if n:
             periods[key].mean_days[severity] = round(fixed_us[(key, severity)] / n / MICROSECONDS_A_DAY, 1)
 
-    # Medians do not add up: they come from the histogram of times to fix (tenths of a day).
-    if everything:  # the portfolio histogram: no project to sum over
-        buckets = FindingFixTimeTotal.objects.filter(month__gte=first.date(), count__gt=0)
-        if filters.domain is not None:
-            buckets = buckets.filter(domain_key=filters.domain.pk)
+    # Medians do not add up: they come from the histogram of times to fix (tenths of a day),
+    # for the whole portfolio from its medians kept per period.
+    if everything:
+        medians = FindingMedianTotal.objects.filter(
+            period=filters.period,
+            start__gte=first.date(),
+            domain_key=ALL_DOMAINS if filters.domain is None else filters.domain.pk,
+        ).values_list("start", "severity", "low_tenths", "high_tenths")
+        for start, severity, low, high in medians:
+            if (period := periods.get((start.year, start.month))) is not None:
+                period.median_days[severity] = round((low + high) / 2 / 10, 1)
     else:
         buckets = FindingFixTime.objects.filter(month__gte=first.date(), project__in=projects.values("pk"))
         if filters.domain is not None:
             buckets = buckets.filter(domain=filters.domain)
-    histograms: dict[tuple[tuple[int, int], int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for month, severity, tenths, n in (
-        buckets.values("month", "severity", "tenths")
-        .annotate(n=Sum("count"))
-        .order_by()
-        .values_list("month", "severity", "tenths", "n")
-    ):
-        histograms[(_period_key(month, filters.period), severity)][tenths] += n
-    for (key, severity), histogram in histograms.items():
-        if (period := periods.get(key)) is not None:
-            period.median_days[severity] = round(_median(histogram) / 10, 1)
+        histograms: dict[tuple[tuple[int, int], int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for month, severity, tenths, n in (
+            buckets.values("month", "severity", "tenths")
+            .annotate(n=Sum("count"))
+            .order_by()
+            .values_list("month", "severity", "tenths", "n")
+        ):
+            histograms[(_period_key(month, filters.period), severity)][tenths] += n
+        for (key, severity), histogram in histograms.items():
+            if (period := periods.get(key)) is not None:
+                period.median_days[severity] = round(median(histogram) / 10, 1)
 
     audits = Audit.objects.filter(status=Audit.Status.COMPLETED, audit_date__gte=first.date())
     if not everything:
@@ -259,17 +256,24 @@ def trends(user: Any, filters: Filters, now: dt.datetime | None = None) -> Trend
 
 def _ranking(audits: QuerySet[Audit]) -> tuple[list[tuple[Project, Decimal]], list[tuple[Project, Decimal]]]:
     """Projects by the change of their global score between their first and last completed audit
-    of the window: the best and the worst changes. One query (two with the projects)."""
-    first_last: dict[int, list[Decimal]] = {}
+    of the window: the best and the worst changes. One query, one row per project (two with the
+    projects)."""
+    window: dict[str, Any] = {
+        "partition_by": [F("project_id")],
+        "order_by": [F("audit_date").asc(), F("id").asc()],
+        "frame": RowRange(start=None, end=None),
+    }
     rows = (
         audits.exclude(global_score__isnull=True)
-        .order_by("project_id", "audit_date", "id")
-        .values_list("project_id", "global_score")
+        .annotate(
+            first=Window(FirstValue("global_score"), **window),
+            last=Window(LastValue("global_score"), **window),
+        )
+        .values_list("project_id", "first", "last")
+        .order_by()
+        .distinct()
     )
-    for project_id, score in rows:
-        pair = first_last.setdefault(project_id, [score, score])
-        pair[1] = score
-    changes = {pid: last - first for pid, (first, last) in first_last.items() if last != first}
+    changes = {pid: last - first for pid, first, last in rows if last != first}
     best = sorted((c for c in changes.items() if c[1] > 0), key=lambda c: (-c[1], c[0]))[:RANKED]
     worst = sorted((c for c in changes.items() if c[1] < 0), key=lambda c: (c[1], c[0]))[:RANKED]
     names = Project.objects.in_bulk([pid for pid, _ in best + worst]) if best or worst else {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from projects.models import SCORE_MAX, SCORE_MIN, Audit, Project
@@ -179,7 +179,15 @@ class FindingMonth(MonthCounts):
                 name="findingmonth_sla_within_fixed",
             ),
         ]
-        indexes = [models.Index(fields=["month", "project"], name="findingmonth_month_idx")]
+        # The trends page of a project or a tech lead's projects: their months of the window,
+        # read from the index alone on PostgreSQL.
+        indexes = [
+            models.Index(
+                fields=["project", "month"],
+                include=["domain", *(f.name for f in MonthCounts._meta.fields)],
+                name="findingmonth_proj_month_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Findings of {self.project_id} in {self.month:%Y-%m}"
@@ -208,7 +216,15 @@ class FindingFixTime(models.Model):
             models.CheckConstraint(condition=Q(month__day=1), name="findingfixtime_first_day"),
             models.CheckConstraint(condition=Q(count__gt=0), name="findingfixtime_count_positive"),
         ]
-        indexes = [models.Index(fields=["month", "project"], name="findingfixtime_month_idx")]
+        # The medians of a project or a tech lead's projects: their histogram rows of the window,
+        # read from the index alone on PostgreSQL.
+        indexes = [
+            models.Index(
+                fields=["project", "month"],
+                include=["severity", "tenths", "count"],
+                name="findingfixtime_proj_month_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.count} findings of {self.project_id} fixed in {self.month:%Y-%m}"
@@ -252,3 +268,36 @@ class FindingMonthTotal(MonthCounts):
 
     def __str__(self) -> str:
         return f"Findings of the portfolio in {self.month:%Y-%m}"
+
+
+class FindingMedianTotal(models.Model):
+    """The median time to fix of the whole portfolio in one period (a month or a quarter), for
+    one domain (domain_key: the domain's id, 0 for none) or all of them (ALL_DOMAINS), and one
+    severity: medians do not add up, so they are kept per period, recomputed from
+    FindingFixTimeTotal for the periods each change of it touches (scoring.trend_medians).
+    The median is the mean of the two middle values of the histogram, in tenths of a day."""
+
+    ALL_DOMAINS = -1
+
+    period = models.CharField(max_length=7, choices=[("month", "month"), ("quarter", "quarter")])
+    start = models.DateField(help_text="First day of the month or quarter.")
+    domain_key = models.IntegerField(help_text="The domain's id, 0 for none, -1 for every domain.")
+    severity = models.PositiveSmallIntegerField()
+    low_tenths = models.PositiveIntegerField()
+    high_tenths = models.PositiveIntegerField()
+    count = models.PositiveIntegerField(help_text="Fixed findings the median is taken over.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "start", "domain_key", "severity"], name="findingmediantotal_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(low_tenths__lte=F("high_tenths")), name="findingmediantotal_order"
+            ),
+            models.CheckConstraint(condition=Q(count__gt=0), name="findingmediantotal_count_positive"),
+            models.CheckConstraint(condition=Q(domain_key__gte=-1), name="findingmediantotal_domain_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Median time to fix in the {self.period} of {self.start:%Y-%m}"

@@ -26,6 +26,7 @@ from findings.models import Finding
 from projects.events import once_after_commit
 from projects.models import Project
 from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth, FindingMonthTotal
+from scoring.trend_medians import medians_rebuild, medians_refresh, scopes_of
 
 # The severities whose time to fix is kept, by Finding.severity value (see findings.models.Severity).
 logger = logging.getLogger(__name__)
@@ -204,7 +205,8 @@ def _project_histogram(project_id: int) -> dict[HistogramKey, int]:
 def _add_to_totals(changes: dict[HistogramKey, int]) -> None:
     """Adds each change to the portfolio histogram, a batch per statement: an upsert that adds
     for the rises, an update for the falls (their rows exist: the project's rows counted them),
-    so refreshes of different projects may run at the same time."""
+    so refreshes of different projects may run at the same time. Then the portfolio medians of
+    the periods it changed are computed again."""
     upsert = (
         "INSERT INTO scoring_findingfixtimetotal (domain_key, month, severity, tenths, count) "
         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (domain_key, month, severity, tenths) "
@@ -226,6 +228,7 @@ def _add_to_totals(changes: dict[HistogramKey, int]) -> None:
     with connection.cursor() as cursor:
         for sql, rows in batches:
             cursor.executemany(sql, rows)
+    medians_refresh(scopes_of({(key[0], key[1]) for key, n in changes.items() if n}))
 
 
 def project_trends_refresh(*, project_id: int) -> int:
@@ -291,6 +294,7 @@ def trends_rebuild(*, finding_model: Any = None, month_model: Any = None, fix_ti
         if finding_model is None:
             _write_month_totals(FindingMonthTotal, month_totals)
             _write_totals(FindingFixTimeTotal, totals)
+            medians_rebuild()
         return created
 
 
@@ -333,6 +337,8 @@ def trends_totals_rebuild(
         )
         totals = {(d or 0, month, severity, tenths): n for d, month, severity, tenths, n in rows}
         _write_totals(total_model or FindingFixTimeTotal, totals)
+        if defaults:
+            medians_rebuild()
 
 
 def schedule_trends_refresh(*, project_id: int) -> None:

@@ -14,6 +14,7 @@ from dashboard import trends
 from findings.models import Finding, Severity
 from governance.models import PolicyException
 from projects.models import Audit
+from scoring.trend_medians import median
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
@@ -108,6 +109,27 @@ def test_quarters_and_the_whole_portfolio_for_a_manager(dataset, manager):
     assert [(p.slug, c) for p, c in data.slipping] == [("aetherflow", Decimal("-1.0"))]
 
 
+def test_the_whole_portfolio_reads_its_medians_kept_per_period(
+    dataset, manager, security, django_capture_on_commit_callbacks
+):
+    data, by = periods(manager)
+    assert by["2026-04"].median_days[Severity.CRITICAL] == 7.0  # 4, 7 and 10 days
+    assert by["2026-06"].median_days[Severity.MEDIUM] == 182.0
+    _data, by = periods(manager, period="quarter")
+    assert by["2026 Q2"].median_days == {Severity.CRITICAL: 7.0, Severity.HIGH: 30.0, Severity.MEDIUM: 182.0}
+
+    f2 = Finding.objects.get(title="F2")  # 10 days: two critical findings in Security now
+    f6 = Finding.objects.get(title="F6")  # 7 days
+    with django_capture_on_commit_callbacks(execute=True):
+        for finding in (f2, f6):
+            finding.domain = security
+            finding.save()
+    _data, by = periods(manager, domain="security")
+    assert by["2026-04"].median_days == {Severity.CRITICAL: 8.5}  # the mean of the middle two
+    _data, by = periods(manager, domain="security", period="quarter")
+    assert by["2026 Q2"].median_days == {Severity.CRITICAL: 8.5}
+
+
 def test_filters_by_project_lead_and_domain(
     dataset, manager, other_project, other_tech_lead, security, django_capture_on_commit_callbacks
 ):
@@ -167,8 +189,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(dataset, manager, pro
 
 
 def test_the_median_of_a_histogram_is_that_of_its_values():
-    assert trends._median({70: 1, 40: 1, 100: 1}) == 70
-    assert trends._median({10: 1, 30: 1}) == 20
-    assert trends._median({5: 2, 7: 1}) == 5
-    assert trends._median({1: 1, 2: 2, 9: 1}) == 2
-    assert trends._median({1: 1, 3: 0, 4: 1}) == 2.5
+    assert median({70: 1, 40: 1, 100: 1}) == 70
+    assert median({10: 1, 30: 1}) == 20
+    assert median({5: 2, 7: 1}) == 5
+    assert median({1: 1, 2: 2, 9: 1}) == 2
+    assert median({1: 1, 3: 0, 4: 1}) == 2.5

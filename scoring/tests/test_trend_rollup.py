@@ -13,7 +13,13 @@ from django.utils import timezone
 from findings.models import Finding, Severity
 from findings.services.scans import scan_import
 from findings.tests.helpers import fixture
-from scoring.models import FindingFixTime, FindingFixTimeTotal, FindingMonth, FindingMonthTotal
+from scoring.models import (
+    FindingFixTime,
+    FindingFixTimeTotal,
+    FindingMedianTotal,
+    FindingMonth,
+    FindingMonthTotal,
+)
 from scoring.trend_rollup import project_trends_refresh
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +73,32 @@ def _portfolio() -> dict[tuple, int]:
     for d, m, s, t, n in FindingFixTime.objects.values_list("domain", "month", "severity", "tenths", "count"):
         summed[(d or 0, m, s, t)] = summed.get((d or 0, m, s, t), 0) + n
     assert totals == summed
+    _assert_the_medians_are_those_of_the_histogram()
     return totals
+
+
+def _assert_the_medians_are_those_of_the_histogram() -> None:
+    """The portfolio medians kept per period are those of the portfolio histogram: per month
+    and quarter, for each domain and for all together, taken here from the sorted values."""
+    values: dict[tuple, list[int]] = {}
+    for d, m, s, t, n in FindingFixTimeTotal.objects.filter(count__gt=0).values_list(
+        "domain_key", "month", "severity", "tenths", "count"
+    ):
+        quarter = m.replace(month=3 * ((m.month - 1) // 3) + 1)
+        for period, start in (("month", m), ("quarter", quarter)):
+            for domain_key in (d, FindingMedianTotal.ALL_DOMAINS):
+                values.setdefault((period, start, domain_key, s), []).extend([t] * n)
+    expected = {}
+    for key, tenths in values.items():
+        tenths.sort()
+        expected[key] = (tenths[(len(tenths) - 1) // 2], tenths[len(tenths) // 2], len(tenths))
+    stored = {
+        (period, start, domain_key, s): (low, high, n)
+        for period, start, domain_key, s, low, high, n in FindingMedianTotal.objects.values_list(
+            "period", "start", "domain_key", "severity", "low_tenths", "high_tenths", "count"
+        )
+    }
+    assert stored == expected
 
 
 def _snapshot() -> tuple[list, list]:
