@@ -201,3 +201,15 @@ def test_an_empty_comment_is_refused_by_name(tech_lead, findings, call, token_of
     assert response.status_code == 400
     assert "body" in response.json()["fields"]
     assert not FindingComment.objects.exists()
+
+
+def test_the_audit_trail_names_the_tokens_user(tech_lead, findings, call, token_of):
+    from auditlog.models import LogEntry
+
+    finding = findings["low"]
+
+    call(token_of(tech_lead), "PATCH", f"/api/v1/findings/{finding.pk}/", {"status": "in_progress"})
+
+    entry = LogEntry.objects.get_for_object(finding).order_by("-pk").first()
+    assert entry is not None and entry.actor == tech_lead
+    assert entry.changes_dict["status"] == ["open", "in_progress"]
