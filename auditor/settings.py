@@ -304,7 +304,7 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=20 * 1024 * 1024)
 # Upload jobs (projects/upload_jobs.py): a findings triage sheet of more rows, or a Markdown report
 # of more bytes, is previewed and imported by a worker, with progress, instead of in the request.
-IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=300)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=100)
 REPORT_BACKGROUND_BYTES = env.int("REPORT_BACKGROUND_BYTES", default=256 * 1024)
 # A scan report larger than this is previewed by a worker too (the dry run takes about 2 s at
 # 20,000 results, some 10 MB of JSON).
