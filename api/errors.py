@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -34,6 +35,11 @@ def _sentence(fields: dict[str, list[str]]) -> str:
     return "Invalid input. " + " ".join(parts)
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This changed at the same moment elsewhere; nothing was written. Reload and retry."
+
+
 def django_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     """A service's ValidationError as DRF's, keeping the field names."""
     if hasattr(exc, "error_dict"):
@@ -48,6 +54,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found (or not in your projects).")
+    elif isinstance(exc, IntegrityError):
+        # A rule of the database refused the write: someone changed the same thing at the same
+        # moment (two requests for one exception, say). Nothing was written.
+        exc = Conflict()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

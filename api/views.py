@@ -15,17 +15,13 @@ from rest_framework.response import Response
 
 from api import filters, serializers
 from api.base import ScopedViewSet
+from api.errors import Conflict
 from findings.models import ImportRun
 from projects import access
 from projects.models import Audit, DomainScore, Project
 from rescans.models import RescanRun
 from rescans.services import project_rescan_request
 from scoring.models import ProjectSummary
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "Conflict."
 
 
 class Unavailable(APIException):

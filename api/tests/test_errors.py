@@ -71,3 +71,14 @@ def test_a_wrong_content_type_answers_415(admin, project, call, token_of):
 
     assert response.status_code == 415
     assert "text/plain" in response.json()["error"]
+
+
+def test_a_database_rule_refusing_a_write_answers_409_not_500():
+    from django.db import IntegrityError
+
+    from api.errors import exception_handler
+
+    response = exception_handler(IntegrityError("duplicate key value"), {"view": None, "request": None})
+
+    assert response.status_code == 409
+    assert "nothing was written" in response.data["error"]
