@@ -1,3 +1,5 @@
+# mypy: disallow-subclassing-any=False
+# (Django REST Framework ships no types: its classes are Any to mypy.)
 """Every API error is JSON: {"error": "<a sentence>", "fields": {name: [messages]}} (fields only
 for validation errors), with the status 400, 401, 403, 404, 405, 409, 415 or 429."""
 
