@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -119,6 +120,14 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # sla.record_status_change moves the SLA clock together with the fixing time (a reopened
+        # finding resumes it): a save naming the one saves the other too.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "fixed_at" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "sla_due_at", "sla_paused"}
+        super().save(*args, **kwargs)
 
 
 class ImportRun(models.Model):

@@ -247,3 +247,20 @@ def test_a_severity_change_after_a_reopening_keeps_the_paused_time(project):
     sla.fill(finding)
 
     assert finding.sla_due_at == finding.first_seen_at + dt.timedelta(days=7 + 5)
+
+
+def test_a_status_change_saved_with_update_fields_keeps_the_resumed_clock(project):
+    """Callers that save only the status fields (the REST API) still save the moved clock."""
+    clock = Clock()
+    with mock.patch("django.utils.timezone.now", clock):
+        scan_import(project=project, content=bandit("B1", "B2"), file_name="b.json")
+        scan_import(project=project, content=bandit("B2"), file_name="b.json")
+        clock.now += dt.timedelta(days=3)
+        finding = Finding.objects.get(project=project, rule_id="B1")
+        old, finding.status = finding.status, "open"
+        sla.record_status_change(finding, old, clock.now)
+        finding.save(update_fields=["status", "fixed_at", "fixed_within_sla"])
+
+    finding.refresh_from_db()
+    assert finding.sla_paused == dt.timedelta(days=3)
+    assert finding.sla_due_at == finding.first_seen_at + dt.timedelta(days=30 + 3)
