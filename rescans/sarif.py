@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from findings.importers import ParsedScan, ScanFinding
 from findings.models import Severity
@@ -66,7 +67,9 @@ def to_sarif(report: ParsedScan) -> bytes:
             region["startLine"] = finding.line
             if finding.snippet:
                 region["snippet"] = {"text": finding.snippet}
-        physical: dict[str, Any] = {"artifactLocation": {"uri": finding.file_path or REPO_ROOT_URI}}
+        # A URI: the reader decodes %-escapes (and "file:" URIs), so the path is escaped whole.
+        uri = quote(finding.file_path, safe="/") if finding.file_path else REPO_ROOT_URI
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
         if region:
             physical["region"] = region
         properties: dict[str, Any] = {}
