@@ -10,7 +10,7 @@ import pytest
 
 from findings.models import Severity
 from rescans.runner import run_command
-from rescans.scanners import REGISTRY, RunLimits, enabled_scanners
+from rescans.scanners import REGISTRY, RunLimits, ScannerError, enabled_scanners
 from rescans.scanners.artifacts import ArtifactsScanner
 from rescans.scanners.bandit import BanditScanner
 from rescans.scanners.base import STABLE_ID_KEY
@@ -127,6 +127,27 @@ def test_ci_artifacts_are_picked_up_at_the_configured_paths_only(tmp_path, setti
         {"path": "reports/coverage.xml", "kind": "cobertura"},
         {"path": "reports/junit.xml", "kind": "junit"},
     ]
+    # Read by the importer's own readers: the failed test is a finding of the JUnit report.
+    assert [(path, report.format) for path, report in output.files] == [
+        ("reports/coverage.xml", "cobertura"),
+        ("reports/junit.xml", "junit"),
+    ]
+    assert [f.tool for f in output.files[1][1].findings] == ["junit"]
+
+
+def test_a_ci_artifact_the_importer_refuses_fails_the_part_naming_the_file(tmp_path, settings):
+    settings.SCAN_ARTIFACT_PATHS = ["coverage.xml"]
+    write(
+        tmp_path,
+        {
+            "coverage.xml": '<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            '<coverage line-rate="&x;"/>',
+        },
+    )
+    with pytest.raises(ScannerError) as failed:
+        ArtifactsScanner().run(tmp_path, LIMITS, str(tmp_path))
+    assert "coverage.xml" in str(failed.value) and "DTD" in str(failed.value)
+    assert "root:" not in str(failed.value)
 
 
 def test_the_enabled_scanner_list_is_per_project_and_unknown_names_are_refused():
