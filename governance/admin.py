@@ -85,6 +85,7 @@ class PolicyExceptionAdmin(ProjectScopedAdminMixin, _ExceptionAdminBase):
         "subject_link",
         "project",
         "reason",
+        "origin",
         "state",
         "expires_on",
         "requested_by",

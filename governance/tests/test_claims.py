@@ -10,12 +10,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from findings.models import Finding, FindingComment
 from findings.services.scans import scan_import
 from governance.models import Origin, PolicyException, Reason, State
 from governance.selectors import excepted_gate_counts
-from governance.services import default_expiry, exception_approve, exception_reject
+from governance.services import default_expiry, exception_approve, exception_reject, exception_request
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,21 @@ def test_the_query_count_does_not_grow_with_the_number_of_suppressions(project, 
 
     assert many == few
     assert PolicyException.objects.filter(state=State.PENDING).count() == 62
+
+
+def test_the_exceptions_admin_shows_and_filters_the_origin(client, project, tech_lead, auditor_user, finding):
+    scan_import(project=project, content=sarif(["R1"], {"R1"}), file_name="s.sarif", user=tech_lead)
+    exception_request(
+        user=tech_lead, reason=Reason.FALSE_POSITIVE, justification="Test data.", finding=finding
+    )
+    client.force_login(auditor_user)
+
+    url = reverse("admin:governance_policyexception_changelist")
+    everything = client.get(url)
+    suppressions = client.get(url, {"origin__exact": Origin.SUPPRESSION})
+
+    assert everything.status_code == suppressions.status_code == 200
+    assert len(everything.context["cl"].result_list) == 2
+    listed = suppressions.context["cl"].result_list
+    assert [e.origin for e in listed] == [Origin.SUPPRESSION]
+    assert "Suppressed by the team in a scanner file" in suppressions.content.decode()
