@@ -72,6 +72,12 @@ class RescanRun(models.Model):
     # is built by change.compute_change.
     change = models.JSONField(default=dict, blank=True)
     regression_notified_at = models.DateTimeField(null=True, blank=True)
+    # Incremental re-scans (rescans/incremental.py): whether the per-file analyzers read only
+    # the files changed since the previous run (the others' results carried forward), how many
+    # files they read, and why a run was full or what it built on.
+    incremental = models.BooleanField(default=False)
+    files_analysed = models.PositiveIntegerField(null=True, blank=True)
+    scan_mode_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -92,3 +98,22 @@ class RescanRun(models.Model):
     @property
     def is_regression(self) -> bool:
         return bool((self.change or {}).get("regression"))
+
+
+class IncrementalState(models.Model):
+    """What the per-file analyzers of one completed re-scan reported, file by file (their raw
+    output, gzip-compressed JSON), so the next re-scan re-runs them only on the files changed
+    since. Kept in the database, not on a worker's disk: the next re-scan of the project may
+    run on another worker machine. Only the project's latest state is kept."""
+
+    audit = models.OneToOneField(Audit, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    commit_sha = models.CharField(max_length=64)
+    # Hash of the scan configuration, the analyzers' versions, the rule pack and auditor's own
+    # analyzer code: any change makes the next run full.
+    key = models.CharField(max_length=64)
+    full_at = models.DateTimeField(help_text="When the full re-scan this state descends from ran.")
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Incremental state of audit #{self.audit_id}"
