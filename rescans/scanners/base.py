@@ -182,6 +182,9 @@ class Scanner:
     # runs (into `config_dir`); the repository's own configuration is never used.
     config_files: ClassVar[dict[str, str]] = {}
     config_dir: Path | None = None
+    # When a list: the raw stdout of each of its commands is kept there (incremental re-scans
+    # store it per file and re-parse it, rescans/incremental.py).
+    raw_outputs: list[bytes] | None = None
 
     def command(self, workspace: Path) -> list[str]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -219,6 +222,7 @@ class Scanner:
             limits=dataclasses.replace(limits.system, niceness=self.niceness),
         )
         self.check(result, limits, workspace)
+        self.keep_raw(result)
         try:
             output = self.parse(result.stdout, workspace)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
@@ -229,6 +233,10 @@ class Scanner:
             ) from exc
         output.duration_s = result.duration_s
         return output
+
+    def keep_raw(self, result: CommandResult) -> None:
+        if self.raw_outputs is not None:
+            self.raw_outputs.append(result.stdout)
 
     def check(self, result: CommandResult, limits: RunLimits, workspace: Path | None = None) -> None:
         tail = result.stderr_tail

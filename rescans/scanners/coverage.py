@@ -85,6 +85,7 @@ class InventoryScanner(Scanner):
             limits=system,
         )
         self.check(result, limits, workspace)
+        self.keep_raw(result)
         return result
 
 
