@@ -342,8 +342,11 @@ def _plan_chunk(project: Project, chunk: list[ScanFinding]) -> ImportPlan:
 def _to_resolve(project: Project, scan: StreamedScan) -> list[int]:
     """Active findings of the report's tools that it no longer lists (ids, in order)."""
     with connection.cursor() as cursor:
-        # Without statistics the planner takes the temporary table for a few rows and probes it
-        # once per finding (minutes at 50,000); with them it hashes it once (milliseconds).
+        # The project's findings were just written in this transaction, so the planner's row
+        # estimate for them is stale (it expects a few): an index lets each of them be looked up
+        # in the report's fingerprints at once, instead of a scan of them all per finding
+        # (over 4 minutes at 50,000; built in well under a second).
+        cursor.execute("CREATE INDEX ON scan_import_seen (fingerprint)")
         cursor.execute("ANALYZE scan_import_seen")
         cursor.execute(
             "SELECT f.id FROM findings_finding f WHERE f.project_id = %s AND f.status = ANY(%s) "
