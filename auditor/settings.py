@@ -367,6 +367,10 @@ SCAN_ARTIFACT_PATHS = env.list(
         "build/test-results/junit.xml",
     ],
 )
+# Incremental re-scans (docs/rescans.md): a full re-scan at least every SCAN_FULL_EVERY_DAYS
+# days; more changed files than this share of the repository's makes the run full too.
+SCAN_FULL_EVERY_DAYS = env.float("SCAN_FULL_EVERY_DAYS", default=7)
+SCAN_INCREMENTAL_MAX_CHANGED_SHARE = env.float("SCAN_INCREMENTAL_MAX_CHANGED_SHARE", default=0.25)
 
 # Logging: one line per record on stderr, plain or JSON (LOG_FORMAT=json), each with the
 # request id of the request it belongs to (auditor/observability.py).
