@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "scoring",
     "rescans",
     "reports",
+    "integrations",
     "api",
     "dashboard",
     "ops",
@@ -323,6 +324,21 @@ SLA_DAYS_CRITICAL = env.int("SLA_DAYS_CRITICAL", default=7)
 SLA_DAYS_HIGH = env.int("SLA_DAYS_HIGH", default=30)
 SLA_DAYS_MEDIUM = env.int("SLA_DAYS_MEDIUM", default=90)
 SLA_DAYS_LOW = env.int("SLA_DAYS_LOW", default=180)
+
+# Integrations (docs/integrations.md). Webhook secrets and chat URLs are stored encrypted with a
+# key derived from WEBHOOK_SECRET_KEY (SECRET_KEY when unset: rotating it makes them unreadable).
+WEBHOOK_SECRET_KEY = env.str("WEBHOOK_SECRET_KEY", default="")
+# Seconds to wait before each retry of a failed delivery (1 min, 5 min, 30 min, 2 h, 12 h).
+WEBHOOK_RETRY_DELAYS = tuple(env.list("WEBHOOK_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200, 43200]))
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Hosts (names or IP addresses) a webhook or chat URL may name although they are private,
+# loopback or link-local, and reach over plain http: for tests and local receivers only.
+WEBHOOK_ALLOWED_PRIVATE_HOSTS = env.list("WEBHOOK_ALLOWED_PRIVATE_HOSTS", default=[])
+# Chat digests: events of one project are gathered this many seconds, then sent as one message.
+CHAT_DIGEST_WINDOW_SECONDS = env.int("CHAT_DIGEST_WINDOW_SECONDS", default=60)
+# CI gate: a coverage drop of more than this many percentage points since the baseline fails it.
+CI_GATE_COVERAGE_DROP = env.float("CI_GATE_COVERAGE_DROP", default=1.0)
+BADGE_CACHE_SECONDS = env.int("BADGE_CACHE_SECONDS", default=300)
 
 # Re-scans: local repository paths are refused unless they lie under one of these folders.
 SCAN_LOCAL_ROOTS = env.list("SCAN_LOCAL_ROOTS", default=[])
