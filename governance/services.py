@@ -200,7 +200,7 @@ def claims_request(
 
     A finding already covered by a pending or approved exception gets no second one, nor does one
     whose claim of the same origin was rejected (the team's suppression was reviewed: asking again
-    on every import would only flood the approvers). Four queries whatever the number of claims.
+    on every import would only flood the approvers). Five queries whatever the number of claims.
     Returns the ids of the exceptions created."""
     today = today or timezone.localdate()
     by_fingerprint = {claim.fingerprint: claim for claim in claims}
