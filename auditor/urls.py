@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("dashboard.landing_urls")),  # the login page and the landing by role
     path("admin/", admin.site.urls),
     path("", include("findings.urls")),
+    path("", include("integrations.urls")),  # the CI upload (with its gate), webhooks, badges
     path("api/v1/", include("api.urls")),
     path("", include("rescans.urls")),
     path("", include("dashboard.urls")),

@@ -13,6 +13,7 @@ from checklists.models import Checklist, ChecklistItem, ChecklistTemplate, Evide
 from findings.models import Finding, ImportRun
 from findings.services.tokens import api_token_create
 from governance.services import exception_request
+from integrations.badges import badge_key_rotate
 from projects.models import Audit, DomainScore, MaturityDomain, Project
 from scoring.services import project_refresh_summary
 from tests.uploads.world import upload_job_ids
@@ -67,6 +68,7 @@ def build_side(project: Project, tag: str) -> Side:
         "evidence": evidence.pk,
         "exception": exception.pk,
         **upload_job_ids(project),
+        "badge_key": badge_key_rotate(project=project),
     }
     return side
 
