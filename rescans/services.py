@@ -23,7 +23,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from projects.models import AUDIT_METRIC_FIELDS, Audit, Project
-from rescans import change, workspace
+from rescans import change, incremental, workspace
 from rescans.execution import ScanResult, run_scanners, stored_text
 from rescans.models import RescanRun
 from rescans.results import not_measured, results_import, summary_line
@@ -172,6 +172,14 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
         with workspace.checkout(
             url=project.repository_url, branch=project.branch, credentials=project.repository_credentials
         ) as co:
+            scanners, _plan = incremental.plan_scan(
+                project=project,
+                audit_id=audit.pk,
+                force=run.force or run.reason in incremental.FULL_ON_DEMAND,
+                config_hash=config_hash,
+                checkout=co,
+                scanners=scanners,
+            )
             result = run_scanners(scanners, co.path, co.home)
             result.links_note = co.links_note
             return _finish_scanned(
@@ -208,6 +216,7 @@ def _finish_scanned(
         run.parts = result.parts
         run.missing = sorted(name for name, part in result.parts.items() if part["status"] != "ok")
         run.duration_s = round(duration_s, 2)
+        incremental.finish(audit=audit, run=run, scanners=scanners)
         audit.unmeasured_domains = not_measured(result.parts)
         _complete(audit, run, sha=sha, summary=summary_line(project, result))
     return audit

@@ -21,12 +21,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="scan even if the commit and configuration did not change"
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="a full re-scan: every file analysed again, nothing carried from the previous run "
+            "(implies --force)",
+        )
         parser.add_argument("--json", action="store_true", help="print the scan details as JSON")
 
     def handle(self, *args: Any, slug: str, force: bool, json: bool, **options: Any) -> None:
         project = Project.objects.filter(slug=slug).first()
         if project is None:
             raise CommandError(f"No project with slug {slug!r}.")
+        force = force or bool(options.get("full"))  # a forced re-scan is always full
         audit = project_rescan_request(project_id=project.pk, force=force, reason="command", enqueue=False)
         if audit is None:
             running = running_scan(project_id=project.pk)
@@ -49,6 +56,8 @@ class Command(BaseCommand):
             f"Audit #{audit.pk} ({audit.project.slug}): {audit.status}, outcome {run.outcome or None}, "
             f"commit {audit.commit_sha[:12] or '-'}"
         )
+        if run.scan_mode_note:
+            w(f"  {run.scan_mode_note}; files analysed: {run.files_analysed}")
         for name, part in run.parts.items():
             line = f"  {name:<15} {part['status']:<8} {part.get('duration_s', 0):>7.2f} s"
             if part["status"] == "ok":
@@ -96,6 +105,9 @@ def run_as_dict(audit: Audit, run: RescanRun) -> dict[str, Any]:
         "missing": run.missing,
         "not_measured": audit.unmeasured_domains,
         "duration_s": run.duration_s,
+        "incremental": run.incremental,
+        "files_analysed": run.files_analysed,
+        "scan_mode_note": run.scan_mode_note,
         "change": run.change,
         "regression_notified_at": run.regression_notified_at,
     }
