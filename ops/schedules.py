@@ -60,6 +60,13 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         description="Marks failed the scan imports whose process died mid-import.",
     ),
     PeriodicTaskSpec(
+        name="sweep-abandoned-upload-jobs",
+        task="projects.sweep_abandoned_upload_jobs",
+        every_minutes=5,
+        description="Marks failed the upload jobs (large previews and imports) whose worker died "
+        "or that no worker took, so they do not stay running or queued.",
+    ),
+    PeriodicTaskSpec(
         name="checklist-reminders-daily",
         task="checklists.send_reminders",
         crontab=Crontab(minute="0", hour="8"),

@@ -284,3 +284,6 @@ class UserPickerAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, UserPickerAdmin)
+
+# The upload jobs' list (kept apart to keep this module short).
+import projects.admin_jobs  # noqa: E402, F401

@@ -61,6 +61,13 @@ class UploadJob(models.Model):
         indexes = [
             # "My uploads, newest first".
             models.Index(fields=["user", "-created_at"], name="uploadjob_user_idx"),
+            # The sweep of abandoned jobs (projects.upload_jobs.sweep_abandoned_jobs): unfinished
+            # jobs by state and last change; finished ones, nearly all rows, stay out of it.
+            models.Index(
+                fields=["state", "updated_at"],
+                name="uploadjob_unfinished_idx",
+                condition=Q(state__in=["queued", "running"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

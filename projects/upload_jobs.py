@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Q
 from django.utils import timezone
 
 from projects import access, staging
@@ -221,26 +222,48 @@ def job_fail(job: UploadJob, message: str, *, result: dict[str, Any] | None = No
     job.state, job.error_message, job.staged_key = UploadJob.State.FAILED, message[:2000], ""
 
 
-def job_fail_if_abandoned(job: UploadJob) -> UploadJob:
-    """A job whose worker died (running without progress for IMPORT_ABANDONED_AFTER_SECONDS), or
-    that no worker took while its file was kept, is failed when someone looks at it."""
-    now = timezone.now()
-    limits = {
+def _abandoned_limits() -> dict[str, int]:
+    """Seconds without a change after which a job of each state is abandoned: running without
+    progress for IMPORT_ABANDONED_AFTER_SECONDS (its worker died), or queued while no worker took
+    it for as long as its file is kept."""
+    return {
         UploadJob.State.RUNNING: settings.IMPORT_ABANDONED_AFTER_SECONDS,
         UploadJob.State.QUEUED: staging.STAGING_MAX_AGE,
     }
-    limit = limits.get(UploadJob.State(job.state))
+
+
+ABANDONED_MESSAGE = (
+    'Abandoned: no worker finished this job in time (is a worker consuming the "default" '
+    "queue?); nothing was written. Please upload the file again."
+)
+
+
+def job_fail_if_abandoned(job: UploadJob) -> UploadJob:
+    """A job whose worker died, or that no worker took while its file was kept, is failed when
+    someone looks at it (and by the periodic sweep, `sweep_abandoned_jobs`)."""
+    now = timezone.now()
+    limit = _abandoned_limits().get(UploadJob.State(job.state))
     if limit is None or job.updated_at > now - datetime.timedelta(seconds=limit):
         return job
     stale = UploadJob.objects.filter(pk=job.pk, state=job.state, updated_at=job.updated_at)
     if stale.exists():
-        job_fail(
-            job,
-            'Abandoned: no worker finished this job in time (is a worker consuming the "default" '
-            "queue?); nothing was written. Please upload the file again.",
-        )
+        job_fail(job, ABANDONED_MESSAGE)
     job.refresh_from_db()
     return job
+
+
+def sweep_abandoned_jobs() -> int:
+    """Fails every abandoned job, whether or not anyone looks at it; returns how many. Each goes
+    through `job_fail_if_abandoned`, so a job that moved since it was read is left alone."""
+    now = timezone.now()
+    stuck = Q()
+    for state, limit in _abandoned_limits().items():
+        stuck |= Q(state=state, updated_at__lte=now - datetime.timedelta(seconds=limit))
+    failed = 0
+    for job in UploadJob.objects.filter(stuck).order_by("pk").iterator():
+        if job_fail_if_abandoned(job).state == UploadJob.State.FAILED:
+            failed += 1
+    return failed
 
 
 def job_visible(user: Any, job: UploadJob) -> bool:
