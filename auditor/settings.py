@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "api",
     "dashboard",
     "ops",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,48 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 # After login: the landing by role (dashboard/landing.py); OIDC logins use it too.
 LOGIN_REDIRECT_URL = "landing"
+
+# Single sign-on with OpenID Connect (docs/sso.md, app `sso`): on when OIDC_RP_CLIENT_ID is set.
+# The provider's endpoints come from its discovery document (OIDC_OP_DISCOVERY: the issuer URL)
+# unless named one by one; an empty OIDC_OP_* setting means "ask discovery".
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_OP_DISCOVERY = env.str("OIDC_OP_DISCOVERY", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")  # RP-initiated logout
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")  # the ID token's `iss`, checked
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_STORE_ID_TOKEN = True  # sent back to the provider as id_token_hint at logout
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")  # "Sign in with …"
+# Roles from a claim: OIDC_ROLE_MAP="auditor-admins=Admin,leads=Tech lead" maps claim values to
+# the roles of projects/roles.py ("Admin" = superuser), re-synced at each login.
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="")
+OIDC_ROLE_MAP = env.str("OIDC_ROLE_MAP", default="")
+# Project membership from a claim listing project slugs (empty: memberships are not touched).
+OIDC_PROJECTS_CLAIM = env.str("OIDC_PROJECTS_CLAIM", default="")
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+# Local (password) login off, except for the break-glass accounts named here.
+OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
+OIDC_BREAK_GLASS_USERS = env.list("OIDC_BREAK_GLASS_USERS", default=[])
+if OIDC_ENABLED:
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_RP_CLIENT_ID is set: set OIDC_RP_CLIENT_SECRET too.")
+    if not OIDC_OP_DISCOVERY and not (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT):
+        raise ImproperlyConfigured("OIDC is on: set OIDC_OP_DISCOVERY (the issuer URL) or the endpoints.")
+    AUTHENTICATION_BACKENDS.append("sso.backends.OidcBackend")
+if OIDC_ONLY:
+    if not OIDC_ENABLED:
+        raise ImproperlyConfigured("OIDC_ONLY is on but OIDC is not configured (OIDC_RP_CLIENT_ID).")
+    AUTHENTICATION_BACKENDS[AUTHENTICATION_BACKENDS.index("django.contrib.auth.backends.ModelBackend")] = (
+        "sso.backends.BreakGlassBackend"
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE")

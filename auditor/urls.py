@@ -7,11 +7,13 @@ admin.site.site_header = "auditor"
 admin.site.site_url = "/maturity/"  # the admin's "View site" opens the portfolio
 admin.site.site_title = "auditor admin"
 admin.site.index_title = "Projects, audits, findings and checklists"
+admin.site.login_template = "sso/login.html"  # the admin login, with "Sign in with …" when SSO is on
 
 urlpatterns = [
     path("", include("ops.urls")),
     path("metrics", metrics, name="metrics"),
     path("", include("dashboard.landing_urls")),  # the login page and the landing by role
+    path("", include("sso.urls")),  # OIDC sign-in; before the admin: its logout ends SSO too
     path("admin/", admin.site.urls),
     path("", include("findings.urls")),
     path("", include("integrations.urls")),  # the CI upload (with its gate), webhooks, badges
