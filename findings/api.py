@@ -1,13 +1,12 @@
-"""CI upload: POST /api/projects/<slug>/scans/ with a per-project bearer token."""
+"""CI upload: POST /api/projects/<slug>/scans/ with a per-project bearer token.
+
+The view is `integrations.api.scan_upload` (it answers with the CI gate too); this module does
+the authentication and the import, which belong to findings."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from findings.importers import FORMAT_CHOICES, ScanFormatError
 from findings.importers.base import clean_text
@@ -57,10 +56,10 @@ def import_run_json(run: ImportRun) -> dict:
     return data
 
 
-@csrf_exempt  # bearer-token API: no cookie session is used, so there is nothing to forge
-@login_not_required
-@require_POST
-def scan_upload(request, slug: str):
+def upload_import(request, slug: str) -> ImportRun | JsonResponse:
+    """The CI upload's work: the token checked, the report imported. Returns the import run, or
+    the JSON error to answer. The view (`integrations.api.scan_upload`, which adds the CI gate)
+    is above: it may read what changed since the previous import."""
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
@@ -120,4 +119,4 @@ def scan_upload(request, slug: str):
         )
     except ScanFormatError as exc:
         return _error(400, str(exc))
-    return JsonResponse(import_run_json(run), status=200 if dry_run else 201, encoder=DjangoJSONEncoder)
+    return run

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from integrations import views
+from integrations import api, views
 
 urlpatterns = [
+    path("api/projects/<slug:slug>/scans/", api.scan_upload, name="findings-scan-upload"),
     path("badges/<slug:slug>/<str:key>/<str:kind>.svg", views.badge, name="integrations-badge"),
     path("projects/<slug:slug>/badges/", views.badge_page, name="integrations-badge-page"),
     path("projects/<slug:slug>/badges/rotate/", views.badge_rotate, name="integrations-badge-rotate"),
