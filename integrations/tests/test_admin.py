@@ -79,3 +79,35 @@ def test_the_delivery_log_queries_do_not_grow_with_rows(client, admin, project):
     assert count_queries() == few
     page = client.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/").content.decode()
     assert "500" in page  # the attempt's response code, in the log
+
+
+def test_a_chat_channel_url_is_stored_encrypted_and_never_shown(client, admin, project):
+    from integrations.crypto import decrypt
+    from integrations.models import ChatChannel
+
+    url = "http://127.0.0.1:9/services/T000/B000/very-secret-part"
+    client.force_login(admin)
+    response = client.post(
+        "/admin/integrations/chatchannel/add/",
+        {
+            "name": "Team",
+            "kind": "slack",
+            "project": project.pk,
+            "url": url,
+            "events": ["gate.changed"],
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:3000]
+    channel = ChatChannel.objects.get()
+    assert decrypt(channel.url_encrypted) == url and "very-secret-part" not in channel.url_encrypted
+    for page in ("/admin/integrations/chatchannel/", f"/admin/integrations/chatchannel/{channel.pk}/change/"):
+        assert "very-secret-part" not in client.get(page).content.decode()
+    # Saving without a URL keeps the stored one.
+    response = client.post(
+        f"/admin/integrations/chatchannel/{channel.pk}/change/",
+        {"name": "Team 2", "kind": "slack", "project": project.pk, "url": "", "events": ["gate.changed"]},
+    )
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert channel.name == "Team 2" and decrypt(channel.url_encrypted) == url and channel.active is False
