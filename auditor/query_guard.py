@@ -5,7 +5,8 @@ box or a filter value was a 500 on every page that filters by it; nothing stored
 so such a query can match nothing anyway. A run of more than 18 ASCII digits is no id or count
 of this application (ids are 64-bit) and overflowed integer lookups. The admin's date
 drill-down (`<field>__year=9999`) computes the next year's first day, past the last date Python
-knows. Each answers 400 with the parameter named, whatever the page.
+knows. Each answers 400 with the parameter named, whatever the page: in the REST API's error
+shape (JSON, `{"error": "<the sentence>"}`) under `/api/`, in plain text elsewhere.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 _HUGE_NUMBER_RE = re.compile(r"[+-]?[0-9]{19,}")
 # Free-text searches may hold long digit runs (a commit hash, a fingerprint): only NUL is refused.
 FREE_TEXT_PARAMETERS = frozenset({"q", "term"})
+# Paths answered in the REST API's error shape (JSON), as its own errors are.
+JSON_PATH_PREFIX = "/api/"
 
 
 def problem(request: HttpRequest) -> str:
@@ -45,6 +48,8 @@ class QueryGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         message = problem(request)
+        if message and request.path.startswith(JSON_PATH_PREFIX):
+            return JsonResponse({"error": f"Bad request: {message}"}, status=400)
         if message:
             return HttpResponseBadRequest(
                 f"Bad request: {message}\n", content_type="text/plain; charset=utf-8"
