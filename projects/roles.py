@@ -60,6 +60,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, str]]] = {
         for action in ("add", "change")
         for app, model in [("projects", "audit"), ("projects", "domainscore"), ("findings", "finding")]
     ]
+    # Auditors start audits, so they start their checklists too: from a template, from the
+    # previous audit (answers carried, for the tech lead to re-confirm) or by importing a report.
+    # Answering the items stays the tech lead's (no change of checklists or items).
+    + [("add", "checklists", "checklist")]
     + EXCEPTIONS_DECIDE
     + CHECKLIST_REVIEW
     + TRAIL,
