@@ -12,7 +12,9 @@ silenced by the team.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import math
 import re
 import time
@@ -229,6 +231,8 @@ class SecretsScanner(InventoryScanner):
             text = data.decode("utf-8", "replace")
             kind = classify_path(rel, text[:1500])
             file_findings, file_suppressed = scan_text(rel, text, kind=kind)
+            if self.raw_outputs is not None:  # kept per file for incremental re-scans
+                self.raw_outputs.append(file_record(rel, kind, file_findings, file_suppressed))
             findings += file_findings
             suppressed += file_suppressed
             if kind == PRODUCTION:
@@ -248,6 +252,18 @@ class SecretsScanner(InventoryScanner):
         output.suppressed = suppressed
         output.duration_s = time.monotonic() - started
         return output
+
+
+def file_record(rel: str, kind: str, findings: list[ScanFinding], suppressed: int) -> bytes:
+    """What the analyzer found in one file, as the raw output incremental re-scans keep."""
+    return json.dumps(
+        {
+            "path": rel,
+            "production": kind == PRODUCTION,
+            "findings": [dataclasses.asdict(f) for f in findings],
+            "suppressed": suppressed,
+        }
+    ).encode()
 
 
 def scan_text(rel: str, text: str, kind: str = "") -> tuple[list[ScanFinding], int]:
