@@ -1,4 +1,4 @@
-"""The per-file analyzers of an incremental re-scan: Semgrep, Bandit, Ruff and lizard.
+"""The per-file analyzers of an incremental re-scan: Semgrep, Bandit, Ruff, lizard, secrets.
 
 Each reads files one by one (a result depends only on the file it is in and on auditor's
 configuration), so its results for a file that did not change are those of the previous run.
@@ -9,8 +9,7 @@ on the changed files only, then re-parses the previous run's output of the uncha
 together with the new output, with the analyzer's own parser: findings, suppressions and
 metrics come out as a full run's would, and so do their fingerprints (identity is per file).
 
-The secrets analyzer reads files too, but in seconds on large trees; it runs whole, like the
-whole-repository analyzers (dependencies, presence checks, artifacts).
+The whole-repository analyzers (dependencies, presence checks, artifacts) run in full.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from findings.importers import ScanFinding
 from rescans.inventory import Inventory
 from rescans.scanners import (
     BanditScanner,
@@ -29,6 +29,7 @@ from rescans.scanners import (
     RunLimits,
     Scanner,
     ScannerOutput,
+    SecretsScanner,
     SemgrepScanner,
 )
 from rescans.scanners.base import relative_path
@@ -84,7 +85,13 @@ class Incremental(Scanner):
         # are read now too.
         self.analysed = [p for p in self.all_targets if p in carry.changed or p not in carry.targets]
         keep = set(self.analysed)
-        prepare(dataclasses.replace(inventory, files=[f for f in inventory.files if f.path in keep]))
+        prepare(
+            dataclasses.replace(
+                inventory,
+                files=[f for f in inventory.files if f.path in keep],
+                paths=[p for p in inventory.paths if p in keep],
+            )
+        )
 
     def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
         self.raw_outputs = []
@@ -241,6 +248,38 @@ class IncrementalSemgrep(Incremental, SemgrepScanner):
         return output
 
 
+class IncrementalSecrets(Incremental, SecretsScanner):
+    """Its raw output is one record per text file it read (`secrets.file_record`)."""
+
+    def target_paths(self, inventory: Inventory) -> list[str] | None:
+        return list(inventory.paths)
+
+    def split(self, raw: list[bytes], workspace: Path) -> dict[str, Any]:
+        entries: dict[str, Any] = {}
+        for out in raw:
+            record = json.loads(out)
+            entries[record.pop("path")] = record
+        return entries
+
+    def rebuild(self, entries: dict[str, Any], targets: list[str], workspace: Path) -> ScannerOutput:
+        present = [entries[path] for path in targets if path in entries]
+        findings = [ScanFinding(**item) for entry in present for item in entry["findings"]]
+        production = sum(len(entry["findings"]) for entry in present if entry["production"])
+        output = ScannerOutput(
+            scanner=self.name,
+            tool=self.tool,
+            report=self.report(findings),
+            metrics={
+                "secrets_files_scanned": len(present),
+                "secrets_found": production,
+                "secrets_in_tests_or_docs": len(findings) - production,
+            },
+        )
+        output.suppressed = sum(entry["suppressed"] for entry in present)
+        return output
+
+
 INCREMENTAL: dict[str, type[Incremental]] = {
-    cls.name: cls for cls in (IncrementalSemgrep, IncrementalBandit, IncrementalLizard, IncrementalRuff)
+    cls.name: cls
+    for cls in (IncrementalSemgrep, IncrementalBandit, IncrementalLizard, IncrementalRuff, IncrementalSecrets)
 }

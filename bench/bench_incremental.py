@@ -1,0 +1,157 @@
+"""Incremental re-scan benchmark: one changed file against a full re-scan of the same commit.
+
+    .venv/bin/python bench/bench_incremental.py --repository PATH [--change FILE]
+
+PATH is a local git repository (e.g. a clone of Django's source). It is cloned into a scratch
+folder (the repository itself is not touched), then, through the service (`audit_rescan_run`):
+  1. a full re-scan of its branch head (the baseline, which stores the per-file results);
+  2. one commit changing one Python file (FILE, default django/utils/text.py: a function added);
+  3. an incremental re-scan of that commit (the per-file analyzers read only that file);
+  4. a full re-scan of the same commit, as the first re-scan of a second project.
+Prints both times, their ratio and whether the active findings of 3 and 4 are identical. Works in a
+scratch database (test_<name>_bench_incremental) that it creates and drops.
+Target: incremental <= 10% of the full re-scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditor.settings")
+GIT_ID = ["-c", "user.email=bench@example.com", "-c", "user.name=bench", "-c", "commit.gpgsign=false"]
+TARGET_RATIO = 0.10
+CHANGE = '''
+
+def bench_incremental_slug(value):
+    """Added by the incremental re-scan benchmark."""
+    if not value:
+        return ""
+    return "-".join(part for part in str(value).lower().split() if part)
+'''
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *GIT_ID, *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repository", required=True, help="a local git repository")
+    parser.add_argument("--change", default="django/utils/text.py", help="the Python file to change")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    old_name = settings.DATABASES["default"]["NAME"]
+    if connection.vendor == "postgresql":
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{old_name}_bench_incremental"
+    else:
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(
+            Path(tempfile.gettempdir()) / f"auditor_bench_incremental_{os.getpid()}.sqlite3"
+        )
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    work = Path(tempfile.mkdtemp(prefix="auditor-bench-incremental-"))
+    try:
+        run(Path(args.repository).resolve(), args.change, work, settings)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and of its finished child processes: what a
+    re-scan costs, whatever the load of the machine."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def findings_of(project) -> list[tuple]:
+    from findings.models import Finding
+
+    return sorted(
+        Finding.objects.filter(project=project, status__in=Finding.ACTIVE_STATUSES).values_list(
+            "fingerprint", "tool", "rule_id", "severity", "file_path", "line", "title", "status"
+        )
+    )
+
+
+def run(source: Path, change: str, work: Path, settings) -> None:
+    from projects.models import Project
+    from rescans import services as service
+    from rescans.models import IncrementalState
+
+    repo = work / "repo"
+    subprocess.run(["git", "clone", "-q", "--", str(source), str(repo)], check=True)
+    branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
+    settings.SCAN_LOCAL_ROOTS = [str(work)]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    incremental = Project.objects.create(
+        name="incremental", slug="bench-incremental", repository_url=str(repo), branch=branch
+    )
+    full = Project.objects.create(name="full", slug="bench-full", repository_url=str(repo), branch=branch)
+
+    cpu: dict[int, float] = {}
+
+    def rescan(project, force: bool):
+        audit = service.project_rescan_request(project_id=project.pk, force=force, enqueue=False)
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        audit = service.audit_rescan_run(audit_id=audit.pk)
+        cpu[audit.pk] = cpu_seconds() - c0
+        return time.perf_counter() - t0, audit
+
+    load_before = os.getloadavg()
+    baseline_s, baseline = rescan(incremental, force=True)
+    target = repo / change
+    target.write_text(target.read_text() + CHANGE)
+    git(repo, "commit", "-q", "-am", "bench: change one file")
+    incremental_s, inc_audit = rescan(incremental, force=False)
+    full_s, full_audit = rescan(full, force=True)
+    load_after = os.getloadavg()
+    inc_run, full_run = inc_audit.rescan_run, full_audit.rescan_run
+    ratio = incremental_s / full_s
+    same = findings_of(incremental) == findings_of(full)
+
+    print(f"Incremental re-scan benchmark: {source.name}, one changed file ({change}); {os.cpu_count()} CPUs")
+    print(
+        f"  load average (1 and 5 min) before {load_before[0]:.2f} {load_before[1]:.2f}, "
+        f"after {load_after[0]:.2f} {load_after[1]:.2f}"
+    )
+    print(f"  baseline full re-scan (first commit): {baseline_s:7.2f} s ({baseline.status})")
+    print(
+        f"  full re-scan of the new commit:       {full_s:7.2f} s  files analysed {full_run.files_analysed}; "
+        + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in full_run.parts.items())
+    )
+    print(
+        f"  incremental re-scan of it:            {incremental_s:7.2f} s  files analysed "
+        f"{inc_run.files_analysed}; "
+        + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in inc_run.parts.items())
+    )
+    print(f"  mode: {inc_run.scan_mode_note}")
+    print(
+        f"  CPU time (this process and the analyzers): incremental {cpu[inc_audit.pk]:.1f} s, "
+        f"full {cpu[full_audit.pk]:.1f} s, ratio {cpu[inc_audit.pk] / cpu[full_audit.pk]:.3f}"
+    )
+    verdict = "met" if ratio <= TARGET_RATIO and inc_run.incremental else "NOT met"
+    print(f"  ratio incremental / full:             {ratio:7.3f}   (target <= {TARGET_RATIO}: {verdict})")
+    print(f"  findings identical: {same} ({len(findings_of(incremental))} findings)")
+    state = IncrementalState.objects.filter(audit=inc_audit).first()
+    print(f"  per-file state kept for the next run: {len(state.data) if state else 0:,} bytes (gzip JSON)")
+
+
+if __name__ == "__main__":
+    main()
