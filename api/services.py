@@ -86,12 +86,16 @@ def token_authenticate(*, raw: str, now: dt.datetime | None = None) -> PersonalT
 
 
 def token_revoke(*, token: PersonalToken) -> bool:
-    """Revoke a token; False when it already was."""
-    done = PersonalToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    token.refresh_from_db(fields=["revoked_at"])
-    return bool(done)
+    """Revoke a token; False when it already was. Saved through the model (under a row lock, so
+    two revocations at once revoke it once) for the audit trail to record it."""
+    with transaction.atomic():
+        locked = PersonalToken.objects.select_for_update().get(pk=token.pk)
+        done = locked.revoked_at is None
+        if done:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+    token.revoked_at = locked.revoked_at
+    return done
 
 
 # --- finding triage ---------------------------------------------------------------------------

@@ -35,6 +35,9 @@ TRACKED: dict[str, list[str] | None] = {
     ],
     "findings.Finding": ["status", "severity", "assignee", "domain", "title", "recommendation", "effort"],
     "findings.ApiToken": ["project", "name", "prefix", "revoked_at", "created_by"],
+    # Personal API tokens: who holds one, until when, its revocation; never its hash, and not
+    # its last use (bookkeeping, stamped by every request).
+    "api.PersonalToken": ["user", "name", "prefix", "expires_at", "revoked_at"],
     "checklists.ChecklistItem": ["state", "note", "checked_by", "text", "is_critical", "domain"],
     "checklists.Checklist": ["title", "owner", "due_date", "audit"],
     "governance.PolicyException": None,
