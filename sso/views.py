@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import admin, auth
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -122,4 +122,11 @@ def logout(request: HttpRequest) -> HttpResponse:
     if provider_url is None:
         return admin.site.logout(request)
     auth.logout(request)
-    return HttpResponseRedirect(provider_url)
+    # A page that moves on by itself rather than a redirect: the logout is a form, and the
+    # CSP's form-action 'self' stops a form's redirect to another origin in the browser.
+    context = {
+        **admin.site.each_context(request),
+        "provider_url": provider_url,
+        "provider": config.provider_name(),
+    }
+    return render(request, "sso/logged_out.html", context)
