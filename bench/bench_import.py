@@ -12,6 +12,12 @@ columns (no index, no constraint). It prints findings per second (wall time, par
 the ratio to the COPY floor, the number of SQL statements (COPY included), the CPU time of the
 importing process (PostgreSQL's own work not included), the peak memory (RSS) per format, and
 the machine's load average (the figures are wall-clock: other work on the machine slows them).
+
+Then the whole command, `manage.py import_scan`, in new processes (process start-up included):
+each format's report (read whole), the Bandit report streamed (forced, IMPORT_STREAM_BYTES=0),
+and a --big report (1,000,000 Bandit results by default, written here one result at a time,
+about 460 MB; not kept), streamed: its peak RSS next to the 50,000 one shows memory does not
+grow with the report.
 """
 
 from __future__ import annotations
@@ -49,84 +55,103 @@ def _rule(i: int) -> tuple[str, str]:
     )[i % 4]
 
 
+def bandit_result(i: int, files: int) -> dict:
+    test_id, test_name = _rule(i)
+    line = 10 + (i // files) * 3
+    return {
+        "code": f"{line - 1} # context\n{line} {_code_line(i)}\n{line + 1} \n",
+        "col_offset": 4,
+        "end_col_offset": 40,
+        "filename": f"./pkg{i % 50}/module_{i % files}.py",
+        "issue_confidence": "HIGH",
+        "issue_cwe": {"id": 78, "link": "https://cwe.mitre.org/"},
+        "issue_severity": ("LOW", "MEDIUM", "HIGH")[i % 3],
+        "issue_text": f"Possible security issue number {i}.",
+        "line_number": line,
+        "line_range": [line],
+        "more_info": "https://bandit.readthedocs.io/",
+        "test_id": test_id,
+        "test_name": test_name,
+    }
+
+
+def _bandit_head(count: int) -> dict:
+    totals = {"loc": count * 20, "SEVERITY.HIGH": 0, "SEVERITY.MEDIUM": 0, "SEVERITY.LOW": 0}
+    return {"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics": {"_totals": totals}}
+
+
 def bandit_report(ids: list[int], files: int) -> bytes:
-    results = []
-    for i in ids:
-        test_id, test_name = _rule(i)
-        line = 10 + (i // files) * 3
-        results.append(
+    return json.dumps({**_bandit_head(len(ids)), "results": [bandit_result(i, files) for i in ids]}).encode()
+
+
+SARIF_RULES = [
+    {
+        "id": f"S{n}",
+        "shortDescription": {"text": f"Rule {n}"},
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"tags": ["security"]},
+    }
+    for n in range(20)
+]
+
+
+def sarif_result(i: int, files: int) -> dict:
+    line = 10 + (i // files) * 3
+    return {
+        "ruleId": f"S{i % 20}",
+        "ruleIndex": i % 20,
+        "level": ("error", "warning", "note")[i % 3],
+        "message": {"text": f"Possible security issue number {i}."},
+        "locations": [
             {
-                "code": f"{line - 1} # context\n{line} {_code_line(i)}\n{line + 1} \n",
-                "col_offset": 4,
-                "end_col_offset": 40,
-                "filename": f"./pkg{i % 50}/module_{i % files}.py",
-                "issue_confidence": "HIGH",
-                "issue_cwe": {"id": 78, "link": "https://cwe.mitre.org/"},
-                "issue_severity": ("LOW", "MEDIUM", "HIGH")[i % 3],
-                "issue_text": f"Possible security issue number {i}.",
-                "line_number": line,
-                "line_range": [line],
-                "more_info": "https://bandit.readthedocs.io/",
-                "test_id": test_id,
-                "test_name": test_name,
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": f"pkg{i % 50}/module_{i % files}.py",
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": {"startLine": line, "snippet": {"text": _code_line(i)}},
+                }
             }
-        )
-    totals = {"loc": len(ids) * 20, "SEVERITY.HIGH": 0, "SEVERITY.MEDIUM": 0, "SEVERITY.LOW": 0}
-    return json.dumps(
-        {
-            "errors": [],
-            "generated_at": "2026-01-01T00:00:00Z",
-            "metrics": {"_totals": totals},
-            "results": results,
-        }
-    ).encode()
+        ],
+    }
+
+
+def _sarif_doc(results: list) -> dict:
+    return {
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "BenchScanner", "rules": SARIF_RULES}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///src/"}},
+                "results": results,
+            }
+        ],
+    }
 
 
 def sarif_report(ids: list[int], files: int) -> bytes:
-    rules = [
-        {
-            "id": f"S{n}",
-            "shortDescription": {"text": f"Rule {n}"},
-            "defaultConfiguration": {"level": "warning"},
-            "properties": {"tags": ["security"]},
-        }
-        for n in range(20)
-    ]
-    results = []
-    for i in ids:
-        line = 10 + (i // files) * 3
-        results.append(
-            {
-                "ruleId": f"S{i % 20}",
-                "ruleIndex": i % 20,
-                "level": ("error", "warning", "note")[i % 3],
-                "message": {"text": f"Possible security issue number {i}."},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {
-                                "uri": f"pkg{i % 50}/module_{i % files}.py",
-                                "uriBaseId": "%SRCROOT%",
-                            },
-                            "region": {"startLine": line, "snippet": {"text": _code_line(i)}},
-                        }
-                    }
-                ],
-            }
-        )
-    return json.dumps(
-        {
-            "version": "2.1.0",
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "runs": [
-                {
-                    "tool": {"driver": {"name": "BenchScanner", "rules": rules}},
-                    "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///src/"}},
-                    "results": results,
-                }
-            ],
-        }
-    ).encode()
+    return json.dumps(_sarif_doc([sarif_result(i, files) for i in ids])).encode()
+
+
+def write_report(path: Path, fmt: str, count: int, files: int) -> int:
+    """The report `fmt` of `count` results written to `path` one result at a time (the bench
+    itself never holds a million results); returns its size in bytes."""
+    marker = "@RESULTS@"
+    if fmt == "bandit":
+        head, tail = json.dumps({**_bandit_head(count), "results": [marker]}).split(json.dumps(marker))
+        make = bandit_result
+    else:
+        head, tail = json.dumps(_sarif_doc([marker])).split(json.dumps(marker))
+        make = sarif_result
+    with path.open("w") as out:
+        out.write(head)
+        for i in range(count):
+            if i:
+                out.write(", ")
+            out.write(json.dumps(make(i, files)))
+        out.write(tail)
+    return path.stat().st_size
 
 
 def peak_rss_mb() -> float:
@@ -142,6 +167,7 @@ def child(fmt: str, results: int, files: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
+    from findings import sla
     from findings.fingerprints import assign_fingerprints
     from findings.importers import parse_scan
     from findings.models import ImportRun
@@ -207,7 +233,9 @@ def child(fmt: str, results: int, files: int) -> dict:
         )
         started = time.perf_counter()
         with cursor.cursor.copy(f"COPY bench_copy_floor ({columns}) FROM STDIN") as copy:
-            for chunk in scan_writes.copy_chunks(run, report.findings, {}, now):
+            for chunk in scan_writes.copy_chunks(
+                run, report.findings, {}, now, sla.days_by_severity(project)
+            ):
                 copy.write(chunk)
         out["copy_seconds"] = time.perf_counter() - started
         cursor.execute("DROP TABLE bench_copy_floor")
@@ -220,6 +248,12 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=50_000)
     parser.add_argument("--files", type=int, default=5_000)
     parser.add_argument("--formats", default="bandit,sarif", help="Comma-separated, in order.")
+    parser.add_argument(
+        "--big",
+        type=int,
+        default=1_000_000,
+        help="results of the large Bandit report imported streamed by the command (0: skip)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -262,6 +296,7 @@ def main() -> None:
             if result.returncode:
                 raise SystemExit(result.stderr)
             reports.append(json.loads(result.stdout.strip().splitlines()[-1]))
+        commands = _command_runs(args, env)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -287,6 +322,76 @@ def main() -> None:
                 f"{step['seconds'] / copy_seconds:>7.1f} {step['queries']:>8} {step['cpu']:>9.2f}  "
                 f"{step['created']}/{step['still_open']}/{step['resolved']}"
             )
+    print("\nWhole command, `python manage.py import_scan` in a new process (start-up included):")
+    for run in commands:
+        rate = f"{run['results'] / run['seconds']:>9,.0f} findings/s" if run["results"] else " " * 20
+        print(
+            f"  {run['label']:<44} {run['seconds']:>7.2f} s {rate}  peak RSS {run['rss_mb']:>4.0f} MB"
+            f"  (load {run['load']:.1f})"
+        )
+
+
+def _command_runs(args, env: dict) -> list[dict]:
+    """The import command end to end, in new processes: 50,000 results of each format read
+    whole, the same Bandit report streamed, and the --big report (streamed)."""
+    import tempfile
+
+    from projects.models import Project
+
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as folder:
+        runs.append(_command("start-up alone (unknown project, exits at once)", env, "none", Path(folder), 0))
+        for fmt in args.formats.split(","):
+            path = Path(folder) / f"report.{fmt}"
+            mb = write_report(path, fmt, args.results, args.files) / 1e6
+            slug = Project.objects.create(name=f"command {fmt}", slug=f"command-{fmt}").slug
+            for step in ("first import", "re-import, identical"):
+                label = f"{fmt} {args.results:,} ({mb:.0f} MB), {step}"
+                runs.append(_command(label, env, slug, path, args.results))
+        if not args.big:
+            return runs
+        path = Path(folder) / "report.bandit"
+        streamed = {**env, "IMPORT_STREAM_BYTES": "0"}
+        slug = Project.objects.create(name="streamed", slug="command-streamed").slug
+        label = f"bandit {args.results:,}, streamed (forced)"
+        runs.append(_command(label, streamed, slug, path, args.results))
+        path = Path(folder) / "big.bandit"
+        size = write_report(path, "bandit", args.big, args.files)
+        slug = Project.objects.create(name="big", slug="command-big").slug
+        big = {**env, "AUDITOR_MAX_UPLOAD_BYTES": str(size)}
+        label = f"bandit {args.big:,} ({size / 1e6:.0f} MB), streamed"
+        runs.append(_command(label, big, slug, path, args.big))
+    return runs
+
+
+def _command(label: str, env: dict, slug: str, path: Path, results: int) -> dict:
+    import tempfile
+
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(  # noqa: S603 (our own command, no shell)
+            [sys.executable, str(ROOT / "manage.py"), "import_scan", "--project", slug, str(path)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    if process.returncode and results:
+        raise SystemExit(f"{label}: {text}")
+    if results and f"created: {results}" not in text and "created: 0" not in text:
+        raise SystemExit(f"{label}: unexpected output {text}")
+    return {
+        "label": label,
+        "seconds": seconds,
+        "results": results,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "load": os.getloadavg()[0],
+    }
 
 
 def _url_for(database: str) -> str:
