@@ -315,3 +315,13 @@ def test_the_rescan_command_is_incremental_unless_full_and_re_scan_now_is_full(r
     service.audit_rescan_run(audit_id=queued.pk)
     run = RescanRun.objects.get(audit=queued)
     assert not run.incremental and run.files_analysed == run.parts["ruff"]["files_analysed"] > 1
+
+
+def test_a_no_change_run_in_between_keeps_the_next_run_incremental(repo, tech_lead):
+    project = project_on(repo, tech_lead, "no-change", scanners=["ruff"])
+    first, _run = rescan(project)
+    _audit, same = rescan(project)
+    assert same.outcome == RescanRun.Outcome.NO_CHANGE and same.same_as_id == first.pk
+    step(repo, write={"app/views.py": "x = 1\n"})
+    _audit, run = rescan(project)
+    assert run.incremental and f"since audit #{first.pk}" in run.scan_mode_note
