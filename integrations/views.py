@@ -52,7 +52,8 @@ def badge_page(request, slug: str):
     urls = {}
     if stored is not None:
         for kind in KINDS:
-            path = reverse("integrations-badge", args=[project.slug, stored.key, kind])
+            name = "integrations-badge" if kind == "score" else "integrations-badge-gate"
+            path = reverse(name, args=[project.slug, stored.key])
             urls[kind] = settings.SITE_URL + path
     return render(
         request,
