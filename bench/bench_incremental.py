@@ -73,6 +73,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+from bench.bench_rescan import phase_timers  # noqa: E402 - after the path is set
+
+
 def cpu_seconds() -> float:
     """User and system CPU time of this process and of its finished child processes: what a
     re-scan costs, whatever the load of the machine."""
@@ -106,13 +109,20 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     full = Project.objects.create(name="full", slug="bench-full", repository_url=str(repo), branch=branch)
 
     cpu: dict[int, float] = {}
+    phases: dict[int, dict[str, float]] = {}
 
     def rescan(project, force: bool):
         audit = service.project_rescan_request(project_id=project.pk, force=force, enqueue=False)
         t0, c0 = time.perf_counter(), cpu_seconds()
-        audit = service.audit_rescan_run(audit_id=audit.pk)
+        with phase_timers(service) as timed:
+            audit = service.audit_rescan_run(audit_id=audit.pk)
         cpu[audit.pk] = cpu_seconds() - c0
-        return time.perf_counter() - t0, audit
+        elapsed = time.perf_counter() - t0
+        phases[audit.pk] = {
+            **timed,
+            "the rest (ls-remote, clone, fetch and diff)": elapsed - sum(timed.values()),
+        }
+        return elapsed, audit
 
     load_before = os.getloadavg()
     baseline_s, baseline = rescan(incremental, force=True)
@@ -142,6 +152,10 @@ def run(source: Path, change: str, work: Path, settings) -> None:
         + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in inc_run.parts.items())
     )
     print(f"  mode: {inc_run.scan_mode_note}")
+    for name, audit in (("full", full_audit), ("incremental", inc_audit)):
+        print(
+            f"  phases of the {name} run: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases[audit.pk].items())
+        )
     print(
         f"  CPU time (this process and the analyzers): incremental {cpu[inc_audit.pk]:.1f} s, "
         f"full {cpu[full_audit.pk]:.1f} s, ratio {cpu[inc_audit.pk] / cpu[full_audit.pk]:.3f}"
