@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.access import ROLES
@@ -90,15 +90,31 @@ def _username(claims: dict[str, Any], issuer: str) -> str:
     return f"{wanted or 'sso'}-{digest}"
 
 
-def _find_or_create_user(claims: dict[str, Any], issuer: str) -> tuple[OidcIdentity, bool]:
-    identity = (
+def _identity(claims: dict[str, Any], issuer: str) -> OidcIdentity | None:
+    return (
         OidcIdentity.objects.select_for_update()
         .select_related("user")
         .filter(issuer=issuer, subject=str(claims["sub"]))
         .first()
     )
+
+
+def _find_or_create_user(claims: dict[str, Any], issuer: str) -> tuple[OidcIdentity, bool]:
+    identity = _identity(claims, issuer)
     if identity is not None:
         return identity, False
+    try:
+        with transaction.atomic():
+            return _create_identity(claims, issuer)
+    except IntegrityError:
+        # The same first login in two tabs at once: the other one created it (or took the name).
+        identity = _identity(claims, issuer)
+        if identity is None:
+            raise ClaimsError("the account could not be created; sign in again") from None
+        return identity, False
+
+
+def _create_identity(claims: dict[str, Any], issuer: str) -> tuple[OidcIdentity, bool]:
     User = get_user_model()
     email = str(claims.get("email") or "")
     user = None

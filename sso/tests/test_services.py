@@ -96,3 +96,32 @@ def test_a_wrong_role_map_is_reported_by_the_system_check(settings):
     settings.OIDC_ROLE_MAP = "leads=Chief"
     [error] = check_role_map()
     assert error.id == "sso.E001" and "'leads=Chief'" in error.msg
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_first_logins_at_once_make_one_user(sso_settings):
+    import threading
+
+    from django.db import connection
+
+    claims = {"sub": "77", "preferred_username": "hana", "email": "hana@example.com"}
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def login():
+        barrier.wait()
+        try:
+            results.append(oidc_user_sync(claims=claims, issuer=ISSUER).user.pk)
+        except Exception as exc:  # noqa: BLE001  # the assertion below names it
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=login) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(set(results)) == 1 and isinstance(results[0], int), results
+    assert User.objects.filter(email="hana@example.com").count() == 1
