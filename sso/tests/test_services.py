@@ -125,3 +125,16 @@ def test_two_first_logins_at_once_make_one_user(sso_settings):
 
     assert len(set(results)) == 1 and isinstance(results[0], int), results
     assert User.objects.filter(email="hana@example.com").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_identity_admin_lists_without_a_query_per_row(
+    sso_settings, admin, client, django_assert_max_num_queries
+):
+    for number in range(5):
+        oidc_user_sync(claims={"sub": str(number), "preferred_username": f"u{number}"}, issuer=ISSUER)
+    client.force_login(admin)
+    with django_assert_max_num_queries(8):
+        page = client.get("/admin/sso/oidcidentity/")
+    assert page.status_code == 200 and "u4" in page.content.decode()
+    assert client.get("/admin/sso/oidcidentity/add/").status_code == 403
