@@ -4,18 +4,19 @@ summary line."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 from django.db.models import Count
 
+from findings.importers import ParsedScan, parse_scan
 from findings.importers.base import ScanFormatError
 from findings.models import Finding, Severity
-from findings.services.scans import scan_import
-from projects.models import Audit, MaturityDomain, Project
+from findings.services.scans import scan_import_report
+from projects.models import Audit, Project
 from rescans import workspace
 from rescans.execution import ScanResult, stored_text
-from rescans.sarif import foreign_domains, to_sarif
 from rescans.scanners import Scanner, ScannerOutput
 from rescans.scanners.coverage import analyzer_run
 from scoring import measurements
@@ -28,56 +29,47 @@ def results_import(*, audit: Audit, scanners: list[Scanner], result: ScanResult,
     project = audit.project
     for output in result.outputs:
         try:
-            for file_name, fmt, content in import_content(output, path):
-                scan_import(
+            for file_name, report, sha256 in scanner_reports(output, path):
+                scan_import_report(
                     project=project,
-                    content=content,
+                    report=report,
                     file_name=file_name,
-                    format=fmt,
+                    sha256=sha256,
                     audit=audit,
                     internal=True,
                 )
         except ScanFormatError as exc:
             result.parts[output.scanner].update(status="failed", error=stored_text(f"import: {exc}"))
             continue
-        _set_domains(project, output)
     _store_metrics(audit, result)
     _record_measurements(audit, scanners, result)
 
 
-def import_content(output: ScannerOutput, path: Path) -> list[tuple[str, str, bytes]]:
-    """(file name, importer format, content) of the reports one scanner produced: the analyzer's
-    own report when the importer reads its format, else its findings written as SARIF; the CI
-    artifacts as the files they are."""
-    reports = []
+def scanner_reports(output: ScannerOutput, path: Path) -> list[tuple[str, ParsedScan, str]]:
+    """(file name, report, SHA-256 of the file or "") of what one scanner produced: the findings
+    it built, handed over as they are; the analyzer's own report when the importer reads its
+    format (bandit's JSON); the CI artifacts as the files they are. A file the importer refuses
+    raises ScanFormatError, naming it."""
+    reports: list[tuple[str, ParsedScan, str]] = []
     if output.source:
-        reports.append(
-            (f"{output.scanner}.json", output.report.format if output.report else "", output.source)
-        )
+        name = f"{output.scanner}.json"
+        fmt = output.report.format if output.report else "auto"
+        reports.append((name, parse_scan(output.source, file_name=name, format=fmt), _sha256(output.source)))
     elif output.report is not None:
-        reports.append((f"{output.scanner}.sarif", "sarif", to_sarif(output.report)))
+        reports.append((output.scanner, output.report, ""))
     for file_name, report in output.files:
         try:
             content = (path / file_name).read_bytes()
         except OSError:
             continue
-        reports.append((file_name, report.format, content))
+        reports.append(
+            (file_name, parse_scan(content, file_name=file_name, format=report.format), _sha256(content))
+        )
     return reports
 
 
-def _set_domains(project: Project, output: ScannerOutput) -> None:
-    """Findings whose domain SARIF does not carry (the built-in checks) get the analyzer's."""
-    if output.report is None or output.source:
-        return
-    wanted = foreign_domains(output.report)
-    if not wanted:
-        return
-    domains = dict(MaturityDomain.objects.filter(slug__in=set(wanted.values())).values_list("slug", "pk"))
-    for rule_id, slug in wanted.items():
-        if slug in domains:
-            Finding.objects.filter(project=project, tool=output.report.tool, rule_id=rule_id).exclude(
-                domain_id=domains[slug]
-            ).update(domain_id=domains[slug])
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def _record_measurements(audit: Audit, scanners: list[Scanner], result: ScanResult) -> None:

@@ -1,14 +1,16 @@
 """The confidence an analyzer states reaches the stored finding, where formula 2.0 weighs it."""
 
-import json
+import pytest
 
 from findings.importers import ParsedScan
 from findings.importers import sarif as sarif_importer
-from rescans.sarif import to_sarif
+from findings.models import Finding
+from findings.services.scans import scan_import_report
 from rescans.scanners.base import scan_finding
 
 
-def test_a_rescan_finding_keeps_its_confidence_through_sarif():
+@pytest.mark.django_db
+def test_a_rescan_finding_keeps_its_confidence_when_imported(project):
     where = {"tool": "semgrep", "domain": "security", "file_path": "app.py", "line": 1}
     built = [
         scan_finding(
@@ -21,10 +23,14 @@ def test_a_rescan_finding_keeps_its_confidence_through_sarif():
         scan_finding(rule_id="weak-hash", title="MD5", severity="medium", **where),
     ]
     assert [f.confidence for f in built] == ["high", ""]
-    report = sarif_importer.parse(
-        json.loads(to_sarif(ParsedScan(format="sarif", tool="semgrep", findings=built)))
+    scan_import_report(
+        project=project,
+        report=ParsedScan(format="sarif", tool="semgrep", findings=built),
+        file_name="semgrep",
+        internal=True,
     )
-    assert [f.confidence for f in report.findings] == ["high", ""]
+    stored = dict(Finding.objects.filter(project=project).values_list("rule_id", "confidence"))
+    assert stored == {"sql-injection": "high", "weak-hash": ""}
 
 
 def test_a_sarif_rule_precision_is_read_as_confidence():

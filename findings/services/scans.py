@@ -56,6 +56,41 @@ def scan_import(
         raise ValueError("the API token belongs to another project")
     refuse_bad_upload(project, content, file_name, audit)
     report = parse_scan(content, file_name=file_name, format=format)
+    return scan_import_report(
+        project=project,
+        report=report,
+        file_name=file_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        audit=audit,
+        user=user,
+        token=token,
+        dry_run=dry_run,
+        internal=internal,
+        started=started,
+    )
+
+
+def scan_import_report(
+    *,
+    project: Project,
+    report: ParsedScan,
+    file_name: str,
+    sha256: str = "",
+    audit: Audit | None = None,
+    user=None,
+    token: ApiToken | None = None,
+    dry_run: bool = False,
+    internal: bool = False,
+    started: float | None = None,
+) -> ImportRun:
+    """`scan_import` of a report already in the importer's shape: the re-scan's analyzers build
+    their findings as a `ParsedScan` and hand it over here, without writing a file to read back.
+    Fingerprints are assigned here, as for a file."""
+    started = time.perf_counter() if started is None else started
+    if audit is not None and audit.project_id != project.pk:
+        raise ScanFormatError(
+            f"audit {audit.pk} belongs to another project, not {project.slug}", file_name=file_name
+        )
     if not internal:
         refuse_reserved_tool_names(report, file_name=file_name)
     assign_fingerprints(report.findings)
@@ -67,7 +102,7 @@ def scan_import(
         format=report.format,
         tool=report.tool[:100],
         file_name=clean_text(file_name)[:255],
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=sha256,
         metrics=report.metrics,
     )
     if dry_run or connection.in_atomic_block:

@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 
 from findings.fingerprints import assign_fingerprints
-from findings.importers import parse_scan
 from rescans.inventory import build_inventory
-from rescans.results import import_content
-from rescans.sarif import foreign_domains
+from rescans.results import scanner_reports
 from rescans.scanners import REGISTRY
 from rescans.scanners.base import RunLimits
 from rescans.tests.analyzer_repos import REPOSITORIES, write
@@ -107,12 +105,8 @@ def scan(tmp_path: Path) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         built = [*output.findings, *(f for _path, report in output.files for f in report.findings)]
         direct[name] = stored_rows([copy.copy(f) for f in built])
         rows: list[dict] = []
-        for file_name, fmt, content in import_content(output, repo):
-            report = parse_scan(content, file_name=file_name, format=fmt)
-            domains = foreign_domains(output.report) if output.report and not output.source else {}
-            for finding in report.findings:
-                finding.domain_slug = domains.get(finding.rule_id, finding.domain_slug)
-            rows += stored_rows(report.findings)
+        for _file_name, report, _sha256 in scanner_reports(output, repo):
+            rows += stored_rows([copy.copy(f) for f in report.findings])
         imported[name] = rows
     return direct, imported
 
