@@ -11,6 +11,8 @@ also severity, effort and recommendation); the other columns are ignored.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -58,10 +60,18 @@ class UserWidget(widgets.ForeignKeyWidget):
     def __init__(self):
         super().__init__(get_user_model(), field="username")
 
+        # Users by name, read once per import for the whole file (FindingResource.before_import);
+        # None: look each name up.
+        self.known: dict[str, Any] | None = None
+
     def clean(self, value, row=None, **kwargs):
         value = (value or "").strip() if isinstance(value, str) else value
         if not value:
             return None
+        if self.known is not None:
+            if value not in self.known:
+                raise ValueError(f"No user named {value!r}.")
+            return self.known[value]
         try:
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:
@@ -158,6 +168,34 @@ class FindingResource(resources.ModelResource):
         return escape_formula(super().export_field(field, instance, **kwargs))
 
     # --- import --------------------------------------------------------------------------
+    # The file's findings and users are read in one query each (per PREFETCH_CHUNK ids) before
+    # its rows, not one lookup per row; each changed finding is still saved on its own, so the
+    # audit trail records its before -> after.
+    PREFETCH_CHUNK = 2000
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        headers = dataset.headers or []
+        self._findings: dict[int, Finding] | None = None
+        if "id" in headers:
+            ids = sorted({pk for pk in map(_row_id, dataset["id"]) if pk is not None})
+            self._findings = {}
+            for start in range(0, len(ids), self.PREFETCH_CHUNK):
+                chunk = ids[start : start + self.PREFETCH_CHUNK]
+                self._findings.update((f.pk, f) for f in self.get_queryset().filter(pk__in=chunk))
+        widget = self.fields["assignee"].widget
+        widget.known = None
+        if "assignee" in headers and "assignee" in self.editable:
+            names = {clean_cell(unescape_formula(v)) for v in dataset["assignee"]}
+            names = {n.strip() for n in names if isinstance(n, str) and n.strip()}
+            widget.known = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+
+    def get_instance(self, instance_loader, row):
+        findings = getattr(self, "_findings", None)
+        if findings is None:
+            return super().get_instance(instance_loader, row)
+        return findings.get(row.get("id"))
+
     def import_data(self, dataset, *args, **kwargs):
         # All or nothing: one invalid row and no row of the file is written.
         kwargs["rollback_on_validation_errors"] = True
@@ -206,6 +244,11 @@ class FindingResource(resources.ModelResource):
             sla.record_status_change(instance, old_status, now)
         if instance.severity != old_severity:
             sla.fill(instance)
+
+
+def _row_id(value: Any) -> int | None:
+    """The finding id of a cell of the id column, read as before_import_row reads it."""
+    return cell_id(clean_cell(unescape_formula(value)))
 
 
 def _public_comments(finding_ids: list[int]) -> dict[int, list[str]]:
