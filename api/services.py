@@ -1,9 +1,5 @@
-"""Writes of the API app: personal tokens, and the finding triage the API offers.
-
-Finding triage mirrors the admin's change form: a status change stamps its time and the SLA
-outcome; accepted risk and false positive are never written here but asked for through
-governance (a pending exception, decided by someone else).
-"""
+"""Writes of the API app: personal tokens, and looking up the assignee a triage names (the
+triage itself is `findings.services.triage.change_finding`, the admin's path too)."""
 
 from __future__ import annotations
 
@@ -14,20 +10,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from api.models import PersonalToken
-from findings import sla
-from findings.hooks import ClosureRefused
-from findings.models import Finding
-from governance.models import PolicyException
-from governance.services import finding_closure_request
-from projects import access
 
 TOKEN_PREFIX = "audp_"  # noqa: S105 (a public marker telling personal tokens from CI ones)
-CLOSED_BY_DECISION = (str(Finding.Status.ACCEPTED_RISK), str(Finding.Status.FALSE_POSITIVE))
 
 
 def _hash(raw: str) -> str:
@@ -98,51 +87,7 @@ def token_revoke(*, token: PersonalToken) -> bool:
     return done
 
 
-# --- finding triage ---------------------------------------------------------------------------
-
-
-def finding_triage(
-    *, finding: Finding, user: Any, fields: dict[str, Any], note: str = ""
-) -> tuple[Finding, PolicyException | None]:
-    """Change a finding's status and/or assignee as `user` (who must be allowed to change it).
-
-    `fields` holds "status" and/or "assignee" (a user or None). A status of accepted risk or false
-    positive records a pending exception (returned) and leaves the status as it was. Raises
-    ValidationError naming the field (nothing written) or PermissionDenied."""
-    if not (user.has_perm("findings.change_finding") and access.can_see_project(user, finding.project)):
-        raise PermissionDenied("You may not change this finding.")
-    exception = None
-    changed: list[str] = []
-    with transaction.atomic():
-        finding = Finding.objects.select_for_update().select_related("project").get(pk=finding.pk)
-        if "assignee" in fields:
-            assignee = fields["assignee"]
-            if assignee is not None and not (
-                assignee.is_active and access.can_see_project(assignee, finding.project)
-            ):
-                raise ValidationError({"assignee": f"{assignee.get_username()} cannot see this project."})
-            if finding.assignee_id != getattr(assignee, "pk", None):
-                finding.assignee = assignee
-                changed.append("assignee")
-        status = fields.get("status")
-        if status is not None and status != finding.status:
-            if status not in Finding.Status.values:
-                raise ValidationError({"status": f"Unknown status {status!r}."})
-            if status in CLOSED_BY_DECISION:
-                # Two people's decision: a pending exception; the status stays as it was.
-                try:
-                    exception = finding_closure_request(finding=finding, status=status, user=user, note=note)
-                except ClosureRefused as exc:
-                    raise ValidationError({"status": str(exc)}) from None
-            else:
-                old, now = finding.status, timezone.now()
-                finding.status = status
-                finding.status_changed_at = now
-                sla.record_status_change(finding, old, now)
-                changed += ["status", "status_changed_at", "fixed_at", "fixed_within_sla"]
-        if changed:
-            finding.save(update_fields=[*changed, "updated_at"])
-    return finding, exception
+# --- finding triage: the assignee a request names ----------------------------------------
 
 
 def assignable_user(username: str) -> Any:

@@ -18,11 +18,12 @@ from rest_framework.response import Response
 
 from api import filters, serializers
 from api.base import ScopedViewSet, require_perm
-from api.services import assignable_user, finding_triage
+from api.services import assignable_user
 from checklists.models import Checklist, ChecklistItem, EvidenceFile, ItemState
 from checklists.services import answer_item
 from findings.models import Finding, FindingComment
 from findings.services.comments import comment_add
+from findings.services.triage import change_finding
 from governance import services as governance
 from governance.models import PolicyException
 from projects import access
@@ -54,8 +55,8 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         if "assignee" in body.validated_data:
             name = body.validated_data["assignee"]
             fields["assignee"] = assignable_user(name) if name else None
-        finding, exception = finding_triage(
-            finding=finding, user=request.user, fields=fields, note=body.validated_data.get("note", "")
+        exception = change_finding(
+            finding, user=request.user, note=body.validated_data.get("note", ""), **fields
         )
         finding = self.base_queryset.get(pk=finding.pk)
         return Response(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 
-from findings import hooks, sla
+from findings import sla
 from findings.admin_scan_upload import ScanUploadAdminMixin
 from findings.admin_triage import TriageJobAdminMixin
 from findings.models import ApiToken, Finding, FindingComment, ImportRun
@@ -15,9 +15,13 @@ from findings.paginators import CappedCountPaginator
 from findings.resources import FindingResource
 from findings.services.comments import comment_add
 from findings.services.tokens import api_token_fill_secret, api_token_revoke
+from findings.services.triage import change_finding
 from projects import access
 from projects.admin_mixins import ProjectScopedAdminMixin
 from projects.spreadsheets import SpreadsheetLimitsAdminMixin
+
+# Fields of the change form written by the triage service, not by the form itself.
+TRIAGE_FORM_FIELDS = ("status", "assignee")
 
 
 class ToolListFilter(admin.SimpleListFilter):
@@ -208,29 +212,32 @@ class FindingAdmin(
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
 
     def save_model(self, request, obj, form, change):
-        # Accepted risk and false positive are two people's decision: the change becomes a
-        # pending exception, and the status stays as it was until someone else approves it.
+        # The status and the assignee go through the triage service (the API's path too): the
+        # row is saved first with the values it had, then changed by `change_finding`, which asks
+        # governance for accepted risk / false positive (a pending exception; the status stays as
+        # it was until someone else approves it) and moves the SLA clock.
         if not change or "severity" in form.changed_data:
             sla.fill(obj)  # the clock keeps its start; only its length follows the severity
-        if "status" in form.changed_data:
-            sla.record_status_change(obj, form.initial.get("status", ""))
-        requested = None
-        if obj.status in hooks.CLOSED_BY_DECISION and (not change or "status" in form.changed_data):
-            requested = obj.status
-            obj.status = form.initial.get("status", Finding.Status.OPEN) if change else Finding.Status.OPEN
+        wanted = {}
+        for name in TRIAGE_FORM_FIELDS:
+            if name in form.changed_data:
+                wanted[name] = getattr(obj, name)
+                setattr(obj, f"{name}_id" if name == "assignee" else name, form.initial.get(name))
         super().save_model(request, obj, form, change)
-        if requested is None:
+        if not wanted:
             return
         try:
-            exception = hooks.request_closure(finding=obj, status=requested, user=request.user)
-        except hooks.ClosureRefused as exc:
-            messages.error(request, f"The status was not changed: {exc}")
-        else:
+            exception = change_finding(obj, user=request.user, **wanted)
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                messages.error(request, f"The {field} was not changed: {' '.join(problems)}")
+            return
+        if exception is not None:
+            requested = Finding.Status(wanted["status"]).label.lower()
             messages.warning(
                 request,
-                f"Closing it as {Finding.Status(requested).label.lower()} needs an approved exception: "
-                f"exception #{exception.pk} waits for someone else's approval; until then the finding "
-                "stays as it was.",
+                f"Closing it as {requested} needs an approved exception: exception #{exception.pk} "
+                "waits for someone else's approval; until then the finding stays as it was.",
             )
 
     def has_import_permission(self, request):
