@@ -19,3 +19,10 @@ def flush_chat(channel_id: int) -> None:
     from integrations.chat import chat_flush
 
     chat_flush(channel_id=channel_id)
+
+
+@shared_task(name="integrations.sweep_lost_work", ignore_result=True)
+def sweep_lost_work() -> None:
+    from integrations.sweeps import sweep_lost_work as sweep
+
+    sweep()

@@ -67,6 +67,13 @@ PERIODIC_TASKS: tuple[PeriodicTaskSpec, ...] = (
         "or that no worker took, so they do not stay running or queued.",
     ),
     PeriodicTaskSpec(
+        name="sweep-lost-webhook-and-chat-work",
+        task="integrations.sweep_lost_work",
+        every_minutes=1,
+        description="Queues again the webhook attempts and chat digests whose task was lost "
+        "(broker restart, killed worker); each is claimed in the database, so nothing is sent twice.",
+    ),
+    PeriodicTaskSpec(
         name="checklist-reminders-daily",
         task="checklists.send_reminders",
         crontab=Crontab(minute="0", hour="8"),
