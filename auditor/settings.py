@@ -340,6 +340,9 @@ IMPORT_ABANDONED_AFTER_SECONDS = env.int("IMPORT_ABANDONED_AFTER_SECONDS", defau
 # imported by a worker (progress on its Import run page) instead of inside the request.
 IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=2 * 1024 * 1024)
 IMPORT_BACKGROUND_RESULTS = env.int("IMPORT_BACKGROUND_RESULTS", default=5000)
+# On PostgreSQL, `import_scan` streams a Bandit or SARIF file larger than this (constant memory);
+# smaller files are read whole, which is faster and stays under about 300 MB.
+IMPORT_STREAM_BYTES = env.int("IMPORT_STREAM_BYTES", default=24 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Spreadsheet imports (findings triage, checklist templates): a file of more rows, or whose XLSX

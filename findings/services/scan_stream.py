@@ -21,7 +21,6 @@ for them. A large Bandit or SARIF file on PostgreSQL:
 
 from __future__ import annotations
 
-import os
 import posixpath
 import time
 from pathlib import Path
@@ -42,9 +41,6 @@ from findings.services.scan_writes import ACTIVE, FIXED, ImportPlan, copy_text, 
 from projects.models import Audit, MaturityDomain, Project
 from projects.uploads import upload_size_error
 
-# Files up to this size are read whole: faster, and their peak memory stays under about 300 MB
-# (the IMPORT_STREAM_BYTES setting or environment variable overrides it).
-STREAM_MIN_BYTES = 24 * 1024 * 1024
 CHUNK_ROWS = 20_000
 STAGING = "scan_import_staging"
 _COLUMNS = (
@@ -66,14 +62,6 @@ _COLUMNS = (
 )
 
 
-def stream_min_bytes() -> int:
-    """The IMPORT_STREAM_BYTES setting, else the variable of that name, else STREAM_MIN_BYTES."""
-    value = getattr(settings, "IMPORT_STREAM_BYTES", None)
-    if value is None:
-        value = os.environ.get("IMPORT_STREAM_BYTES") or STREAM_MIN_BYTES
-    return int(value)
-
-
 def scan_import_file(
     *,
     project: Project,
@@ -89,7 +77,8 @@ def scan_import_file(
     size = path.stat().st_size
     if too_big := upload_size_error(size):
         raise ScanFormatError(too_big, file_name=file_name)
-    if connection.vendor != "postgresql" or size <= stream_min_bytes() or connection.in_atomic_block:
+    streams = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if not streams or size <= settings.IMPORT_STREAM_BYTES:
         return _whole(project, path, file_name, format, audit, user, dry_run)
     started = time.perf_counter()
     with path.open("rb") as file:
