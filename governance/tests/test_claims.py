@@ -97,6 +97,7 @@ def test_a_finding_already_closed_by_an_approved_exception_asks_nothing(project,
     assert Finding.objects.get(project=project).status == "accepted_risk"
 
 
+@pytest.mark.postgresql  # SQLite splits a bulk insert into batches of its variable limit
 def test_the_query_count_does_not_grow_with_the_number_of_suppressions(project, other_project):
     def queries(target, rules: list[str]) -> int:
         with CaptureQueriesContext(connection) as ctx:
