@@ -19,6 +19,7 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,12 @@ class Shape:
     # Substrings a match must contain: a file without any is skipped without running the
     # expression (a substring search is far faster than an expression tried at every position).
     hints: tuple[str, ...] = ()
-    lower: bool = False  # look for the hints in the lower-cased text
+    lower: bool = False  # look for the hints (and the anchors) in the lower-cased text
+    # Substrings every match holds at most `before` characters after its start: the expression
+    # is then tried only there instead of at every position of the file (the same matches as
+    # `finditer`, about ten times faster on a large repository).
+    anchors: tuple[str, ...] = ()
+    before: int = 0
 
 
 SHAPES = (
@@ -146,6 +152,8 @@ SHAPES = (
         1,
         min_entropy=2.5,
         hints=("://",),
+        anchors=("://",),
+        before=len("mongodb+srv"),  # the longest scheme
     ),
     Shape(
         "password-assignment",
@@ -163,6 +171,21 @@ SHAPES = (
         min_entropy=3.3,
         hints=("pass", "pwd", "secret", "key", "token"),
         lower=True,
+        # What the expression's first group can start with, lower-cased.
+        anchors=(
+            "password",
+            "passwd",
+            "pwd",
+            "secret",
+            "api_key",
+            "apikey",
+            "access_token",
+            "accesstoken",
+            "auth_token",
+            "authtoken",
+            "private_key",
+            "privatekey",
+        ),
     ),
 )
 PLACEHOLDER_RE = re.compile(
@@ -187,6 +210,28 @@ def entropy(text: str) -> float:
         return 0.0
     counts = Counter(text)
     return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def _matches(shape: Shape, text: str, lowered: str) -> Iterator[re.Match[str]]:
+    """The matches of the shape's expression in the text, as `finditer` gives them."""
+    haystack = lowered if shape.lower else text
+    if not shape.anchors or len(haystack) != len(text):  # lower() moved offsets: rare Unicode
+        yield from shape.pattern.finditer(text)
+        return
+    starts: set[int] = set()
+    for anchor in shape.anchors:
+        at = haystack.find(anchor)
+        while at >= 0:
+            starts.update(range(max(0, at - shape.before), at + 1))
+            at = haystack.find(anchor, at + 1)
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue
+        match = shape.pattern.match(text, start)
+        if match:
+            yield match
+            end = max(match.end(), start + 1)
 
 
 def _text_file(name: str) -> bool:
@@ -276,7 +321,7 @@ def scan_text(rel: str, text: str, kind: str = "") -> tuple[list[ScanFinding], i
     for shape in SHAPES:
         if shape.hints and not any(hint in (lowered if shape.lower else text) for hint in shape.hints):
             continue
-        for match in shape.pattern.finditer(text):
+        for match in _matches(shape, text, lowered):
             secret = match.group(shape.group)
             if shape.rule_id == "private-key":
                 secret = re.sub(r"\s+", "", secret)
