@@ -58,11 +58,16 @@ class RuffScanner(Scanner):
         findings = []
         suppressed = 0
         cache: dict[str, list[str]] = {}
+        file_noqa: dict[str, list[re.Match[str]]] = {}
+        paths: dict[str, str] = {}  # ruff names a file once per finding: resolved once
         for item in items:
             code = item.get("code") or "syntax-error"
-            path = relative_path(item["filename"], workspace)
+            filename = item["filename"]
+            path = paths.get(filename)
+            if path is None:
+                path = paths[filename] = relative_path(filename, workspace)
             line = (item.get("location") or {}).get("row")
-            if _noqa(code, path, item.get("noqa_row") or line, workspace, cache):
+            if _noqa(code, path, item.get("noqa_row") or line, workspace, cache, file_noqa):
                 suppressed += 1
                 continue
             findings.append(
@@ -95,9 +100,23 @@ def _covers(match: re.Match[str] | None, code: str) -> bool:
     return not codes or code.upper() in {c.upper() for c in re.split(r"[,\s]+", codes) if c}
 
 
-def _noqa(code: str, path: str, row: int | None, workspace: Path, cache: dict[str, list[str]]) -> bool:
+def _noqa(
+    code: str,
+    path: str,
+    row: int | None,
+    workspace: Path,
+    cache: dict[str, list[str]],
+    file_noqa: dict[str, list[re.Match[str]]] | None = None,
+) -> bool:
+    """Whether a `# noqa` on the line, or a file-level `# ruff: noqa`, silences `code`.
+    `file_noqa` keeps each file's file-level comments, found once (not once per finding)."""
     if code == "syntax-error":
         return False  # a file that does not parse cannot be silenced
     if _covers(NOQA_RE.search(source_line(workspace, path, row, cache)), code):
         return True
-    return any(_covers(FILE_NOQA_RE.match(text), code) for text in cache.get(path, []))
+    found = None if file_noqa is None else file_noqa.get(path)
+    if found is None:
+        found = [m for text in cache.get(path, []) if (m := FILE_NOQA_RE.match(text))]
+        if file_noqa is not None:
+            file_noqa[path] = found
+    return any(_covers(match, code) for match in found)
