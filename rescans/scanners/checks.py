@@ -71,30 +71,35 @@ class ChecksScanner(Scanner):
 
     def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
         started = time.monotonic()
-        files: list[Path] = []
-        for root, dirs, names in os.walk(workspace):
+        files: list[str] = []  # on disk
+        rel: list[str] = []  # as the repository names them
+        base = str(workspace)
+        for root, dirs, names in os.walk(base):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            prefix = os.path.relpath(root, base).replace(os.sep, "/")
+            prefix = "" if prefix == "." else prefix + "/"
             for name in sorted(names):
-                files.append(Path(root, name))
+                files.append(os.path.join(root, name))
+                rel.append(prefix + name)
             if time.monotonic() - started > limits.timeout_s:
                 raise ScannerError(f"checks: timed out after {limits.timeout_s:g} s", timed_out=True)
-        rel = [f.relative_to(workspace).as_posix() for f in files]
 
         lines_by_language: Counter[str] = Counter()
         files_by_language: Counter[str] = Counter()
         todo_count = 0
         for path in files:
-            language = LINE_METRIC_LANGUAGE_BY_EXTENSION.get(path.suffix.lower())
-            if language is None or path.is_symlink():
+            language = LINE_METRIC_LANGUAGE_BY_EXTENSION.get(os.path.splitext(path)[1].lower())
+            if language is None or os.path.islink(path):
                 continue
             try:
-                if path.stat().st_size > MAX_FILE_BYTES:
+                if os.stat(path).st_size > MAX_FILE_BYTES:
                     continue
-                data = path.read_bytes()
+                with open(path, "rb") as handle:
+                    data = handle.read()
             except OSError:
                 continue
             files_by_language[language] += 1
-            lines_by_language[language] += sum(1 for line in data.splitlines() if line.strip())
+            lines_by_language[language] += sum(map(bool, map(bytes.strip, data.splitlines())))
             todo_count += len(TODO_RE.findall(data))
 
         findings: list[ScanFinding] = []
@@ -102,23 +107,22 @@ class ChecksScanner(Scanner):
             "readme": any(re.fullmatch(r"readme(\.[a-z]+)?", n, re.I) for n in rel),
             "tests": _has_tests(rel),
             "ci": any(n == p or n.startswith(p + "/") for n in rel for p in CI_PATHS),
-            "dockerfile": any(Path(n).name.startswith("Dockerfile") for n in rel),
+            "dockerfile": any(_name(n).startswith("Dockerfile") for n in rel),
             "dockerfile_non_root": False,
-            "lock_file": any(Path(n).name in LOCK_FILES for n in rel),
+            "lock_file": any(_name(n) in LOCK_FILES for n in rel),
             "pinned_requirements": False,
             "env_file_with_secrets": False,
         }
-        dockerfiles = [workspace / n for n in rel if Path(n).name.startswith("Dockerfile")]
+        dockerfiles = [workspace / n for n in rel if _name(n).startswith("Dockerfile")]
         presence["dockerfile_non_root"] = bool(dockerfiles) and all(_drops_root(p) for p in dockerfiles)
-        requirement_files = [n for n in rel if re.fullmatch(r"requirements[\w\-.]*\.txt", Path(n).name)]
+        requirement_files = [n for n in rel if re.fullmatch(r"requirements[\w\-.]*\.txt", _name(n))]
         presence["pinned_requirements"] = bool(requirement_files) and all(
             _all_pinned(workspace / n) for n in requirement_files
         )
         env_files = [
             n
             for n in rel
-            if Path(n).name == ".env"
-            or re.fullmatch(r"\.env\.(?!example|sample|template|dist)[\w.-]+", Path(n).name)
+            if _name(n) == ".env" or re.fullmatch(r"\.env\.(?!example|sample|template|dist)[\w.-]+", _name(n))
         ]
         secret_env = [(n, key) for n in env_files for key in _secret_keys(workspace / n)]
         presence["env_file_with_secrets"] = bool(secret_env)
@@ -221,6 +225,11 @@ def _finding(
         file_path=file_path,
         stable_id=f"{rule_id}:{file_path}",
     )
+
+
+def _name(rel: str) -> str:
+    """The file name of a repository path (Path(rel).name, without building a Path)."""
+    return rel.rpartition("/")[2]
 
 
 def _has_tests(rel: list[str]) -> bool:
