@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from api.models import PersonalToken
 from api.services import token_expiry, token_new_secret, token_revoke
@@ -103,12 +105,28 @@ class PersonalTokenAdmin(_AdminBase):
             raw, obj.prefix, obj.token_hash = token_new_secret()
             obj.expires_at = token_expiry(form.cleaned_data["days"])
             super().save_model(request, obj, form, change)
-            messages.warning(
-                request,
-                f"The token's secret, shown this once (copy it now; only its hash is kept): {raw}",
-            )
+            obj._raw_secret = raw  # type: ignore[attr-defined]  # read by response_add only
             return
         super().save_model(request, obj, form, change)
+
+    def response_add(
+        self, request: HttpRequest, obj: PersonalToken, post_url_continue: Any = None
+    ) -> HttpResponse:
+        """The secret is shown in this response only: never in a message, which may wait in a
+        cookie or the session until the next page reads it, and never cached."""
+        response = TemplateResponse(
+            request,
+            "admin/api/personaltoken/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "token": obj,
+                "secret": getattr(obj, "_raw_secret", ""),
+                "title": "Token created",
+            },
+        )
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[PersonalToken]) -> HttpResponse | None:
