@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from findings.importers import ScanFinding
+from rescans import practices
 from rescans.languages import LINE_METRIC_LANGUAGE_BY_EXTENSION
 from rescans.scanners.base import RunLimits, Scanner, ScannerError, ScannerOutput, scan_finding
 
@@ -61,7 +62,6 @@ CI_PATHS = (
 SECRET_KEY_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 SECRET_NAME_RE = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL", re.I)
 PLACEHOLDER_RE = re.compile(r"^(|changeme|change-me|xxx+|<.*>|\$\{.*\}|your[-_].*|example.*)$", re.I)
-PIN_RE = re.compile(r"^[A-Za-z0-9._\-\[\],]+\s*===?\s*[^\s;]+")
 
 
 class ChecksScanner(Scanner):
@@ -243,41 +243,17 @@ def _has_tests(rel: list[str]) -> bool:
     return False
 
 
-def _read_text(path: Path) -> str:
-    try:
-        if path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
-            return ""
-        return path.read_text("utf-8", "replace")
-    except OSError:
-        return ""
-
-
 def _drops_root(dockerfile: Path) -> bool:
-    user = None
-    for line in _read_text(dockerfile).splitlines():
-        stripped = line.strip()
-        if stripped.upper().startswith("FROM "):
-            user = None  # each stage starts as root
-        elif stripped.upper().startswith("USER "):
-            user = stripped[5:].strip().split(":")[0]
-    return user not in (None, "", "root", "0")
+    return practices.drops_root(practices.read_text(dockerfile))
 
 
 def _all_pinned(path: Path) -> bool:
-    seen = False
-    for line in _read_text(path).splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        seen = True
-        if not PIN_RE.match(line):
-            return False
-    return seen
+    return practices.pinned(practices.read_text(path))
 
 
 def _secret_keys(path: Path) -> list[str]:
     keys = []
-    for line in _read_text(path).splitlines():
+    for line in practices.read_text(path).splitlines():
         match = SECRET_KEY_RE.match(line)
         if not match or not SECRET_NAME_RE.search(match.group(1)):
             continue
