@@ -33,6 +33,7 @@ from projects import schedule
 from projects.models import Audit, Project
 from rescans.models import RescanRun
 from rescans.services import QUEUE_UNAVAILABLE, max_scan_seconds, project_rescan_request, queued_run
+from trail import bulk as trail_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,12 @@ def dispatch_due(*, now: dt.datetime | None = None, limit: int | None = None) ->
         for audit, run in pairs:
             run.audit = audit
         RescanRun.objects.bulk_create([run for _audit, run in pairs])
+        # The trail's "created" entries, as a manual re-scan's audit gets: one query for the
+        # projects' names (an audit's text), one INSERT.
+        projects = Project.objects.only("name").in_bulk([audit.project_id for audit in audits])
+        for audit in audits:
+            audit.project = projects[audit.project_id]
+        trail_bulk.log_created(audits)
         queued = [(audit.pk, audit.project_id) for audit in audits]
     if transaction.get_connection().in_atomic_block:
         # Called inside the caller's transaction: send once it commits, as a request does.
