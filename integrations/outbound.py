@@ -10,6 +10,10 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 ERROR_TAIL = 300
 USER_AGENT = "auditor-webhooks/1"
@@ -43,11 +47,65 @@ def check_url(url: str, *, resolve: bool = True) -> None:
     except (OSError, ValueError) as exc:
         raise UrlRefused(f"the host {host} does not resolve ({exc})") from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global and not (allowed or _allowed_private(str(address))):
-            raise UrlRefused(
-                f"the host {host} resolves to {address}, a private, loopback or link-local address"
-            )
+        reason = refused_address(host, str(info[4][0]))
+        if reason:
+            raise UrlRefused(reason)
+
+
+def refused_address(host: str, address: str) -> str:
+    """Why `host`, found at `address`, may not be called ("" when it may)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 scope is not part of it
+    if ip.is_global or _allowed_private(host) or _allowed_private(str(ip)):
+        return ""
+    return f"the host {host} resolves to {ip}, a private, loopback or link-local address"
+
+
+class _PeerChecked:
+    """Checks the address the socket actually connected to. `check_url` resolves the name before
+    the request resolves it again; a receiver whose DNS answer changes in between (DNS
+    rebinding) is stopped here, before a byte is sent. Through a proxy the proxy is the peer
+    and resolves the name itself: it is the operator's egress control."""
+
+    host: str
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        if getattr(self, "proxy", None) is None:
+            reason = refused_address(self.host, sock.getpeername()[0])
+            if reason:
+                sock.close()
+                raise NewConnectionError(self, f"refused: {reason}")  # type: ignore[arg-type]
+        return sock
+
+
+class _CheckedHTTPConnection(_PeerChecked, HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_PeerChecked, HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+class _CheckedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+
+
+def session() -> requests.Session:
+    """A requests session whose connections are refused unless their peer address may be called."""
+    checked = requests.Session()
+    checked.mount("http://", _CheckedAdapter())
+    checked.mount("https://", _CheckedAdapter())
+    return checked
 
 
 @dataclass(frozen=True)
@@ -80,18 +138,19 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> PostResult:
         return PostResult(None, elapsed(), f"refused: {exc}")
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
-        response = requests.post(
-            url,
-            data=body,
-            headers={"user-agent": USER_AGENT, **headers},
-            timeout=(min(timeout, 5.0), timeout),
-            allow_redirects=False,
-            stream=True,
-        )
-        try:
-            text = response.raw.read(4096, decode_content=True).decode("utf-8", "replace")
-        finally:
-            response.close()
+        with session() as checked:
+            response = checked.post(
+                url,
+                data=body,
+                headers={"user-agent": USER_AGENT, **headers},
+                timeout=(min(timeout, 5.0), timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                text = response.raw.read(4096, decode_content=True).decode("utf-8", "replace")
+            finally:
+                response.close()
     except requests.RequestException as exc:
         return PostResult(None, elapsed(), clean_tail(f"{type(exc).__name__}: {exc}"))
     status = response.status_code

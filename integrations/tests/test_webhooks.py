@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+import requests
 from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook as ReferenceVerifier
@@ -14,7 +15,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from auditor.celery import app
 from governance.signals import exception_expiring, sla_breached
-from integrations import event_types
+from integrations import event_types, outbound
 from integrations.models import Webhook, WebhookAttempt, WebhookDelivery
 from integrations.outbound import UrlRefused, check_url
 from integrations.services import WebhookInvalid, delivery_attempt, send_test_event, webhook_create
@@ -236,3 +237,21 @@ def test_the_payload_body_is_the_signed_json(project, eager, django_capture_on_c
     body = json.loads(server.requests[0].body)
     assert body["type"] == "webhook.test" and body["data"]["project"] == project.slug
     assert verify(secret, server.requests[0]) == body
+
+
+def test_a_connection_to_a_private_address_is_refused_even_after_the_url_check(settings):
+    """DNS rebinding: the name may resolve to a public address for `check_url` and to a private
+    one for the connection. The connection's own peer address is checked before anything is sent."""
+    with receiver() as target:
+        settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = []
+        with (
+            outbound.session() as checked,
+            pytest.raises(requests.ConnectionError, match="refused: the host"),
+        ):
+            checked.post(target.url, data=b"{}", timeout=5)
+        assert target.requests == []  # nothing reached the receiver
+
+        settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
+        with outbound.session() as checked:
+            assert checked.post(target.url, data=b"{}", timeout=5).status_code == 200
+        assert len(target.requests) == 1
