@@ -157,9 +157,9 @@ class ChecksScanner(Scanner):
                     "No CI pipeline definition was found (GitHub Actions, GitLab CI, ...).",
                 )
             )
-        for path in dockerfiles:
-            if not _drops_root(path):
-                name = path.relative_to(workspace).as_posix()
+        for dockerfile in dockerfiles:
+            if not _drops_root(dockerfile):
+                name = dockerfile.relative_to(workspace).as_posix()
                 findings.append(
                     _finding(
                         "dockerfile-root",
