@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import importlib
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,16 @@ def build_repository(package: str, target: Path) -> tuple[int, int]:
 
 
 TARGET_RATIO = 1.2
+LOAD_BEFORE = ""
+
+
+CPU_SECONDS: dict[str, float] = {}  # analyzer -> CPU seconds alone (its process and ours)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (analyzers, git)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def analyzers_alone(path: Path, home: Path) -> tuple[float, dict[str, float], dict[str, str]]:
@@ -71,12 +82,13 @@ def analyzers_alone(path: Path, home: Path) -> tuple[float, dict[str, float], di
     for scanner in enabled_scanners([]):
         if hasattr(scanner, "prepare"):
             scanner.prepare(inventory)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         try:
             scanner.run(path, run_limits(), str(home))
         except ScannerError as exc:
             errors[scanner.name] = str(exc)[:120]
         each[scanner.name] = time.perf_counter() - t0
+        CPU_SECONDS[scanner.name] = cpu_seconds() - c0
     return inventory_s, each, errors
 
 
@@ -198,6 +210,8 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
         branch="" if repository else "main",  # empty: the remote's default branch
     )
 
+    global LOAD_BEFORE
+    LOAD_BEFORE = f"{os.getloadavg()[0]:.2f}"
     direct_s, each = scanners_alone(repo, work)
 
     def rescan(force: bool):
@@ -206,8 +220,10 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
         audit = service.audit_rescan_run(audit_id=audit.pk)
         return time.perf_counter() - t0, audit
 
+    c0 = cpu_seconds()
     with phase_timers(service) as phases:
         rescan_s, audit = rescan(force=True)
+    rescan_cpu = cpu_seconds() - c0
     no_change_s, unchanged = rescan(force=False)
     run = audit.rescan_run
     findings = {name: part.get("findings") for name, part in run.parts.items()}
@@ -233,6 +249,14 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
         + f", the rest (ls-remote, clone, claim) {rescan_s - sum(phases.values()):.2f} s"
     )
     print(f"  ratio re-scan / slowest alone:       {ratio:7.2f}   (target <= {TARGET_RATIO}: {verdict})")
+    slowest = max(each, key=each.get)
+    cpus = os.cpu_count() or 1
+    print(
+        f"  CPU seconds (this process and its children; PostgreSQL not counted): {slowest} alone "
+        f"{CPU_SECONDS[slowest]:.1f}, every analyzer alone {sum(CPU_SECONDS.values()):.1f}, whole re-scan "
+        f"{rescan_cpu:.1f}: at least {rescan_cpu / cpus:.1f} s of wall time on {cpus} CPUs"
+    )
+    print(f"  load average before / after: {LOAD_BEFORE} / {os.getloadavg()[0]:.2f}")
     print(
         f"  same commit again, no --force:       {no_change_s:7.2f} s  (outcome "
         f"{unchanged.rescan_run.outcome})"
