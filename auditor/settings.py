@@ -5,6 +5,7 @@ Every variable is documented in `.env.example`. The defaults are the embedded se
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -433,6 +434,11 @@ SCAN_ARTIFACT_PATHS = env.list(
 # days; more changed files than this share of the repository's makes the run full too.
 SCAN_FULL_EVERY_DAYS = env.float("SCAN_FULL_EVERY_DAYS", default=7)
 SCAN_INCREMENTAL_MAX_CHANGED_SHARE = env.float("SCAN_INCREMENTAL_MAX_CHANGED_SHARE", default=0.25)
+# Each worker keeps every project's last checkout in this folder (private to its user) and
+# brings it to the new commit instead of cloning again; empty = a fresh clone every re-scan.
+SCAN_CHECKOUT_CACHE_DIR = env.str(
+    "SCAN_CHECKOUT_CACHE_DIR", default=os.path.join(tempfile.gettempdir(), "auditor-checkouts")
+)
 
 # Logging: one line per record on stderr, plain or JSON (LOG_FORMAT=json), each with the
 # request id of the request it belongs to (auditor/observability.py).

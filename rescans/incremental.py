@@ -201,13 +201,14 @@ def changed_paths(project: Project, checkout: workspace.Checkout, base_sha: str)
     try:
         repo, auth = workspace._repository(project.repository_url, project.repository_credentials)
         cwd = str(checkout.path)
-        workspace._git(
-            repo,
-            ["fetch", "--quiet", "--depth", "1", "--no-tags", repo.url, base_sha],
-            cwd,
-            checkout.home,
-            auth,
-        )
+        if not _has_commit(repo, cwd, checkout.home, base_sha):  # a kept checkout has it already
+            workspace._git(
+                repo,
+                ["fetch", "--quiet", "--depth", "1", "--no-tags", repo.url, base_sha],
+                cwd,
+                checkout.home,
+                auth,
+            )
         out = workspace._git(
             repo,
             ["diff", "--name-status", "--no-renames", "-z", base_sha, checkout.commit_sha, "--"],
@@ -219,6 +220,14 @@ def changed_paths(project: Project, checkout: workspace.Checkout, base_sha: str)
         return None
     tokens = out.split("\0")
     return frozenset(tokens[i + 1] for i in range(0, len(tokens) - 1, 2) if tokens[i])
+
+
+def _has_commit(repo: workspace.Repository, cwd: str, home: str, sha: str) -> bool:
+    try:
+        workspace._git(repo, ["cat-file", "-e", f"{sha}^{{commit}}"], cwd, home)
+    except workspace.RepositoryError:
+        return False
+    return True
 
 
 def finish(*, audit: Audit, run: RescanRun, scanners: list[Scanner]) -> None:

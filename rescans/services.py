@@ -170,7 +170,10 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
         ):
             return _finish_no_change(audit, previous, sha)
         with workspace.checkout(
-            url=project.repository_url, branch=project.branch, credentials=project.repository_credentials
+            url=project.repository_url,
+            branch=project.branch,
+            credentials=project.repository_credentials,
+            cache_key=str(project.pk),
         ) as co:
             scanners, _plan = incremental.plan_scan(
                 project=project,

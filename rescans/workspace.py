@@ -13,10 +13,15 @@ After the clone, every symbolic link is removed from the checkout before any ana
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
+import hashlib
+import logging
 import os
 import re
 import shlex
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -30,6 +35,8 @@ from django.conf import settings
 from projects.models import repository_origin, split_repository_credentials
 from rescans.runner import run_command, safe_env
 from rescans.sanitize import CHECKOUT_PREFIX, clean_text
+
+logger = logging.getLogger(__name__)
 
 
 class RepositoryError(ValueError):
@@ -379,39 +386,198 @@ def remove_later(folder: str) -> None:
 
 
 @contextmanager
-def checkout(*, url: str, branch: str, credentials: str = "") -> Iterator[Checkout]:
-    """Clone the branch (shallow) into a fresh temporary folder and remove every symbolic link
-    from it; the folder is removed on exit, whatever happens."""
+def checkout(*, url: str, branch: str, credentials: str = "", cache_key: str = "") -> Iterator[Checkout]:
+    """Check the branch out (shallow) and remove every symbolic link from it.
+
+    With a `cache_key` (the project's id) and SCAN_CHECKOUT_CACHE_DIR set, the project's clone
+    kept from its previous re-scan is brought to the new commit instead of cloning again, while
+    this run holds its lock; a worker that finds it locked, or any error on the way, clones into a
+    fresh folder as without a cache. Without one, the fresh temporary folder is removed on exit."""
     repo, auth = _repository(url, credentials)
     branch = _branch(repo, auth, branch)
+    with _cache_lock(cache_key, repo) as cached:
+        if cached is None:
+            with _fresh_checkout(repo, auth, branch) as co:
+                yield co
+        else:
+            with _cached_checkout(cached, repo, auth, branch) as co:
+                yield co
+
+
+@contextmanager
+def _fresh_checkout(repo: Repository, auth: Auth | None, branch: str) -> Iterator[Checkout]:
+    """Clone into a fresh temporary folder, removed on exit, whatever happens."""
     base = tempfile.mkdtemp(prefix=CHECKOUT_PREFIX)
     try:
         home = os.path.join(base, "home")
         os.mkdir(home)
         target = os.path.join(base, "repo")
-        _git(
-            repo,
-            [
-                "clone",
-                "--quiet",
-                "--depth",
-                "1",
-                "--single-branch",
-                "--no-tags",
-                "--branch",
-                branch,
-                "--",
-                repo.url,
-                target,
-            ],
-            base,
-            home,
-            auth,
-        )
-        sha = _git(repo, ["rev-parse", "HEAD"], target, home).strip()
-        if not SHA_RE.match(sha):
-            raise RepositoryError("git rev-parse did not print a commit SHA.")
+        sha = _clone(repo, auth, branch, target, home)
         removed = remove_symlinks(Path(target))
         yield Checkout(path=Path(target), commit_sha=sha, home=home, removed_links=removed)
     finally:
         remove_later(base)
+
+
+def _clone(repo: Repository, auth: Auth | None, branch: str, target: str, home: str) -> str:
+    """A shallow clone of the branch into `target` (which must not exist); its commit."""
+    _git(
+        repo,
+        [
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            "--single-branch",
+            "--no-tags",
+            "--branch",
+            branch,
+            "--",
+            repo.url,
+            target,
+        ],
+        os.path.dirname(target),
+        home,
+        auth,
+    )
+    return _commit(repo, target, home, "HEAD")
+
+
+def _commit(repo: Repository, target: str, home: str, ref: str) -> str:
+    sha = _git(repo, ["rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"], target, home).strip()
+    if not SHA_RE.match(sha):
+        raise RepositoryError("git rev-parse did not print a commit SHA.")
+    return sha
+
+
+# The project's clone kept between re-scans (SCAN_CHECKOUT_CACHE_DIR/<prefix>p<id>_<url hash>/):
+#   repo/   the clone; git's own files and the checked-out tree, nothing else survives a run
+#   stamp   the URL it was cloned from, a digest of its .git/config and how often it was reused
+#   lock    held (flock) by the one worker using the folder
+# Re-cloned after this many reuses, so the objects of old commits fetched one by one and the
+# shallow list do not pile up.
+CACHE_MAX_REUSES = 100
+
+
+def cache_root() -> Path | None:
+    """The folder of kept clones, or None when the cache is off (setting empty) or the folder is
+    not this user's own private folder (a world-writable temporary folder may hold a trap)."""
+    root = str(getattr(settings, "SCAN_CHECKOUT_CACHE_DIR", "") or "").strip()
+    if not root:
+        return None
+    path = Path(root)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return path
+
+
+@contextmanager
+def _cache_lock(cache_key: str, repo: Repository) -> Iterator[Path | None]:
+    """The project's cache folder, locked for this run; None when there is no cache, the key is
+    not a plain name, or another worker holds the folder (this run then clones afresh)."""
+    root = cache_root() if cache_key else None
+    if root is None or not re.fullmatch(r"[A-Za-z0-9]{1,40}", cache_key):
+        yield None
+        return
+    digest = hashlib.sha256(repo.url.encode()).hexdigest()[:12]
+    folder = root / f"{CHECKOUT_PREFIX}p{cache_key}_{digest}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if folder.is_symlink() or not folder.is_dir():
+            raise OSError("the cache folder is not a folder")
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        logger.info("re-scan: the checkout cache is not usable; cloning afresh")
+        yield None
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield None  # another worker scans this project from it now
+            return
+        yield folder
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextmanager
+def _cached_checkout(folder: Path, repo: Repository, auth: Auth | None, branch: str) -> Iterator[Checkout]:
+    """Bring the kept clone to the branch's new commit; on any failure, clone it again."""
+    base = tempfile.mkdtemp(prefix=CHECKOUT_PREFIX)  # a throw-away HOME, as for a fresh clone
+    try:
+        home = os.path.join(base, "home")
+        os.mkdir(home)
+        target = folder / "repo"
+        try:
+            sha, reuses = _update(folder, repo, auth, branch, home)
+        except (RepositoryError, OSError, ValueError) as exc:
+            logger.info("re-scan: the kept checkout cannot be reused (%s); cloning afresh", redact(str(exc)))
+            _discard(folder)
+            sha = _clone(repo, auth, branch, str(target), home)
+            reuses = 0
+        _write_stamp(folder, repo, reuses)
+        removed = remove_symlinks(target)
+        yield Checkout(path=target, commit_sha=sha, home=home, removed_links=removed)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _update(folder: Path, repo: Repository, auth: Auth | None, branch: str, home: str) -> tuple[str, int]:
+    """Fetch the branch's commit into the kept clone and check it out exactly: the tree is then
+    the commit's and nothing else (local changes, untracked and ignored files removed)."""
+    target = folder / "repo"
+    git_dir = target / ".git"
+    if git_dir.is_symlink() or not git_dir.is_dir():
+        raise RepositoryError("no kept clone")
+    url, config, reuses = (folder / "stamp").read_text().split("\n")[:3]
+    if url != repo.url or config != _config_digest(target):
+        raise RepositoryError("the kept clone is of another repository or its configuration changed")
+    if int(reuses) >= CACHE_MAX_REUSES:
+        raise RepositoryError("the kept clone is due to be cloned afresh")
+    cwd = str(target)
+    no_maintenance = ["-c", "gc.auto=0", "-c", "maintenance.auto=false"]
+    _git(
+        repo,
+        [
+            *no_maintenance,
+            "fetch",
+            "--quiet",
+            "--depth",
+            "1",
+            "--no-tags",
+            "--",
+            repo.url,
+            f"refs/heads/{branch}",
+        ],
+        cwd,
+        home,
+        auth,
+    )
+    sha = _commit(repo, cwd, home, "FETCH_HEAD")
+    _git(repo, ["clean", "-ffdxq"], cwd, home)
+    _git(repo, ["checkout", "--quiet", "--force", "--detach", sha, "--"], cwd, home)
+    return sha, int(reuses) + 1
+
+
+def _config_digest(target: Path) -> str:
+    return hashlib.sha256((target / ".git" / "config").read_bytes()).hexdigest()
+
+
+def _write_stamp(folder: Path, repo: Repository, reuses: int) -> None:
+    (folder / "stamp").write_text(f"{repo.url}\n{_config_digest(folder / 'repo')}\n{reuses}\n")
+
+
+def _discard(folder: Path) -> None:
+    """Remove the kept clone and its stamp (the lock stays: this run holds it)."""
+    with contextlib.suppress(FileNotFoundError):
+        (folder / "stamp").unlink()
+    if os.path.lexists(folder / "repo"):
+        remove_later(str(folder / "repo"))

@@ -270,9 +270,14 @@ def test_force_too_many_changes_a_config_change_and_an_old_full_run_fall_back_to
     assert not run.incremental and "configuration" in run.scan_mode_note
 
 
-def test_a_failed_previous_run_and_a_rewritten_history_fall_back_to_full(repo, tech_lead, monkeypatch):
+def test_a_failed_previous_run_and_a_rewritten_history_fall_back_to_full(
+    repo, tech_lead, monkeypatch, settings
+):
     from rescans.scanners import LizardScanner, ScannerError
 
+    # A worker without a kept checkout: it must fetch the previous commit (a kept checkout still
+    # holds it, and compares the trees exactly: test_checkout_cache.py).
+    settings.SCAN_CHECKOUT_CACHE_DIR = ""
     project = project_on(repo, tech_lead, "rewritten", scanners=["ruff", "lizard"])
     rescan(project)
 
