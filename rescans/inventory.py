@@ -9,10 +9,12 @@ lines are the production lines of the files it was given).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,19 +112,123 @@ class Inventory:
 
 def walk(root: Path, *, deadline: float | None = None) -> list[str]:
     """Repository-relative paths of the regular files under root; symlinks are never followed
-    (neither linked folders nor linked files are listed)."""
+    (neither linked folders nor linked files are listed). Folders are listed before their
+    subfolders, each level in name order."""
     found: list[str] = []
-    for dirpath, dirs, names in os.walk(root, followlinks=False):
-        base = Path(dirpath)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (base / d).is_symlink())
-        rel_dir = base.relative_to(root).as_posix()
-        for name in sorted(names):
-            if (base / name).is_symlink():
-                continue
-            found.append(name if rel_dir == "." else f"{rel_dir}/{name}")
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        files: list[str] = []
+        dirs: list[str] = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name not in SKIP_DIRS:
+                            dirs.append(entry.name)
+                    else:
+                        files.append(entry.name)
+        except OSError:
+            continue  # as os.walk: a folder that cannot be listed is left out
+        found += [prefix + name for name in sorted(files)]
+        stack += [(os.path.join(folder, name), f"{prefix}{name}/") for name in sorted(dirs, reverse=True)]
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError("the repository is too large to list in time")
     return found
+
+
+@dataclass(frozen=True)
+class _FileFacts:
+    """What the inventory reads from one source file (None for a file it skips)."""
+
+    language: str
+    kind: str
+    lines: int
+    imports: str | None  # production files of an ecosystem: their imports
+    logging: bool
+    health_route: bool
+    program_entry: bool
+
+
+# What the inventory read from each file of the last checkouts it walked, by file identity:
+# a worker re-scanning a kept checkout (workspace.checkout) reads again only the files git
+# rewrote. The identity includes the change time, which no program can set, so an unchanged
+# identity is unchanged content.
+MEMO_CHECKOUTS = 8
+_memo: OrderedDict[str, dict[str, tuple[tuple[int, ...], _FileFacts | None, bool]]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, ...] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+
+
+def _file_facts(root: Path, rel: str, language: str) -> tuple[_FileFacts | None, bool]:
+    """(facts, too large) of one source file."""
+    text = read_text(root / rel)
+    if not text:
+        try:
+            return None, (root / rel).stat().st_size > MAX_FILE_BYTES
+        except OSError:
+            return None, False
+    kind = classify_path(rel, text[:HEAD_CHARS])
+    count = sum(1 for line in text.splitlines() if line.strip())
+    if kind != PRODUCTION:
+        return _FileFacts(language, kind, count, None, False, False, False), False
+    pattern = LOGGING_IMPORT_RE.get(language)
+    entry = PROGRAM_ENTRY_RE.get(language)
+    return (
+        _FileFacts(
+            language,
+            kind,
+            count,
+            imports_of(text) if LANGUAGE_ECOSYSTEM.get(language) else None,
+            bool(pattern is not None and pattern.search(text)),
+            bool(HEALTH_ROUTE_RE.search(text)),
+            bool(
+                (entry is not None and entry.search(text))
+                or (language == "Rust" and RUST_BINARY_RE.search(rel))
+            ),
+        ),
+        False,
+    )
+
+
+def _source_facts(root: Path, paths: list[str]) -> list[tuple[str, _FileFacts | None, bool]]:
+    """(path, facts, too large) of every source file, from the memo when its identity is unchanged."""
+    key = str(root.resolve())
+    with _memo_lock:
+        previous = _memo.pop(key, {})
+    current: dict[str, tuple[tuple[int, ...], _FileFacts | None, bool]] = {}
+    result = []
+    for rel in paths:
+        language = CODE_LANGUAGE_BY_EXTENSION.get(os.path.splitext(rel)[1].lower())
+        if language is None:
+            continue
+        identity = _identity(root / rel)
+        known = previous.get(rel)
+        if identity is not None and known is not None and known[0] == identity:
+            facts, large = known[1], known[2]
+        else:
+            facts, large = _file_facts(root, rel, language)
+        if identity is not None and identity == _identity(root / rel):
+            current[rel] = (identity, facts, large)
+        result.append((rel, facts, large))
+    with _memo_lock:
+        _memo[key] = current
+        while len(_memo) > MEMO_CHECKOUTS:
+            _memo.popitem(last=False)
+    return result
+
+
+# The kind of code a path alone tells (no file read): a pure function of the path.
+_path_kind = functools.lru_cache(maxsize=1 << 16)(classify_path)
 
 
 def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
@@ -140,37 +246,21 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
     program_entry = ""  # the first production file that starts a program
     skipped_large = 0
 
-    for rel in paths:
-        suffix = os.path.splitext(rel)[1].lower()
-        language = CODE_LANGUAGE_BY_EXTENSION.get(suffix)
-        if language is None:
+    for rel, facts, large in _source_facts(root, paths):
+        if facts is None:
+            skipped_large += large
             continue
-        text = read_text(root / rel)
-        if not text:
-            try:
-                if (root / rel).stat().st_size > MAX_FILE_BYTES:
-                    skipped_large += 1
-            except OSError:
-                pass
-            continue
-        kind = classify_path(rel, text[:HEAD_CHARS])
-        count = sum(1 for line in text.splitlines() if line.strip())
+        language, kind, count = facts.language, facts.kind, facts.lines
         lines[language][kind] += count
         files.append(SourceFile(rel, language, kind, count))
         if kind == PRODUCTION:
             eco = LANGUAGE_ECOSYSTEM.get(language)
-            if eco:
-                practices_text[eco].append(imports_of(text))
-            pattern = LOGGING_IMPORT_RE.get(language)
-            if pattern is not None and not logging_seen and pattern.search(text):
-                logging_seen = True
-            if not health_route and HEALTH_ROUTE_RE.search(text):
+            if eco and facts.imports is not None:
+                practices_text[eco].append(facts.imports)
+            logging_seen = logging_seen or facts.logging
+            if not health_route and facts.health_route:
                 health_route = rel
-            entry = PROGRAM_ENTRY_RE.get(language)
-            if not program_entry and (
-                (entry is not None and entry.search(text))
-                or (language == "Rust" and RUST_BINARY_RE.search(rel))
-            ):
+            if not program_entry and facts.program_entry:
                 program_entry = rel
 
     manifests: list[str] = []
@@ -178,7 +268,7 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
     ci_files: list[str] = []
     container_files: list[str] = []
     for rel in paths:
-        kind = classify_path(rel)
+        kind = _path_kind(rel)
         name = rel.rsplit("/", 1)[-1]
         eco = ecosystem_of(rel)
         if eco and kind in (PRODUCTION, TEST):
@@ -198,7 +288,7 @@ def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
         rel
         for rel in paths
         if rel.endswith((".yaml", ".yml"))
-        and classify_path(rel) == PRODUCTION
+        and _path_kind(rel) == PRODUCTION
         and not CI_FILE_RE.match(rel)
         and KUBERNETES_HINT_RE.search(read_text(root / rel, 256 * 1024))
     ]
