@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections import defaultdict
 from collections.abc import Iterable
 
 from findings.importers.base import ScanFinding
@@ -62,7 +61,7 @@ def assign_fingerprints(findings: Iterable[ScanFinding]) -> list[ScanFinding]:
             path = paths[finding.file_path] = normalise_path(finding.file_path)
         finding.file_path = path
     _strip_common_root(findings)
-    groups: dict[tuple[str, ...], list[ScanFinding]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[ScanFinding]] = {}
     for finding in findings:
         if finding.tool_fingerprint:
             key = (finding.tool, finding.rule_id, finding.file_path, "fp", finding.tool_fingerprint)
@@ -74,10 +73,19 @@ def assign_fingerprints(findings: Iterable[ScanFinding]) -> list[ScanFinding]:
                 "code",
                 normalise_snippet(finding.snippet),
             )
-        groups[key].append(finding)
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [finding]
+        else:
+            members.append(finding)
+    sha256 = hashlib.sha256
     for key, members in groups.items():
+        # _digest(VERSION, *key, str(rank)), the common part joined once per group.
+        head = "\x00".join((VERSION, *key, ""))
         if len(members) > 1:
             members.sort(key=lambda f: f.line if f.line is not None else 0)  # stable sort
-        for rank, finding in enumerate(members):
-            finding.fingerprint = _digest(VERSION, *key, str(rank))
+            for rank, finding in enumerate(members):
+                finding.fingerprint = sha256(f"{head}{rank}".encode("utf-8", "surrogatepass")).hexdigest()
+        else:
+            members[0].fingerprint = sha256(f"{head}0".encode("utf-8", "surrogatepass")).hexdigest()
     return findings

@@ -125,15 +125,23 @@ def copy_chunks(run: ImportRun, findings: list[ScanFinding], domains: dict, now,
     for start in range(0, len(findings), COPY_CHUNK_ROWS):
         lines = []
         for f in findings[start : start + COPY_CHUNK_ROWS]:
+            title, description, confidence = f.title[:500], f.description, f.confidence[:20]
+            tool, rule_id, cwe = f.tool[:100], f.rule_id[:200], f.cwe[:20]
+            file_path, recommendation = f.file_path[:1000], f.recommendation
+            # Most rows hold nothing to escape: one look at all their text instead of one
+            # copy_text call per value (a third of this loop's time).
+            text = f"{title}{description}{confidence}{tool}{rule_id}{cwe}{file_path}{recommendation}"
+            if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+                title, description, confidence = t(title), t(description), t(confidence)
+                tool, rule_id, cwe = t(tool), t(rule_id), t(cwe)
+                file_path, recommendation = t(file_path), t(recommendation)
             domain = domains.get(f.domain_slug)
+            severity = int(f.severity)
             lines.append(
-                f"{head}{t(f.title[:500])}\t{t(f.description)}\t"
-                f"{int(f.severity)}\t{t(f.confidence[:20])}\t"
-                f"{null if domain is None else domain}\t{OPEN}\t{stamp}\t"
-                f"{t(f.tool[:100])}\t{t(f.rule_id[:200])}\t"
-                f"{t(f.cwe[:20])}\t{t(f.file_path[:1000])}\t"
-                f"{null if f.line is None else int(f.line)}\t{t(f.recommendation)}\t"
-                f"\t{f.fingerprint}{tail}\t{due.get(int(f.severity), null)}"
+                f"{head}{title}\t{description}\t{severity}\t{confidence}\t"
+                f"{null if domain is None else domain}\t{OPEN}\t{stamp}\t{tool}\t{rule_id}\t"
+                f"{cwe}\t{file_path}\t{null if f.line is None else int(f.line)}\t{recommendation}\t"
+                f"\t{f.fingerprint}{tail}\t{due.get(severity, null)}"
             )
         text = "\n".join(lines) + "\n"
         # PostgreSQL text cannot hold NUL; lone surrogates (valid in JSON) cannot be encoded.
