@@ -98,3 +98,34 @@ def _database_url(db: dict) -> str:
         return f"sqlite:///{db['NAME']}"
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_process_imports_and_commits_the_report(project):
+    # The command line's run ends by closing the connection and freezing the collector.
+    from django.db import connection
+
+    env = {
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "SECRET_KEY": "test-only",
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(MANAGE),
+            "import_scan",
+            "--project",
+            project.slug,
+            str(FIXTURES / "bandit_v1.json"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "created: 10" in result.stdout
+    assert "Done." in result.stdout
+    assert Finding.objects.filter(project=project).count() == 10
+    assert ImportRun.objects.get(project=project).status == ImportRun.Status.SUCCEEDED
