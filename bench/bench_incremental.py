@@ -8,6 +8,8 @@ folder (the repository itself is not touched), then, through the service (`audit
   2. one commit changing one Python file (FILE, default django/utils/text.py: a function added);
   3. an incremental re-scan of that commit (the per-file analyzers read only that file);
   4. a full re-scan of the same commit, as the first re-scan of a second project.
+Each project keeps its checkout between its re-scans (SCAN_CHECKOUT_CACHE_DIR, in the scratch
+folder), as a worker does: 3 fetches into the checkout 1 left, 4 clones afresh.
 Prints both times, their ratio and whether the active findings of 3 and 4 are identical. Works in a
 scratch database (test_<name>_bench_incremental) that it creates and drops.
 Target: incremental <= 10% of the full re-scan.
@@ -16,6 +18,7 @@ Target: incremental <= 10% of the full re-scan.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -83,6 +86,53 @@ def cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+CHECKOUT = "checkout (clone, or fetch into the kept one)"
+PLAN = "plan (previous commit, diff)"
+INVENTORY = "of which inventory"
+
+
+@contextlib.contextmanager
+def more_timers():
+    """Wall time of the checkout, the plan and the inventory walk, beside `phase_timers`."""
+    from rescans import execution, incremental, workspace
+
+    timed = dict.fromkeys((CHECKOUT, PLAN, INVENTORY), 0.0)
+    checkout, plan_scan, build_inventory = (
+        workspace.checkout,
+        incremental.plan_scan,
+        execution.build_inventory,
+    )
+
+    @contextlib.contextmanager
+    def timed_checkout(**kwargs):
+        t0 = time.perf_counter()
+        with checkout(**kwargs) as co:
+            timed[CHECKOUT] += time.perf_counter() - t0
+            yield co
+
+    def timed_call(name, function):
+        def call(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                timed[name] += time.perf_counter() - t0
+
+        return call
+
+    workspace.checkout = timed_checkout
+    incremental.plan_scan = timed_call(PLAN, plan_scan)
+    execution.build_inventory = timed_call(INVENTORY, build_inventory)
+    try:
+        yield timed
+    finally:
+        workspace.checkout, incremental.plan_scan, execution.build_inventory = (
+            checkout,
+            plan_scan,
+            build_inventory,
+        )
+
+
 def findings_of(project) -> list[tuple]:
     from findings.models import Finding
 
@@ -102,6 +152,7 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     subprocess.run(["git", "clone", "-q", "--", str(source), str(repo)], check=True)
     branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD")
     settings.SCAN_LOCAL_ROOTS = [str(work)]
+    settings.SCAN_CHECKOUT_CACHE_DIR = str(work / "checkouts")  # removed with the scratch folder
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     incremental = Project.objects.create(
         name="incremental", slug="bench-incremental", repository_url=str(repo), branch=branch
@@ -114,13 +165,17 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     def rescan(project, force: bool):
         audit = service.project_rescan_request(project_id=project.pk, force=force, enqueue=False)
         t0, c0 = time.perf_counter(), cpu_seconds()
-        with phase_timers(service) as timed:
+        with phase_timers(service) as timed, more_timers() as more:
             audit = service.audit_rescan_run(audit_id=audit.pk)
         cpu[audit.pk] = cpu_seconds() - c0
         elapsed = time.perf_counter() - t0
         phases[audit.pk] = {
+            **more,
             **timed,
-            "the rest (ls-remote, clone, fetch and diff)": elapsed - sum(timed.values()),
+            "the rest (ls-remote, queries, after-commit work)": elapsed
+            - sum(timed.values())
+            - more[CHECKOUT]
+            - more[PLAN],
         }
         return elapsed, audit
 
