@@ -18,7 +18,8 @@ each format's report (read whole; --repeat times, each into a new project), the 
 streamed (forced, IMPORT_STREAM_BYTES=0), and a --big report (1,000,000 Bandit results by
 default, written here one result at a time, about 460 MB; not kept), streamed: its peak RSS next
 to the 50,000 one shows memory does not grow with the report. Each line ends with the import's
-own time as the command reports it: the rest is start-up and exit.
+own time as the command reports it (up to its commit): the rest is start-up, the commit (where
+PostgreSQL checks the deferred foreign keys), what runs after it, and exit.
 """
 
 from __future__ import annotations
@@ -330,7 +331,7 @@ def main() -> None:
     print("\nWhole command, `python manage.py import_scan` in a new process (start-up included):")
     for run in commands:
         rate = f"{run['results'] / run['seconds']:>9,.0f} findings/s" if run["results"] else " " * 20
-        # The import's own time as the command reports it; the rest is start-up and exit.
+        # The import's own time as the command reports it (up to its commit).
         inside = f"  import {run['import_ms'] / 1000:5.2f} s" if run["import_ms"] is not None else ""
         print(
             f"  {run['label']:<44} {run['seconds']:>7.2f} s {rate}  peak RSS {run['rss_mb']:>4.0f} MB"
