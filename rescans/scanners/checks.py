@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from pathlib import Path
 
 from findings.importers import ScanFinding
@@ -87,20 +89,10 @@ class ChecksScanner(Scanner):
         lines_by_language: Counter[str] = Counter()
         files_by_language: Counter[str] = Counter()
         todo_count = 0
-        for path in files:
-            language = LINE_METRIC_LANGUAGE_BY_EXTENSION.get(os.path.splitext(path)[1].lower())
-            if language is None or os.path.islink(path):
-                continue
-            try:
-                if os.stat(path).st_size > MAX_FILE_BYTES:
-                    continue
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                continue
+        for _path, language, counted in _code_counts(base, files, rel):
             files_by_language[language] += 1
-            lines_by_language[language] += sum(map(bool, map(bytes.strip, data.splitlines())))
-            todo_count += len(TODO_RE.findall(data))
+            lines_by_language[language] += counted[0]
+            todo_count += counted[1]
 
         findings: list[ScanFinding] = []
         presence = {
@@ -225,6 +217,67 @@ def _finding(
         file_path=file_path,
         stable_id=f"{rule_id}:{file_path}",
     )
+
+
+# What the checks counted in each code file of the last checkouts, by file identity (as the
+# inventory keeps what it read): a re-scan of a kept checkout reads again only the files git
+# rewrote. The identity includes the change time, which no program can set.
+MEMO_CHECKOUTS = 8
+_Counted = tuple[int, int] | None  # (non-blank lines, TODO/FIXME marks); None: not read
+_memo: OrderedDict[str, dict[str, tuple[tuple[int, ...], _Counted]]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _identity(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+
+
+def _count(path: str) -> _Counted:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return sum(map(bool, map(bytes.strip, data.splitlines()))), len(TODO_RE.findall(data))
+
+
+def _code_counts(base: str, files: list[str], rel: list[str]) -> list[tuple[str, str, tuple[int, int]]]:
+    """(path, language, (lines, marks)) of each code file that is read: not a link, not over
+    MAX_FILE_BYTES, readable; from the memo when the file's identity is unchanged."""
+    key = os.path.realpath(base)
+    with _memo_lock:
+        previous = _memo.pop(key, {})
+    current: dict[str, tuple[tuple[int, ...], _Counted]] = {}
+    result = []
+    for path, rel_path in zip(files, rel, strict=True):
+        language = LINE_METRIC_LANGUAGE_BY_EXTENSION.get(os.path.splitext(path)[1].lower())
+        if language is None:
+            continue
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISLNK(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            continue
+        identity = _identity(info)
+        known = previous.get(rel_path)
+        if known is not None and known[0] == identity:
+            counted = known[1]
+            current[rel_path] = known
+        else:
+            counted = _count(path)
+            try:
+                if _identity(os.lstat(path)) == identity:  # not rewritten while it was read
+                    current[rel_path] = (identity, counted)
+            except OSError:
+                pass
+        if counted is not None:
+            result.append((rel_path, language, counted))
+    with _memo_lock:
+        _memo[key] = current
+        while len(_memo) > MEMO_CHECKOUTS:
+            _memo.popitem(last=False)
+    return result
 
 
 def _name(rel: str) -> str:

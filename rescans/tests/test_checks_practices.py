@@ -34,3 +34,25 @@ def test_checks_and_practices_agree_on_who_a_dockerfile_runs_as(tmp_path: Path, 
     assert output.metrics["presence"]["dockerfile_non_root"] is non_root
     assert ("dockerfile-root" in {f.rule_id for f in output.findings}) is not non_root
     assert output.metrics["presence"]["pinned_requirements"] is False  # requests>=2 is a range
+
+
+def test_a_kept_checkout_is_counted_again_only_where_files_changed(tmp_path: Path, monkeypatch):
+    """The checks remember each code file's counts by file identity: a second run on the same
+    folder reads only the files rewritten since, and its figures equal a first run's."""
+    from rescans.scanners import checks
+
+    (tmp_path / "app.py").write_text("x = 1\n\n# TODO: one\n")
+    (tmp_path / "lib.py").write_text("y = 2\n")
+    first = ChecksScanner().run(tmp_path, LIMITS, str(tmp_path))
+    read: list[str] = []
+    original = checks._count
+    monkeypatch.setattr(checks, "_count", lambda path: read.append(Path(path).name) or original(path))
+
+    (tmp_path / "app.py").write_text("x = 1\n\n# TODO: one\n# FIXME: two\nz = 3\n")
+    second = ChecksScanner().run(tmp_path, LIMITS, str(tmp_path))
+
+    assert read == ["app.py"]  # lib.py unchanged: not read again
+    assert first.metrics["todo_count"] == 1 and second.metrics["todo_count"] == 2
+    assert second.metrics["languages"]["Python"] == {"files": 2, "lines": 5}
+    checks._memo.clear()
+    assert ChecksScanner().run(tmp_path, LIMITS, str(tmp_path)).metrics == second.metrics
