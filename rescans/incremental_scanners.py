@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,8 +142,52 @@ class IncrementalRuff(Incremental, RuffScanner):
         return entries
 
     def rebuild(self, entries: dict[str, Any], targets: list[str], workspace: Path) -> ScannerOutput:
-        items = [item for path in targets for item in entries.get(path, [])]
-        return self.parse(json.dumps(items).encode(), workspace)
+        """As `parse` of every file's output in target order; a file whose output and identity
+        are those of this worker's previous run of the same checkout is not parsed again
+        (parsing reads the file for its `noqa` comments and snippets: most of the time of an
+        incremental run of Ruff, 3,000 findings on Django's tree)."""
+        key = os.path.realpath(workspace)
+        with _RUFF_MEMO_LOCK:
+            previous = _RUFF_MEMO.pop(key, {})
+        current: dict[str, tuple[tuple[int, ...], str, list[ScanFinding], int]] = {}
+        findings: list[ScanFinding] = []
+        suppressed = 0
+        for path in targets:
+            items = entries.get(path)
+            if not items:
+                continue
+            text = json.dumps(items, sort_keys=True)
+            identity = _identity(workspace / path)
+            known = previous.get(path)
+            if identity is not None and known is not None and known[:2] == (identity, text):
+                part, part_suppressed = [dataclasses.replace(f) for f in known[2]], known[3]
+            else:
+                output = self.parse(json.dumps(items).encode(), workspace)
+                part, part_suppressed = output.findings, output.suppressed
+            if identity is not None and identity == _identity(workspace / path):
+                current[path] = (identity, text, [dataclasses.replace(f) for f in part], part_suppressed)
+            findings += part
+            suppressed += part_suppressed
+        with _RUFF_MEMO_LOCK:
+            _RUFF_MEMO[key] = current
+            while len(_RUFF_MEMO) > MEMO_CHECKOUTS:
+                _RUFF_MEMO.popitem(last=False)
+        return self.output(findings, suppressed)
+
+
+# Ruff's parsed findings per file of the last checkouts of this worker (see IncrementalRuff).
+MEMO_CHECKOUTS = 8
+_RUFF_MEMO: OrderedDict[str, dict[str, tuple[tuple[int, ...], str, list[ScanFinding], int]]] = OrderedDict()
+_RUFF_MEMO_LOCK = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, ...] | None:
+    """A file's identity: its content is unchanged while this is (the change time included)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
 
 
 class IncrementalBandit(Incremental, BanditScanner):

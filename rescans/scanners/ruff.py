@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from findings.importers import ScanFinding
 from rescans.inventory import Inventory
 from rescans.runner import tool_path
 from rescans.scanners.base import Scanner, ScannerOutput, relative_path, source_line
@@ -84,6 +85,10 @@ class RuffScanner(Scanner):
                     help_url=item.get("url") or "",
                 )
             )
+        return self.output(findings, suppressed)
+
+    def output(self, findings: list[ScanFinding], suppressed: int) -> ScannerOutput:
+        """The analyzer's output of these findings (and this many silenced by the team)."""
         return ScannerOutput(
             scanner=self.name,
             tool=self.tool,
