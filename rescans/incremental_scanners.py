@@ -141,6 +141,12 @@ class IncrementalRuff(Incremental, RuffScanner):
                 _group(entries, path, []).append(item)
         return entries
 
+    def parse(self, stdout: bytes, workspace: Path) -> ScannerOutput:
+        """A full run's output, parsed file by file (see `rebuild`), so the next incremental run
+        of this checkout on this worker finds each file's findings already parsed."""
+        entries = self.split([stdout], workspace)
+        return self.rebuild(entries, [*(self.all_targets or []), *sorted(entries)], workspace)
+
     def rebuild(self, entries: dict[str, Any], targets: list[str], workspace: Path) -> ScannerOutput:
         """As `parse` of every file's output in target order; a file whose output and identity
         are those of this worker's previous run of the same checkout is not parsed again
@@ -152,7 +158,7 @@ class IncrementalRuff(Incremental, RuffScanner):
         current: dict[str, tuple[tuple[int, ...], str, list[ScanFinding], int]] = {}
         findings: list[ScanFinding] = []
         suppressed = 0
-        for path in targets:
+        for path in dict.fromkeys(targets):  # each file once, in order
             items = entries.get(path)
             if not items:
                 continue
@@ -162,7 +168,7 @@ class IncrementalRuff(Incremental, RuffScanner):
             if identity is not None and known is not None and known[:2] == (identity, text):
                 part, part_suppressed = [dataclasses.replace(f) for f in known[2]], known[3]
             else:
-                output = self.parse(json.dumps(items).encode(), workspace)
+                output = RuffScanner.parse(self, json.dumps(items).encode(), workspace)
                 part, part_suppressed = output.findings, output.suppressed
             if identity is not None and identity == _identity(workspace / path):
                 current[path] = (identity, text, [dataclasses.replace(f) for f in part], part_suppressed)
