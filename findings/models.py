@@ -116,6 +116,14 @@ class Finding(models.Model):
             models.Index(fields=["domain", "status"], name="finding_domain_status_idx"),
             # SLA: "open findings past or near their due date" (digest, counts, admin filter).
             models.Index(fields=["status", "sla_due_at"], name="finding_status_sla_idx"),
+            # Findings admin filtered by status (and severity), in its ordering: the page reads
+            # 50 entries, and the capped count (10,001 at most) is an index-only scan.
+            models.Index(fields=["status", "-severity", "-id"], name="finding_status_severity_idx"),
+            # API: "open critical findings by SLA due date" (?status=&severity=&ordering=sla_due_at).
+            models.Index(fields=["status", "severity", "sla_due_at"], name="finding_status_sev_sla_idx"),
+            # Portfolio: "open findings past their due date, per project" on a page of up to 1,000
+            # projects, counted from the index alone (sla.breached_by_project).
+            models.Index(fields=["project", "status", "sla_due_at"], name="finding_project_sla_idx"),
         ]
 
     def __str__(self) -> str:

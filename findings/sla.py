@@ -185,15 +185,19 @@ def counts_by_project(project_ids: list[int], now: dt.datetime | None = None) ->
 
 
 def breached_by_project(project_ids: list[int], now: dt.datetime | None = None) -> dict[int, int]:
-    """{project id: open findings past their due date}, only projects with open findings. One
-    query along the project and status index (1,000 projects of 1,000 findings: ~270 ms, 100:
-    ~30 ms on PostgreSQL)."""
+    """{project id: open findings past their due date}, only projects with such findings. One
+    query, an index-only scan of (project, status, sla_due_at) reading the breached findings
+    alone (1,000 projects of 1,000 findings: some 300,000 index entries, no table row)."""
     if not project_ids:
         return {}
     rows = (
-        Finding.objects.filter(project_id__in=project_ids, status__in=Finding.ACTIVE_STATUSES)
+        Finding.objects.filter(
+            project_id__in=project_ids,
+            status__in=Finding.ACTIVE_STATUSES,
+            sla_due_at__lte=now or timezone.now(),
+        )
         .values("project_id")
-        .annotate(n=Count("id", filter=Q(sla_due_at__lte=now or timezone.now())))
+        .annotate(n=Count("*"))
         .order_by()
     )
     return {row["project_id"]: row["n"] for row in rows}
