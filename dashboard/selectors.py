@@ -46,6 +46,32 @@ PORTFOLIO_SORTS = {
 }
 DEFAULT_SORT = "name"
 
+# What a row of the portfolio table shows (portfolio_views.render_portfolio_rows): only these
+# columns are read for a page of up to 1,000 rows, not the project's description and settings
+# or its tech lead's password hash and dates. Reading another one costs a query per row.
+PORTFOLIO_TABLE_FIELDS = (
+    "latest_audit_id",
+    "latest_audit_date",
+    "valid_until",
+    "global_score",
+    "score_change",
+    "history",
+    "domain_scores",
+    "open_critical",
+    "open_high",
+    "open_medium",
+    "open_low",
+    "checklist_done",
+    "checklist_applicable",
+    "checklist_percent",
+    "project__name",
+    "project__slug",
+    "project__next_scan_at",
+    "project__tech_lead__username",
+    "project__tech_lead__first_name",
+    "project__tech_lead__last_name",
+)
+
 
 @dataclass
 class PortfolioFilters:
