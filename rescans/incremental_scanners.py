@@ -154,8 +154,11 @@ class IncrementalRuff(Incremental, RuffScanner):
         incremental run of Ruff, 3,000 findings on Django's tree)."""
         key = os.path.realpath(workspace)
         with _RUFF_MEMO_LOCK:
-            previous = _RUFF_MEMO.pop(key, {})
-        current: dict[str, tuple[tuple[int, ...], str, list[ScanFinding], int]] = {}
+            # Updated in place: an entry is used only while its file's identity is unchanged.
+            memo = _RUFF_MEMO.pop(key, {})
+            _RUFF_MEMO[key] = memo
+            while len(_RUFF_MEMO) > MEMO_CHECKOUTS:
+                _RUFF_MEMO.popitem(last=False)
         findings: list[ScanFinding] = []
         suppressed = 0
         for path in dict.fromkeys(targets):  # each file once, in order
@@ -164,20 +167,16 @@ class IncrementalRuff(Incremental, RuffScanner):
                 continue
             text = json.dumps(items, sort_keys=True)
             identity = _identity(workspace / path)
-            known = previous.get(path)
+            known = memo.get(path)
             if identity is not None and known is not None and known[:2] == (identity, text):
                 part, part_suppressed = [dataclasses.replace(f) for f in known[2]], known[3]
             else:
                 output = RuffScanner.parse(self, json.dumps(items).encode(), workspace)
                 part, part_suppressed = output.findings, output.suppressed
-            if identity is not None and identity == _identity(workspace / path):
-                current[path] = (identity, text, [dataclasses.replace(f) for f in part], part_suppressed)
+                if identity is not None and identity == _identity(workspace / path):  # not rewritten
+                    memo[path] = (identity, text, [dataclasses.replace(f) for f in part], part_suppressed)
             findings += part
             suppressed += part_suppressed
-        with _RUFF_MEMO_LOCK:
-            _RUFF_MEMO[key] = current
-            while len(_RUFF_MEMO) > MEMO_CHECKOUTS:
-                _RUFF_MEMO.popitem(last=False)
         return self.output(findings, suppressed)
 
 
