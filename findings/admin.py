@@ -13,6 +13,7 @@ from findings.admin_triage import TriageJobAdminMixin
 from findings.models import ApiToken, Finding, FindingComment, ImportRun
 from findings.paginators import CappedCountPaginator
 from findings.resources import FindingResource
+from findings.selectors import tools_in_use
 from findings.services.comments import comment_add
 from findings.services.tokens import api_token_fill_secret, api_token_revoke
 from findings.services.triage import change_finding
@@ -27,8 +28,9 @@ TRIAGE_FORM_FIELDS = ("status", "assignee")
 class ToolListFilter(admin.SimpleListFilter):
     """Filter by tool without a DISTINCT over the whole findings table on every page view.
 
-    For users who see every project the list of tools is cached for a few minutes (a DISTINCT
-    over a million findings costs ~100 ms); for tech leads it is read from their own projects.
+    For users who see every project the list is read by skipping through the tool index (a
+    DISTINCT over ten million findings took 1.85 s) and cached for a few minutes; for tech leads
+    it is read from their own projects.
     """
 
     title = "tool"
@@ -41,9 +43,7 @@ class ToolListFilter(admin.SimpleListFilter):
             return list(queryset.exclude(tool="").order_by("tool").values_list("tool", flat=True).distinct())
 
         if access.sees_all_projects(request.user):
-            tools = cache.get_or_set(
-                self.CACHE_KEY, lambda: distinct_tools(Finding.objects.all()), self.CACHE_SECONDS
-            )
+            tools = cache.get_or_set(self.CACHE_KEY, tools_in_use, self.CACHE_SECONDS)
         else:
             tools = distinct_tools(Finding.objects.filter(access.project_scope_q(request.user, "project")))
         return [(tool, tool) for tool in tools]

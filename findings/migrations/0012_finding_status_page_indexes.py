@@ -14,24 +14,9 @@ INVALID index of that name: drop it (DROP INDEX CONCURRENTLY) and run the migrat
 Other databases get a plain CREATE INDEX.
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
-
-class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
-    """AddIndexConcurrently on PostgreSQL, a plain AddIndex elsewhere (the SQLite default)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+from findings.migrations._concurrent import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):
