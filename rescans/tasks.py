@@ -10,9 +10,11 @@ from celery import shared_task
 
 @shared_task(name="projects.rescan", acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator, unused-ignore]
 def rescan(audit_id: int) -> int | None:
+    from rescans import workspace
     from rescans.services import audit_rescan_run
 
     audit = audit_rescan_run(audit_id=audit_id)
+    workspace.prune_checkouts_now_and_then()  # this worker's kept clones of forgotten projects
     return audit.pk if audit is not None else None
 
 

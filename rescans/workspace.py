@@ -24,6 +24,7 @@ import shutil
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -581,3 +582,67 @@ def _discard(folder: Path) -> None:
         (folder / "stamp").unlink()
     if os.path.lexists(folder / "repo"):
         remove_later(str(folder / "repo"))
+
+
+# Kept clones of projects this worker has not re-scanned for this long are removed (a deleted,
+# inactive or moved project's clone would otherwise stay on the disk for ever).
+CACHE_UNUSED_DAYS = 14
+PRUNE_EVERY_SECONDS = 3600
+_last_prune = 0.0
+_prune_lock = threading.Lock()
+
+
+def prune_checkouts(*, unused_for_s: float = CACHE_UNUSED_DAYS * 86400, now: float | None = None) -> int:
+    """Remove the kept clones (whole folders) last used more than `unused_for_s` ago; a folder a
+    run holds (locked) is left alone. Returns how many were removed."""
+    root = cache_root()
+    if root is None:
+        return 0
+    now = time.time() if now is None else now
+    removed = 0
+    pattern = re.compile(re.escape(CHECKOUT_PREFIX) + r"p[A-Za-z0-9]{1,40}_[0-9a-f]{12}")
+    for entry in os.scandir(root):
+        if not pattern.fullmatch(entry.name) or not entry.is_dir(follow_symlinks=False):
+            continue
+        folder = Path(entry.path)
+        try:
+            used = max(
+                os.lstat(folder / name).st_mtime
+                for name in ("stamp", "lock")
+                if os.path.lexists(folder / name)
+            )
+        except (OSError, ValueError):  # ValueError: neither file (a run never finished there)
+            used = entry.stat(follow_symlinks=False).st_mtime
+        if now - used <= unused_for_s:
+            continue
+        try:
+            fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # a run uses it right now
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        finally:
+            os.close(fd)
+    if removed:
+        logger.info("re-scan: removed %d kept checkout(s) unused for %d days", removed, unused_for_s // 86400)
+    return removed
+
+
+def prune_checkouts_now_and_then() -> None:
+    """prune_checkouts at most once per PRUNE_EVERY_SECONDS in this process (each worker keeps its
+    own clones, so each worker prunes its own folder)."""
+    global _last_prune
+    with _prune_lock:
+        if time.monotonic() - _last_prune < PRUNE_EVERY_SECONDS and _last_prune:
+            return
+        _last_prune = time.monotonic()
+    try:
+        prune_checkouts()
+    except OSError:
+        logger.exception("re-scan: the kept checkouts could not be pruned")
