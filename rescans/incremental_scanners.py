@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from findings.importers import ScanFinding
+from rescans.file_memo import CheckoutMemo, file_identity
 from rescans.inventory import Inventory
 from rescans.scanners import (
     BanditScanner,
@@ -152,13 +150,7 @@ class IncrementalRuff(Incremental, RuffScanner):
         are those of this worker's previous run of the same checkout is not parsed again
         (parsing reads the file for its `noqa` comments and snippets: most of the time of an
         incremental run of Ruff, 3,000 findings on Django's tree)."""
-        key = os.path.realpath(workspace)
-        with _RUFF_MEMO_LOCK:
-            # Updated in place: an entry is used only while its file's identity is unchanged.
-            memo = _RUFF_MEMO.pop(key, {})
-            _RUFF_MEMO[key] = memo
-            while len(_RUFF_MEMO) > MEMO_CHECKOUTS:
-                _RUFF_MEMO.popitem(last=False)
+        memo = _RUFF_MEMO.files(workspace)
         findings: list[ScanFinding] = []
         suppressed = 0
         for path in dict.fromkeys(targets):  # each file once, in order
@@ -166,33 +158,23 @@ class IncrementalRuff(Incremental, RuffScanner):
             if not items:
                 continue
             text = json.dumps(items, sort_keys=True)
-            identity = _identity(workspace / path)
-            known = memo.get(path)
-            if identity is not None and known is not None and known[:2] == (identity, text):
-                part, part_suppressed = [dataclasses.replace(f) for f in known[2]], known[3]
+            identity = file_identity(workspace / path)
+            known = _RUFF_MEMO.get(memo, path, identity)
+            if known is not None and known[0] == text:
+                part, part_suppressed = [dataclasses.replace(f) for f in known[1]], known[2]
             else:
                 output = RuffScanner.parse(self, json.dumps(items).encode(), workspace)
                 part, part_suppressed = output.findings, output.suppressed
-                if identity is not None and identity == _identity(workspace / path):  # not rewritten
-                    memo[path] = (identity, text, [dataclasses.replace(f) for f in part], part_suppressed)
+                if identity is not None and identity == file_identity(workspace / path):  # not rewritten
+                    memo[path] = (identity, (text, [dataclasses.replace(f) for f in part], part_suppressed))
             findings += part
             suppressed += part_suppressed
         return self.output(findings, suppressed)
 
 
-# Ruff's parsed findings per file of the last checkouts of this worker (see IncrementalRuff).
-MEMO_CHECKOUTS = 8
-_RUFF_MEMO: OrderedDict[str, dict[str, tuple[tuple[int, ...], str, list[ScanFinding], int]]] = OrderedDict()
-_RUFF_MEMO_LOCK = threading.Lock()
-
-
-def _identity(path: Path) -> tuple[int, ...] | None:
-    """A file's identity: its content is unchanged while this is (the change time included)."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return None
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+# Ruff's parsed findings per file of the last checkouts of this worker (see IncrementalRuff):
+# (its output as JSON, the findings, how many the team silenced).
+_RUFF_MEMO: CheckoutMemo[tuple[str, list[ScanFinding], int]] = CheckoutMemo()
 
 
 class IncrementalBandit(Incremental, BanditScanner):

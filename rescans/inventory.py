@@ -12,13 +12,13 @@ from __future__ import annotations
 import functools
 import os
 import re
-import threading
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rescans.file_memo import CheckoutMemo, file_identity
 from rescans.languages import CODE_LANGUAGE_BY_EXTENSION
 from rescans.practices import (
     CI_FILE_RE,
@@ -152,21 +152,9 @@ class _FileFacts:
     program_entry: bool
 
 
-# What the inventory read from each file of the last checkouts it walked, by file identity:
-# a worker re-scanning a kept checkout (workspace.checkout) reads again only the files git
-# rewrote. The identity includes the change time, which no program can set, so an unchanged
-# identity is unchanged content.
-MEMO_CHECKOUTS = 8
-_memo: OrderedDict[str, dict[str, tuple[tuple[int, ...], _FileFacts | None, bool]]] = OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def _identity(path: Path) -> tuple[int, ...] | None:
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return None
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+# What the inventory read from each source file of the last checkouts it walked (file_memo):
+# a worker re-scanning a kept checkout reads again only the files git rewrote.
+_MEMO: CheckoutMemo[tuple[_FileFacts | None, bool]] = CheckoutMemo()
 
 
 def _file_facts(root: Path, rel: str, language: str) -> tuple[_FileFacts | None, bool]:
@@ -202,28 +190,19 @@ def _file_facts(root: Path, rel: str, language: str) -> tuple[_FileFacts | None,
 
 def _source_facts(root: Path, paths: list[str]) -> list[tuple[str, _FileFacts | None, bool]]:
     """(path, facts, too large) of every source file, from the memo when its identity is unchanged."""
-    key = str(root.resolve())
-    with _memo_lock:
-        previous = _memo.pop(key, {})
-    current: dict[str, tuple[tuple[int, ...], _FileFacts | None, bool]] = {}
+    memo = _MEMO.files(root)
     result = []
     for rel in paths:
         language = CODE_LANGUAGE_BY_EXTENSION.get(os.path.splitext(rel)[1].lower())
         if language is None:
             continue
-        identity = _identity(root / rel)
-        known = previous.get(rel)
-        if identity is not None and known is not None and known[0] == identity:
-            facts, large = known[1], known[2]
-        else:
-            facts, large = _file_facts(root, rel, language)
-        if identity is not None and identity == _identity(root / rel):
-            current[rel] = (identity, facts, large)
-        result.append((rel, facts, large))
-    with _memo_lock:
-        _memo[key] = current
-        while len(_memo) > MEMO_CHECKOUTS:
-            _memo.popitem(last=False)
+        identity = file_identity(root / rel)
+        known = _MEMO.get(memo, rel, identity)
+        if known is None:
+            known = _file_facts(root, rel, language)
+            if identity is not None and identity == file_identity(root / rel):  # not rewritten meanwhile
+                memo[rel] = (identity, known)
+        result.append((rel, *known))
     return result
 
 

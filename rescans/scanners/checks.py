@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from pathlib import Path
 
 from findings.importers import ScanFinding
 from rescans import practices
+from rescans.file_memo import CheckoutMemo, file_identity, identity_of
 from rescans.languages import LINE_METRIC_LANGUAGE_BY_EXTENSION
 from rescans.scanners.base import RunLimits, Scanner, ScannerError, ScannerOutput, scan_finding
 
@@ -219,17 +219,10 @@ def _finding(
     )
 
 
-# What the checks counted in each code file of the last checkouts, by file identity (as the
-# inventory keeps what it read): a re-scan of a kept checkout reads again only the files git
-# rewrote. The identity includes the change time, which no program can set.
-MEMO_CHECKOUTS = 8
+# What the checks counted in each code file of the last checkouts (file_memo): a re-scan of a
+# kept checkout reads again only the files git rewrote.
 _Counted = tuple[int, int] | None  # (non-blank lines, TODO/FIXME marks); None: not read
-_memo: OrderedDict[str, dict[str, tuple[tuple[int, ...], _Counted]]] = OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def _identity(info: os.stat_result) -> tuple[int, ...]:
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+_MEMO: CheckoutMemo[_Counted] = CheckoutMemo()
 
 
 def _count(path: str) -> _Counted:
@@ -244,10 +237,7 @@ def _count(path: str) -> _Counted:
 def _code_counts(base: str, files: list[str], rel: list[str]) -> list[tuple[str, str, tuple[int, int]]]:
     """(path, language, (lines, marks)) of each code file that is read: not a link, not over
     MAX_FILE_BYTES, readable; from the memo when the file's identity is unchanged."""
-    key = os.path.realpath(base)
-    with _memo_lock:
-        previous = _memo.pop(key, {})
-    current: dict[str, tuple[tuple[int, ...], _Counted]] = {}
+    memo = _MEMO.files(base)
     result = []
     for path, rel_path in zip(files, rel, strict=True):
         language = LINE_METRIC_LANGUAGE_BY_EXTENSION.get(os.path.splitext(path)[1].lower())
@@ -259,24 +249,14 @@ def _code_counts(base: str, files: list[str], rel: list[str]) -> list[tuple[str,
             continue
         if stat.S_ISLNK(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             continue
-        identity = _identity(info)
-        known = previous.get(rel_path)
-        if known is not None and known[0] == identity:
-            counted = known[1]
-            current[rel_path] = known
-        else:
+        identity = identity_of(info)
+        counted = _MEMO.get(memo, rel_path, identity)
+        if counted is None:
             counted = _count(path)
-            try:
-                if _identity(os.lstat(path)) == identity:  # not rewritten while it was read
-                    current[rel_path] = (identity, counted)
-            except OSError:
-                pass
+            if identity == file_identity(path):  # not rewritten while it was read
+                memo[rel_path] = (identity, counted)
         if counted is not None:
             result.append((rel_path, language, counted))
-    with _memo_lock:
-        _memo[key] = current
-        while len(_memo) > MEMO_CHECKOUTS:
-            _memo.popitem(last=False)
     return result
 
 

@@ -54,5 +54,5 @@ def test_a_kept_checkout_is_counted_again_only_where_files_changed(tmp_path: Pat
     assert read == ["app.py"]  # lib.py unchanged: not read again
     assert first.metrics["todo_count"] == 1 and second.metrics["todo_count"] == 2
     assert second.metrics["languages"]["Python"] == {"files": 2, "lines": 5}
-    checks._memo.clear()
+    checks._MEMO.clear()
     assert ChecksScanner().run(tmp_path, LIMITS, str(tmp_path)).metrics == second.metrics

@@ -27,13 +27,8 @@ def described(inv: inventory.Inventory) -> dict[str, object]:
 
 def first_walk(root) -> dict[str, object]:
     """The inventory as a walk that remembers nothing sees it."""
-    saved = dict(inventory._memo)
-    inventory._memo.clear()
-    try:
-        return described(build_inventory(root))
-    finally:
-        inventory._memo.clear()
-        inventory._memo.update(saved)
+    inventory._MEMO.clear()
+    return described(build_inventory(root))
 
 
 def test_a_second_walk_describes_the_same_checkout_alike(tmp_path):
