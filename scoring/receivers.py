@@ -28,7 +28,7 @@ from scoring.trend_rollup import (
 
 def _evidence_changed(sender, project_id: int, **kwargs) -> None:
     # Sent after commit already (once per project and transaction): recompute now.
-    project_recompute(project_id=project_id)
+    project_recompute(project_id=project_id, asked=("evidence", project_id))
     if sender is not ChecklistItem:  # findings imported, triaged, closed or reopened
         schedule_trends_refresh(project_id=project_id)
 

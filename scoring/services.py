@@ -19,6 +19,7 @@ Which formula scores an audit:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from decimal import Decimal
 
 from django.db import transaction
@@ -26,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance import selectors as governance_selectors
-from projects.events import once_after_commit
+from projects.events import once_after_commit, settle, settled_after
 from projects.models import NEWEST_FIRST, Audit, DomainScore, MaturityDomain, Project
 from scoring import formula, formula_v1, links, signals, summaries
 from scoring.gate import ZERO, capped_global, gate_inputs, global_score, readiness_verdict
@@ -203,6 +204,9 @@ def audit_recompute(*, audit: Audit, formula_version: str | None = None, keep_fr
     _save_global_and_verdict(audit, domains)
     project_refresh_summary(project_id=audit.project_id)
     _announce(audit, before)
+    # Recomputed inside a transaction (a re-scan's run): the recomputes its own changes asked
+    # for after commit (the import's evidence, the audit's save) are done already.
+    settle(("audit-scores", audit.pk))
     return True
 
 
@@ -326,16 +330,25 @@ def latest_completed_audit(project_id: int) -> Audit | None:
 
 
 def project_recompute(
-    *, project_id: int, formula_version: str | None = None, keep_frozen: bool = False
+    *,
+    project_id: int,
+    formula_version: str | None = None,
+    keep_frozen: bool = False,
+    asked: Hashable | None = None,
 ) -> str:
     """Recompute the project's latest completed audit (and refresh its portfolio row); see
-    audit_recompute for the arguments. Returns "recomputed", "frozen" or "no audit"."""
+    audit_recompute for the arguments. Returns "recomputed", "frozen" or "no audit".
+
+    `asked`: run after commit for this after-commit key (the evidence or the project): nothing
+    to do when the transaction that committed recomputed the audit after it last asked."""
     if not Project.objects.filter(pk=project_id).exists():
         return "no audit"  # deleted in the meantime
     audit = latest_completed_audit(project_id)
     if audit is None:
         project_refresh_summary(project_id=project_id)
         return "no audit"
+    if asked is not None and formula_version is None and settled_after(("audit-scores", audit.pk), asked):
+        return "recomputed"
     done = audit_recompute(audit=audit, formula_version=formula_version, keep_frozen=keep_frozen)
     return "recomputed" if done else "frozen"
 
@@ -343,7 +356,8 @@ def project_recompute(
 def schedule_recompute(*, project_id: int) -> None:
     """Recompute the project's latest completed audit once the current transaction commits
     (at once outside a transaction). Several calls in one transaction recompute once."""
-    once_after_commit(("project", project_id), lambda: project_recompute(project_id=project_id))
+    key = ("project", project_id)
+    once_after_commit(key, lambda: project_recompute(project_id=project_id, asked=key))
 
 
 def schedule_audit_refresh(*, audit_id: int) -> None:
@@ -351,6 +365,8 @@ def schedule_audit_refresh(*, audit_id: int) -> None:
     otherwise only its global score and verdict (its computed scores are a snapshot)."""
 
     def run() -> None:
+        if settled_after(("audit-scores", audit_id), ("audit", audit_id)):
+            return  # recomputed in place after the change that asked
         audit = Audit.objects.filter(pk=audit_id).only("pk", "project_id").first()
         if audit is None:
             return
