@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from findings.importers import parse_scan
 from rescans.inventory import Inventory
-from rescans.runner import tool_path
 from rescans.sanitize import clean_data
 from rescans.scanners.base import Scanner, ScannerOutput, relative_path, source_line
 from rescans.scanners.coverage import production_targets
@@ -31,6 +31,8 @@ NOSEC_RE = re.compile(r"#\s*nosec\b:?(?P<tests>[^#]*)")
 # alone is a medium weakness. Hashing a password with them is auditor.python.weak-password-hash
 # (Semgrep, high), which sees what is hashed.
 WEAK_HASH_TESTS = frozenset({"B324"})
+# Bandit's command line with a walk of the syntax tree that skips the nodes it has no test for.
+RUNNER = Path(__file__).resolve().with_name("bandit_runner.py")
 
 
 class BanditScanner(Scanner):
@@ -51,8 +53,11 @@ class BanditScanner(Scanner):
 
     def command(self, workspace: Path) -> list[str]:
         config_dir = self.config_dir or self.write_config()
+        # -I: no environment variables, no user site-packages, not the runner's own folder.
         return [
-            tool_path("bandit"),
+            sys.executable,
+            "-I",
+            str(RUNNER),
             "--ini",
             str(config_dir / "bandit.ini"),
             "--ignore-nosec",
