@@ -206,3 +206,36 @@ def test_a_refresh_replaces_the_rows_and_ignores_a_deleted_project(project):
     assert project_trends_refresh(project_id=project.pk) == 1
     assert FindingMonth.objects.filter(project=project).aggregate(n=Sum("discovered"))["n"] == 1
     assert project_trends_refresh(project_id=project.pk + 1000) == 0
+
+
+def test_a_rebuild_counts_the_projects_a_batch_at_a_time(
+    project, other_project, security, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Five projects counted two at a time give the rows and totals their refreshes gave."""
+    from projects.models import Project
+    from scoring import trend_rollup
+
+    projects = [project, other_project]
+    projects += [Project.objects.create(name=f"Batch {i}", slug=f"batch-{i}") for i in range(3)]
+    seen = timezone.now() - dt.timedelta(days=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        for i, p in enumerate(projects):
+            for days in range(1, 4 + i):
+                Finding.objects.create(
+                    project=p,
+                    title=f"{p.slug} {days}",
+                    fingerprint=f"{p.slug}-{days}",
+                    severity=Severity.HIGH if days % 2 else Severity.CRITICAL,
+                    domain=security if days % 3 else None,
+                    first_seen_at=seen + dt.timedelta(days=i),
+                    fixed_at=seen + dt.timedelta(days=i + days * 7),
+                    status="fixed",
+                )
+    before = _snapshot(), _portfolio()
+    assert len(before[0][0]) > 5 and len(before[1]) > 5
+    FindingMonth.objects.all().delete()
+    FindingFixTimeTotal.objects.all().delete()
+
+    monkeypatch.setattr(trend_rollup, "REBUILD_PROJECTS", 2)
+    call_command("rebuild_trends", stdout=StringIO())
+    assert (_snapshot(), _portfolio()) == before
