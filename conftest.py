@@ -2,9 +2,14 @@
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.urls import get_resolver
 
 from projects import access
 from projects.models import Audit, MaturityDomain, Project
+
+# As a web worker does when it starts (auditor/wsgi.py): the URLconf discovers the admin's
+# modules, whose registry the admin tests read while they are collected.
+get_resolver().url_patterns  # noqa: B018
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105  # pragma: allowlist secret
 

@@ -2,6 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from auditor.metrics import metrics
+from trail.registry import use_trail_as_admin_history
+
+# The apps' admin modules, imported here rather than at start-up (SimpleAdminConfig in
+# settings): only a process that serves URLs needs them. Then the tracked models' "History"
+# views read the audit trail, which needs their admins registered.
+admin.autodiscover()
+use_trail_as_admin_history()
 
 admin.site.site_header = "auditor"
 admin.site.site_url = "/maturity/"  # the admin's "View site" opens the portfolio

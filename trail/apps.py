@@ -11,4 +11,5 @@ class TrailConfig(AppConfig):
         from trail import registry
 
         registry.register_tracked_models()
-        registry.use_trail_as_admin_history()
+        # The admin "History" views are pointed at the trail by auditor/urls.py, once the admin
+        # modules are discovered.
