@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from api import docs_views, views, views_triage
+# The OpenAPI description of the token authentication (a drf-spectacular extension), registered
+# with the URLconf that serves the schema: a process that serves no URL does not load it.
+from api import docs_views, schema, views, views_triage  # noqa: F401
 from api.errors import not_found
 
 router = SimpleRouter(use_regex_path=False)
