@@ -257,7 +257,7 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
     print(
         "  its phases: "
         + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in phases.items())
-        + f", the rest (ls-remote, clone, claim) {rescan_s - sum(phases.values()):.2f} s"
+        + f", the rest (ls-remote, claim, links) {rescan_s - sum(phases.values()):.2f} s"
     )
     print(f"  ratio re-scan / slowest alone:       {ratio:7.2f}   (target <= {TARGET_RATIO}: {verdict})")
     slowest = max(each, key=each.get)
@@ -277,32 +277,36 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
 
 @contextlib.contextmanager
 def phase_timers(service):
-    """Wall time of the phases of a re-scan: the service's steps wrapped while it runs."""
-    phases: dict[str, float] = {}
-    wrapped = {
-        "run_scanners": "inventory + analyzers",
-        "results_import": "import of the findings and metrics",
-        "_complete": "scores and change",
-    }
-    originals = {name: getattr(service, name) for name in wrapped}
+    """Wall time of the phases of a re-scan: the service's steps (and the clone) wrapped while
+    it runs."""
+    from rescans import workspace
 
-    def timed(name, function):
+    phases: dict[str, float] = {}
+    wrapped = [
+        (workspace, "_clone", "clone"),
+        (service, "run_scanners", "inventory + analyzers"),
+        (service, "results_import", "import of the findings and metrics"),
+        (service, "_complete", "scores and change"),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _label in wrapped]
+
+    def timed(label, function):
         def call(*args, **kwargs):
             t0 = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
-                phases[wrapped[name]] = phases.get(wrapped[name], 0.0) + time.perf_counter() - t0
+                phases[label] = phases.get(label, 0.0) + time.perf_counter() - t0
 
         return call
 
-    for name, function in originals.items():
-        setattr(service, name, timed(name, function))
+    for (owner, name, label), (_o, _n, function) in zip(wrapped, originals, strict=True):
+        setattr(owner, name, timed(label, function))
     try:
         yield phases
     finally:
-        for name, function in originals.items():
-            setattr(service, name, function)
+        for owner, name, function in originals:
+            setattr(owner, name, function)
 
 
 def connection_vendor() -> str:
