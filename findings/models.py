@@ -35,11 +35,13 @@ class Finding(models.Model):
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="findings", db_index=False
     )
+    # The nullable foreign keys (both audits, assignee, resolved_by_import) are indexed on their
+    # non-empty values only (Meta.indexes).
     first_seen_audit = models.ForeignKey(
-        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     last_seen_audit = models.ForeignKey(
-        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "projects.Audit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     title = models.CharField(max_length=500)
     description = models.TextField(blank=True)
@@ -68,6 +70,7 @@ class Finding(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_findings",
+        db_index=False,
     )
     fingerprint = models.CharField(max_length=64, help_text="Stable identity for de-duplication.")
     first_seen_at = models.DateTimeField(null=True, blank=True)
@@ -80,6 +83,7 @@ class Finding(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="resolved_findings",
+        db_index=False,
     )
     # SLA clock (findings/sla.py): due at first sighting + the days of its severity + the time it
     # spent fixed (paused); never reset by a re-import or a reopening. Empty: no SLA (info findings).
@@ -126,6 +130,19 @@ class Finding(models.Model):
             models.Index(fields=["project", "status", "sla_due_at"], name="finding_project_sla_idx"),
             # The findings admin's tool filter: the tools in use, read by skipping through it.
             models.Index(fields=["tool"], name="finding_tool_idx"),
+            # The nullable foreign keys, for "findings of this user / audit / import" and the
+            # SET NULL when one is deleted: both filter on a value, which implies the condition.
+            # A finding unassigned, imported without an audit or not fixed by an import adds no
+            # entry to the index of that key.
+            *(
+                models.Index(fields=[field], name=name, condition=models.Q(**{f"{field}__isnull": False}))
+                for field, name in (
+                    ("assignee", "finding_assignee_idx"),
+                    ("first_seen_audit", "finding_first_audit_idx"),
+                    ("last_seen_audit", "finding_last_audit_idx"),
+                    ("resolved_by_import", "finding_resolved_by_idx"),
+                )
+            ),
         ]
 
     def __str__(self) -> str:
