@@ -8,7 +8,9 @@ and drops, so it never touches real data. For each format, in a fresh process:
   2. re-import of the identical file,
   3. re-import with 10% of the results removed and 10% new ones,
 and, as a floor, a raw COPY of the same rows into a scratch table with the findings table's
-columns (no index, no constraint). It prints findings per second (wall time, parsing included),
+columns (no index, no constraint), and PostgreSQL's own part of a first import: the same rows
+COPYed into findings_finding itself with its deferred foreign-key checks, rolled back (wall and
+CPU seconds of the database backend). It prints findings per second (wall time, parsing included),
 the ratio to the COPY floor, the number of SQL statements (COPY included), the CPU time of the
 importing process (PostgreSQL's own work not included), the peak memory (RSS) per format, and
 the machine's load average (the figures are wall-clock: other work on the machine slows them).
@@ -17,9 +19,11 @@ Then the whole command, `manage.py import_scan`, in new processes (process start
 each format's report (read whole; --repeat times, each into a new project), the Bandit report
 streamed (forced, IMPORT_STREAM_BYTES=0), and a --big report (1,000,000 Bandit results by
 default, written here one result at a time, about 460 MB; not kept), streamed: its peak RSS next
-to the 50,000 one shows memory does not grow with the report. Each line ends with the import's
-own time as the command reports it (up to its commit): the rest is start-up, the commit (where
-PostgreSQL checks the deferred foreign keys), what runs after it, and exit.
+to the 50,000 one shows memory does not grow with the report. Each line shows the command
+process's own CPU seconds (PostgreSQL's not included: steadier than the wall time on a busy
+machine), and ends with the import's own time as the command reports it (up to its commit): the
+rest is start-up, the commit (where PostgreSQL checks the deferred foreign keys), what runs
+after it, and exit.
 """
 
 from __future__ import annotations
@@ -242,8 +246,58 @@ def child(fmt: str, results: int, files: int) -> dict:
                 copy.write(chunk)
         out["copy_seconds"] = time.perf_counter() - started
         cursor.execute("DROP TABLE bench_copy_floor")
+    out["schema_floor"] = _schema_floor(report)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def _schema_floor(report) -> dict:
+    """PostgreSQL's own part of a first import: the same rows COPYed into findings_finding itself
+    (every index of the table) for a new project, and its deferred foreign-key checks run, then
+    rolled back. Wall and CPU seconds of the PostgreSQL backend (read from /proc, where there is
+    one: the database on this machine), apart from this process's."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from findings import sla
+    from findings.models import ImportRun
+    from findings.services import scan_writes
+    from projects.models import MaturityDomain, Project
+
+    columns = ", ".join(scan_writes.COPY_COLUMNS)
+    out = {}
+    with transaction.atomic():
+        project = Project.objects.create(name="bench floor", slug=f"bench-floor-{os.getpid()}")
+        domains = dict(MaturityDomain.objects.values_list("slug", "pk"))
+        run = ImportRun(project=project)
+        chunks = list(
+            scan_writes.copy_chunks(
+                run, report.findings, domains, timezone.now(), sla.days_by_severity(project)
+            )
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+            for step in ("copy", "foreign keys"):
+                cpu, started = _backend_cpu(pid), time.perf_counter()
+                if step == "copy":
+                    with cursor.cursor.copy(f"COPY findings_finding ({columns}) FROM STDIN") as copy:
+                        for chunk in chunks:
+                            copy.write(chunk)
+                else:
+                    # What the commit would check (Django's foreign keys are deferred).
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                out[step] = (time.perf_counter() - started, _backend_cpu(pid) - cpu)
+        transaction.set_rollback(True)
+    return out
+
+
+def _backend_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -317,6 +371,12 @@ def main() -> None:
             f"{args.results:,} rows in {copy_seconds:.2f} s = "
             f"{args.results / copy_seconds:,.0f} rows/s; peak RSS {report['peak_rss_mb']:.0f} MB"
         )
+        floor = report["schema_floor"]
+        print(
+            f"  PostgreSQL's part alone, into findings_finding (its indexes, rolled back): COPY "
+            f"{floor['copy'][0]:.2f} s ({floor['copy'][1]:.2f} CPU s), deferred foreign-key checks "
+            f"{floor['foreign keys'][0]:.2f} s ({floor['foreign keys'][1]:.2f} CPU s)"
+        )
         print(
             f"  {'step':<30} {'seconds':>8} {'findings/s':>11} {'x COPY':>7} {'queries':>8}"
             f" {'app CPU s':>9}  created/still open/resolved"
@@ -334,7 +394,8 @@ def main() -> None:
         # The import's own time as the command reports it (up to its commit).
         inside = f"  import {run['import_ms'] / 1000:5.2f} s" if run["import_ms"] is not None else ""
         print(
-            f"  {run['label']:<44} {run['seconds']:>7.2f} s {rate}  peak RSS {run['rss_mb']:>4.0f} MB"
+            f"  {run['label']:<44} {run['seconds']:>7.2f} s {rate}  CPU {run['cpu']:5.2f} s"
+            f"  peak RSS {run['rss_mb']:>4.0f} MB"
             f"  (load {run['load']:.1f}){inside}"
         )
     target = args.results / 30_000
@@ -405,6 +466,7 @@ def _command(label: str, env: dict, slug: str, path: Path, results: int) -> dict
         "seconds": seconds,
         "results": results,
         "rss_mb": usage.ru_maxrss / 1024,
+        "cpu": usage.ru_utime + usage.ru_stime,
         "load": os.getloadavg()[0],
         "import_ms": int(reported.group(1)) if reported else None,
     }
