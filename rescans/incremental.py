@@ -50,6 +50,7 @@ CODE_FILES = (
     HERE / "languages.py",
     HERE / "practices.py",
     HERE / "incremental_scanners.py",
+    HERE / "incremental.py",  # the state's format
     HERE.parent / "scoring" / "paths.py",
 )
 TOOLS = ("semgrep", "bandit", "ruff", "lizard")
@@ -201,7 +202,10 @@ def changed_paths(project: Project, checkout: workspace.Checkout, base_sha: str)
     try:
         repo, auth = workspace._repository(project.repository_url, project.repository_credentials)
         cwd = str(checkout.path)
-        if not _has_commit(repo, cwd, checkout.home, base_sha):  # a kept checkout has it already
+        diff = ["diff", "--name-status", "--no-renames", "-z", base_sha, checkout.commit_sha, "--"]
+        try:  # a kept checkout has the previous commit already
+            out = workspace._git(repo, diff, cwd, checkout.home)
+        except workspace.RepositoryError:
             workspace._git(
                 repo,
                 ["fetch", "--quiet", "--depth", "1", "--no-tags", repo.url, base_sha],
@@ -209,25 +213,12 @@ def changed_paths(project: Project, checkout: workspace.Checkout, base_sha: str)
                 checkout.home,
                 auth,
             )
-        out = workspace._git(
-            repo,
-            ["diff", "--name-status", "--no-renames", "-z", base_sha, checkout.commit_sha, "--"],
-            cwd,
-            checkout.home,
-        )
+            out = workspace._git(repo, diff, cwd, checkout.home)
     except workspace.RepositoryError as exc:
         logger.info("incremental re-scan: %s", exc)
         return None
     tokens = out.split("\0")
     return frozenset(tokens[i + 1] for i in range(0, len(tokens) - 1, 2) if tokens[i])
-
-
-def _has_commit(repo: workspace.Repository, cwd: str, home: str, sha: str) -> bool:
-    try:
-        workspace._git(repo, ["cat-file", "-e", f"{sha}^{{commit}}"], cwd, home)
-    except workspace.RepositoryError:
-        return False
-    return True
 
 
 def finish(*, audit: Audit, run: RescanRun, scanners: list[Scanner]) -> None:
@@ -269,5 +260,6 @@ def finish(*, audit: Audit, run: RescanRun, scanners: list[Scanner]) -> None:
         commit_sha=plan.commit_sha,
         key=plan.key,
         full_at=plan.full_at,
-        data=gzip.compress(json.dumps(data, separators=(",", ":")).encode(), compresslevel=6),
+        # Level 1: Django's 4.5 MB of output per file in 0.03 s instead of 0.1 s (and 25% larger).
+        data=gzip.compress(json.dumps(data, separators=(",", ":")).encode(), compresslevel=1),
     )
