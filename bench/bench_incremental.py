@@ -89,6 +89,7 @@ def cpu_seconds() -> float:
 CHECKOUT = "checkout (clone, or fetch into the kept one)"
 PLAN = "plan (previous commit, diff)"
 INVENTORY = "of which inventory"
+WITHIN_CHECKOUT = frozenset({"clone"})  # phases of `phase_timers` timed within the checkout
 
 
 @contextlib.contextmanager
@@ -171,9 +172,9 @@ def run(source: Path, change: str, work: Path, settings) -> None:
         elapsed = time.perf_counter() - t0
         phases[audit.pk] = {
             **more,
-            **timed,
+            **{(f"of which {k}" if k in WITHIN_CHECKOUT else k): v for k, v in timed.items()},
             "the rest (ls-remote, queries, after-commit work)": elapsed
-            - sum(timed.values())
+            - sum(v for k, v in timed.items() if k not in WITHIN_CHECKOUT)
             - more[CHECKOUT]
             - more[PLAN],
         }
@@ -228,6 +229,11 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     verdict = "met" if ratio <= TARGET_RATIO and inc_run.incremental else "NOT met"
     print(f"  ratio incremental / full:             {ratio:7.3f}   (target <= {TARGET_RATIO}: {verdict})")
     print(f"  findings identical: {same} ({len(findings_of(incremental))} findings)")
+    if not same:
+        inc_rows, full_rows = set(findings_of(incremental)), set(findings_of(full))
+        for label, rows in (("incremental only", inc_rows - full_rows), ("full only", full_rows - inc_rows)):
+            for row in sorted(rows)[:10]:
+                print(f"    {label}: {row[1:]}")
     state = IncrementalState.objects.filter(audit=inc_audit).first()
     print(f"  per-file state kept for the next run: {len(state.data) if state else 0:,} bytes (gzip JSON)")
 
