@@ -42,11 +42,17 @@ class ScanResult:
     inventory: Inventory | None = None  # what the repository holds (None: it could not be listed)
 
 
-def run_scanners(scanners: list[Scanner], path: Path, home: str) -> ScanResult:
-    """Run the scanners in parallel (they are subprocesses); a failure only fails its part."""
+def run_scanners(scanners: list[Scanner], path: Path, home: str, *, few_files: bool = False) -> ScanResult:
+    """Run the scanners in parallel (they are subprocesses); a failure only fails its part.
+
+    SCAN_PARALLELISM of them at once; all at once when they read `few_files` (an incremental
+    run's changed files): each then lasts a fraction of a second, mostly its own start-up
+    (Django, one file changed, on 2 CPUs: the inventory and analyzers took 0.65-0.74 s with 2 at
+    once, 0.56-0.68 s with 3, 0.64-0.67 s with all)."""
     limits = run_limits()
     result = ScanResult()
-    workers = max(1, min(len(scanners), int(settings.SCAN_PARALLELISM)))
+    parallelism = len(scanners) if few_files else int(settings.SCAN_PARALLELISM)
+    workers = max(1, min(len(scanners), parallelism))
     # One walk of the checkout first: the analyzers read its file list instead of walking again.
     try:
         result.inventory = build_inventory(path, timeout_s=limits.timeout_s)

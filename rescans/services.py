@@ -175,7 +175,7 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
             credentials=project.repository_credentials,
             cache_key=str(project.pk),
         ) as co:
-            scanners, _plan = incremental.plan_scan(
+            scanners, plan = incremental.plan_scan(
                 project=project,
                 audit_id=audit.pk,
                 force=run.force or run.reason in incremental.FULL_ON_DEMAND,
@@ -183,7 +183,7 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
                 checkout=co,
                 scanners=scanners,
             )
-            result = run_scanners(scanners, co.path, co.home)
+            result = run_scanners(scanners, co.path, co.home, few_files=plan.incremental)
             result.links_note = co.links_note
             return _finish_scanned(
                 audit, co.commit_sha, co.path, scanners, result, time.monotonic() - started
