@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,6 +114,11 @@ SOURCES = {
             assert cmd  # nosec: assert_used
     """,
     "app/broken.py": "def broken(:\n    pass\n",
+    # Bidirectional control characters (B613): the runner reads only files that hold one.
+    "app/bidi.py": """
+        access = "user\u202e \u2066# admin\u2069 \u2066"
+        note = "plain"
+    """,
 }
 
 
@@ -120,7 +126,7 @@ def _write(root: Path) -> None:
     for name, text in SOURCES.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
 
 
 def _report(command: list[str], cwd: Path, out: Path) -> dict[str, object]:
@@ -149,6 +155,7 @@ def test_runner_reports_what_bandit_reports_on_written_code(tmp_path: Path, nose
     assert isinstance(results, list)
     # The sample exercises many kinds of tests, and a file Bandit cannot parse.
     assert len({item["test_id"] for item in results}) >= 20
+    assert "B613" in {item["test_id"] for item in results}
     assert plain["errors"]
     assert runner == plain
 
@@ -161,3 +168,31 @@ def test_runner_reports_what_bandit_reports_on_real_code(tmp_path: Path) -> None
     assert totals["_totals"]["loc"] > 10_000
     assert plain["results"]
     assert runner == plain
+
+
+def test_tests_from_outside_bandit_each_get_their_own_copy_of_the_context() -> None:
+    """The runner shares a node's context between Bandit's own tests, which only read it; a test
+    of another origin may write to it, and then gets its own copy, as with Bandit."""
+    from rescans.scanners.bandit_runner import LeanTester
+
+    seen: list[object] = []
+
+    def writes(context: Any) -> None:
+        context._context["lineno"] = 999
+
+    def reads(context: Any) -> None:
+        seen.append(context._context["lineno"])
+
+    class TestSet:
+        tests = {"Call": [writes, reads]}
+
+        def get_tests(self, checktype: str) -> list[Any]:
+            return self.tests[checktype]
+
+    tester = LeanTester(TestSet(), False, {}, None)
+    assert not tester.share_context
+    tester.run_tests({"lineno": 3, "filename": "a.py", "file_data": None}, "Call")
+    assert seen == [3]
+    tester.share_context = True  # as for Bandit's own tests: the write would show
+    tester.run_tests({"lineno": 3, "filename": "a.py", "file_data": None}, "Call")
+    assert seen == [3, 999]
