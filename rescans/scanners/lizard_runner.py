@@ -33,6 +33,7 @@ from lizard_core.file_info_builder import FileInfoBuilder  # type: ignore[import
 from lizard_ext.version import version as lizard_version  # type: ignore[import-untyped]
 from lizard_languages import CLikeReader, get_reader_for, python_tokens  # type: ignore[import-untyped]
 from lizard_languages.python import PythonReader  # type: ignore[import-untyped]
+from lizard_languages.script_language import ScriptLanguageMixIn  # type: ignore[import-untyped]
 from lizard_languages.token_pattern import compiled_token_pattern  # type: ignore[import-untyped]
 
 CHECKED_VERSION = "1.24.3"
@@ -44,29 +45,39 @@ def count_lines_and_conditions(tokens: Iterable[str], reader: Any) -> Iterator[s
 
     A comment is dropped: lizard's comment counter reads it (its `#lizard forgive` directives)
     and tells how many lines it spans. A newline moves the line on. Any other token adds its
-    lines to the NLOC of the file and of the current function, counts as a condition when it
-    is one, and goes on to the language reader."""
+    lines to the NLOC of the file and of the current function (as `add_nloc` does, inlined),
+    counts as a condition when it is one, and goes on to the language reader."""
     context = reader.context
+    fileinfo = context.fileinfo
     conditions = reader.conditions
     comment_of = reader.get_comment_from_token
+    # A script language's comments start with "#" (ScriptLanguageMixIn): other tokens need no
+    # look-up. Any other reader is asked about every token.
+    hash_comments = comment_of is ScriptLanguageMixIn.get_comment_from_token
     context.current_line = 1
     newline = 1
     for piece in tokens:
-        comment = comment_of(piece)
-        if comment is not None:
-            for _line in comment_counter((piece,), reader):
-                context.current_line += 1
-                newline = 1
-            if "GENERATED CODE" in comment:
-                return  # lizard reads no further in a generated file
-            continue
+        if not hash_comments or piece[:1] == "#":
+            comment = comment_of(piece)
+            if comment is not None:
+                for _line in comment_counter((piece,), reader):
+                    context.current_line += 1
+                    newline = 1
+                if "GENERATED CODE" in comment:
+                    return  # lizard reads no further in a generated file
+                continue
         if piece == "\n":
             context.current_line += 1
             newline = 1
             continue
         lines = piece.count("\n")
-        context.current_line += lines
-        context.add_nloc(lines + newline)
+        current_line = context.current_line = context.current_line + lines
+        count = lines + newline
+        fileinfo.nloc += count
+        function = context.current_function
+        function.nloc += count
+        function.end_line = current_line
+        context.newline = count > 0
         newline = 0
         if piece in conditions:
             context.add_condition()
