@@ -4,16 +4,17 @@ failure only fails its part."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from django.conf import settings
 
 from rescans import workspace
-from rescans.inventory import Inventory, build_inventory
+from rescans.inventory import Inventory, build_inventory, walk
 from rescans.models import ERROR_MAX_CHARS
 from rescans.sanitize import clean_text
 from rescans.scanners import RunLimits, Scanner, ScannerError, ScannerOutput
@@ -32,6 +33,15 @@ def stored_text(text: str) -> str:
     """Text a scanner or a repository produced, made storable and short: PostgreSQL refuses NUL
     in text and JSON, so a failure message built from it can always be saved."""
     return clean_text(text, limit=ERROR_MAX_CHARS)
+
+
+@runtime_checkable
+class StartsEarly(Protocol):
+    """An analyzer that may start from the checkout's listing, before the inventory is read."""
+
+    inventory_ready: threading.Event  # set once `prepare` was called (or the inventory failed)
+
+    def start_early(self, root: Path, paths: list[str]) -> bool: ...
 
 
 @dataclass
@@ -53,14 +63,19 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str, *, few_files: b
     result = ScanResult()
     parallelism = len(scanners) if few_files else int(settings.SCAN_PARALLELISM)
     workers = max(1, min(len(scanners), parallelism))
-    # One walk of the checkout first: the analyzers read its file list instead of walking again.
+    deadline = time.monotonic() + limits.timeout_s
     try:
-        result.inventory = build_inventory(path, timeout_s=limits.timeout_s)
+        paths: list[str] | None = walk(path, deadline=deadline)
     except (OSError, TimeoutError):
         logger.exception("re-scan: the checkout could not be listed")
-    for scanner in scanners:
-        if hasattr(scanner, "prepare") and result.inventory is not None:
-            scanner.prepare(result.inventory)
+        paths = None
+    # The longest analyzer of a full run (Semgrep) starts from the listing alone, while the
+    # inventory reads the files; it waits for the inventory only to keep its targets' output.
+    early = [
+        scanner
+        for scanner in scanners
+        if paths is not None and isinstance(scanner, StartsEarly) and scanner.start_early(path, paths)
+    ]
 
     def one(scanner: Scanner) -> tuple[Scanner, ScannerOutput | ScannerError, float]:
         t0 = time.monotonic()
@@ -77,7 +92,25 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str, *, few_files: b
             )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for scanner, output, duration in pool.map(one, scanners):
+        started: dict[Scanner, Future[tuple[Scanner, ScannerOutput | ScannerError, float]]] = {
+            scanner: pool.submit(one, scanner) for scanner in early
+        }
+        try:
+            # One walk of the checkout: the analyzers read its file list instead of walking again.
+            if paths is not None:
+                try:
+                    result.inventory = build_inventory(path, paths=paths)
+                except (OSError, TimeoutError):
+                    logger.exception("re-scan: the checkout could not be listed")
+            for scanner in scanners:
+                if hasattr(scanner, "prepare") and result.inventory is not None:
+                    scanner.prepare(result.inventory)
+        finally:
+            for scanner in early:  # with or without an inventory: they never wait for ever
+                scanner.inventory_ready.set()
+        futures = [started.get(scanner) or pool.submit(one, scanner) for scanner in scanners]
+        for future in futures:
+            scanner, output, duration = future.result()
             part: dict[str, Any] = {"domain": scanner.domain, "duration_s": round(duration, 2)}
             if not isinstance(output, ScannerError):
                 part.update(status="ok", findings=len(output.findings), suppressed_by_team=output.suppressed)

@@ -31,7 +31,7 @@ from typing import Any
 
 from findings.importers import ScanFinding, parse_scan
 from rescans.file_memo import CheckoutMemo, file_identity
-from rescans.inventory import Inventory
+from rescans.inventory import Inventory, candidate_files
 from rescans.sanitize import clean_data
 from rescans.scanners import (
     BanditScanner,
@@ -39,12 +39,14 @@ from rescans.scanners import (
     RuffScanner,
     RunLimits,
     Scanner,
+    ScannerError,
     ScannerOutput,
     SecretsScanner,
     SemgrepScanner,
 )
 from rescans.scanners.base import relative_path
 from rescans.scanners.coverage import production_targets
+from rescans.scanners.semgrep import ENV as SEMGREP_ENV
 from rescans.scanners.semgrep import rule_languages
 
 PYTHON = frozenset({"Python"})
@@ -391,9 +393,52 @@ class IncrementalLizard(Incremental, LizardScanner):
 
 
 class IncrementalSemgrep(Incremental, SemgrepScanner):
+    """In a full run Semgrep, the longest analyzer, starts as soon as the checkout is listed
+    (`start_early`), while the inventory reads the files: on the files that may be production
+    code of the rule pack's languages (`inventory.candidate_files`, told by path and size). Its
+    output per file is then kept for the inventory's targets only, so its findings, metrics and
+    kept output are those of a run on exactly these (a file's results depend on that file only);
+    the few other files (made vendored by their content) are read for nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.early_targets: list[str] | None = None  # set: the run starts before the inventory
+        self.inventory_ready = threading.Event()
+
     def target_paths(self, inventory: Inventory) -> list[str] | None:
         covered = rule_languages()
         return [f.path for f in inventory.production_files(self.languages) if f.language in covered]
+
+    def start_early(self, root: Path, paths: list[str]) -> bool:
+        """In a full run, choose the files to read from the checkout's listing alone; True when
+        the run may then start before `prepare` (which must be followed by `inventory_ready`)."""
+        if self.carry is not None:
+            return False  # an incremental run reads the changed files the plan names
+        self.early_targets = candidate_files(root, paths, rule_languages() & self.languages)
+        return True
+
+    def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
+        if self.early_targets is None:
+            return super().run(workspace, limits, home)
+        self.raw_outputs = []
+        self.parsed_entries = []
+        self.read_paths = []
+        duration = 0.0
+        commands = self.commands(self.early_targets, limits, home) if self.early_targets else []
+        for command, batch in commands:
+            result = self.execute([*command, "--", *batch], workspace, limits, home, SEMGREP_ENV)
+            duration += result.duration_s
+        # The inventory is read meanwhile; each file's output is kept for its targets only.
+        if not self.inventory_ready.wait(timeout=limits.timeout_s):
+            raise ScannerError(f"{self.name}: the repository's inventory did not come in time; not measured")
+        self.require_inventory()
+        targets = self.all_targets or []
+        wanted = set(targets)
+        entries = {path: text for path, text in self._entries_of_run(workspace).items() if path in wanted}
+        self.entries = entries if targets else None
+        output = self.rebuild(entries, targets, workspace)
+        output.duration_s = duration
+        return output
 
     def split(self, raw: list[bytes], workspace: Path) -> dict[str, Any]:
         entries: dict[str, Any] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -210,11 +211,33 @@ def _source_facts(root: Path, paths: list[str]) -> list[tuple[str, _FileFacts | 
 _path_kind = functools.lru_cache(maxsize=1 << 16)(classify_path)
 
 
-def build_inventory(root: Path, *, timeout_s: float = 600.0) -> Inventory:
-    """Walk the checkout once and describe it. Reads at most MAX_FILE_BYTES of each file."""
+def candidate_files(root: Path, paths: list[str], languages: frozenset[str]) -> list[str]:
+    """The files of `paths` (a `walk` of root) that may be production files of these languages,
+    told without reading them: every file of `build_inventory(root).production_files(languages)`
+    and only a few more. A file's content can only make it vendored (a generated header, a
+    copied library), and the inventory leaves out empty files and files over MAX_FILE_BYTES."""
+    found = []
+    for rel in paths:
+        if CODE_LANGUAGE_BY_EXTENSION.get(os.path.splitext(rel)[1].lower()) not in languages:
+            continue
+        if _path_kind(rel) != PRODUCTION:
+            continue
+        try:
+            info = os.lstat(root / rel)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and 0 < info.st_size <= MAX_FILE_BYTES:
+            found.append(rel)
+    return found
+
+
+def build_inventory(root: Path, *, timeout_s: float = 600.0, paths: list[str] | None = None) -> Inventory:
+    """Walk the checkout once (unless given its `walk`, `paths`) and describe it. Reads at most
+    MAX_FILE_BYTES of each file."""
     started = time.monotonic()
     root = Path(root)
-    paths = walk(root, deadline=started + timeout_s)
+    if paths is None:
+        paths = walk(root, deadline=started + timeout_s)
     lines: dict[str, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys((PRODUCTION, TEST, FIXTURE, DOCS, VENDORED), 0)
     )

@@ -131,13 +131,7 @@ class SemgrepScanner(InventoryScanner):
         findings: list[ScanFinding] = []
         suppressed = 0
         duration = 0.0
-        ocaml = self.base_command(limits, self.write_rules(home))
-        python = self.base_command(limits)
-        batches = [(ocaml, batch) for batch in _batches([p for p in targets if not _ocaml_skips(p)])]
-        batches += [(python, batch) for batch in _batches([p for p in targets if _ocaml_skips(p)])]
-        for command, batch in batches:
-            if not batch:
-                continue
+        for command, batch in self.commands(targets, limits, home):
             result = self.execute([*command, "--", *batch], workspace, limits, home, ENV)
             duration += result.duration_s
             try:
@@ -161,6 +155,15 @@ class SemgrepScanner(InventoryScanner):
         output.suppressed = suppressed
         output.duration_s = duration
         return output
+
+    def commands(self, targets: list[str], limits: RunLimits, home: str) -> list[tuple[list[str], list[str]]]:
+        """(command, files) of each Semgrep process that reads these files: the OCaml command
+        line for most, the Python one for the few it leaves out, in batches."""
+        ocaml = self.base_command(limits, self.write_rules(home))
+        python = self.base_command(limits)
+        batches = [(ocaml, batch) for batch in _batches([p for p in targets if not _ocaml_skips(p)])]
+        batches += [(python, batch) for batch in _batches([p for p in targets if _ocaml_skips(p)])]
+        return [(command, batch) for command, batch in batches if batch]
 
     def _findings(self, data: dict[str, Any], workspace: Path) -> tuple[list[ScanFinding], int]:
         findings = []
