@@ -232,9 +232,12 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
     # A worker keeps each project's checkout between re-scans (SCAN_CHECKOUT_CACHE_DIR): the
     # project's first re-scan clones, later ones bring the kept checkout to the new commit.
     # Both are measured, from an empty folder of kept checkouts of this run's own.
+    # The later one starts with the worker's memory of what it read from the files of its last
+    # checkouts forgotten: at night a worker re-scans other projects in between.
     settings.SCAN_CHECKOUT_CACHE_DIR = str(work / "kept-checkouts")
     runs = []
     for label in ("first re-scan of the project (clone)", "later full re-scan (kept checkout)"):
+        forget_memos()
         c0 = cpu_seconds()
         profiler = None
         if os.environ.get("BENCH_PROFILE") and not runs:  # where the re-scan's own process spends its time
@@ -294,6 +297,16 @@ def run(package: str, work: Path, settings, repository: str = "") -> None:
     run = runs[-1][2].rescan_run
     findings = {name: part.get("findings") for name, part in run.parts.items()}
     print(f"  findings imported: {findings}; status {runs[-1][2].status}, missing {run.missing}")
+
+
+def forget_memos() -> None:
+    """Forget what this process read from the files of its last checkouts (file_memo)."""
+    from rescans import incremental_scanners, inventory
+    from rescans.scanners import checks
+
+    inventory._MEMO.clear()
+    checks._MEMO.clear()
+    incremental_scanners.clear_memos()
 
 
 @contextlib.contextmanager
