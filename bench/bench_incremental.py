@@ -6,10 +6,13 @@ PATH is a local git repository (e.g. a clone of Django's source). It is cloned i
 folder (the repository itself is not touched), then, through the service (`audit_rescan_run`):
   1. a full re-scan of its branch head (the baseline, which stores the per-file results);
   2. one commit changing one Python file (FILE, default django/utils/text.py: a function added);
-  3. an incremental re-scan of that commit (the per-file analyzers read only that file);
-  4. a full re-scan of the same commit, as the first re-scan of a second project.
+  3. an incremental re-scan of that commit (the per-file analyzers read only that file), by the
+     process that ran 1: it remembers what it read from the checkout's files (file_memo);
+  3'. the same for a second project (its own baseline run at 1), with that memory forgotten:
+     as on another process of the host's scans pool, or after a night of other projects;
+  4. a full re-scan of the same commit, as the first re-scan of a third project.
 Each project keeps its checkout between its re-scans (SCAN_CHECKOUT_CACHE_DIR, in the scratch
-folder), as a worker does: 3 fetches into the checkout 1 left, 4 clones afresh.
+folder), as a worker host does: 3 and 3' fetch into the checkout 1 left, 4 clones afresh.
 Prints both times, their ratio and whether the active findings of 3 and 4 are identical. Works in a
 scratch database (test_<name>_bench_incremental) that it creates and drops.
 Target: incremental <= 10% of the full re-scan.
@@ -158,6 +161,9 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     incremental = Project.objects.create(
         name="incremental", slug="bench-incremental", repository_url=str(repo), branch=branch
     )
+    cold = Project.objects.create(
+        name="incremental, memory forgotten", slug="bench-cold", repository_url=str(repo), branch=branch
+    )
     full = Project.objects.create(name="full", slug="bench-full", repository_url=str(repo), branch=branch)
 
     cpu: dict[int, float] = {}
@@ -182,6 +188,7 @@ def run(source: Path, change: str, work: Path, settings) -> None:
 
     load_before = os.getloadavg()
     baseline_s, baseline = rescan(incremental, force=True)
+    rescan(cold, force=True)
     target = repo / change
     target.write_text(target.read_text() + CHANGE)
     git(repo, "commit", "-q", "-am", "bench: change one file")
@@ -196,6 +203,13 @@ def run(source: Path, change: str, work: Path, settings) -> None:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
     else:
         incremental_s, inc_audit = rescan(incremental, force=False)
+    from rescans import incremental_scanners, inventory
+    from rescans.scanners import checks
+
+    inventory._MEMO.clear()
+    checks._MEMO.clear()
+    incremental_scanners.clear_memos()
+    cold_s, cold_audit = rescan(cold, force=False)
     full_s, full_audit = rescan(full, force=True)
     load_after = os.getloadavg()
     inc_run, full_run = inc_audit.rescan_run, full_audit.rescan_run
@@ -217,8 +231,18 @@ def run(source: Path, change: str, work: Path, settings) -> None:
         f"{inc_run.files_analysed}; "
         + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in inc_run.parts.items())
     )
+    cold_run = cold_audit.rescan_run
+    print(
+        f"  the same, memory of the files forgotten: {cold_s:7.2f} s  files analysed "
+        f"{cold_run.files_analysed}; "
+        + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in cold_run.parts.items())
+    )
     print(f"  mode: {inc_run.scan_mode_note}")
-    for name, audit in (("full", full_audit), ("incremental", inc_audit)):
+    for name, audit in (
+        ("full", full_audit),
+        ("incremental", inc_audit),
+        ("forgetful incremental", cold_audit),
+    ):
         print(
             f"  phases of the {name} run: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases[audit.pk].items())
         )
@@ -228,6 +252,12 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     )
     verdict = "met" if ratio <= TARGET_RATIO and inc_run.incremental else "NOT met"
     print(f"  ratio incremental / full:             {ratio:7.3f}   (target <= {TARGET_RATIO}: {verdict})")
+    cold_ratio = cold_s / full_s
+    verdict = "met" if cold_ratio <= TARGET_RATIO and cold_run.incremental else "NOT met"
+    print(
+        f"  the same, memory forgotten:           {cold_ratio:7.3f}   (target <= {TARGET_RATIO}: {verdict})"
+    )
+    same = same and findings_of(cold) == findings_of(full)
     print(f"  findings identical: {same} ({len(findings_of(incremental))} findings)")
     if not same:
         inc_rows, full_rows = set(findings_of(incremental)), set(findings_of(full))
