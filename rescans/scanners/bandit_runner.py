@@ -96,6 +96,8 @@ class FocusedNodeVisitor(node_visitor.BanditNodeVisitor):  # type: ignore[misc] 
             super().generic_visit(node)
             return
         acted_on = self._acted_on
+        # The same steps for a child in a list and a single child, written out twice: this runs
+        # for every node of every file, and a call per node costs more than the step itself.
         for field in node._fields:
             try:
                 value = getattr(node, field)

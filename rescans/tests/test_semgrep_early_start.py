@@ -39,6 +39,13 @@ def write(root: Path) -> Path:
     return root
 
 
+def checkout_and_home(tmp_path: Path) -> tuple[Path, str]:
+    """The written repository, and a HOME for the analyzers."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return write(tmp_path / "repo"), str(home)
+
+
 def test_the_candidates_are_the_production_files_and_those_vendored_by_content(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo")
 
@@ -58,9 +65,7 @@ def _identity(finding: Any) -> tuple[Any, ...]:
 def test_semgrep_starts_before_the_inventory_and_reports_what_it_reports_after_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = write(tmp_path / "repo")
-    home = tmp_path / "home"
-    home.mkdir()
+    repo, home = checkout_and_home(tmp_path)
     semgrep_started = threading.Event()
     execute = IncrementalSemgrep.execute
 
@@ -76,12 +81,12 @@ def test_semgrep_starts_before_the_inventory_and_reports_what_it_reports_after_i
     monkeypatch.setattr(IncrementalSemgrep, "execute", execute_noted)
     monkeypatch.setattr(execution, "build_inventory", inventory_after_semgrep_started)
     early = IncrementalSemgrep()
-    early_result = run_scanners([early], repo, str(home))
+    early_result = run_scanners([early], repo, home)
 
     monkeypatch.setattr(execution, "build_inventory", build_inventory)
     monkeypatch.setattr(IncrementalSemgrep, "start_early", lambda self, root, paths: False)
     waiting = IncrementalSemgrep()
-    waiting_result = run_scanners([waiting], repo, str(home))
+    waiting_result = run_scanners([waiting], repo, home)
 
     assert early_result.parts["semgrep"]["status"] == waiting_result.parts["semgrep"]["status"] == "ok"
     (early_output,) = early_result.outputs
@@ -100,16 +105,14 @@ def test_semgrep_starts_before_the_inventory_and_reports_what_it_reports_after_i
 def test_an_inventory_that_fails_fails_the_early_semgrep_instead_of_leaving_it_waiting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = write(tmp_path / "repo")
-    home = tmp_path / "home"
-    home.mkdir()
+    repo, home = checkout_and_home(tmp_path)
 
     def unreadable(*args: Any, **kwargs: Any) -> Any:
         raise OSError("the disk went away")
 
     monkeypatch.setattr(execution, "build_inventory", unreadable)
     scanner = IncrementalSemgrep()
-    result = run_scanners([scanner], repo, str(home))
+    result = run_scanners([scanner], repo, home)
 
     assert result.inventory is None
     part = result.parts["semgrep"]
