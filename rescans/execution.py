@@ -63,6 +63,7 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str, *, few_files: b
     result = ScanResult()
     parallelism = len(scanners) if few_files else int(settings.SCAN_PARALLELISM)
     workers = max(1, min(len(scanners), parallelism))
+    # One walk of the checkout: the inventory and the analyzers read its file list.
     deadline = time.monotonic() + limits.timeout_s
     try:
         paths: list[str] | None = walk(path, deadline=deadline)
@@ -96,7 +97,6 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str, *, few_files: b
             scanner: pool.submit(one, scanner) for scanner in early
         }
         try:
-            # One walk of the checkout: the analyzers read its file list instead of walking again.
             if paths is not None:
                 try:
                     result.inventory = build_inventory(path, paths=paths)
