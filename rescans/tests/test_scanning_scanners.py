@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from findings.models import Severity
-from rescans.runner import run_command
+from rescans.runner import exit_waiter, run_command
 from rescans.scanners import REGISTRY, RunLimits, ScannerError, enabled_scanners
 from rescans.scanners.artifacts import ArtifactsScanner
 from rescans.scanners.bandit import BanditScanner
@@ -178,6 +180,35 @@ def test_the_runner_kills_a_command_whose_output_exceeds_the_cap(tmp_path):
     )
     assert result.output_too_large and result.returncode is None
     assert len(result.stdout) <= 1_000_001
+
+
+def test_the_runners_wait_ends_when_the_command_ends_not_at_the_next_look():
+    """The wait between two looks at a running command returns as soon as it exits: a dozen
+    short git commands in a row each lost up to 50 ms to the look's sleep before."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.2)"])
+    try:
+        with exit_waiter(proc.pid) as wait_exit:
+            started = time.monotonic()
+            wait_exit(30)
+            waited = time.monotonic() - started
+        assert proc.wait(timeout=5) == 0
+        assert waited < 15  # it woke with the exit, not after the 30 s asked
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_the_runners_wait_sleeps_the_whole_delay_when_the_process_runs_on():
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with exit_waiter(proc.pid) as wait_exit:
+            started = time.monotonic()
+            wait_exit(0.3)
+            assert time.monotonic() - started >= 0.29
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_the_runner_refuses_a_shell_string(tmp_path):
