@@ -50,6 +50,9 @@ from rescans.scanners.semgrep import ENV as SEMGREP_ENV
 from rescans.scanners.semgrep import rule_languages
 
 PYTHON = frozenset({"Python"})
+# An incremental Semgrep starts before the inventory when the listing offers at most this many
+# files beyond the changed ones (see `IncrementalSemgrep.start_early`).
+EARLY_EXTRA_FILES = 50
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,12 @@ class Incremental(Scanner):
         if self.analysed:
             duration = super().run(workspace, limits, home).duration_s
             new = self._entries_of_run(workspace)
+        return self.carried_forward(new, workspace, duration)
+
+    def carried_forward(self, new: dict[str, str], workspace: Path, duration: float) -> ScannerOutput:
+        """The output of an incremental run: `new` (output per file) for the files it read,
+        the previous run's for the others, put together as a full run's."""
+        assert self.carry is not None and self.all_targets is not None
         analysed = set(self.analysed)
         carried = self.carry.entries
         entries = {}
@@ -393,12 +402,14 @@ class IncrementalLizard(Incremental, LizardScanner):
 
 
 class IncrementalSemgrep(Incremental, SemgrepScanner):
-    """In a full run Semgrep, the longest analyzer, starts as soon as the checkout is listed
-    (`start_early`), while the inventory reads the files: on the files that may be production
-    code of the rule pack's languages (`inventory.candidate_files`, told by path and size). Its
-    output per file is then kept for the inventory's targets only, so its findings, metrics and
-    kept output are those of a run on exactly these (a file's results depend on that file only);
-    the few other files (made vendored by their content) are read for nothing."""
+    """Semgrep, the longest analyzer, starts as soon as the checkout is listed (`start_early`),
+    while the inventory reads the files: on the files that may be production code of the rule
+    pack's languages (`inventory.candidate_files`, told by path and size); in an incremental
+    run, on those of them that changed or that the previous run did not read. Its output per
+    file is then kept for the inventory's targets only (in an incremental run, for the targets
+    `prepare` chose to read, the others' output carried), so its findings, metrics and kept
+    output are those of a run on exactly these (a file's results depend on that file only); the
+    few other files (made vendored by their content) are read for nothing."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -410,11 +421,17 @@ class IncrementalSemgrep(Incremental, SemgrepScanner):
         return [f.path for f in inventory.production_files(self.languages) if f.language in covered]
 
     def start_early(self, root: Path, paths: list[str]) -> bool:
-        """In a full run, choose the files to read from the checkout's listing alone; True when
-        the run may then start before `prepare` (which must be followed by `inventory_ready`)."""
+        """Choose the files to read from the checkout's listing alone; True when the run may
+        then start before `prepare` (which must be followed by `inventory_ready`)."""
+        candidates = candidate_files(root, paths, rule_languages() & self.languages)
         if self.carry is not None:
-            return False  # an incremental run reads the changed files the plan names
-        self.early_targets = candidate_files(root, paths, rule_languages() & self.languages)
+            carry = self.carry
+            candidates = [p for p in candidates if p in carry.changed or p not in carry.targets]
+            if len(candidates) > len(carry.changed) + EARLY_EXTRA_FILES:
+                # Many files the previous run left out (vendored by their content, say): read
+                # only those the inventory makes targets, once it is built.
+                return False
+        self.early_targets = candidates
         return True
 
     def run(self, workspace: Path, limits: RunLimits, home: str) -> ScannerOutput:
@@ -423,22 +440,33 @@ class IncrementalSemgrep(Incremental, SemgrepScanner):
         self.raw_outputs = []
         self.parsed_entries = []
         self.read_paths = []
-        duration = 0.0
-        commands = self.commands(self.early_targets, limits, home) if self.early_targets else []
-        for command, batch in commands:
-            result = self.execute([*command, "--", *batch], workspace, limits, home, SEMGREP_ENV)
-            duration += result.duration_s
+        duration = self._read(self.early_targets, workspace, limits, home)
         # The inventory is read meanwhile; each file's output is kept for its targets only.
         if not self.inventory_ready.wait(timeout=limits.timeout_s):
             raise ScannerError(f"{self.name}: the repository's inventory did not come in time; not measured")
         self.require_inventory()
         targets = self.all_targets or []
+        if self.carry is not None:
+            # `prepare` chose among the targets; a file the listing did not offer is read now.
+            early = set(self.early_targets)
+            duration += self._read([p for p in self.analysed if p not in early], workspace, limits, home)
+            wanted = set(self.analysed)
+            new = {path: text for path, text in self._entries_of_run(workspace).items() if path in wanted}
+            return self.carried_forward(new, workspace, duration)
         wanted = set(targets)
         entries = {path: text for path, text in self._entries_of_run(workspace).items() if path in wanted}
         self.entries = entries if targets else None
         output = self.rebuild(entries, targets, workspace)
         output.duration_s = duration
         return output
+
+    def _read(self, paths: list[str], workspace: Path, limits: RunLimits, home: str) -> float:
+        """Run Semgrep on these files (its output added to `raw_outputs`); its time."""
+        duration = 0.0
+        for command, batch in self.commands(paths, limits, home) if paths else []:
+            result = self.execute([*command, "--", *batch], workspace, limits, home, SEMGREP_ENV)
+            duration += result.duration_s
+        return duration
 
     def split(self, raw: list[bytes], workspace: Path) -> dict[str, Any]:
         entries: dict[str, Any] = {}

@@ -1,10 +1,12 @@
-"""A full re-scan starts Semgrep from the checkout's listing, while the inventory reads the
-files, and keeps its output for the inventory's targets only: what it reports is what it reports
-when it waits for the inventory."""
+"""A re-scan starts Semgrep from the checkout's listing, while the inventory reads the files
+(an incremental one on the changed files), and keeps its output for the inventory's targets
+only: what it reports is what it reports when it waits for the inventory."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 
 from rescans import execution
 from rescans.execution import run_scanners
-from rescans.incremental_scanners import IncrementalSemgrep
+from rescans.incremental_scanners import Carry, IncrementalSemgrep
 from rescans.inventory import build_inventory, candidate_files, walk
 from rescans.practices import MAX_FILE_BYTES
 from rescans.tests.analyzer_repos import JAVASCRIPT_VULNERABLE, PYTHON_VULNERABLE
@@ -61,38 +63,40 @@ def _identity(finding: Any) -> tuple[Any, ...]:
     return (finding.rule_id, finding.file_path, finding.line, finding.severity, finding.title)
 
 
-@pytest.mark.django_db
-def test_semgrep_starts_before_the_inventory_and_reports_what_it_reports_after_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo, home = checkout_and_home(tmp_path)
+@contextlib.contextmanager
+def inventory_after_semgrep_started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Within: the inventory is built only once Semgrep has started (without the early start,
+    Semgrep would wait for it: the wait fails); yields the files Semgrep started on."""
+    started_on: list[str] = []
     semgrep_started = threading.Event()
     execute = IncrementalSemgrep.execute
 
-    def execute_noted(self: IncrementalSemgrep, *args: Any, **kwargs: Any) -> Any:
+    def execute_noted(self: IncrementalSemgrep, command: list[str], *args: Any, **kwargs: Any) -> Any:
+        started_on.extend(command[command.index("--") + 1 :])
         semgrep_started.set()
-        return execute(self, *args, **kwargs)
+        return execute(self, command, *args, **kwargs)
 
-    def inventory_after_semgrep_started(*args: Any, **kwargs: Any) -> Any:
-        # Without the early start, Semgrep would wait for this inventory: the wait would fail.
+    def inventory_after(*args: Any, **kwargs: Any) -> Any:
         assert semgrep_started.wait(timeout=120), "Semgrep did not start before the inventory"
         return build_inventory(*args, **kwargs)
 
-    monkeypatch.setattr(IncrementalSemgrep, "execute", execute_noted)
-    monkeypatch.setattr(execution, "build_inventory", inventory_after_semgrep_started)
-    early = IncrementalSemgrep()
-    early_result = run_scanners([early], repo, home)
+    with monkeypatch.context() as patch:
+        patch.setattr(IncrementalSemgrep, "execute", execute_noted)
+        patch.setattr(execution, "build_inventory", inventory_after)
+        yield started_on
 
-    monkeypatch.setattr(execution, "build_inventory", build_inventory)
-    monkeypatch.setattr(IncrementalSemgrep, "start_early", lambda self, root, paths: False)
-    waiting = IncrementalSemgrep()
-    waiting_result = run_scanners([waiting], repo, home)
 
+def assert_same_as_waiting(
+    early: IncrementalSemgrep,
+    early_result: execution.ScanResult,
+    waiting: IncrementalSemgrep,
+    waiting_result: execution.ScanResult,
+) -> list[tuple[Any, ...]]:
+    """The early run reported what the run that waited for the inventory reported; its findings."""
     assert early_result.parts["semgrep"]["status"] == waiting_result.parts["semgrep"]["status"] == "ok"
     (early_output,) = early_result.outputs
     (waiting_output,) = waiting_result.outputs
     found = sorted(map(_identity, early_output.findings))
-    assert {f[1] for f in found} == {"app/views.py", "src/server.js"}
     assert found == sorted(map(_identity, waiting_output.findings))
     assert early_output.metrics == waiting_output.metrics
     assert early_output.suppressed == waiting_output.suppressed
@@ -100,6 +104,24 @@ def test_semgrep_starts_before_the_inventory_and_reports_what_it_reports_after_i
     # What the next, incremental, run carries: the targets' output only, as after a wait.
     assert early.entries == waiting.entries
     assert "app/messages.py" not in (early.entries or {})
+    return found
+
+
+@pytest.mark.django_db
+def test_semgrep_starts_before_the_inventory_and_reports_what_it_reports_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, home = checkout_and_home(tmp_path)
+    early = IncrementalSemgrep()
+    with inventory_after_semgrep_started(monkeypatch):
+        early_result = run_scanners([early], repo, home)
+
+    monkeypatch.setattr(IncrementalSemgrep, "start_early", lambda self, root, paths: False)
+    waiting = IncrementalSemgrep()
+    waiting_result = run_scanners([waiting], repo, home)
+
+    found = assert_same_as_waiting(early, early_result, waiting, waiting_result)
+    assert {f[1] for f in found} == {"app/views.py", "src/server.js"}
 
 
 def test_an_inventory_that_fails_fails_the_early_semgrep_instead_of_leaving_it_waiting(
@@ -120,12 +142,60 @@ def test_an_inventory_that_fails_fails_the_early_semgrep_instead_of_leaving_it_w
     assert "could not be listed" in part["error"]
 
 
-def test_an_incremental_run_does_not_start_early(tmp_path: Path) -> None:
-    from rescans.incremental_scanners import Carry
+def _incremental(previous: IncrementalSemgrep, changed: set[str]) -> IncrementalSemgrep:
+    """The scanner of the next, incremental, run, as the plan makes it (`incremental.py`)."""
+    scanner = IncrementalSemgrep()
+    targets = frozenset(previous.all_targets or [])
+    scanner.carry = Carry(targets=targets, entries=previous.entries or {}, changed=frozenset(changed))
+    return scanner
+
+
+@pytest.mark.django_db
+def test_an_incremental_run_starts_early_on_the_changed_files_and_reports_what_it_reports_after_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, home = checkout_and_home(tmp_path)
+    previous = IncrementalSemgrep()
+    (before,) = run_scanners([previous], repo, home).outputs
+    # One target changes: its injection is gone, a new one is two lines lower.
+    (repo / "app" / "views.py").write_text("SAFE = 1\n\n" + INJECTION.replace("eval", "print"))
+    (repo / "src" / "server.js").write_text("// moved\n\n" + FILES["src/server.js"])
+    changed = {"src/server.js"}
+
+    early = _incremental(previous, changed)
+    with inventory_after_semgrep_started(monkeypatch) as started_on:
+        early_result = run_scanners([early], repo, home, few_files=True)
+
+    monkeypatch.setattr(IncrementalSemgrep, "start_early", lambda self, root, paths: False)
+    waiting = _incremental(previous, changed)
+    waiting_result = run_scanners([waiting], repo, home, few_files=True)
+
+    # The changed file, and the one the previous run left out (vendored by its content): no other.
+    assert sorted(started_on) == ["app/messages.py", "src/server.js"]
+    assert early.analysed == waiting.analysed == ["src/server.js"]
+    found = assert_same_as_waiting(early, early_result, waiting, waiting_result)
+    # app/views.py changed on disk but not for the plan: its previous output is carried.
+    assert {f[1] for f in found} == {"app/views.py", "src/server.js"}
+    # The changed file was read again: its findings moved two lines down.
+    lines_before = sorted(f.line + 2 for f in before.findings if f.file_path == "src/server.js")
+    assert lines_before and sorted(f[2] for f in found if f[1] == "src/server.js") == lines_before
+
+
+def test_an_incremental_run_waits_for_the_inventory_when_the_listing_offers_many_other_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rescans import incremental_scanners
 
     repo = write(tmp_path / "repo")
+    previous_targets = frozenset({"app/views.py", "src/server.js"})
     scanner = IncrementalSemgrep()
-    scanner.carry = Carry(targets=frozenset({"app/views.py"}), entries={}, changed=frozenset())
+    scanner.carry = Carry(targets=previous_targets, entries={}, changed=frozenset({"app/views.py"}))
+    assert scanner.start_early(repo, walk(repo)) is True
+    assert sorted(scanner.early_targets or []) == ["app/messages.py", "app/views.py"]
 
+    # app/messages.py is one file more than the changed one: over a limit of none, it waits.
+    monkeypatch.setattr(incremental_scanners, "EARLY_EXTRA_FILES", 0)
+    scanner = IncrementalSemgrep()
+    scanner.carry = Carry(targets=previous_targets, entries={}, changed=frozenset({"app/views.py"}))
     assert scanner.start_early(repo, walk(repo)) is False
     assert scanner.early_targets is None
