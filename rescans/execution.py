@@ -70,8 +70,8 @@ def run_scanners(scanners: list[Scanner], path: Path, home: str, *, few_files: b
     except (OSError, TimeoutError):
         logger.exception("re-scan: the checkout could not be listed")
         paths = None
-    # The longest analyzer of a full run (Semgrep) starts from the listing alone, while the
-    # inventory reads the files; it waits for the inventory only to keep its targets' output.
+    # The longest analyzer (Semgrep) starts from the listing alone, while the inventory reads
+    # the files; it waits for the inventory only to keep its targets' output.
     early = [
         scanner
         for scanner in scanners
