@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +187,7 @@ def run_command(
 
 
 @contextlib.contextmanager
-def exit_waiter(pid: int):
+def exit_waiter(pid: int) -> Iterator[Callable[[float], object]]:
     """A function that waits up to its argument (seconds) and returns as soon as the process
     `pid` (a child not yet waited for, so its number is not reused) ends. On Linux it watches
     the process's descriptor (pidfd): a command is seen to end when it ends, instead of at the
