@@ -9,11 +9,14 @@ folder (the repository itself is not touched), then, through the service (`audit
   3. an incremental re-scan of that commit (the per-file analyzers read only that file), by the
      process that ran 1: it remembers what it read from the checkout's files (file_memo);
   3'. the same for a second project (its own baseline run at 1), with that memory forgotten:
-     as on another process of the host's scans pool, or after a night of other projects;
-  4. a full re-scan of the same commit, as the first re-scan of a third project.
+     as on another process of the host's scans pool, or after a night of other projects; it
+     reads back what the project's baseline run kept beside its checkout (kept_memos);
+  3''. the same for a third project, with the memory forgotten and none kept beside the
+     checkout: every file read again;
+  4. a full re-scan of the same commit, as the first re-scan of a fourth project.
 Each project keeps its checkout between its re-scans (SCAN_CHECKOUT_CACHE_DIR, in the scratch
 folder), as a worker host does: 3 and 3' fetch into the checkout 1 left, 4 clones afresh.
-Prints both times, their ratio and whether the active findings of 3 and 4 are identical. Works in a
+Prints the times, their ratios and whether the active findings of 3, 3', 3'' and 4 are identical. Works in a
 scratch database (test_<name>_bench_incremental) that it creates and drops.
 Target: incremental <= 10% of the full re-scan.
 """
@@ -137,6 +140,16 @@ def more_timers():
         )
 
 
+def forget() -> None:
+    """Forget what this process read from the checkouts' files (as a new worker process)."""
+    from rescans import incremental_scanners, inventory
+    from rescans.scanners import checks
+
+    inventory._MEMO.clear()
+    checks._MEMO.clear()
+    incremental_scanners.clear_memos()
+
+
 def findings_of(project) -> list[tuple]:
     from findings.models import Finding
 
@@ -164,6 +177,9 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     cold = Project.objects.create(
         name="incremental, memory forgotten", slug="bench-cold", repository_url=str(repo), branch=branch
     )
+    bare = Project.objects.create(
+        name="incremental, nothing remembered", slug="bench-bare", repository_url=str(repo), branch=branch
+    )
     full = Project.objects.create(name="full", slug="bench-full", repository_url=str(repo), branch=branch)
 
     cpu: dict[int, float] = {}
@@ -189,6 +205,7 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     load_before = os.getloadavg()
     baseline_s, baseline = rescan(incremental, force=True)
     rescan(cold, force=True)
+    rescan(bare, force=True)
     target = repo / change
     target.write_text(target.read_text() + CHANGE)
     git(repo, "commit", "-q", "-am", "bench: change one file")
@@ -203,13 +220,14 @@ def run(source: Path, change: str, work: Path, settings) -> None:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
     else:
         incremental_s, inc_audit = rescan(incremental, force=False)
-    from rescans import incremental_scanners, inventory
-    from rescans.scanners import checks
-
-    inventory._MEMO.clear()
-    checks._MEMO.clear()
-    incremental_scanners.clear_memos()
+    forget()
     cold_s, cold_audit = rescan(cold, force=False)
+    forget()
+    from rescans.workspace import MEMO_FILE
+
+    for kept in Path(settings.SCAN_CHECKOUT_CACHE_DIR).glob(f"*p{bare.pk}_*/{MEMO_FILE}"):
+        kept.unlink()
+    bare_s, bare_audit = rescan(bare, force=False)
     full_s, full_audit = rescan(full, force=True)
     load_after = os.getloadavg()
     inc_run, full_run = inc_audit.rescan_run, full_audit.rescan_run
@@ -231,17 +249,20 @@ def run(source: Path, change: str, work: Path, settings) -> None:
         f"{inc_run.files_analysed}; "
         + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in inc_run.parts.items())
     )
-    cold_run = cold_audit.rescan_run
-    print(
-        f"  the same, memory of the files forgotten: {cold_s:7.2f} s  files analysed "
-        f"{cold_run.files_analysed}; "
-        + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in cold_run.parts.items())
-    )
+    for label, (seconds, audit) in (
+        ("the same, memory forgotten, kept one read", (cold_s, cold_audit)),
+        ("the same, nothing remembered or kept", (bare_s, bare_audit)),
+    ):
+        print(
+            f"  {label}: {seconds:7.2f} s  files analysed {audit.rescan_run.files_analysed}; "
+            + ", ".join(f"{k} {p['duration_s']:.2f} s" for k, p in audit.rescan_run.parts.items())
+        )
     print(f"  mode: {inc_run.scan_mode_note}")
     for name, audit in (
         ("full", full_audit),
         ("incremental", inc_audit),
         ("forgetful incremental", cold_audit),
+        ("incremental remembering nothing", bare_audit),
     ):
         print(
             f"  phases of the {name} run: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases[audit.pk].items())
@@ -252,12 +273,14 @@ def run(source: Path, change: str, work: Path, settings) -> None:
     )
     verdict = "met" if ratio <= TARGET_RATIO and inc_run.incremental else "NOT met"
     print(f"  ratio incremental / full:             {ratio:7.3f}   (target <= {TARGET_RATIO}: {verdict})")
-    cold_ratio = cold_s / full_s
-    verdict = "met" if cold_ratio <= TARGET_RATIO and cold_run.incremental else "NOT met"
-    print(
-        f"  the same, memory forgotten:           {cold_ratio:7.3f}   (target <= {TARGET_RATIO}: {verdict})"
-    )
-    same = same and findings_of(cold) == findings_of(full)
+    for label, (seconds, audit) in (
+        ("the same, memory forgotten", (cold_s, cold_audit)),
+        ("nothing remembered or kept", (bare_s, bare_audit)),
+    ):
+        other = seconds / full_s
+        verdict = "met" if other <= TARGET_RATIO and audit.rescan_run.incremental else "NOT met"
+        print(f"  {label + ':':<36}{other:7.3f}   (target <= {TARGET_RATIO}: {verdict})")
+    same = same and findings_of(cold) == findings_of(full) == findings_of(bare)
     print(f"  findings identical: {same} ({len(findings_of(incremental))} findings)")
     if not same:
         inc_rows, full_rows = set(findings_of(incremental)), set(findings_of(full))

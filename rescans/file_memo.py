@@ -4,6 +4,7 @@ A worker keeps each project's checkout between re-scans (`workspace.checkout`); 
 the files that changed, so what was read or computed from an unchanged file can be used again
 (the inventory's facts, the checks' counts, Ruff's parsed findings). A file's identity includes
 its change time, which no program can set: an unchanged identity is unchanged content.
+`kept_memos` keeps a checkout's memory on disk beside it, for the host's other processes.
 """
 
 from __future__ import annotations
@@ -56,6 +57,24 @@ class CheckoutMemo(Generic[V]):
         if identity is None or known is None or known[0] != identity:
             return None
         return known[1]
+
+    def snapshot(self, root: str | Path) -> dict[str, tuple[Identity, V]]:
+        """The checkout's memo as this process has it ({} when it has none)."""
+        with self._lock:
+            return self._memo.get(os.path.realpath(root), {})
+
+    def adopt(self, root: str | Path, files: dict[str, tuple[Identity, V]]) -> bool:
+        """Take `files` as the checkout's memo unless this process has one of its own (a
+        memo read back from disk, see `kept_memos`); True when taken."""
+        key = os.path.realpath(root)
+        with self._lock:
+            if self._memo.get(key):
+                return False
+            self._memo.pop(key, None)
+            self._memo[key] = files
+            while len(self._memo) > self.checkouts:
+                self._memo.popitem(last=False)
+        return True
 
     def clear(self) -> None:
         with self._lock:

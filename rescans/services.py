@@ -23,7 +23,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from projects.models import AUDIT_METRIC_FIELDS, Audit, Project
-from rescans import change, incremental, workspace
+from rescans import change, incremental, kept_memos, workspace
 from rescans.execution import ScanResult, run_scanners, stored_text
 from rescans.models import RescanRun
 from rescans.results import not_measured, results_import, summary_line
@@ -175,6 +175,8 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
             credentials=project.repository_credentials,
             cache_key=str(project.pk),
         ) as co:
+            if co.memo_file is not None:
+                kept_memos.load(co.path, co.memo_file)  # from this host's last run of the project
             scanners, plan = incremental.plan_scan(
                 project=project,
                 audit_id=audit.pk,
@@ -185,9 +187,14 @@ def audit_rescan_run(*, audit_id: int) -> Audit | None:
             )
             result = run_scanners(scanners, co.path, co.home, few_files=plan.incremental)
             result.links_note = co.links_note
-            return _finish_scanned(
-                audit, co.commit_sha, co.path, scanners, result, time.monotonic() - started
-            )
+            keeping = kept_memos.save_in_background(co.path, co.memo_file, full=not plan.incremental)
+            try:
+                return _finish_scanned(
+                    audit, co.commit_sha, co.path, scanners, result, time.monotonic() - started
+                )
+            finally:
+                if keeping is not None:
+                    keeping.join()  # before the kept checkout's lock is released
     except (workspace.RepositoryError, ValueError) as exc:
         return _finish_failed(audit_id, workspace.redact(str(exc)))
     except Audit.DoesNotExist:

@@ -306,6 +306,9 @@ class Checkout:
     commit_sha: str
     home: str  # a throw-away HOME for the scanners
     removed_links: list[RemovedLink] = field(default_factory=list)
+    # A kept checkout's file for the worker's memory of its files (`kept_memos`); None for a
+    # checkout removed after the run.
+    memo_file: Path | None = None
 
     @property
     def links_note(self) -> str:
@@ -455,9 +458,11 @@ def _commit(repo: Repository, target: str, home: str, ref: str) -> str:
 #   repo/   the clone; git's own files and the checked-out tree, nothing else survives a run
 #   stamp   the URL it was cloned from, a digest of its .git/config and how often it was reused
 #   lock    held (flock) by the one worker using the folder
+#   memo    what the worker's last run read from the clone's files (`kept_memos`), signed
 # Re-cloned after this many reuses, so the objects of old commits fetched one by one and the
 # shallow list do not pile up.
 CACHE_MAX_REUSES = 100
+MEMO_FILE = "memo"
 
 
 def cache_root() -> Path | None:
@@ -526,7 +531,9 @@ def _cached_checkout(folder: Path, repo: Repository, auth: Auth | None, branch: 
             reuses = 0
         _write_stamp(folder, repo, reuses)
         removed = remove_symlinks(target)
-        yield Checkout(path=target, commit_sha=sha, home=home, removed_links=removed)
+        yield Checkout(
+            path=target, commit_sha=sha, home=home, removed_links=removed, memo_file=folder / MEMO_FILE
+        )
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -577,9 +584,10 @@ def _write_stamp(folder: Path, repo: Repository, reuses: int) -> None:
 
 
 def _discard(folder: Path) -> None:
-    """Remove the kept clone and its stamp (the lock stays: this run holds it)."""
-    with contextlib.suppress(FileNotFoundError):
-        (folder / "stamp").unlink()
+    """Remove the kept clone, its stamp and its files' memory (the lock stays: this run holds it)."""
+    for name in ("stamp", MEMO_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            (folder / name).unlink()
     if os.path.lexists(folder / "repo"):
         remove_later(str(folder / "repo"))
 
