@@ -172,6 +172,11 @@ def load_xml(content: bytes):
         where = f"line {line}, column {column}" if line else ""
         msg = str(exc).split(":")[0]
         raise ScanFormatError(f"invalid XML: {msg}", where=where) from None
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        encoding = str(exc).rpartition(":")[2].strip()
+        raise ScanFormatError(
+            f"invalid XML: the declared encoding {encoding[:40]!r} is unknown; scanner reports are UTF-8"
+        ) from None
 
 
 def expect(condition: bool, message: str, where: str = "") -> None:

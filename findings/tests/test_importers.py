@@ -229,6 +229,11 @@ BAD_INPUTS = [
     ("blank", b"  \n", "the file is empty"),
     ("truncated json", fixture("bandit_v1.json")[:300], "invalid JSON"),
     ("truncated xml", fixture("junit.xml")[:200], "invalid XML"),
+    (
+        "unknown xml encoding",
+        b'<?xml version="1.0" encoding="atf-8"?><testsuites name="t"/>',
+        "the declared encoding 'atf-8' is unknown",
+    ),
     ("not utf-8", '{"résumé": 1}'.encode("latin-1"), "not UTF-8"),
     ("plain text", b"hello world", "not a JSON or XML document"),
     ("other json", b'{"name": "package.json"}', "neither a Bandit report"),

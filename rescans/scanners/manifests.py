@@ -254,6 +254,11 @@ def normalise_version(ecosystem: str, version: str) -> str:
     return version
 
 
+# What a manifest the parsers cannot read raises (LookupError: an XML declaration naming an
+# encoding Python does not know).
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, LookupError, ElementTree.ParseError)
+
+
 def pinned_dependencies(workspace: Path, manifests: list[str]) -> tuple[list[Dependency], list[str]]:
     """(dependencies, manifests that could not be read) from the given repository-relative files."""
     found: dict[tuple[str, str, str], Dependency] = {}
@@ -271,7 +276,7 @@ def pinned_dependencies(workspace: Path, manifests: list[str]) -> tuple[list[Dep
             if path.is_symlink() or path.stat().st_size > MAX_MANIFEST_BYTES:
                 continue
             pins = parser(path.read_text("utf-8", "replace"))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, ElementTree.ParseError):
+        except UNREADABLE:
             unreadable.append(rel)
             continue
         for dep_name, version in pins:

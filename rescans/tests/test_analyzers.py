@@ -184,6 +184,7 @@ def test_pinned_versions_are_read_from_each_lock_file_format(tmp_path):
         "composer.lock": '{"packages": [{"name": "Monolog/Monolog", "version": "v2.9.1"}]}',
         "app/build.gradle": "dependencies { implementation 'org.yaml:snakeyaml:1.33' }\n",
         "broken/package-lock.json": "{not json",
+        "odd/pom.xml": '<?xml version="1.0" encoding="atf-8"?><project/>',  # an unknown encoding
     }
     write(tmp_path, files)
     deps, unreadable = pinned_dependencies(tmp_path, list(files))
@@ -209,7 +210,7 @@ def test_pinned_versions_are_read_from_each_lock_file_format(tmp_path):
         ("Maven", "org.yaml:snakeyaml", "1.33"),
     } <= found
     assert not any(name == "click" for _eco, name, _v in found)  # a range pins nothing
-    assert unreadable == ["broken/package-lock.json"]
+    assert unreadable == ["broken/package-lock.json", "odd/pom.xml"]
 
 
 @pytest.mark.parametrize(
