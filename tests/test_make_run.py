@@ -52,6 +52,16 @@ def fresh_clone(tmp_path) -> Path:
     return clone
 
 
+def wait_for_lines(log_path: Path, needles: tuple[str, ...], *, timeout: float) -> str:
+    """The log once it holds every needle, or as it is when `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        output = log_path.read_text(errors="replace")
+        if all(needle in output for needle in needles) or time.monotonic() > deadline:
+            return output
+        time.sleep(0.5)
+
+
 def test_make_run_serves_the_demo_to_the_manager_and_stops_on_ctrl_c(fresh_clone, tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -127,8 +137,9 @@ def test_make_run_serves_the_demo_to_the_manager_and_stops_on_ctrl_c(fresh_clone
         ]:
             assert name in page
 
-        # The worker and beat came up next to the web server.
-        output = log_path.read_text(errors="replace")
+        # The worker and beat came up next to the web server (the worker may say so after the
+        # web server answers: it starts beside it, not before it).
+        output = wait_for_lines(log_path, ("ready.", "beat: Starting"), timeout=120)
         assert "ready." in output, output[-4000:]
         assert "beat: Starting" in output, output[-4000:]
     finally:
